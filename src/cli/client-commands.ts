@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
+import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
+import { systemClock } from '../core/context.js';
+import type { Stores } from '../store/ports.js';
+import { CliError, print } from './output.js';
+import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+
+interface ClientFlags extends StoreOptions {
+  name?: string;
+  type?: string;
+  applicationType?: string;
+  redirectUri?: string[];
+  grantType?: string[];
+  scope?: string;
+  authMethod?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function metadataFlags(command: Command): Command {
+  return command
+    .option('--name <name>', 'name shown to users on the consent page')
+    .option('--type <type>', 'confidential (can keep a secret) or public (SPA, native app)')
+    .option('--application-type <type>', 'web or native (native apps may use loopback and private-use redirect URIs)')
+    .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', collect)
+    .option('--grant-type <grant>', 'authorization_code, refresh_token or client_credentials (repeat for several)', collect)
+    .option('--scope <scopes>', 'space-separated scopes the client may ask for')
+    .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none');
+}
+
+function toInput(flags: ClientFlags): ClientInput {
+  const input: ClientInput = {};
+  if (flags.name !== undefined) input.name = flags.name;
+  if (flags.type !== undefined) input.type = flags.type as ClientType;
+  if (flags.applicationType !== undefined) input.applicationType = flags.applicationType as ApplicationType;
+  if (flags.redirectUri !== undefined) input.redirectUris = flags.redirectUri;
+  if (flags.grantType !== undefined) input.grantTypes = flags.grantType;
+  if (flags.scope !== undefined) input.scopes = flags.scope.split(' ').filter((s) => s !== '');
+  if (flags.authMethod !== undefined) input.tokenEndpointAuthMethod = flags.authMethod;
+  return input;
+}
+
+async function mustFind(stores: Stores, clientId: string): Promise<Client> {
+  const client = await stores.clients.find(clientId);
+  if (!client) throw new CliError(`no client with id '${clientId}'`);
+  return client;
+}
+
+export function clientCommands(program: Command): void {
+  const client = program.command('client').description('register and manage applications');
+
+  withStoreOptions(metadataFlags(client.command('create').description('register a new client; its secret is shown only now'))).action(async (flags: ClientFlags) => {
+    if (flags.name === undefined) throw new CliError('--name is required');
+    await withStores(flags, async (stores, pepper) => {
+      const { client: created, secret } = buildClient(toInput(flags), pepper, systemClock());
+      await stores.clients.create(created);
+      print({ ...toMetadataView(created, secret) }, flags.json === true);
+    });
+  });
+
+  withStoreOptions(client.command('list').description('list clients')).action(async (flags: StoreOptions) => {
+    await withStores(flags, async (stores) => {
+      const clients = await stores.clients.list();
+      if (flags.json) print(clients.map((c) => ({ ...toMetadataView(c) })), true);
+      else print(clients.map((c) => ({ client_id: c.clientId, name: c.name, type: c.type, grant_types: c.grantTypes, disabled: c.disabled })), false);
+    });
+  });
+
+  withStoreOptions(client.command('show <clientId>').description('show one client')).action(async (clientId: string, flags: StoreOptions) => {
+    await withStores(flags, async (stores) => print({ ...toMetadataView(await mustFind(stores, clientId)) }, flags.json === true));
+  });
+
+  withStoreOptions(metadataFlags(client.command('update <clientId>').description('change a client; unset options keep their value')))
+    .option('--disable', 'stop the client from getting tokens')
+    .option('--enable', 'let a disabled client get tokens again')
+    .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
+      if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
+      await withStores(flags, async (stores, pepper) => {
+        const existing = await mustFind(stores, clientId);
+        const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, systemClock());
+        if (flags.disable) changed.disabled = true;
+        if (flags.enable) changed.disabled = false;
+        await stores.clients.update(changed);
+        print({ ...toMetadataView(changed, secret) }, flags.json === true);
+      });
+    });
+
+  withStoreOptions(client.command('rotate-secret <clientId>').description('replace the secret; the old one stops working at once')).action(
+    async (clientId: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores, pepper) => {
+        const existing = await mustFind(stores, clientId);
+        if (existing.type !== 'confidential') throw new CliError('public clients have no secret');
+        const { secret, secretHash } = newClientSecret(pepper);
+        const updated = { ...existing, secretHash, updatedAt: systemClock() };
+        await stores.clients.update(updated);
+        print({ ...toMetadataView(updated, secret) }, flags.json === true);
+      });
+    },
+  );
+
+  withStoreOptions(client.command('delete <clientId>').description('delete a client')).action(async (clientId: string, flags: StoreOptions) => {
+    await withStores(flags, async (stores) => {
+      if (!(await stores.clients.delete(clientId))) throw new CliError(`no client with id '${clientId}'`);
+      print({ deleted: clientId }, flags.json === true);
+    });
+  });
+}

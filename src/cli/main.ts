@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { ConfigError } from '../core/config.js';
+import { ClientMetadataError } from '../core/clients/registration.js';
+import { AccountError } from '../core/accounts/users.js';
+import { CliError } from './output.js';
+import { serveCommand } from './serve-command.js';
+import { clientCommands } from './client-commands.js';
+import { userCommands } from './user-commands.js';
+
+const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
+serveCommand(program);
+clientCommands(program);
+userCommands(program);
+
+/** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (USER_ERRORS.some((kind) => e instanceof kind)) {
+    process.stderr.write(`tessera: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}

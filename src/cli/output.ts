@@ -1,0 +1,32 @@
+/** Prints a result: JSON for scripts with --json, aligned "key  value" lines for people otherwise. */
+export function print(value: Record<string, unknown> | Record<string, unknown>[], asJson: boolean): void {
+  if (asJson) {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    return;
+  }
+  if (Array.isArray(value)) {
+    process.stdout.write(table(value) + '\n');
+    return;
+  }
+  const width = Math.max(...Object.keys(value).map((k) => k.length));
+  for (const [k, v] of Object.entries(value)) process.stdout.write(`${k.padEnd(width)}  ${show(v)}\n`);
+}
+
+function show(v: unknown): string {
+  if (Array.isArray(v)) return v.join(' ');
+  if (v === null || v === undefined) return '-';
+  return String(v);
+}
+
+function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(none)';
+  const columns = Object.keys(rows[0] ?? {});
+  const cells = rows.map((r) => columns.map((c) => show(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+export class CliError extends Error {
+  override name = 'CliError';
+}

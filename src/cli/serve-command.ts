@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { createServer } from '../server.js';
+import { CliError } from './output.js';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  issuer?: string;
+  data: string;
+  trustProxy?: boolean;
+}
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the authorization server')
+    .option('--port <port>', 'port to listen on', process.env['TESSERA_PORT'] ?? '9000')
+    .option('--host <host>', 'address to listen on', process.env['TESSERA_HOST'] ?? '127.0.0.1')
+    .option('--issuer <url>', 'public URL of this server (default http://localhost:PORT)', process.env['TESSERA_ISSUER'])
+    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
+    .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy', process.env['TESSERA_TRUST_PROXY'] === 'true')
+    .action(async (flags: ServeFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
+      const issuer = flags.issuer ?? `http://localhost:${port}`;
+      const server = await createServer({ dataDir: flags.data, config: { issuer }, logger: true, trustProxy: flags.trustProxy === true });
+      const address = await server.app.listen({ port, host: flags.host });
+      server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
+      let closing = false;
+      const stop = async () => {
+        if (closing) return;
+        closing = true;
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

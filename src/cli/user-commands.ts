@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
+import { createPasswordHasher } from '../core/accounts/passwords.js';
+import { systemClock } from '../core/context.js';
+import type { Stores, User } from '../store/ports.js';
+import { CliError, print } from './output.js';
+import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+
+/** Reads the password from standard input (so it never shows in the process list or shell history). */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError('--password-stdin expects the password on standard input, e.g. a pipe');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** A user by username or by sub. */
+async function mustFind(stores: Stores, ref: string): Promise<User> {
+  const user = (await stores.users.findByUsername(ref)) ?? (await stores.users.findById(ref));
+  if (!user) throw new CliError(`no user '${ref}'`);
+  return user;
+}
+
+interface CreateFlags extends StoreOptions {
+  username?: string;
+  email?: string;
+  emailVerified?: boolean;
+  name?: string;
+  passwordStdin?: boolean;
+}
+
+export function userCommands(program: Command): void {
+  const user = program.command('user').description('manage the people who sign in');
+
+  withStoreOptions(user.command('create').description('create a user'))
+    .option('--username <username>', 'the name they sign in with')
+    .option('--email <email>', 'email address')
+    .option('--email-verified', 'mark the email address as verified')
+    .option('--name <name>', 'full name')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (flags: CreateFlags) => {
+      if (flags.username === undefined) throw new CliError('--username is required');
+      if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
+      const input: NewUserInput = { username: flags.username, password: await readPassword() };
+      if (flags.email !== undefined) input.email = flags.email;
+      if (flags.emailVerified) input.emailVerified = true;
+      if (flags.name !== undefined) input.name = flags.name;
+      await withStores(flags, async (stores) => {
+        if (await stores.users.findByUsername(input.username)) throw new CliError(`username '${input.username}' is taken`);
+        const created = await buildUser(input, await createPasswordHasher(), systemClock());
+        await stores.users.create(created);
+        print(userView(created), flags.json === true);
+      });
+    });
+
+  withStoreOptions(user.command('list').description('list users')).action(async (flags: StoreOptions) => {
+    await withStores(flags, async (stores) => print((await stores.users.list()).map(userView), flags.json === true));
+  });
+
+  withStoreOptions(user.command('show <user>').description('show a user (by username or sub)')).action(async (ref: string, flags: StoreOptions) => {
+    await withStores(flags, async (stores) => print(userView(await mustFind(stores, ref)), flags.json === true));
+  });
+
+  withStoreOptions(user.command('set-password <user>').description('set a new password, read from standard input'))
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (ref: string, flags: StoreOptions & { passwordStdin?: boolean }) => {
+      if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
+      const password = await readPassword();
+      checkPassword(password);
+      await withStores(flags, async (stores) => {
+        const existing = await mustFind(stores, ref);
+        const updated = { ...existing, passwordHash: await (await createPasswordHasher()).hash(password), updatedAt: systemClock() };
+        await stores.users.update(updated);
+        print(userView(updated), flags.json === true);
+      });
+    });
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    withStoreOptions(user.command(`${name} <user>`).description(disabled ? 'stop a user from signing in' : 'let a disabled user sign in again')).action(
+      async (ref: string, flags: StoreOptions) => {
+        await withStores(flags, async (stores) => {
+          const updated = { ...(await mustFind(stores, ref)), disabled, updatedAt: systemClock() };
+          await stores.users.update(updated);
+          print(userView(updated), flags.json === true);
+        });
+      },
+    );
+  }
+}

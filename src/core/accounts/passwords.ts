@@ -1,0 +1,38 @@
+import { hash, verify } from '@node-rs/argon2';
+
+/** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot read). */
+const ARGON2ID = 2;
+
+export interface Argon2Params {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane. */
+export const DEFAULT_ARGON2: Argon2Params = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /**
+   * Checks a password. With no stored hash (unknown user) it checks against a dummy hash,
+   * so an unknown username costs the same time as a wrong password.
+   */
+  verify(storedHash: string | undefined, password: string): Promise<boolean>;
+}
+
+export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2): Promise<PasswordHasher> {
+  const options = { ...params, algorithm: ARGON2ID as never };
+  const dummy = await hash('tessera-dummy-password', options);
+  return {
+    hash: (password) => hash(password, options),
+    async verify(storedHash, password) {
+      try {
+        const ok = await verify(storedHash ?? dummy, password);
+        return ok && storedHash !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { OAuthError, invalidRequest } from '../errors.js';
+import { keyedHash, safeEqual } from '../crypto.js';
+import type { Context } from '../context.js';
+import type { Client, ClientAuthMethod } from './client.js';
+
+interface PresentedCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  secret?: string;
+}
+
+/** RFC 6749 §2.3.1: client_id and secret are form-encoded before they go into the Basic header. */
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const match = /^basic +([A-Za-z0-9+/=._~-]+) *$/i.exec(header);
+  if (!match?.[1]) throw invalidClient('malformed Basic authorization header', true);
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('malformed Basic authorization header', true);
+  try {
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw invalidClient('malformed Basic authorization header', true);
+  }
+}
+
+/** RFC 6749 §5.2: a client that tried the Authorization header gets 401 with WWW-Authenticate. */
+function invalidClient(description: string, viaHeader: boolean): OAuthError {
+  return new OAuthError('invalid_client', description, {
+    status: 401,
+    ...(viaHeader ? { headers: { 'WWW-Authenticate': 'Basic realm="tessera", charset="UTF-8"' } } : {}),
+  });
+}
+
+/** Works out which authentication method a request used; more than one is `invalid_request` (RFC 6749 §2.3). */
+function presented(params: Record<string, string>, authorization: string | undefined): PresentedCredentials {
+  const bodyId = params['client_id'];
+  const bodySecret = params['client_secret'];
+  if (authorization !== undefined && /^basic\b/i.test(authorization)) {
+    if (bodySecret !== undefined) throw invalidRequest('more than one client authentication method used');
+    const basic = parseBasic(authorization);
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw invalidRequest('client_id in the body does not match the Authorization header');
+    return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret };
+  }
+  if (authorization !== undefined && authorization !== '') {
+    throw invalidClient('unsupported authorization scheme for client authentication', true);
+  }
+  if (bodyId === undefined || bodyId === '') throw invalidClient('client authentication is required', false);
+  if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
+  return { method: 'none', clientId: bodyId };
+}
+
+/**
+ * Authenticates the client of a token, revocation or introspection request. The method used must
+ * be the one the client registered; secrets are compared as keyed hashes in constant time.
+ */
+export async function authenticateClient(ctx: Context, params: Record<string, string>, authorization: string | undefined): Promise<Client> {
+  const creds = presented(params, authorization);
+  const viaHeader = creds.method === 'client_secret_basic';
+  const client = await ctx.stores.clients.find(creds.clientId);
+  const presentedHash = creds.secret === undefined ? '' : keyedHash(ctx.pepper, creds.secret);
+  if (!client || client.disabled) throw invalidClient('client authentication failed', viaHeader);
+  if (client.tokenEndpointAuthMethod !== creds.method) throw invalidClient('client authentication failed', viaHeader);
+  if (creds.method !== 'none' && (client.secretHash === null || !safeEqual(presentedHash, client.secretHash))) {
+    throw invalidClient('client authentication failed', viaHeader);
+  }
+  return client;
+}

@@ -1,0 +1,67 @@
+/** The grant types Tessera implements. */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** RFC 6749 §2.1: confidential clients can keep a secret, public ones (SPAs, native apps) cannot. */
+export type ClientType = 'confidential' | 'public';
+
+/** OpenID Connect `application_type`: native apps may use loopback and private-use redirect URIs. */
+export type ApplicationType = 'web' | 'native';
+
+/** A registered client as the core sees it. Its secret is kept only as a keyed hash. */
+export interface Client {
+  clientId: string;
+  secretHash: string | null;
+  name: string;
+  type: ClientType;
+  applicationType: ApplicationType;
+  redirectUris: string[];
+  grantTypes: GrantType[];
+  /** Scopes this client may ask for. */
+  scopes: string[];
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The RFC 7591 view of a client, as the CLI and APIs print it. */
+export interface ClientMetadataView {
+  client_id: string;
+  client_name: string;
+  client_type: ClientType;
+  application_type: ApplicationType;
+  redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: string[];
+  scope: string;
+  token_endpoint_auth_method: ClientAuthMethod;
+  client_id_issued_at: number;
+  disabled: boolean;
+  client_secret?: string;
+  client_secret_expires_at?: number;
+}
+
+export function toMetadataView(client: Client, secret?: string): ClientMetadataView {
+  const view: ClientMetadataView = {
+    client_id: client.clientId,
+    client_name: client.name,
+    client_type: client.type,
+    application_type: client.applicationType,
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
+    scope: client.scopes.join(' '),
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    client_id_issued_at: client.createdAt,
+    disabled: client.disabled,
+  };
+  if (secret !== undefined) {
+    view.client_secret = secret;
+    view.client_secret_expires_at = 0; // RFC 7591 §3.2.1: 0 means it does not expire
+  }
+  return view;
+}

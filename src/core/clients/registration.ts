@@ -1,0 +1,124 @@
+import { keyedHash, randomToken } from '../crypto.js';
+import { isValidScopeToken } from '../scopes.js';
+import { redirectUriProblem } from './redirect-uri.js';
+import {
+  CLIENT_AUTH_METHODS,
+  GRANT_TYPES,
+  type ApplicationType,
+  type Client,
+  type ClientAuthMethod,
+  type ClientType,
+  type GrantType,
+} from './client.js';
+
+/** Metadata an operator gives when creating or changing a client. Unset fields keep their value (or default). */
+export interface ClientInput {
+  name?: string;
+  type?: ClientType;
+  applicationType?: ApplicationType;
+  redirectUris?: string[];
+  grantTypes?: string[];
+  scopes?: string[];
+  tokenEndpointAuthMethod?: string;
+}
+
+/** Raised for client metadata that cannot be accepted; `field` names the RFC 7591 member at fault. */
+export class ClientMetadataError extends Error {
+  override name = 'ClientMetadataError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_CODE_FLOW_SCOPES = ['openid', 'profile', 'email'];
+
+/** Fills defaults and checks every rule; returns the complete, consistent client or throws ClientMetadataError. */
+function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled'> {
+  const name = (input.name ?? base?.name ?? '').trim();
+  if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
+
+  const type = input.type ?? base?.type ?? 'confidential';
+  if (type !== 'confidential' && type !== 'public') throw new ClientMetadataError('client_type', "client type must be 'confidential' or 'public'");
+
+  const applicationType = input.applicationType ?? base?.applicationType ?? (type === 'public' ? 'native' : 'web');
+  if (applicationType !== 'web' && applicationType !== 'native') {
+    throw new ClientMetadataError('application_type', "application type must be 'web' or 'native'");
+  }
+
+  const grantTypes = [...new Set(input.grantTypes ?? base?.grantTypes ?? ['authorization_code', 'refresh_token'])];
+  for (const g of grantTypes) {
+    if (!GRANT_TYPES.includes(g as GrantType)) {
+      throw new ClientMetadataError('grant_types', `unsupported grant type '${g}' (supported: ${GRANT_TYPES.join(', ')})`);
+    }
+  }
+  if (grantTypes.length === 0) throw new ClientMetadataError('grant_types', 'at least one grant type is required');
+  if (type === 'public' && grantTypes.includes('client_credentials')) {
+    throw new ClientMetadataError('grant_types', 'client_credentials needs a confidential client (RFC 6749 §4.4)');
+  }
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
+    throw new ClientMetadataError('grant_types', 'refresh_token is only issued with authorization_code');
+  }
+
+  const redirectUris = [...new Set(input.redirectUris ?? base?.redirectUris ?? [])];
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri, applicationType);
+    if (problem) throw new ClientMetadataError('redirect_uris', `redirect URI '${uri}' ${problem}`);
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new ClientMetadataError('redirect_uris', 'authorization_code needs at least one redirect URI');
+  }
+
+  const codeFlow = grantTypes.includes('authorization_code');
+  const scopes = [...new Set(input.scopes ?? base?.scopes ?? (codeFlow ? DEFAULT_CODE_FLOW_SCOPES : []))];
+  for (const s of scopes) {
+    if (!isValidScopeToken(s)) throw new ClientMetadataError('scope', `'${s}' is not a valid scope (RFC 6749 §3.3)`);
+  }
+
+  const method = input.tokenEndpointAuthMethod ?? (input.type === undefined ? base?.tokenEndpointAuthMethod : undefined) ?? (type === 'public' ? 'none' : 'client_secret_basic');
+  if (!CLIENT_AUTH_METHODS.includes(method as ClientAuthMethod)) {
+    throw new ClientMetadataError('token_endpoint_auth_method', `unsupported method '${method}' (supported: ${CLIENT_AUTH_METHODS.join(', ')})`);
+  }
+  if ((type === 'public') !== (method === 'none')) {
+    throw new ClientMetadataError('token_endpoint_auth_method', type === 'public' ? "public clients use 'none'" : "confidential clients cannot use 'none'");
+  }
+
+  return { name, type, applicationType, redirectUris, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+}
+
+/** A new client secret: 256 bits from the CSPRNG (DESIGN.md §6). Only its keyed hash is stored. */
+export function newClientSecret(pepper: Buffer): { secret: string; secretHash: string } {
+  const secret = randomToken(32);
+  return { secret, secretHash: keyedHash(pepper, secret) };
+}
+
+/** Builds a new client from operator input; returns the secret once for confidential clients. */
+export function buildClient(input: ClientInput, pepper: Buffer, now: number): { client: Client; secret?: string } {
+  const resolved = resolve(input, undefined);
+  const credentials = resolved.type === 'confidential' ? newClientSecret(pepper) : undefined;
+  const client: Client = {
+    ...resolved,
+    clientId: randomToken(16),
+    secretHash: credentials?.secretHash ?? null,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return credentials ? { client, secret: credentials.secret } : { client };
+}
+
+/** Applies a change to an existing client; a client turned confidential gets a secret. */
+export function changeClient(existing: Client, input: ClientInput, pepper: Buffer, now: number): { client: Client; secret?: string } {
+  const resolved = resolve(input, existing);
+  const needsSecret = resolved.type === 'confidential' && existing.secretHash === null;
+  const credentials = needsSecret ? newClientSecret(pepper) : undefined;
+  const client: Client = {
+    ...existing,
+    ...resolved,
+    secretHash: resolved.type === 'public' ? null : (credentials?.secretHash ?? existing.secretHash),
+    updatedAt: now,
+  };
+  return credentials ? { client, secret: credentials.secret } : { client };
+}

@@ -1,0 +1,89 @@
+import { STANDARD_SCOPE_DESCRIPTIONS } from './scopes.js';
+
+/** Everything the protocol engine needs to know about how this server is set up. */
+export interface Config {
+  /** The issuer identifier (RFC 8414 §2): https URL, no query or fragment. */
+  issuer: string;
+  /** Lifetimes, in seconds. */
+  ttl: {
+    accessToken: number;
+    idToken: number;
+    /** Authorization codes live at most 60 s (DESIGN.md §6). */
+    authorizationCode: number;
+    refreshToken: number;
+    /** A login or consent in progress. */
+    interaction: number;
+    /** The single sign-on session. */
+    session: number;
+  };
+  /** `aud` of access tokens when the request names no resource. */
+  accessTokenAudience: string;
+  /** Algorithm that signs access tokens (RFC 9068). */
+  accessTokenAlg: 'ES256' | 'RS256';
+  /** Default algorithm of ID tokens; OpenID Connect expects RS256 to be available. */
+  idTokenAlg: 'ES256' | 'RS256';
+  /** What the consent page says for each scope; unknown scopes are shown by name. */
+  scopeDescriptions: Record<string, string>;
+  /** Cookies get `Secure` when the issuer is https. */
+  secureCookies: boolean;
+}
+
+export interface ConfigInput {
+  issuer: string;
+  ttl?: Partial<Config['ttl']>;
+  accessTokenAudience?: string;
+  accessTokenAlg?: Config['accessTokenAlg'];
+  idTokenAlg?: Config['idTokenAlg'];
+  scopeDescriptions?: Record<string, string>;
+}
+
+export const DEFAULT_TTL: Config['ttl'] = {
+  accessToken: 900,
+  idToken: 3600,
+  authorizationCode: 60,
+  refreshToken: 30 * 24 * 3600,
+  interaction: 900,
+  session: 24 * 3600,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Builds a complete config from input, with documented defaults; wrong values fail with a clear message. */
+export function makeConfig(input: ConfigInput): Config {
+  const issuer = validateIssuer(input.issuer);
+  const ttl = { ...DEFAULT_TTL, ...input.ttl };
+  for (const [name, value] of Object.entries(ttl)) {
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`ttl.${name} must be a positive whole number of seconds`);
+  }
+  if (ttl.authorizationCode > 60) throw new ConfigError('ttl.authorizationCode must be at most 60 seconds');
+  return {
+    issuer,
+    ttl,
+    accessTokenAudience: input.accessTokenAudience ?? issuer,
+    accessTokenAlg: input.accessTokenAlg ?? 'ES256',
+    idTokenAlg: input.idTokenAlg ?? 'RS256',
+    scopeDescriptions: { ...STANDARD_SCOPE_DESCRIPTIONS, ...input.scopeDescriptions },
+    secureCookies: issuer.startsWith('https:'),
+  };
+}
+
+function validateIssuer(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`issuer '${raw}' is not a URL`);
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(`issuer must use https (http is allowed only for localhost): '${raw}'`);
+  }
+  if (url.search || url.hash) throw new ConfigError('issuer must not have a query or fragment');
+  // RFC 8414 §3: the metadata URL is built by appending to the issuer; keep no trailing slash.
+  return url.href.replace(/\/$/, '');
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}

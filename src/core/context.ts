@@ -1,0 +1,18 @@
+import type { Config } from './config.js';
+import type { KeyRing } from './keys/key-ring.js';
+import type { Stores } from '../store/ports.js';
+import type { PasswordHasher } from './accounts/passwords.js';
+
+/** Everything an endpoint needs; built once by src/server.ts (or by tests). */
+export interface Context {
+  config: Config;
+  stores: Stores;
+  keys: KeyRing;
+  /** Key of the keyed hash that protects client secrets at rest. */
+  pepper: Buffer;
+  passwords: PasswordHasher;
+  /** Unix seconds; tests can move time. */
+  now(): number;
+}
+
+export const systemClock = (): number => Math.floor(Date.now() / 1000);

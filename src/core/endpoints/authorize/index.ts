@@ -1,0 +1,53 @@
+import type { Context } from '../../context.js';
+import { OAuthError, invalidRequest } from '../../errors.js';
+import { singleValued, type Params } from '../../params.js';
+import { errorPage, type ProtocolRequest, type ProtocolResponse } from '../../protocol.js';
+import { continueAuthorization } from '../../interaction/decide.js';
+import { errorRedirect, type AuthorizationRequest, type AuthorizeCheck } from './request.js';
+import { resolveTarget } from './checks/target.js';
+import { refuseRequestObjects } from './checks/request-objects.js';
+import { checkResponseType } from './checks/response-type.js';
+import { checkClientMayUseCodeFlow } from './checks/client-grant.js';
+import { checkScope } from './checks/scope.js';
+import { checkPkce } from './checks/pkce.js';
+import { checkOidcParameters } from './checks/oidc.js';
+
+/** The checks after client and redirect URI are known, in the order the specs validate. Errors here are redirected. */
+const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters];
+
+function authorizationParams(req: ProtocolRequest): Params | undefined {
+  if (req.method === 'GET') return req.query;
+  if (req.method === 'POST' && req.contentType === 'application/x-www-form-urlencoded' && req.form) return req.form;
+  return undefined;
+}
+
+/** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2). */
+export function authorizationEndpoint(ctx: Context) {
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    const params = authorizationParams(req);
+    if (!params) return errorPage(400, 'invalid_request', 'Use GET, or POST with a form body.');
+    const target = await resolveTarget(params, (id) => ctx.stores.clients.find(id));
+    if (!target.ok) return errorPage(400, 'invalid_request', target.description);
+
+    const states = params['state'] ?? [];
+    const state = states.length === 1 ? states[0] : undefined;
+    try {
+      const single = singleValued(params);
+      const request: AuthorizationRequest = {
+        clientId: target.client.clientId,
+        redirectUri: target.redirectUri,
+        redirectUriInRequest: target.inRequest,
+        scopes: [],
+        codeChallenge: '',
+        prompt: [],
+      };
+      if (state !== undefined && state !== '') request.state = state;
+      for (const check of CHECKS) check({ params: single, client: target.client, request });
+      return await continueAuthorization(ctx, req, target.client, request);
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e;
+      const err = e.error === 'invalid_client' ? invalidRequest(e.description) : e;
+      return { kind: 'redirect', location: errorRedirect(ctx.config.issuer, target.redirectUri, state, err) };
+    }
+  };
+}

@@ -1,0 +1,53 @@
+import type { Context } from '../context.js';
+import type { Grant } from '../grants/grant.js';
+import { CLIENT_AUTH_METHODS } from '../clients/client.js';
+import { SIGNING_ALGS } from '../keys/key-ring.js';
+import { json, type ProtocolResponse } from '../protocol.js';
+
+/** Paths of the endpoints, relative to the issuer. */
+export const PATHS = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  openidConfiguration: '/.well-known/openid-configuration',
+  oauthMetadata: '/.well-known/oauth-authorization-server',
+} as const;
+
+/**
+ * Server metadata (RFC 8414 §2, OpenID Connect Discovery §3): exactly what this server does.
+ * The same document serves both well-known URLs.
+ */
+export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<string, unknown> {
+  const base = ctx.config.issuer;
+  return {
+    issuer: base,
+    authorization_endpoint: base + PATHS.authorization,
+    token_endpoint: base + PATHS.token,
+    userinfo_endpoint: base + PATHS.userinfo,
+    jwks_uri: base + PATHS.jwks,
+    scopes_supported: Object.keys(ctx.config.scopeDescriptions),
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: grants.map((g) => g.grantType),
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    // OpenID Connect Discovery §3: the default is true, so say false explicitly.
+    request_uri_parameter_supported: false,
+  };
+}
+
+export function discoveryEndpoint(ctx: Context, grants: readonly Grant[]) {
+  return async (): Promise<ProtocolResponse> => json(200, serverMetadata(ctx, grants), { 'Cache-Control': 'public, max-age=300' });
+}
+
+export function jwksEndpoint(ctx: Context) {
+  return async (): Promise<ProtocolResponse> => json(200, ctx.keys.jwks(), { 'Cache-Control': 'public, max-age=300' });
+}

@@ -1,0 +1,38 @@
+import type { Context } from '../context.js';
+import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { readAccessToken } from '../tokens/access-token.js';
+import type { User } from '../../store/ports.js';
+import { bearerError, bearerToken } from './bearer.js';
+import { errorJson } from './form.js';
+
+/** Standard claims by scope (OpenID Connect Core §5.4). */
+export function userClaims(user: User, scopes: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id };
+  if (scopes.includes('profile')) {
+    claims['preferred_username'] = user.username;
+    if (user.name !== null) claims['name'] = user.name;
+    claims['updated_at'] = user.updatedAt;
+  }
+  if (scopes.includes('email') && user.email !== null) {
+    claims['email'] = user.email;
+    claims['email_verified'] = user.emailVerified;
+  }
+  return claims;
+}
+
+/** The UserInfo endpoint (OpenID Connect Core §5.3): GET or POST with a bearer token carrying `openid`. */
+export function userinfoEndpoint(ctx: Context) {
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    try {
+      const token = bearerToken(req);
+      const claims = await readAccessToken(ctx.config, ctx.keys, token);
+      if (!claims || (await ctx.stores.accessTokens.isRevoked(claims.jti))) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+      if (!claims.scopes.includes('openid')) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', { scope: 'openid' });
+      const [user, client] = await Promise.all([ctx.stores.users.findById(claims.sub), ctx.stores.clients.find(claims.clientId)]);
+      if (!user || user.disabled || !client || client.disabled) throw bearerError('invalid_token', 'the access token is no longer valid');
+      return json(200, userClaims(user, claims.scopes), { ...NO_STORE });
+    } catch (e) {
+      return errorJson(e);
+    }
+  };
+}

@@ -1,0 +1,53 @@
+import type { Grant } from './grant.js';
+import { OAuthError } from '../errors.js';
+import { sha256 } from '../crypto.js';
+import { optional, required } from '../params.js';
+import { parseScope } from '../scopes.js';
+import { activeUser, issueUserTokens, newRefreshToken, revokeFamily } from './user-tokens.js';
+
+const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; using a
+ * rotated one again is taken as theft and revokes the whole family.
+ */
+export const refreshTokenGrant: Grant = {
+  grantType: 'refresh_token',
+  async handle(ctx, client, params) {
+    const presented = required(params, 'refresh_token');
+    const now = ctx.now();
+    const record = await ctx.stores.refreshTokens.find(sha256(presented));
+    if (!record || record.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
+    if (record.revokedAt !== null) throw invalidGrant('the refresh token was revoked');
+    if (record.rotatedAt !== null) {
+      await revokeFamily(ctx, record.familyId, now);
+      throw invalidGrant('the refresh token was already used; its grant is revoked');
+    }
+    if (record.expiresAt <= now) throw invalidGrant('the refresh token has expired');
+
+    // Scope may narrow for this access token, never widen (RFC 6749 §6); the grant keeps its scope.
+    const requested = parseScope(optional(params, 'scope'));
+    const widened = requested.filter((s) => !record.scopes.includes(s));
+    if (widened.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${widened.join(' ')}`);
+    await activeUser(ctx, record.userId);
+
+    const grant = {
+      userId: record.userId,
+      scopes: record.scopes,
+      ...(requested.length > 0 ? { accessScopes: requested } : {}),
+      authTime: record.authTime,
+      nonce: null,
+      familyId: record.familyId,
+      grantId: record.grantId,
+    };
+    const next = newRefreshToken(ctx, client, grant, now);
+    const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);
+    if (outcome === 'reused') {
+      // A concurrent request rotated it first: two lineages must never both live.
+      await revokeFamily(ctx, record.familyId, now);
+      throw invalidGrant('the refresh token was already used; its grant is revoked');
+    }
+    if (outcome !== 'ok') throw invalidGrant('the refresh token is invalid');
+    return issueUserTokens(ctx, client, grant, now, next.token);
+  },
+};

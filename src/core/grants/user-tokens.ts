@@ -1,0 +1,69 @@
+import type { Context } from '../context.js';
+import type { Client } from '../clients/client.js';
+import { OAuthError } from '../errors.js';
+import { randomToken, sha256 } from '../crypto.js';
+import { formatScope } from '../scopes.js';
+import { issueAccessToken } from '../tokens/access-token.js';
+import { issueIdToken } from '../tokens/id-token.js';
+import type { RefreshRecord, User } from '../../store/ports.js';
+import type { TokenResponse } from './grant.js';
+
+/** What a user's tokens are issued under: who, to which client, with which consent and family. */
+export interface UserGrant {
+  userId: string;
+  scopes: string[];
+  /** Scopes of the access token when narrower than the grant (refresh with `scope`). */
+  accessScopes?: string[];
+  authTime: number;
+  nonce: string | null;
+  familyId: string;
+  grantId: string | null;
+}
+
+/** The user a grant was issued to, if they can still receive tokens. */
+export async function activeUser(ctx: Context, userId: string): Promise<User> {
+  const user = await ctx.stores.users.findById(userId);
+  if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user of this grant is no longer active');
+  return user;
+}
+
+/** A new refresh token record in the grant's family; the caller stores it (save or rotate). */
+export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, now: number): { token: string; record: RefreshRecord } {
+  const token = randomToken(32);
+  const record: RefreshRecord = {
+    tokenHash: sha256(token),
+    familyId: grant.familyId,
+    grantId: grant.grantId,
+    clientId: client.clientId,
+    userId: grant.userId,
+    scopes: grant.scopes,
+    authTime: grant.authTime,
+    createdAt: now,
+    expiresAt: now + ctx.config.ttl.refreshToken,
+    rotatedAt: null,
+    revokedAt: null,
+  };
+  return { token, record };
+}
+
+/**
+ * Issues the access token (remembered by jti so its family can be revoked), and the ID token
+ * when `openid` was granted. The refresh token, if any, is made by the caller.
+ */
+export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
+  const scopes = grant.accessScopes ?? grant.scopes;
+  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime }, now);
+  await ctx.stores.accessTokens.recordIssued(access.jti, grant.familyId, access.expiresAt);
+  const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
+  if (refreshToken !== undefined) response.refresh_token = refreshToken;
+  if (grant.scopes.includes('openid')) {
+    response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, nonce: grant.nonce }, now);
+  }
+  return response;
+}
+
+/** Revokes a token family: its refresh tokens and every access token issued in it. */
+export async function revokeFamily(ctx: Context, familyId: string, now: number): Promise<void> {
+  await ctx.stores.refreshTokens.revokeFamily(familyId, now);
+  await ctx.stores.accessTokens.revokeFamily(familyId);
+}

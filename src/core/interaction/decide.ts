@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from '../context.js';
+import type { Client } from '../clients/client.js';
+import { OAuthError } from '../errors.js';
+import { randomToken, sha256 } from '../crypto.js';
+import { isSubset } from '../scopes.js';
+import type { ProtocolRequest, ProtocolResponse } from '../protocol.js';
+import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
+import { browserBinding, currentSession } from './session.js';
+import { issueCode } from './issue-code.js';
+
+/** True when the user must (re-)authenticate for this request (OpenID Connect Core §3.1.2.1). */
+export function needsLogin(request: AuthorizationRequest, authTime: number | undefined, now: number): boolean {
+  if (authTime === undefined) return true;
+  if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true;
+  return request.maxAge !== undefined && now - authTime > request.maxAge;
+}
+
+/** The consent that covers this request, or undefined when the user must be asked. */
+export async function coveringGrant(ctx: Context, request: AuthorizationRequest, userId: string): Promise<string | undefined> {
+  if (request.prompt.includes('consent')) return undefined;
+  const grant = await ctx.stores.grants.find(userId, request.clientId);
+  return grant && isSubset(request.scopes, grant.scopes) ? grant.grantId : undefined;
+}
+
+/**
+ * After a valid authorization request: answer at once when the SSO session and a remembered
+ * consent allow it, fail for prompt=none when they do not, and otherwise start an interaction
+ * (login and/or consent pages).
+ */
+export async function continueAuthorization(ctx: Context, req: ProtocolRequest, client: Client, request: AuthorizationRequest): Promise<ProtocolResponse> {
+  const now = ctx.now();
+  const session = await currentSession(ctx, req);
+  const loginNeeded = needsLogin(request, session?.record.authTime, now);
+  const grantId = session && !loginNeeded ? await coveringGrant(ctx, request, session.user.id) : undefined;
+
+  if (session && !loginNeeded && grantId !== undefined) {
+    return issueCode(ctx, request, session.user.id, session.record.authTime, grantId);
+  }
+  if (request.prompt.includes('none')) {
+    const e = loginNeeded
+      ? new OAuthError('login_required', 'the user is not signed in')
+      : new OAuthError('consent_required', 'the user has not consented to this request');
+    return { kind: 'redirect', location: errorRedirect(ctx.config.issuer, request.redirectUri, request.state, e) };
+  }
+
+  const browser = browserBinding(req);
+  const id = randomUUID();
+  await ctx.stores.interactions.create({
+    id,
+    browserHash: sha256(browser.value),
+    csrfToken: randomToken(32),
+    clientId: client.clientId,
+    request: JSON.stringify(request),
+    userId: session && !loginNeeded ? session.user.id : null,
+    authTime: session && !loginNeeded ? session.record.authTime : null,
+    createdAt: now,
+    expiresAt: now + ctx.config.ttl.interaction,
+  });
+  return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${id}`, cookies: browser.cookies };
+}

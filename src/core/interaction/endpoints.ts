@@ -1,0 +1,142 @@
+import type { Context } from '../context.js';
+import type { Client } from '../clients/client.js';
+import { OAuthError } from '../errors.js';
+import { safeEqual, sha256 } from '../crypto.js';
+import { singleValued } from '../params.js';
+import { errorPage, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
+import type { InteractionRecord } from '../../store/ports.js';
+import { BROWSER_COOKIE, currentSession, startSession } from './session.js';
+import { coveringGrant } from './decide.js';
+import { issueCode } from './issue-code.js';
+
+interface LiveInteraction {
+  record: InteractionRecord;
+  request: AuthorizationRequest;
+  client: Client;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const expired = (): ProtocolResponse =>
+  errorPage(400, 'invalid_request', 'This sign-in request has expired or was started in another browser. Go back to the application and try again.');
+
+/** Finds an interaction that is live, belongs to this browser, and whose client is still enabled. */
+async function load(ctx: Context, req: ProtocolRequest, id: string): Promise<LiveInteraction | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const record = await ctx.stores.interactions.find(id);
+  if (!record || record.expiresAt <= ctx.now()) return undefined;
+  const browser = req.cookies[BROWSER_COOKIE];
+  if (!browser || !safeEqual(sha256(browser), record.browserHash)) return undefined;
+  const client = await ctx.stores.clients.find(record.clientId);
+  if (!client || client.disabled) return undefined;
+  return { record, request: JSON.parse(record.request) as AuthorizationRequest, client };
+}
+
+/** The form of a page POST, with its CSRF token checked; undefined when it is not a valid post of this interaction. */
+function postedForm(req: ProtocolRequest, live: LiveInteraction): Record<string, string> | undefined {
+  if (req.method !== 'POST' || req.contentType !== 'application/x-www-form-urlencoded' || !req.form) return undefined;
+  let form: Record<string, string>;
+  try {
+    form = singleValued(req.form);
+  } catch {
+    return undefined;
+  }
+  const csrf = form['csrf'];
+  return csrf !== undefined && safeEqual(csrf, live.record.csrfToken) ? form : undefined;
+}
+
+function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): ProtocolResponse {
+  return {
+    kind: 'page',
+    status: 200,
+    page: 'login',
+    data: {
+      action: `${ctx.config.issuer}/interaction/${live.record.id}/login`,
+      csrfToken: live.record.csrfToken,
+      clientName: live.client.name,
+      username,
+      ...(error ? { error } : {}),
+    },
+  };
+}
+
+async function consentPage(ctx: Context, live: LiveInteraction): Promise<ProtocolResponse> {
+  const user = live.record.userId ? await ctx.stores.users.findById(live.record.userId) : undefined;
+  if (!user) return expired();
+  return {
+    kind: 'page',
+    status: 200,
+    page: 'consent',
+    data: {
+      action: `${ctx.config.issuer}/interaction/${live.record.id}/consent`,
+      csrfToken: live.record.csrfToken,
+      clientName: live.client.name,
+      username: user.username,
+      scopes: live.request.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+    },
+  };
+}
+
+/** Finishes with a code when consent already covers the request, else shows the consent page. */
+async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, authTime: number, cookies: CookieToSet[]): Promise<ProtocolResponse> {
+  const grantId = await coveringGrant(ctx, live.request, userId);
+  if (grantId === undefined) {
+    return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}`, cookies };
+  }
+  await ctx.stores.interactions.delete(live.record.id);
+  return issueCode(ctx, live.request, userId, authTime, grantId, cookies);
+}
+
+/** The login and consent steps of an authorization request (DESIGN.md §7 describes the forms). */
+export function interactionEndpoints(ctx: Context) {
+  return {
+    async show(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
+      const live = await load(ctx, req, id);
+      if (!live) return expired();
+      if (live.record.userId === null) return loginPage(ctx, live, live.request.loginHint ?? '');
+      return consentPage(ctx, live);
+    },
+
+    async login(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
+      const live = await load(ctx, req, id);
+      if (!live) return expired();
+      const form = postedForm(req, live);
+      if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
+      const username = (form['username'] ?? '').trim();
+      const password = form['password'] ?? '';
+      if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
+
+      const user = await ctx.stores.users.findByUsername(username);
+      // Same work and the same answer for an unknown user, a wrong password and a disabled account.
+      const ok = await ctx.passwords.verify(user?.passwordHash, password);
+      if (!ok || !user || user.disabled) return loginPage(ctx, live, username, 'Incorrect username or password.');
+
+      const session = await startSession(ctx, req, user.id);
+      await ctx.stores.interactions.setUser(live.record.id, user.id, session.authTime);
+      return afterLogin(ctx, live, user.id, session.authTime, session.cookies);
+    },
+
+    async consent(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
+      const live = await load(ctx, req, id);
+      if (!live) return expired();
+      const form = postedForm(req, live);
+      if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
+      const session = await currentSession(ctx, req);
+      const userId = live.record.userId;
+      if (!userId || !session || session.user.id !== userId || live.record.authTime === null) return expired();
+
+      const decision = form['decision'];
+      if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');
+      await ctx.stores.interactions.delete(live.record.id);
+      if (decision === 'deny') {
+        const e = new OAuthError('access_denied', 'the user denied the request');
+        return { kind: 'redirect', location: errorRedirect(ctx.config.issuer, live.request.redirectUri, live.request.state, e) };
+      }
+      const existing = await ctx.stores.grants.find(userId, live.client.clientId);
+      const scopes = [...new Set([...(existing?.scopes ?? []), ...live.request.scopes])];
+      const grant = await ctx.stores.grants.upsert(userId, live.client.clientId, scopes, ctx.now());
+      return issueCode(ctx, live.request, userId, live.record.authTime, grant.grantId);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Params } from './params.js';
+
+/** A request as the core sees it: no framework objects, only what the protocol needs. */
+export interface ProtocolRequest {
+  method: string;
+  query: Params;
+  /** Form parameters, when the body was application/x-www-form-urlencoded. */
+  form?: Params;
+  /** The Content-Type's media type, lower case, without parameters. */
+  contentType?: string;
+  /** Header values by lower-case name. */
+  headers: Record<string, string | undefined>;
+  cookies: Record<string, string>;
+  ip: string;
+}
+
+export interface CookieToSet {
+  name: string;
+  /** undefined clears the cookie. */
+  value: string | undefined;
+  maxAge?: number;
+}
+
+export type PageName = 'login' | 'consent' | 'error';
+
+/** What the core answers; src/http turns it into HTTP. */
+export type ProtocolResponse =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
+  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
+
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData;
+
+export interface LoginPageData {
+  action: string;
+  csrfToken: string;
+  clientName: string;
+  username: string;
+  error?: string;
+}
+
+export interface ConsentPageData {
+  action: string;
+  csrfToken: string;
+  clientName: string;
+  username: string;
+  scopes: { name: string; description: string }[];
+}
+
+export interface ErrorPageData {
+  error: string;
+  description: string;
+}
+
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+export function json(status: number, body: unknown, headers?: Record<string, string>): ProtocolResponse {
+  return headers ? { kind: 'json', status, body, headers } : { kind: 'json', status, body };
+}
+
+export function errorPage(status: number, error: string, description: string): ProtocolResponse {
+  return { kind: 'page', status, page: 'error', data: { error, description } };
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { signJwt, verifyOwnJwt } from './jwt.js';
+import { formatScope } from '../scopes.js';
+
+/** RFC 9068 §2.1: the media type of JWT access tokens. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+export interface AccessTokenInput {
+  /** The user's id, or the client's id for client_credentials (RFC 9068 §2.2). */
+  subject: string;
+  clientId: string;
+  scopes: readonly string[];
+  authTime?: number;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresIn: number;
+  expiresAt: number;
+}
+
+/** Issues a JWT access token with the claims RFC 9068 §2.2 requires. */
+export async function issueAccessToken(config: Config, keys: KeyRing, input: AccessTokenInput, now: number): Promise<IssuedAccessToken> {
+  const jti = randomUUID();
+  const expiresAt = now + config.ttl.accessToken;
+  const claims: Record<string, unknown> = {
+    iss: config.issuer,
+    sub: input.subject,
+    aud: config.accessTokenAudience,
+    client_id: input.clientId,
+    scope: formatScope(input.scopes),
+    jti,
+    iat: now,
+    exp: expiresAt,
+  };
+  if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
+  const token = await signJwt(keys, config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
+  return { token, jti, expiresIn: config.ttl.accessToken, expiresAt };
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  clientId: string;
+  scopes: string[];
+  jti: string;
+  exp: number;
+  iat: number;
+}
+
+/** Verifies an access token this server issued; undefined when it is not one (bad signature, expired, wrong type). */
+export async function readAccessToken(config: Config, keys: KeyRing, token: string): Promise<AccessTokenClaims | undefined> {
+  try {
+    const { payload } = await verifyOwnJwt(keys, token, ACCESS_TOKEN_TYP, config.issuer);
+    const { sub, jti, exp, iat } = payload;
+    const clientId = payload['client_id'];
+    const scope = payload['scope'];
+    if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') return undefined;
+    if (typeof clientId !== 'string' || typeof scope !== 'string') return undefined;
+    return { sub, clientId, scopes: scope === '' ? [] : scope.split(' '), jti, exp, iat };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,108 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
+import { PATHS } from '../core/endpoints/discovery.js';
+import { parseForm } from '../core/params.js';
+import { renderPage } from '../ui/pages.js';
+import { STYLESHEET } from '../ui/style.js';
+import { toProtocolRequest, sendProtocolResponse } from './translate.js';
+import { addSecurityHeaders, corsHeaders } from './security-headers.js';
+
+type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
+type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
+
+export interface Endpoints {
+  authorize: Handler;
+  token: Handler;
+  userinfo: Handler;
+  discovery: Handler;
+  jwks: Handler;
+  interaction: { show: InteractionHandler; login: InteractionHandler; consent: InteractionHandler };
+}
+
+export interface HttpOptions {
+  secureCookies: boolean;
+  https: boolean;
+  logger?: boolean | { level?: string };
+  trustProxy?: boolean;
+}
+
+/** Largest request body accepted anywhere; protocol requests are small. */
+export const BODY_LIMIT = 64 * 1024;
+
+const PAGE_PREFIXES = ['/authorize', '/interaction'];
+
+/** Logs carry the path only: query strings can hold codes, state or (wrongly sent) tokens. */
+const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip });
+
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+  const path = request.url.split('?')[0] ?? '';
+  reply.code(status).header('Cache-Control', 'no-store');
+  if (PAGE_PREFIXES.some((p) => path.startsWith(p))) {
+    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
+  }
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: description }));
+}
+
+/** Builds the HTTP shell: parsing rules, headers, routes. Every protocol decision is made by the endpoints. */
+export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', ...(typeof options.logger === 'object' ? options.logger : {}), serializers: { req: requestSerializer } } : false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+    // Keep every value of repeated parameters, so the core can refuse them (RFC 6749 §3.1).
+    routerOptions: { querystringParser: (q: string) => parseForm(q), ignoreTrailingSlash: false },
+    frameworkErrors: (error, request, reply) => {
+      sendError(request, reply, 400, 'invalid_request', 'the request could not be parsed');
+    },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      const err = Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 });
+      done(err, undefined);
+    }
+  });
+  // Anything else is read (within the size limit) and left for the endpoint to refuse in its own format.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return sendError(request, reply, 500, 'server_error', 'the server could not complete the request');
+    }
+    const description = status === 413 ? 'the request body is too large' : status === 400 ? error.message : 'the request could not be processed';
+    return sendError(request, reply, status, 'invalid_request', description);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint'));
+
+  addSecurityHeaders(app, options.https);
+
+  const run = (handler: Handler, cors = false) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (cors) reply.headers(corsHeaders(request.method));
+    if (request.method === 'OPTIONS') return reply.code(204).send();
+    return sendProtocolResponse(reply, await handler(toProtocolRequest(request)), options.secureCookies);
+  };
+  const runInteraction = (handler: InteractionHandler) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await handler(toProtocolRequest(request), request.params.id), options.secureCookies);
+
+  const ANY = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+  app.route({ method: ['GET', 'POST'], url: PATHS.authorization, handler: run(endpoints.authorize) });
+  app.route({ method: [...ANY, 'OPTIONS'], url: PATHS.token, handler: run(endpoints.token, true) });
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
+  app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
+  app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
+  app.route({ method: ['GET', 'OPTIONS'], url: PATHS.jwks, handler: run(endpoints.jwks, true) });
+  app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
+  app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
+  app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
+  app.get('/assets/tessera.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/health', async (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Params } from '../core/params.js';
+import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
+import { renderPage } from '../ui/pages.js';
+import { parseCookies, serializeCookie } from './cookies.js';
+
+/** Turns a Fastify request into the plain request the core works on. */
+export function toProtocolRequest(request: FastifyRequest): ProtocolRequest {
+  const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  const req: ProtocolRequest = {
+    method: request.method,
+    query: request.query as Params,
+    headers,
+    cookies: parseCookies(request.headers.cookie),
+    ip: request.ip,
+  };
+  if (contentType !== undefined) req.contentType = contentType;
+  if (contentType === 'application/x-www-form-urlencoded' && request.body) req.form = request.body as Params;
+  return req;
+}
+
+/** Sends a core answer as HTTP. Redirects after a POST use 303 so the browser follows with GET. */
+export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolResponse, secureCookies: boolean): FastifyReply {
+  if (answer.kind === 'json') {
+    reply.code(answer.status);
+    if (answer.headers) reply.headers(answer.headers);
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
+  }
+  if (answer.cookies && answer.cookies.length > 0) {
+    reply.header('Set-Cookie', answer.cookies.map((c) => serializeCookie(c, secureCookies)));
+  }
+  reply.header('Cache-Control', 'no-store');
+  if (answer.kind === 'redirect') {
+    return reply.code(reply.request.method === 'POST' ? 303 : 302).header('Location', answer.location).send();
+  }
+  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, answer.data));
+}

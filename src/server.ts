@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { makeConfig, type ConfigInput } from './core/config.js';
+import { systemClock, type Context } from './core/context.js';
+import { KeyRing } from './core/keys/key-ring.js';
+import { createPasswordHasher, type Argon2Params } from './core/accounts/passwords.js';
+import type { Grant } from './core/grants/grant.js';
+import { authorizationCodeGrant } from './core/grants/authorization-code.js';
+import { refreshTokenGrant } from './core/grants/refresh-token.js';
+import { clientCredentialsGrant } from './core/grants/client-credentials.js';
+import { tokenEndpoint } from './core/endpoints/token.js';
+import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
+import { userinfoEndpoint } from './core/endpoints/userinfo.js';
+import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
+import { interactionEndpoints } from './core/interaction/endpoints.js';
+import { openSqliteStores } from './store/sqlite/open.js';
+import type { Stores } from './store/ports.js';
+import { buildHttpApp } from './http/app.js';
+
+/** The grants this server offers, in the order discovery lists them. */
+export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant];
+
+export interface StoreLocation {
+  dataDir: string;
+}
+
+/**
+ * The pepper of client-secret hashes: TESSERA_PEPPER (base64url, ≥ 32 bytes) when set, else a
+ * file in the data directory made on first use. Every process using the same store must share it.
+ */
+export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+  const fromEnv = env['TESSERA_PEPPER'];
+  if (fromEnv) {
+    const value = Buffer.from(fromEnv, 'base64url');
+    if (value.length < 32) throw new Error('TESSERA_PEPPER must be at least 32 bytes, base64url-encoded');
+    return value;
+  }
+  const file = join(dataDir, 'pepper');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      // Another process made it first: use theirs.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+}
+
+export async function openStores(location: StoreLocation): Promise<Stores> {
+  return openSqliteStores(location.dataDir);
+}
+
+export interface ServerOptions extends StoreLocation {
+  config: ConfigInput;
+  argon2?: Argon2Params;
+  logger?: boolean;
+  trustProxy?: boolean;
+  now?: () => number;
+}
+
+export interface Tessera {
+  app: FastifyInstance;
+  ctx: Context;
+  close(): Promise<void>;
+}
+
+/** The composition root: config, store, keys, endpoints, HTTP. */
+export async function createServer(options: ServerOptions): Promise<Tessera> {
+  const config = makeConfig(options.config);
+  const stores = await openStores(options);
+  const now = options.now ?? systemClock;
+  const keys = new KeyRing(stores.keys);
+  await keys.load(now());
+  const ctx: Context = {
+    config,
+    stores,
+    keys,
+    pepper: loadPepper(options.dataDir),
+    passwords: await createPasswordHasher(options.argon2),
+    now,
+  };
+  const app = buildHttpApp(
+    {
+      authorize: authorizationEndpoint(ctx),
+      token: tokenEndpoint(ctx, GRANTS),
+      userinfo: userinfoEndpoint(ctx),
+      discovery: discoveryEndpoint(ctx, GRANTS),
+      jwks: jwksEndpoint(ctx),
+      interaction: interactionEndpoints(ctx),
+    },
+    {
+      secureCookies: config.secureCookies,
+      https: config.issuer.startsWith('https:'),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    },
+  );
+  return {
+    app,
+    ctx,
+    async close() {
+      await app.close();
+      await stores.close();
+    },
+  };
+}

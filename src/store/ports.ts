@@ -1,0 +1,187 @@
+/**
+ * Store ports: one small interface per concern. Every backend implements these and passes the
+ * contract suite in test/store/contract.ts. Codes, tokens, sessions and secrets appear here only
+ * as hashes, so a leaked database yields no usable credential.
+ */
+import type { Client } from '../core/clients/client.js';
+
+export type { Client };
+
+export interface ClientStore {
+  find(clientId: string): Promise<Client | undefined>;
+  list(): Promise<Client[]>;
+  create(client: Client): Promise<void>;
+  /** Replaces the stored client; false when it does not exist. */
+  update(client: Client): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+}
+
+export interface User {
+  /** The stable subject identifier (`sub`). */
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserStore {
+  findById(id: string): Promise<User | undefined>;
+  /** Usernames are matched case-insensitively. */
+  findByUsername(username: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  create(user: User): Promise<void>;
+  update(user: User): Promise<boolean>;
+}
+
+/** An authorization code, bound to everything the token request must repeat (DESIGN.md §6). */
+export interface CodeRecord {
+  codeHash: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  /** RFC 6749 §4.1.3: redirect_uri is required at /token only if it was in the authorization request. */
+  redirectUriInRequest: boolean;
+  codeChallenge: string;
+  scopes: string[];
+  nonce: string | null;
+  authTime: number;
+  grantId: string;
+  /** The token family that redeeming this code starts; replay revokes it. */
+  familyId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type ConsumeResult =
+  | { status: 'ok'; record: CodeRecord }
+  | { status: 'consumed'; record: CodeRecord }
+  | { status: 'unknown' };
+
+export interface CodeStore {
+  save(record: CodeRecord): Promise<void>;
+  /** Marks the code used, atomically: of concurrent calls exactly one gets 'ok'. */
+  consume(codeHash: string, now: number): Promise<ConsumeResult>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface RefreshRecord {
+  tokenHash: string;
+  familyId: string;
+  grantId: string | null;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  rotatedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type RotateResult = 'ok' | 'reused' | 'revoked' | 'unknown';
+
+export interface RefreshStore {
+  find(tokenHash: string): Promise<RefreshRecord | undefined>;
+  save(record: RefreshRecord): Promise<void>;
+  /**
+   * Replaces `oldHash` by `next` atomically. Only one of concurrent rotations of the same token
+   * gets 'ok'; the others see 'reused' (the token was already rotated) and must revoke the family.
+   */
+  rotate(oldHash: string, next: RefreshRecord, now: number): Promise<RotateResult>;
+  revokeFamily(familyId: string, now: number): Promise<void>;
+}
+
+/** JWT access tokens cannot be recalled, so the server remembers which `jti`s were revoked until they expire. */
+export interface AccessTokenStore {
+  /** Remembers a user-bound access token so that revoking its family can revoke it too. */
+  recordIssued(jti: string, familyId: string, expiresAt: number): Promise<void>;
+  revokeFamily(familyId: string): Promise<void>;
+  revokeJti(jti: string, expiresAt: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+}
+
+/** A user's consent to a client for a set of scopes; everything issued under it carries its id. */
+export interface Grant {
+  grantId: string;
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface GrantStore {
+  find(userId: string, clientId: string): Promise<Grant | undefined>;
+  /** Creates the grant or replaces its scopes, keeping its id. */
+  upsert(userId: string, clientId: string, scopes: string[], now: number): Promise<Grant>;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  /** Private JWK, serialized. */
+  privateJwk: string;
+  createdAt: number;
+  /** Set when a newer key took over: the key still verifies, it no longer signs. */
+  retiredAt: number | null;
+}
+
+export interface KeyStore {
+  all(): Promise<SigningKeyRecord[]>;
+  add(key: SigningKeyRecord): Promise<void>;
+}
+
+/** A browser's single sign-on session. */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  find(idHash: string): Promise<SessionRecord | undefined>;
+  destroy(idHash: string): Promise<void>;
+}
+
+/** A login or consent in progress: the validated authorization request, waiting for the user. */
+export interface InteractionRecord {
+  id: string;
+  /** Hash of the cookie that binds the interaction to the browser that started it. */
+  browserHash: string;
+  csrfToken: string;
+  clientId: string;
+  /** The validated authorization request, serialized. */
+  request: string;
+  userId: string | null;
+  authTime: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface InteractionStore {
+  create(record: InteractionRecord): Promise<void>;
+  find(id: string): Promise<InteractionRecord | undefined>;
+  setUser(id: string, userId: string, authTime: number): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface Stores {
+  clients: ClientStore;
+  users: UserStore;
+  codes: CodeStore;
+  refreshTokens: RefreshStore;
+  accessTokens: AccessTokenStore;
+  grants: GrantStore;
+  keys: KeyStore;
+  sessions: SessionStore;
+  interactions: InteractionStore;
+  close(): Promise<void>;
+}

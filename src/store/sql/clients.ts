@@ -1,0 +1,64 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ApplicationType, Client, ClientAuthMethod, ClientType, GrantType } from '../../core/clients/client.js';
+import type { ClientStore } from '../ports.js';
+import type { ClientsTable, Database } from './schema.js';
+import { changed, fromJsonList, toJsonList } from './json.js';
+
+function toRow(c: Client): ClientsTable {
+  return {
+    client_id: c.clientId,
+    secret_hash: c.secretHash,
+    name: c.name,
+    type: c.type,
+    application_type: c.applicationType,
+    redirect_uris: toJsonList(c.redirectUris),
+    grant_types: toJsonList(c.grantTypes),
+    scopes: toJsonList(c.scopes),
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    disabled: c.disabled ? 1 : 0,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+function fromRow(r: Selectable<ClientsTable>): Client {
+  return {
+    clientId: r.client_id,
+    secretHash: r.secret_hash,
+    name: r.name,
+    type: r.type as ClientType,
+    applicationType: r.application_type as ApplicationType,
+    redirectUris: fromJsonList(r.redirect_uris),
+    grantTypes: fromJsonList<GrantType>(r.grant_types),
+    scopes: fromJsonList(r.scopes),
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
+    disabled: Boolean(r.disabled),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function sqlClientStore(db: Kysely<Database>): ClientStore {
+  return {
+    async find(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async list() {
+      const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+      return rows.map(fromRow);
+    },
+    async create(client) {
+      await db.insertInto('clients').values(toRow(client)).execute();
+    },
+    async update(client) {
+      const { client_id, created_at, ...rest } = toRow(client);
+      const result = await db.updateTable('clients').set(rest).where('client_id', '=', client_id).executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async delete(clientId) {
+      const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      return changed(result) === 1;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { CodeRecord, CodeStore } from '../ports.js';
+import type { CodesTable, Database } from './schema.js';
+import { fromJsonList, toJsonList } from './json.js';
+
+function fromRow(r: Selectable<CodesTable>): CodeRecord {
+  return {
+    codeHash: r.code_hash,
+    clientId: r.client_id,
+    userId: r.user_id,
+    redirectUri: r.redirect_uri,
+    redirectUriInRequest: Boolean(r.redirect_uri_in_request),
+    codeChallenge: r.code_challenge,
+    scopes: fromJsonList(r.scopes),
+    nonce: r.nonce,
+    authTime: Number(r.auth_time),
+    grantId: r.grant_id,
+    familyId: r.family_id,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+  };
+}
+
+export function sqlCodeStore(db: Kysely<Database>): CodeStore {
+  return {
+    async save(c) {
+      await db
+        .insertInto('codes')
+        .values({
+          code_hash: c.codeHash,
+          client_id: c.clientId,
+          user_id: c.userId,
+          redirect_uri: c.redirectUri,
+          redirect_uri_in_request: c.redirectUriInRequest ? 1 : 0,
+          code_challenge: c.codeChallenge,
+          scopes: toJsonList(c.scopes),
+          nonce: c.nonce,
+          auth_time: c.authTime,
+          grant_id: c.grantId,
+          family_id: c.familyId,
+          created_at: c.createdAt,
+          expires_at: c.expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+    async consume(codeHash, now) {
+      // One conditional UPDATE: the database decides which of concurrent redemptions wins.
+      const won = await db
+        .updateTable('codes')
+        .set({ consumed_at: now })
+        .where('code_hash', '=', codeHash)
+        .where('consumed_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return { status: 'ok', record: fromRow(won) };
+      const seen = await db.selectFrom('codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      return seen ? { status: 'consumed', record: fromRow(seen) } : { status: 'unknown' };
+    },
+    async deleteExpired(now) {
+      const result = await db.deleteFrom('codes').where('expires_at', '<', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { KeyStore, SigningKeyRecord } from '../ports.js';
+import type { Database } from './schema.js';
+
+export function sqlKeyStore(db: Kysely<Database>): KeyStore {
+  return {
+    async all() {
+      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
+      return rows.map(
+        (r): SigningKeyRecord => ({
+          kid: r.kid,
+          alg: r.alg as SigningKeyRecord['alg'],
+          privateJwk: r.private_jwk,
+          createdAt: Number(r.created_at),
+          retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+        }),
+      );
+    },
+    async add(key) {
+      await db
+        .insertInto('signing_keys')
+        .values({ kid: key.kid, alg: key.alg, private_jwk: key.privateJwk, created_at: key.createdAt, retired_at: key.retiredAt })
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { RefreshRecord, RefreshStore } from '../ports.js';
+import type { Database, RefreshTokensTable } from './schema.js';
+import { changed, fromJsonList, toJsonList } from './json.js';
+
+function toRow(r: RefreshRecord): RefreshTokensTable {
+  return {
+    token_hash: r.tokenHash,
+    family_id: r.familyId,
+    grant_id: r.grantId,
+    client_id: r.clientId,
+    user_id: r.userId,
+    scopes: toJsonList(r.scopes),
+    auth_time: r.authTime,
+    created_at: r.createdAt,
+    expires_at: r.expiresAt,
+    rotated_at: r.rotatedAt,
+    revoked_at: r.revokedAt,
+  };
+}
+
+function fromRow(r: Selectable<RefreshTokensTable>): RefreshRecord {
+  return {
+    tokenHash: r.token_hash,
+    familyId: r.family_id,
+    grantId: r.grant_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    scopes: fromJsonList(r.scopes),
+    authTime: Number(r.auth_time),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+export function sqlRefreshStore(db: Kysely<Database>): RefreshStore {
+  return {
+    async find(tokenHash) {
+      const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async save(record) {
+      await db.insertInto('refresh_tokens').values(toRow(record)).execute();
+    },
+    async rotate(oldHash, next, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('refresh_tokens')
+          .set({ rotated_at: now })
+          .where('token_hash', '=', oldHash)
+          .where('rotated_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (changed(result) === 1) {
+          await trx.insertInto('refresh_tokens').values(toRow(next)).execute();
+          return 'ok';
+        }
+        const row = await trx.selectFrom('refresh_tokens').select(['revoked_at']).where('token_hash', '=', oldHash).executeTakeFirst();
+        if (!row) return 'unknown';
+        return row.revoked_at === null ? 'reused' : 'revoked';
+      });
+    },
+    async revokeFamily(familyId, now) {
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/** Table shapes as kysely sees them. Times are Unix seconds; lists are JSON text. */
+export interface ClientsTable {
+  client_id: string;
+  secret_hash: string | null;
+  name: string;
+  type: string;
+  application_type: string;
+  redirect_uris: string;
+  grant_types: string;
+  scopes: string;
+  token_endpoint_auth_method: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  username_lower: string;
+  email: string | null;
+  email_verified: number;
+  name: string | null;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  redirect_uri_in_request: number;
+  code_challenge: string;
+  scopes: string;
+  nonce: string | null;
+  auth_time: number;
+  grant_id: string;
+  family_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  grant_id: string | null;
+  client_id: string;
+  user_id: string;
+  scopes: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface IssuedAccessTokensTable {
+  jti: string;
+  family_id: string;
+  expires_at: number;
+}
+
+export interface RevokedJtisTable {
+  jti: string;
+  expires_at: number;
+}
+
+export interface GrantsTable {
+  grant_id: string;
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface InteractionsTable {
+  id: string;
+  browser_hash: string;
+  csrf_token: string;
+  client_id: string;
+  request: string;
+  user_id: string | null;
+  auth_time: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  users: UsersTable;
+  codes: CodesTable;
+  refresh_tokens: RefreshTokensTable;
+  issued_access_tokens: IssuedAccessTokensTable;
+  revoked_jtis: RevokedJtisTable;
+  grants: GrantsTable;
+  signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  interactions: InteractionsTable;
+}

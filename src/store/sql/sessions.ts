@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { InteractionStore, SessionStore } from '../ports.js';
+import type { Database } from './schema.js';
+
+export function sqlSessionStore(db: Kysely<Database>): SessionStore {
+  return {
+    async create(s) {
+      await db
+        .insertInto('sessions')
+        .values({ id_hash: s.idHash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt, expires_at: s.expiresAt })
+        .execute();
+    },
+    async find(idHash) {
+      const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+      return (
+        r && { idHash: r.id_hash, userId: r.user_id, authTime: Number(r.auth_time), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) }
+      );
+    },
+    async destroy(idHash) {
+      await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    },
+  };
+}
+
+export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
+  return {
+    async create(i) {
+      await db
+        .insertInto('interactions')
+        .values({
+          id: i.id,
+          browser_hash: i.browserHash,
+          csrf_token: i.csrfToken,
+          client_id: i.clientId,
+          request: i.request,
+          user_id: i.userId,
+          auth_time: i.authTime,
+          created_at: i.createdAt,
+          expires_at: i.expiresAt,
+        })
+        .execute();
+    },
+    async find(id) {
+      const r = await db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+      return (
+        r && {
+          id: r.id,
+          browserHash: r.browser_hash,
+          csrfToken: r.csrf_token,
+          clientId: r.client_id,
+          request: r.request,
+          userId: r.user_id,
+          authTime: r.auth_time === null ? null : Number(r.auth_time),
+          createdAt: Number(r.created_at),
+          expiresAt: Number(r.expires_at),
+        }
+      );
+    },
+    async setUser(id, userId, authTime) {
+      await db.updateTable('interactions').set({ user_id: userId, auth_time: authTime }).where('id', '=', id).execute();
+    },
+    async delete(id) {
+      await db.deleteFrom('interactions').where('id', '=', id).execute();
+    },
+  };
+}

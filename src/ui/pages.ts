@@ -1,0 +1,74 @@
+import type { ConsentPageData, ErrorPageData, LoginPageData, PageData, PageName } from '../core/protocol.js';
+import { html, type SafeHtml } from './html.js';
+
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · Tessera</title>
+<link rel="stylesheet" href="/assets/tessera.css">
+</head>
+<body><main>${body}</main></body>
+</html>
+`.value;
+}
+
+function loginPage(d: LoginPageData): string {
+  return layout(
+    'Sign in',
+    html`<h1>Sign in</h1>
+<p>to continue to <strong>${d.clientName}</strong></p>
+${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${d.username ? html` autofocus` : ''}>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>`,
+  );
+}
+
+function consentPage(d: ConsentPageData): string {
+  return layout(
+    'Allow access',
+    html`<h1>${d.clientName} wants to access your account</h1>
+<p class="muted">Signed in as ${d.username}</p>
+${
+  d.scopes.length > 0
+    ? html`<p>It will be able to:</p><ul class="scopes">${d.scopes.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>`
+    : html`<p>It asks for no access beyond knowing that you signed in.</p>`
+}
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`,
+  );
+}
+
+function errorPage(d: ErrorPageData): string {
+  return layout(
+    'Something went wrong',
+    html`<h1>Something went wrong</h1>
+<p>${d.description}</p>
+<p class="muted">Error: <code>${d.error}</code></p>`,
+  );
+}
+
+export function renderPage(page: PageName, data: PageData): string {
+  switch (page) {
+    case 'login':
+      return loginPage(data as LoginPageData);
+    case 'consent':
+      return consentPage(data as ConsentPageData);
+    case 'error':
+      return errorPage(data as ErrorPageData);
+  }
+}

@@ -1,0 +1,19 @@
+/** The one stylesheet of Tessera's pages, served from /assets/tessera.css (CSP allows only same-origin styles). */
+export const STYLESHEET = `
+:root { color-scheme: light dark; --accent: #3451b2; --muted: #667085; --danger: #b42318; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: Canvas; color: CanvasText; }
+main { max-width: 26rem; margin: 8vh auto; padding: 2rem; border: 1px solid color-mix(in srgb, CanvasText 15%, transparent); border-radius: 12px; }
+h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+p { margin: .5rem 0 1rem; }
+label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
+input[type=text], input[type=password] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--muted); border-radius: 8px; }
+button { font: inherit; padding: .6rem 1.2rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; }
+button.secondary { background: transparent; color: CanvasText; border-color: var(--muted); }
+.actions { display: flex; gap: .75rem; margin-top: 1.5rem; }
+.error { color: var(--danger); font-weight: 600; }
+.muted { color: var(--muted); font-size: .9rem; }
+ul.scopes { padding-left: 1.2rem; }
+ul.scopes li { margin: .3rem 0; }
+code { font-size: .85rem; }
+`;
