@@ -13,7 +13,9 @@ import { issueCode } from './issue-code.js';
 export function needsLogin(request: AuthorizationRequest, authTime: number | undefined, now: number): boolean {
   if (authTime === undefined) return true;
   if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true;
-  return request.maxAge !== undefined && now - authTime > request.maxAge;
+  if (request.maxAge === undefined) return false;
+  // max_age=0 is prompt=login, even within the second of the last login.
+  return request.maxAge === 0 || now - authTime > request.maxAge;
 }
 
 /** The consent that covers this request, or undefined when the user must be asked. */

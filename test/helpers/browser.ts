@@ -1,0 +1,101 @@
+/**
+ * A minimal browser for tests: keeps cookies, follows redirects on the server, and fills in the
+ * login and consent forms the way a person would (by their input names, DESIGN.md §7).
+ */
+export interface SignInOptions {
+  username?: string;
+  password?: string;
+  decision?: 'allow' | 'deny';
+}
+
+export interface Page {
+  status: number;
+  url: string;
+  html: string;
+  headers: Headers;
+}
+
+export class Browser {
+  readonly cookies = new Map<string, string>();
+
+  constructor(private readonly issuer: string) {}
+
+  private remember(headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (attrs.some((a) => /max-age=0/i.test(a.trim())) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    this.remember(response.headers);
+    return response;
+  }
+
+  /** GETs a URL and follows redirects while they stay on the server. Returns the page, or the URL that leaves the server. */
+  async visit(url: string, init: RequestInit = {}): Promise<Page | { leftTo: string }> {
+    let response = await this.request(url, init);
+    let current = url;
+    for (let hops = 0; hops < 10; hops++) {
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) {
+        return { status: response.status, url: current, html: await response.text(), headers: response.headers };
+      }
+      const next = new URL(location, current).href;
+      if (!next.startsWith(this.issuer + '/')) return { leftTo: next };
+      current = next;
+      response = await this.request(next);
+    }
+    throw new Error('too many redirects');
+  }
+
+  async submit(page: Page, fields: Record<string, string>): Promise<Page | { leftTo: string }> {
+    const form = formOf(page.html);
+    const body = new URLSearchParams({ ...form.hidden, ...fields });
+    return this.visit(new URL(form.action, page.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+    });
+  }
+
+  /** Runs an authorization request to its end: the redirect back to the client (its URL). */
+  async authorize(authorizationUrl: string, options: SignInOptions = {}): Promise<URL> {
+    let step = await this.visit(authorizationUrl);
+    for (let i = 0; i < 5; i++) {
+      if ('leftTo' in step) return new URL(step.leftTo);
+      if (/name="password"/.test(step.html)) {
+        if (options.username === undefined) throw new Error('login page shown but no credentials given');
+        step = await this.submit(step, { username: options.username, password: options.password ?? '' });
+      } else if (/name="decision"/.test(step.html)) {
+        step = await this.submit(step, { decision: options.decision ?? 'allow' });
+      } else {
+        throw new Error(`unexpected page (${step.status}): ${textOf(step.html)}`);
+      }
+    }
+    throw new Error('authorization did not finish');
+  }
+}
+
+export function formOf(html: string): { action: string; hidden: Record<string, string> } {
+  const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
+  if (action === undefined) throw new Error(`no form on page: ${textOf(html)}`);
+  const hidden: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[m[1]!] = decodeEntities(m[2]!);
+  return { action: decodeEntities(action), hidden };
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export function textOf(html: string): string {
+  return html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+}

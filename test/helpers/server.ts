@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Tessera } from '../../src/server.js';
+import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
+import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
+import type { ConfigInput } from '../../src/core/config.js';
+
+/** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
+const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+export interface TestServer {
+  issuer: string;
+  dataDir: string;
+  tessera: Tessera;
+  /** Moves the server's clock forward by `seconds`. */
+  advance(seconds: number): void;
+  addClient(input: ClientInput): Promise<{ clientId: string; secret?: string }>;
+  addUser(input: Partial<NewUserInput> & { username: string }): Promise<{ sub: string; username: string; password: string }>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A real Tessera on a real socket with its own temporary store. */
+export async function startTestServer(config: Partial<ConfigInput> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  let offset = 0;
+  const tessera = await createServer({
+    dataDir,
+    config: { issuer, ...config },
+    argon2: TEST_ARGON2,
+    now: () => Math.floor(Date.now() / 1000) + offset,
+  });
+  await tessera.app.listen({ port, host: '127.0.0.1' });
+  const { ctx } = tessera;
+  return {
+    issuer,
+    dataDir,
+    tessera,
+    advance(seconds) {
+      offset += seconds;
+    },
+    async addClient(input) {
+      const { client, secret } = buildClient(input, ctx.pepper, ctx.now());
+      await ctx.stores.clients.create(client);
+      return secret === undefined ? { clientId: client.clientId } : { clientId: client.clientId, secret };
+    },
+    async addUser(input) {
+      const password = input.password ?? 'a long enough password';
+      const user = await buildUser({ ...input, password }, ctx.passwords, ctx.now());
+      await ctx.stores.users.create(user);
+      return { sub: user.id, username: user.username, password };
+    },
+    async close() {
+      await tessera.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
