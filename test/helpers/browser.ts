@@ -72,6 +72,8 @@ export class Browser {
     for (let i = 0; i < 5; i++) {
       if ('leftTo' in step) return new URL(step.leftTo);
       if (/name="password"/.test(step.html)) {
+        const refused = /<p class="error"[^>]*>([^<]*)<\/p>/.exec(step.html);
+        if (refused) throw new Error(`login refused: ${refused[1]}`);
         if (options.username === undefined) throw new Error('login page shown but no credentials given');
         step = await this.submit(step, { username: options.username, password: options.password ?? '' });
       } else if (/name="decision"/.test(step.html)) {
