@@ -17,7 +17,7 @@ import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { openSqliteStores } from './store/sqlite/open.js';
 import type { Stores } from './store/ports.js';
-import { buildHttpApp } from './http/app.js';
+import { buildHttpApp, type LoggerOptions } from './http/app.js';
 
 /** The grants this server offers, in the order discovery lists them. */
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant];
@@ -57,7 +57,7 @@ export async function openStores(location: StoreLocation): Promise<Stores> {
 export interface ServerOptions extends StoreLocation {
   config: ConfigInput;
   argon2?: Argon2Params;
-  logger?: boolean;
+  logger?: boolean | LoggerOptions;
   trustProxy?: boolean;
   now?: () => number;
 }

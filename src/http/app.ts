@@ -19,10 +19,16 @@ export interface Endpoints {
   interaction: { show: InteractionHandler; login: InteractionHandler; consent: InteractionHandler };
 }
 
+/** Where and how much to log; `stream` lets tests (or operators) send logs elsewhere than stdout. */
+export interface LoggerOptions {
+  level?: string;
+  stream?: { write(line: string): unknown };
+}
+
 export interface HttpOptions {
   secureCookies: boolean;
   https: boolean;
-  logger?: boolean | { level?: string };
+  logger?: boolean | LoggerOptions;
   trustProxy?: boolean;
 }
 

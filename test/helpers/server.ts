@@ -6,6 +6,7 @@ import { createServer, type Tessera } from '../../src/server.js';
 import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import type { ConfigInput } from '../../src/core/config.js';
+import type { LoggerOptions } from '../../src/http/app.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
 const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -33,7 +34,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real Tessera on a real socket with its own temporary store. */
-export async function startTestServer(config: Partial<ConfigInput> = {}): Promise<TestServer> {
+export async function startTestServer(config: Partial<ConfigInput> = {}, logger?: LoggerOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -42,6 +43,7 @@ export async function startTestServer(config: Partial<ConfigInput> = {}): Promis
     dataDir,
     config: { issuer, ...config },
     argon2: TEST_ARGON2,
+    ...(logger ? { logger } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });
