@@ -15,6 +15,11 @@ import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
+import { accountEndpoints } from './core/interaction/account.js';
+import { revocationEndpoint } from './core/endpoints/revocation.js';
+import { introspectionEndpoint } from './core/endpoints/introspection.js';
+import { endSessionEndpoint } from './core/endpoints/end-session.js';
+import { cleanUp, every, type CleanupReport } from './core/lifecycle/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
@@ -65,6 +70,8 @@ export interface ServerOptions extends StoreLocation {
 export interface Tessera {
   app: FastifyInstance;
   ctx: Context;
+  /** Runs the background cleanup now (it also runs every `intervals.cleanup` seconds). */
+  cleanUp(): Promise<CleanupReport>;
   close(): Promise<void>;
 }
 
@@ -87,6 +94,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     {
       authorize: authorizationEndpoint(ctx),
       token: tokenEndpoint(ctx, GRANTS),
+      revocation: revocationEndpoint(ctx),
+      introspection: introspectionEndpoint(ctx),
+      endSession: endSessionEndpoint(ctx),
+      account: accountEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
@@ -99,10 +110,17 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     },
   );
+  const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
+  const jobs = [
+    every(config.intervals.cleanup, () => cleanUp(ctx), logError('cleanup failed')),
+    every(config.intervals.keyReload, () => keys.reload(), logError('reloading signing keys failed')),
+  ];
   return {
     app,
     ctx,
+    cleanUp: () => cleanUp(ctx),
     async close() {
+      await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
       await stores.close();
     },

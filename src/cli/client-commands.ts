@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
 import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
 import { systemClock } from '../core/context.js';
+import { revokeClient } from '../core/lifecycle/revoke.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
@@ -11,6 +12,7 @@ interface ClientFlags extends StoreOptions {
   type?: string;
   applicationType?: string;
   redirectUri?: string[];
+  postLogoutRedirectUri?: string[];
   grantType?: string[];
   scope?: string;
   authMethod?: string;
@@ -24,6 +26,7 @@ function metadataFlags(command: Command): Command {
     .option('--type <type>', 'confidential (can keep a secret) or public (SPA, native app)')
     .option('--application-type <type>', 'web or native (native apps may use loopback and private-use redirect URIs)')
     .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'where sign-out may return to (repeat for several)', collect)
     .option('--grant-type <grant>', 'authorization_code, refresh_token or client_credentials (repeat for several)', collect)
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none');
@@ -35,6 +38,7 @@ function toInput(flags: ClientFlags): ClientInput {
   if (flags.type !== undefined) input.type = flags.type as ClientType;
   if (flags.applicationType !== undefined) input.applicationType = flags.applicationType as ApplicationType;
   if (flags.redirectUri !== undefined) input.redirectUris = flags.redirectUri;
+  if (flags.postLogoutRedirectUri !== undefined) input.postLogoutRedirectUris = flags.postLogoutRedirectUri;
   if (flags.grantType !== undefined) input.grantTypes = flags.grantType;
   if (flags.scope !== undefined) input.scopes = flags.scope.split(' ').filter((s) => s !== '');
   if (flags.authMethod !== undefined) input.tokenEndpointAuthMethod = flags.authMethod;
@@ -72,17 +76,18 @@ export function clientCommands(program: Command): void {
   });
 
   withStoreOptions(metadataFlags(client.command('update <clientId>').description('change a client; unset options keep their value')))
-    .option('--disable', 'stop the client from getting tokens')
+    .option('--disable', 'stop the client from getting tokens, and revoke its consents and tokens')
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
       await withStores(flags, async (stores, pepper) => {
         const existing = await mustFind(stores, clientId);
-        const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, systemClock());
-        if (flags.disable) changed.disabled = true;
+        const now = systemClock();
+        const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, now);
         if (flags.enable) changed.disabled = false;
         await stores.clients.update(changed);
-        print({ ...toMetadataView(changed, secret) }, flags.json === true);
+        if (flags.disable) await revokeClient(stores, changed, now, 'disable');
+        print({ ...toMetadataView((await stores.clients.find(clientId)) ?? changed, secret) }, flags.json === true);
       });
     });
 
@@ -99,10 +104,12 @@ export function clientCommands(program: Command): void {
     },
   );
 
-  withStoreOptions(client.command('delete <clientId>').description('delete a client')).action(async (clientId: string, flags: StoreOptions) => {
-    await withStores(flags, async (stores) => {
-      if (!(await stores.clients.delete(clientId))) throw new CliError(`no client with id '${clientId}'`);
-      print({ deleted: clientId }, flags.json === true);
-    });
-  });
+  withStoreOptions(client.command('delete <clientId>').description('delete a client and revoke all its consents and tokens')).action(
+    async (clientId: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores) => {
+        await revokeClient(stores, await mustFind(stores, clientId), systemClock(), 'delete');
+        print({ deleted: clientId }, flags.json === true);
+      });
+    },
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
 import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
+import { revokeUser } from '../core/lifecycle/revoke.js';
 import type { Stores, User } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
@@ -75,15 +76,33 @@ export function userCommands(program: Command): void {
       });
     });
 
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
-    withStoreOptions(user.command(`${name} <user>`).description(disabled ? 'stop a user from signing in' : 'let a disabled user sign in again')).action(
-      async (ref: string, flags: StoreOptions) => {
-        await withStores(flags, async (stores) => {
-          const updated = { ...(await mustFind(stores, ref)), disabled, updatedAt: systemClock() };
-          await stores.users.update(updated);
-          print(userView(updated), flags.json === true);
-        });
-      },
-    );
-  }
+  withStoreOptions(user.command('disable <user>').description('stop a user from signing in; ends their sessions and revokes their consents and tokens')).action(
+    async (ref: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores) => {
+        const existing = await mustFind(stores, ref);
+        await revokeUser(stores, existing, systemClock(), 'disable');
+        print(userView((await stores.users.findById(existing.id)) ?? existing), flags.json === true);
+      });
+    },
+  );
+
+  withStoreOptions(user.command('enable <user>').description('let a disabled user sign in again (revoked tokens stay revoked)')).action(
+    async (ref: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores) => {
+        const updated = { ...(await mustFind(stores, ref)), disabled: false, updatedAt: systemClock() };
+        await stores.users.update(updated);
+        print(userView(updated), flags.json === true);
+      });
+    },
+  );
+
+  withStoreOptions(user.command('delete <user>').description('delete a user; ends their sessions and revokes their consents and tokens')).action(
+    async (ref: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores) => {
+        const existing = await mustFind(stores, ref);
+        await revokeUser(stores, existing, systemClock(), 'delete');
+        print({ deleted: existing.id, username: existing.username }, flags.json === true);
+      });
+    },
+  );
 }

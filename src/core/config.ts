@@ -1,4 +1,5 @@
 import { STANDARD_SCOPE_DESCRIPTIONS } from './scopes.js';
+import { RETIREMENT_SLACK } from './keys/rotation.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
 export interface Config {
@@ -26,6 +27,13 @@ export interface Config {
   scopeDescriptions: Record<string, string>;
   /** Cookies get `Secure` when the issuer is https. */
   secureCookies: boolean;
+  /** Background work, in seconds. */
+  intervals: {
+    /** Removing expired records and pruning retired keys. */
+    cleanup: number;
+    /** Picking up signing keys rotated by the CLI or another node. */
+    keyReload: number;
+  };
 }
 
 export interface ConfigInput {
@@ -35,6 +43,7 @@ export interface ConfigInput {
   accessTokenAlg?: Config['accessTokenAlg'];
   idTokenAlg?: Config['idTokenAlg'];
   scopeDescriptions?: Record<string, string>;
+  intervals?: Partial<Config['intervals']>;
 }
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -45,6 +54,8 @@ export const DEFAULT_TTL: Config['ttl'] = {
   interaction: 900,
   session: 24 * 3600,
 };
+
+export const DEFAULT_INTERVALS: Config['intervals'] = { cleanup: 300, keyReload: 5 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -58,6 +69,11 @@ export function makeConfig(input: ConfigInput): Config {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`ttl.${name} must be a positive whole number of seconds`);
   }
   if (ttl.authorizationCode > 60) throw new ConfigError('ttl.authorizationCode must be at most 60 seconds');
+  const intervals = { ...DEFAULT_INTERVALS, ...input.intervals };
+  for (const [name, value] of Object.entries(intervals)) {
+    if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`intervals.${name} must be a positive number of seconds`);
+  }
+  if (intervals.keyReload > RETIREMENT_SLACK) throw new ConfigError(`intervals.keyReload must be at most ${RETIREMENT_SLACK} seconds`);
   return {
     issuer,
     ttl,
@@ -66,6 +82,7 @@ export function makeConfig(input: ConfigInput): Config {
     idTokenAlg: input.idTokenAlg ?? 'RS256',
     scopeDescriptions: { ...STANDARD_SCOPE_DESCRIPTIONS, ...input.scopeDescriptions },
     secureCookies: issuer.startsWith('https:'),
+    intervals,
   };
 }
 

@@ -21,7 +21,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -29,7 +29,7 @@ export type ProtocolResponse =
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
   | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData;
 
 export interface LoginPageData {
   action: string;
@@ -52,10 +52,37 @@ export interface ErrorPageData {
   description: string;
 }
 
+/** The apps a signed-in user has allowed, each with a form to revoke it. */
+export interface AccountPageData {
+  username: string;
+  csrfToken: string;
+  revokeAction: string;
+  logoutAction: string;
+  apps: { grantId: string; clientName: string; since: string; scopes: { name: string; description: string }[] }[];
+  notice?: string;
+}
+
+/** Asks the user to confirm signing out; `hidden` carries the validated logout request. */
+export interface LogoutPageData {
+  action: string;
+  csrfToken: string;
+  hidden: Record<string, string>;
+  clientName?: string;
+}
+
+export interface MessagePageData {
+  title: string;
+  message: string;
+}
+
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): ProtocolResponse {
   return headers ? { kind: 'json', status, body, headers } : { kind: 'json', status, body };
+}
+
+export function page(status: number, name: PageName, data: PageData, cookies?: CookieToSet[]): ProtocolResponse {
+  return cookies && cookies.length > 0 ? { kind: 'page', status, page: name, data, cookies } : { kind: 'page', status, page: name, data };
 }
 
 export function errorPage(status: number, error: string, description: string): ProtocolResponse {

@@ -13,6 +13,10 @@ type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<Protocol
 export interface Endpoints {
   authorize: Handler;
   token: Handler;
+  revocation: Handler;
+  introspection: Handler;
+  endSession: Handler;
+  account: { show: Handler; login: Handler; revoke: Handler };
   userinfo: Handler;
   discovery: Handler;
   jwks: Handler;
@@ -35,7 +39,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/authorize', '/interaction'];
+const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account'];
 
 /** Logs carry the path only: query strings can hold codes, state or (wrongly sent) tokens. */
 const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip });
@@ -101,6 +105,13 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   const ANY = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
   app.route({ method: ['GET', 'POST'], url: PATHS.authorization, handler: run(endpoints.authorize) });
   app.route({ method: [...ANY, 'OPTIONS'], url: PATHS.token, handler: run(endpoints.token, true) });
+  // Browser apps (public clients) revoke their own tokens; introspection is for servers, so no CORS.
+  app.route({ method: [...ANY, 'OPTIONS'], url: PATHS.revocation, handler: run(endpoints.revocation, true) });
+  app.route({ method: [...ANY], url: PATHS.introspection, handler: run(endpoints.introspection) });
+  app.route({ method: ['GET', 'POST'], url: PATHS.endSession, handler: run(endpoints.endSession) });
+  app.get(PATHS.account, run(endpoints.account.show));
+  app.post(PATHS.accountLogin, run(endpoints.account.login));
+  app.post(PATHS.accountRevoke, run(endpoints.account.revoke));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });

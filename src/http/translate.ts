@@ -26,6 +26,7 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   if (answer.kind === 'json') {
     reply.code(answer.status);
     if (answer.headers) reply.headers(answer.headers);
+    if (answer.body === undefined) return reply.send();
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
   }
   if (answer.cookies && answer.cookies.length > 0) {

@@ -25,6 +25,8 @@ export interface User {
   name: string | null;
   passwordHash: string;
   disabled: boolean;
+  /** Tokens issued at or before this time are void (set when the user is disabled or deleted). */
+  tokensRevokedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -36,6 +38,13 @@ export interface UserStore {
   list(): Promise<User[]>;
   create(user: User): Promise<void>;
   update(user: User): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Expired records are removed in batches so that cleanup never holds the database for long. */
+export interface Expiring {
+  /** Deletes at most `limit` records that expired at or before `now`; returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** An authorization code, bound to everything the token request must repeat (DESIGN.md §6). */
@@ -62,11 +71,10 @@ export type ConsumeResult =
   | { status: 'consumed'; record: CodeRecord }
   | { status: 'unknown' };
 
-export interface CodeStore {
+export interface CodeStore extends Expiring {
   save(record: CodeRecord): Promise<void>;
   /** Marks the code used, atomically: of concurrent calls exactly one gets 'ok'. */
   consume(codeHash: string, now: number): Promise<ConsumeResult>;
-  deleteExpired(now: number): Promise<number>;
 }
 
 export interface RefreshRecord {
@@ -85,7 +93,10 @@ export interface RefreshRecord {
 
 export type RotateResult = 'ok' | 'reused' | 'revoked' | 'unknown';
 
-export interface RefreshStore {
+/** Whose refresh tokens to revoke: one family (one code's lineage), one grant, one user or one client. */
+export type RefreshOwner = { familyId: string } | { grantId: string } | { userId: string } | { clientId: string };
+
+export interface RefreshStore extends Expiring {
   find(tokenHash: string): Promise<RefreshRecord | undefined>;
   save(record: RefreshRecord): Promise<void>;
   /**
@@ -93,14 +104,28 @@ export interface RefreshStore {
    * gets 'ok'; the others see 'reused' (the token was already rotated) and must revoke the family.
    */
   rotate(oldHash: string, next: RefreshRecord, now: number): Promise<RotateResult>;
-  revokeFamily(familyId: string, now: number): Promise<void>;
+  /** Marks every live refresh token of the owner revoked; returns how many. */
+  revokeWhere(owner: RefreshOwner, now: number): Promise<number>;
 }
 
-/** JWT access tokens cannot be recalled, so the server remembers which `jti`s were revoked until they expire. */
-export interface AccessTokenStore {
-  /** Remembers a user-bound access token so that revoking its family can revoke it too. */
-  recordIssued(jti: string, familyId: string, expiresAt: number): Promise<void>;
-  revokeFamily(familyId: string): Promise<void>;
+/** A user-bound access token, remembered so that revoking its family or grant can revoke it too. */
+export interface IssuedAccessToken {
+  jti: string;
+  familyId: string;
+  grantId: string | null;
+  expiresAt: number;
+}
+
+export type AccessTokenOwner = { familyId: string } | { grantId: string };
+
+/**
+ * JWT access tokens cannot be recalled, so the server remembers which `jti`s were revoked until
+ * they expire (the records of issued and of revoked tokens both go at `exp`).
+ */
+export interface AccessTokenStore extends Expiring {
+  recordIssued(token: IssuedAccessToken): Promise<void>;
+  /** Puts every recorded access token of the owner on the revocation list. */
+  revokeWhere(owner: AccessTokenOwner): Promise<void>;
   revokeJti(jti: string, expiresAt: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
 }
@@ -117,8 +142,13 @@ export interface Grant {
 
 export interface GrantStore {
   find(userId: string, clientId: string): Promise<Grant | undefined>;
+  findById(grantId: string): Promise<Grant | undefined>;
+  listByUser(userId: string): Promise<Grant[]>;
   /** Creates the grant or replaces its scopes, keeping its id. */
   upsert(userId: string, clientId: string, scopes: string[], now: number): Promise<Grant>;
+  delete(grantId: string): Promise<boolean>;
+  /** Deletes every grant of a user or of a client; returns the ids deleted. */
+  deleteWhere(owner: { userId: string } | { clientId: string }): Promise<string[]>;
 }
 
 export interface SigningKeyRecord {
@@ -134,6 +164,9 @@ export interface SigningKeyRecord {
 export interface KeyStore {
   all(): Promise<SigningKeyRecord[]>;
   add(key: SigningKeyRecord): Promise<void>;
+  /** Stops a key from signing (it still verifies and stays published); false when unknown or already retired. */
+  retire(kid: string, at: number): Promise<boolean>;
+  delete(kid: string): Promise<boolean>;
 }
 
 /** A browser's single sign-on session. */
@@ -145,10 +178,11 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
-export interface SessionStore {
+export interface SessionStore extends Expiring {
   create(session: SessionRecord): Promise<void>;
   find(idHash: string): Promise<SessionRecord | undefined>;
   destroy(idHash: string): Promise<void>;
+  destroyForUser(userId: string): Promise<number>;
 }
 
 /** A login or consent in progress: the validated authorization request, waiting for the user. */
@@ -166,7 +200,7 @@ export interface InteractionRecord {
   expiresAt: number;
 }
 
-export interface InteractionStore {
+export interface InteractionStore extends Expiring {
   create(record: InteractionRecord): Promise<void>;
   find(id: string): Promise<InteractionRecord | undefined>;
   setUser(id: string, userId: string, authTime: number): Promise<void>;

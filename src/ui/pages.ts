@@ -1,4 +1,13 @@
-import type { ConsentPageData, ErrorPageData, LoginPageData, PageData, PageName } from '../core/protocol.js';
+import type {
+  AccountPageData,
+  ConsentPageData,
+  ErrorPageData,
+  LoginPageData,
+  LogoutPageData,
+  MessagePageData,
+  PageData,
+  PageName,
+} from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
 
 function layout(title: string, body: SafeHtml): string {
@@ -62,6 +71,53 @@ function errorPage(d: ErrorPageData): string {
   );
 }
 
+function accountPage(d: AccountPageData): string {
+  const apps =
+    d.apps.length === 0
+      ? html`<p class="muted">You have not allowed any applications.</p>`
+      : html`<ul class="apps">${d.apps.map(
+          (a) => html`<li>
+<strong>${a.clientName}</strong> <span class="muted">since ${a.since}</span>
+<ul class="scopes">${a.scopes.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>
+<form method="post" action="${d.revokeAction}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<input type="hidden" name="grant_id" value="${a.grantId}">
+<button type="submit" class="secondary">Revoke access</button>
+</form>
+</li>`,
+        )}</ul>`;
+  return layout(
+    'Your account',
+    html`<h1>Your account</h1>
+<p class="muted">Signed in as ${d.username}</p>
+${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
+<h2>Applications you allowed</h2>
+${apps}
+<form method="post" action="${d.logoutAction}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<div class="actions"><button type="submit">Sign out</button></div>
+</form>`,
+  );
+}
+
+function logoutPage(d: LogoutPageData): string {
+  return layout(
+    'Sign out',
+    html`<h1>Sign out?</h1>
+<p>${d.clientName ? html`<strong>${d.clientName}</strong> asks to sign you out of Tessera.` : 'Do you want to sign out of Tessera?'}</p>
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+${Object.entries(d.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<div class="actions"><button type="submit">Sign out</button></div>
+</form>`,
+  );
+}
+
+function messagePage(d: MessagePageData): string {
+  return layout(d.title, html`<h1>${d.title}</h1>
+<p>${d.message}</p>`);
+}
+
 export function renderPage(page: PageName, data: PageData): string {
   switch (page) {
     case 'login':
@@ -70,5 +126,11 @@ export function renderPage(page: PageName, data: PageData): string {
       return consentPage(data as ConsentPageData);
     case 'error':
       return errorPage(data as ErrorPageData);
+    case 'account':
+      return accountPage(data as AccountPageData);
+    case 'logout':
+      return logoutPage(data as LogoutPageData);
+    case 'message':
+      return messagePage(data as MessagePageData);
   }
 }

@@ -16,4 +16,7 @@ button.secondary { background: transparent; color: CanvasText; border-color: var
 ul.scopes { padding-left: 1.2rem; }
 ul.scopes li { margin: .3rem 0; }
 code { font-size: .85rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+ul.apps { list-style: none; padding: 0; }
+ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
 `;

@@ -39,9 +39,15 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal((await stores.codes.consume('nope', 5)).status, 'unknown');
     });
 
-    it('deletes expired codes', async () => {
-      await stores.codes.save(code({ expiresAt: 10 }));
-      assert.ok((await stores.codes.deleteExpired(11)) >= 1);
+    it('deletes expired codes in bounded batches, and only expired ones', async () => {
+      const expired = [code({ expiresAt: 3 }), code({ expiresAt: 3 }), code({ expiresAt: 4 })];
+      const live = code({ expiresAt: 50 });
+      for (const c of [...expired, live]) await stores.codes.save(c);
+      assert.equal(await stores.codes.deleteExpired(4, 2), 2);
+      assert.equal(await stores.codes.deleteExpired(4, 2), 1);
+      assert.equal(await stores.codes.deleteExpired(4, 2), 0);
+      for (const c of expired) assert.equal((await stores.codes.consume(c.codeHash, 5)).status, 'unknown');
+      assert.equal((await stores.codes.consume(live.codeHash, 5)).status, 'ok');
     });
 
     it('rotates a refresh token once; later or concurrent rotations are reuse', async () => {
@@ -59,11 +65,11 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const b = refresh({ familyId: 'fam2' });
       const other = refresh({ familyId: 'fam3' });
       for (const r of [a, b, other]) await stores.refreshTokens.save(r);
-      await stores.accessTokens.recordIssued('jti-a', 'fam2', 500);
-      await stores.accessTokens.recordIssued('jti-other', 'fam3', 500);
-      await stores.refreshTokens.revokeFamily('fam2', 9);
-      await stores.accessTokens.revokeFamily('fam2');
-      await stores.accessTokens.revokeFamily('fam2');
+      await stores.accessTokens.recordIssued({ jti: 'jti-a', familyId: 'fam2', grantId: null, expiresAt: 500 });
+      await stores.accessTokens.recordIssued({ jti: 'jti-other', familyId: 'fam3', grantId: null, expiresAt: 500 });
+      assert.equal(await stores.refreshTokens.revokeWhere({ familyId: 'fam2' }, 9), 2);
+      await stores.accessTokens.revokeWhere({ familyId: 'fam2' });
+      await stores.accessTokens.revokeWhere({ familyId: 'fam2' });
       assert.equal((await stores.refreshTokens.find(a.tokenHash))?.revokedAt, 9);
       assert.equal((await stores.refreshTokens.find(b.tokenHash))?.revokedAt, 9);
       assert.equal((await stores.refreshTokens.find(other.tokenHash))?.revokedAt, null);
@@ -78,20 +84,28 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     it('stores clients and users round-trip, with usernames matched case-insensitively', async () => {
       const client = {
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
-        grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, createdAt: 1, updatedAt: 1,
+        postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
+        tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
       assert.equal(await stores.clients.update({ ...client, name: 'M' }), true);
       assert.equal((await stores.clients.find('cid'))?.name, 'M');
+      assert.equal(await stores.clients.update({ ...client, disabled: true, tokensRevokedAt: 7 }), true);
+      assert.equal((await stores.clients.find('cid'))?.tokensRevokedAt, 7);
       assert.equal(await stores.clients.update({ ...client, clientId: 'none' }), false);
       assert.equal(await stores.clients.delete('cid'), true);
       assert.equal(await stores.clients.find('cid'), undefined);
 
-      const user = { id: 'u1', username: 'Alice', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, createdAt: 1, updatedAt: 1 };
+      const user = { id: 'u1', username: 'Alice', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1 };
       await stores.users.create(user);
       assert.deepEqual(await stores.users.findByUsername('aLiCe'), user);
       await assert.rejects(stores.users.create({ ...user, id: 'u2', username: 'ALICE' }), 'usernames are unique regardless of case');
+      assert.equal(await stores.users.update({ ...user, tokensRevokedAt: 9 }), true);
+      assert.equal((await stores.users.findById('u1'))?.tokensRevokedAt, 9);
+      assert.equal(await stores.users.delete('u1'), true);
+      assert.equal(await stores.users.delete('u1'), false);
+      assert.equal(await stores.users.findById('u1'), undefined);
     });
 
     it('keeps one grant per user and client, updating its scopes', async () => {
@@ -99,6 +113,75 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const g2 = await stores.grants.upsert('u', 'c', ['a', 'b'], 2);
       assert.equal(g1.grantId, g2.grantId);
       assert.deepEqual((await stores.grants.find('u', 'c'))?.scopes, ['a', 'b']);
+      assert.deepEqual((await stores.grants.findById(g1.grantId))?.scopes, ['a', 'b']);
+    });
+
+    it('lists, deletes and sweeps grants; revokes refresh and access tokens by grant, user and client', async () => {
+      const mine = await stores.grants.upsert('gu1', 'gc1', ['a'], 1);
+      const other = await stores.grants.upsert('gu1', 'gc2', ['a'], 2);
+      const third = await stores.grants.upsert('gu2', 'gc1', ['a'], 3);
+      assert.deepEqual((await stores.grants.listByUser('gu1')).map((g) => g.grantId), [mine.grantId, other.grantId]);
+
+      const byGrant = refresh({ familyId: 'gf1', grantId: mine.grantId, userId: 'gu1', clientId: 'gc1' });
+      const byOther = refresh({ familyId: 'gf2', grantId: other.grantId, userId: 'gu1', clientId: 'gc2' });
+      const byThird = refresh({ familyId: 'gf3', grantId: third.grantId, userId: 'gu2', clientId: 'gc1' });
+      for (const r of [byGrant, byOther, byThird]) await stores.refreshTokens.save(r);
+      await stores.accessTokens.recordIssued({ jti: 'g-jti-1', familyId: 'gf1', grantId: mine.grantId, expiresAt: 500 });
+      await stores.accessTokens.recordIssued({ jti: 'g-jti-2', familyId: 'gf2', grantId: other.grantId, expiresAt: 500 });
+
+      assert.equal(await stores.grants.delete(mine.grantId), true);
+      assert.equal(await stores.grants.delete(mine.grantId), false);
+      assert.equal(await stores.refreshTokens.revokeWhere({ grantId: mine.grantId }, 20), 1);
+      await stores.accessTokens.revokeWhere({ grantId: mine.grantId });
+      assert.equal(await stores.accessTokens.isRevoked('g-jti-1'), true);
+      assert.equal(await stores.accessTokens.isRevoked('g-jti-2'), false);
+      assert.equal((await stores.refreshTokens.find(byOther.tokenHash))?.revokedAt, null);
+
+      assert.deepEqual(await stores.grants.deleteWhere({ userId: 'gu1' }), [other.grantId]);
+      assert.equal(await stores.refreshTokens.revokeWhere({ userId: 'gu1' }, 21), 1);
+      assert.equal((await stores.refreshTokens.find(byThird.tokenHash))?.revokedAt, null);
+      assert.deepEqual(await stores.grants.deleteWhere({ clientId: 'gc1' }), [third.grantId]);
+      assert.equal(await stores.refreshTokens.revokeWhere({ clientId: 'gc1' }, 22), 1);
+      assert.equal((await stores.refreshTokens.find(byThird.tokenHash))?.revokedAt, 22);
+      assert.equal(await stores.grants.findById(third.grantId), undefined);
+    });
+
+    it('forgets expired refresh tokens, issued and revoked access tokens, sessions and interactions', async () => {
+      await stores.refreshTokens.save(refresh({ tokenHash: 'old-rt', expiresAt: 30 }));
+      await stores.refreshTokens.save(refresh({ tokenHash: 'new-rt', expiresAt: 3000 }));
+      await stores.accessTokens.recordIssued({ jti: 'old-at', familyId: 'x', grantId: null, expiresAt: 30 });
+      await stores.accessTokens.revokeJti('old-at', 30);
+      await stores.accessTokens.revokeJti('new-at', 3000);
+      await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, createdAt: 1, expiresAt: 30 });
+      await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, createdAt: 1, expiresAt: 3000 });
+      const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, createdAt: 1 };
+      await stores.interactions.create({ ...interaction, id: 'old-i', expiresAt: 30 });
+      await stores.interactions.create({ ...interaction, id: 'new-i', expiresAt: 3000 });
+
+      assert.ok((await stores.refreshTokens.deleteExpired(30, 100)) >= 1);
+      assert.equal(await stores.refreshTokens.find('old-rt'), undefined);
+      assert.ok(await stores.refreshTokens.find('new-rt'));
+      assert.ok((await stores.accessTokens.deleteExpired(30, 100)) >= 2);
+      assert.equal(await stores.accessTokens.isRevoked('old-at'), false);
+      assert.equal(await stores.accessTokens.isRevoked('new-at'), true);
+      assert.ok((await stores.sessions.deleteExpired(30, 100)) >= 1);
+      assert.equal(await stores.sessions.find('old-s'), undefined);
+      assert.ok(await stores.sessions.find('new-s'));
+      assert.ok((await stores.interactions.deleteExpired(30, 100)) >= 1);
+      assert.equal(await stores.interactions.find('old-i'), undefined);
+      assert.ok(await stores.interactions.find('new-i'));
+      assert.equal(await stores.sessions.destroyForUser('su'), 1);
+      assert.equal(await stores.sessions.find('new-s'), undefined);
+    });
+
+    it('retires and deletes signing keys', async () => {
+      const key = { kid: `k-${randomUUID()}`, alg: 'ES256' as const, privateJwk: '{}', createdAt: 1, retiredAt: null };
+      await stores.keys.add(key);
+      assert.equal(await stores.keys.retire(key.kid, 5), true);
+      assert.equal(await stores.keys.retire(key.kid, 6), false, 'a key retires once');
+      assert.equal((await stores.keys.all()).find((k) => k.kid === key.kid)?.retiredAt, 5);
+      assert.equal(await stores.keys.delete(key.kid), true);
+      assert.equal((await stores.keys.all()).some((k) => k.kid === key.kid), false);
     });
   });
 }

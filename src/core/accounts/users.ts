@@ -40,6 +40,7 @@ export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now
     name: input.name?.trim() ?? null,
     passwordHash: await hasher.hash(input.password),
     disabled: false,
+    tokensRevokedAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -19,11 +19,15 @@ export interface Client {
   type: ClientType;
   applicationType: ApplicationType;
   redirectUris: string[];
+  /** Where RP-initiated logout may send the browser afterwards (exact match). */
+  postLogoutRedirectUris: string[];
   grantTypes: GrantType[];
   /** Scopes this client may ask for. */
   scopes: string[];
   tokenEndpointAuthMethod: ClientAuthMethod;
   disabled: boolean;
+  /** Tokens issued at or before this time are void (set when the client is disabled). */
+  tokensRevokedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -35,6 +39,7 @@ export interface ClientMetadataView {
   client_type: ClientType;
   application_type: ApplicationType;
   redirect_uris: string[];
+  post_logout_redirect_uris: string[];
   grant_types: GrantType[];
   response_types: string[];
   scope: string;
@@ -52,6 +57,7 @@ export function toMetadataView(client: Client, secret?: string): ClientMetadataV
     client_type: client.type,
     application_type: client.applicationType,
     redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
     grant_types: client.grantTypes,
     response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
     scope: client.scopes.join(' '),

@@ -17,6 +17,7 @@ export interface ClientInput {
   type?: ClientType;
   applicationType?: ApplicationType;
   redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
   grantTypes?: string[];
   scopes?: string[];
   tokenEndpointAuthMethod?: string;
@@ -36,7 +37,7 @@ export class ClientMetadataError extends Error {
 const DEFAULT_CODE_FLOW_SCOPES = ['openid', 'profile', 'email'];
 
 /** Fills defaults and checks every rule; returns the complete, consistent client or throws ClientMetadataError. */
-function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled'> {
+function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -70,6 +71,12 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new ClientMetadataError('redirect_uris', 'authorization_code needs at least one redirect URI');
   }
+  // OpenID Connect RP-Initiated Logout §3.1: the same rules as redirect URIs.
+  const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? base?.postLogoutRedirectUris ?? [])];
+  for (const uri of postLogoutRedirectUris) {
+    const problem = redirectUriProblem(uri, applicationType);
+    if (problem) throw new ClientMetadataError('post_logout_redirect_uris', `post-logout redirect URI '${uri}' ${problem}`);
+  }
 
   const codeFlow = grantTypes.includes('authorization_code');
   const scopes = [...new Set(input.scopes ?? base?.scopes ?? (codeFlow ? DEFAULT_CODE_FLOW_SCOPES : []))];
@@ -85,7 +92,7 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
     throw new ClientMetadataError('token_endpoint_auth_method', type === 'public' ? "public clients use 'none'" : "confidential clients cannot use 'none'");
   }
 
-  return { name, type, applicationType, redirectUris, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+  return { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
 /** A new client secret: 256 bits from the CSPRNG (DESIGN.md §6). Only its keyed hash is stored. */
@@ -103,6 +110,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     clientId: randomToken(16),
     secretHash: credentials?.secretHash ?? null,
     disabled: false,
+    tokensRevokedAt: null,
     createdAt: now,
     updatedAt: now,
   };

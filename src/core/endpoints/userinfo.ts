@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { readAccessToken } from '../tokens/access-token.js';
+import { activeAccessToken } from '../lifecycle/active-tokens.js';
 import type { User } from '../../store/ports.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
@@ -25,11 +25,10 @@ export function userinfoEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
       const token = bearerToken(req);
-      const claims = await readAccessToken(ctx.config, ctx.keys, token);
-      if (!claims || (await ctx.stores.accessTokens.isRevoked(claims.jti))) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
-      if (!claims.scopes.includes('openid')) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', { scope: 'openid' });
-      const [user, client] = await Promise.all([ctx.stores.users.findById(claims.sub), ctx.stores.clients.find(claims.clientId)]);
-      if (!user || user.disabled || !client || client.disabled) throw bearerError('invalid_token', 'the access token is no longer valid');
+      const active = await activeAccessToken(ctx, token);
+      if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+      const { claims, user } = active;
+      if (!claims.scopes.includes('openid') || !user) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', { scope: 'openid' });
       return json(200, userClaims(user, claims.scopes), { ...NO_STORE });
     } catch (e) {
       return errorJson(e);

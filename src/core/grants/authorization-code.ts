@@ -6,7 +6,8 @@ import { OAuthError } from '../errors.js';
 import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { verifyCodeVerifier } from '../pkce.js';
-import { activeUser, issueUserTokens, newRefreshToken, revokeFamily } from './user-tokens.js';
+import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -30,7 +31,7 @@ export const authorizationCodeGrant: Grant = {
     if (result.status === 'consumed') {
       // Only an otherwise valid request proves it comes from the code's rightful client.
       checkBinding(result.record, client, params);
-      await revokeFamily(ctx, result.record.familyId, now);
+      await revokeFamily(ctx.stores, result.record.familyId, now);
       throw invalidGrant('the code was already used; tokens issued from it are revoked');
     }
     const record = result.record;

@@ -3,7 +3,8 @@ import { OAuthError } from '../errors.js';
 import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { parseScope } from '../scopes.js';
-import { activeUser, issueUserTokens, newRefreshToken, revokeFamily } from './user-tokens.js';
+import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -20,7 +21,7 @@ export const refreshTokenGrant: Grant = {
     if (!record || record.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     if (record.revokedAt !== null) throw invalidGrant('the refresh token was revoked');
     if (record.rotatedAt !== null) {
-      await revokeFamily(ctx, record.familyId, now);
+      await revokeFamily(ctx.stores, record.familyId, now);
       throw invalidGrant('the refresh token was already used; its grant is revoked');
     }
     if (record.expiresAt <= now) throw invalidGrant('the refresh token has expired');
@@ -44,7 +45,7 @@ export const refreshTokenGrant: Grant = {
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);
     if (outcome === 'reused') {
       // A concurrent request rotated it first: two lineages must never both live.
-      await revokeFamily(ctx, record.familyId, now);
+      await revokeFamily(ctx.stores, record.familyId, now);
       throw invalidGrant('the refresh token was already used; its grant is revoked');
     }
     if (outcome !== 'ok') throw invalidGrant('the refresh token is invalid');

@@ -7,6 +7,7 @@ import { issueAccessToken } from '../tokens/access-token.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
+import { revokeFamily } from '../lifecycle/revoke.js';
 
 /** What a user's tokens are issued under: who, to which client, with which consent and family. */
 export interface UserGrant {
@@ -53,17 +54,16 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
   const scopes = grant.accessScopes ?? grant.scopes;
   const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime }, now);
-  await ctx.stores.accessTokens.recordIssued(access.jti, grant.familyId, access.expiresAt);
+  await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
+  // Checked after recording, so a consent revoked meanwhile cannot miss these tokens (see revokeGrant).
+  if (grant.grantId !== null && !(await ctx.stores.grants.findById(grant.grantId))) {
+    await revokeFamily(ctx.stores, grant.familyId, now);
+    throw new OAuthError('invalid_grant', 'the user has withdrawn this application\'s access');
+  }
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   if (grant.scopes.includes('openid')) {
     response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, nonce: grant.nonce }, now);
   }
   return response;
-}
-
-/** Revokes a token family: its refresh tokens and every access token issued in it. */
-export async function revokeFamily(ctx: Context, familyId: string, now: number): Promise<void> {
-  await ctx.stores.refreshTokens.revokeFamily(familyId, now);
-  await ctx.stores.accessTokens.revokeFamily(familyId);
 }

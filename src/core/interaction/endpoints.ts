@@ -9,6 +9,7 @@ import type { InteractionRecord } from '../../store/ports.js';
 import { BROWSER_COOKIE, currentSession, startSession } from './session.js';
 import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
+import { checkCredentials } from '../accounts/sign-in.js';
 
 interface LiveInteraction {
   record: InteractionRecord;
@@ -107,10 +108,8 @@ export function interactionEndpoints(ctx: Context) {
       const password = form['password'] ?? '';
       if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
 
-      const user = await ctx.stores.users.findByUsername(username);
-      // Same work and the same answer for an unknown user, a wrong password and a disabled account.
-      const ok = await ctx.passwords.verify(user?.passwordHash, password);
-      if (!ok || !user || user.disabled) return loginPage(ctx, live, username, 'Incorrect username or password.');
+      const user = await checkCredentials(ctx, username, password);
+      if (!user) return loginPage(ctx, live, username, 'Incorrect username or password.');
 
       const session = await startSession(ctx, req, user.id);
       await ctx.stores.interactions.setUser(live.record.id, user.id, session.authTime);

@@ -33,6 +33,12 @@ export async function startSession(ctx: Context, req: ProtocolRequest, userId: s
   return { authTime: now, cookies: [{ name: SESSION_COOKIE, value: id, maxAge: ctx.config.ttl.session }] };
 }
 
+/** Ends the browser's session on the server and clears its cookie. */
+export async function endSession(ctx: Context, session: ActiveSession): Promise<CookieToSet[]> {
+  await ctx.stores.sessions.destroy(session.record.idHash);
+  return [{ name: SESSION_COOKIE, value: undefined }];
+}
+
 /** The browser's binding value, creating one (and the cookie to set) on first use. */
 export function browserBinding(req: ProtocolRequest): { value: string; cookies: CookieToSet[] } {
   const existing = req.cookies[BROWSER_COOKIE];

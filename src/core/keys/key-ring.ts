@@ -46,22 +46,37 @@ function fromRecord(record: SigningKeyRecord): SigningKey {
 export class KeyRing {
   private keys: SigningKey[] = [];
   private byKid = new Map<string, SigningKey>();
+  private lastLoad = 0;
 
   constructor(private readonly store: KeyStore) {}
 
-  /** Loads keys from the store, creating one per algorithm the first time the server starts. */
-  async load(now: number, create = true): Promise<void> {
+  /** Loads keys from the store; with `createAt`, first creates one per algorithm that has no active key (first start). */
+  async load(createAt?: number): Promise<void> {
     let records = await this.store.all();
-    if (create) {
+    if (createAt !== undefined) {
       for (const alg of SIGNING_ALGS) {
         if (!records.some((r) => r.alg === alg && r.retiredAt === null)) {
-          await this.store.add(await generateSigningKey(alg, now));
+          await this.store.add(await generateSigningKey(alg, createAt));
         }
       }
       records = await this.store.all();
     }
-    this.keys = records.map(fromRecord);
+    // Keys already imported are kept as they are: importing is the costly part.
+    const previous = this.byKid;
+    this.keys = records.map((r) => {
+      const known = previous.get(r.kid);
+      return known ? { ...known, retiredAt: r.retiredAt } : fromRecord(r);
+    });
     this.byKid = new Map(this.keys.map((k) => [k.kid, k]));
+    this.lastLoad = Date.now();
+  }
+
+  /**
+   * Picks up keys another process (the CLI, another node) added, retired or pruned. Called on a
+   * timer, and when a token names a kid we do not know, at most once a second for that reason.
+   */
+  async reload(): Promise<void> {
+    await this.load();
   }
 
   signingKey(alg: SigningAlg): SigningKey {
@@ -74,6 +89,14 @@ export class KeyRing {
   }
 
   verificationKey(kid: string): SigningKey | undefined {
+    return this.byKid.get(kid);
+  }
+
+  /** Like verificationKey, but an unknown kid first reloads the keys (rate limited). */
+  async freshVerificationKey(kid: string): Promise<SigningKey | undefined> {
+    const known = this.byKid.get(kid);
+    if (known || Date.now() - this.lastLoad < 1000) return known;
+    await this.reload();
     return this.byKid.get(kid);
   }
 

@@ -45,6 +45,8 @@ export interface AccessTokenClaims {
   sub: string;
   clientId: string;
   scopes: string[];
+  /** Audiences, always as a list. */
+  aud: string[];
   jti: string;
   exp: number;
   iat: number;
@@ -55,11 +57,12 @@ export async function readAccessToken(config: Config, keys: KeyRing, token: stri
   try {
     const { payload } = await verifyOwnJwt(keys, token, ACCESS_TOKEN_TYP, config.issuer);
     const { sub, jti, exp, iat } = payload;
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
     const clientId = payload['client_id'];
     const scope = payload['scope'];
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') return undefined;
     if (typeof clientId !== 'string' || typeof scope !== 'string') return undefined;
-    return { sub, clientId, scopes: scope === '' ? [] : scope.split(' '), jti, exp, iat };
+    return { sub, clientId, scopes: scope === '' ? [] : scope.split(' '), aud, jti, exp, iat };
   } catch {
     return undefined;
   }

@@ -1,17 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { AccessTokenStore } from '../ports.js';
 import type { Database } from './schema.js';
+import { deleteExpiredRows } from './expiry.js';
 
 export function sqlAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
+  const expiredIssued = (now: number, limit: number) => deleteExpiredRows(db, 'issued_access_tokens', now, limit);
+  const expiredRevoked = (now: number, limit: number) => deleteExpiredRows(db, 'revoked_jtis', now, limit);
   return {
-    async recordIssued(jti, familyId, expiresAt) {
-      await db.insertInto('issued_access_tokens').values({ jti, family_id: familyId, expires_at: expiresAt }).execute();
+    async recordIssued(t) {
+      await db.insertInto('issued_access_tokens').values({ jti: t.jti, family_id: t.familyId, grant_id: t.grantId, expires_at: t.expiresAt }).execute();
     },
-    async revokeFamily(familyId) {
+    async revokeWhere(owner) {
+      const [column, value] = 'familyId' in owner ? (['family_id', owner.familyId] as const) : (['grant_id', owner.grantId] as const);
       await db
         .insertInto('revoked_jtis')
         .columns(['jti', 'expires_at'])
-        .expression(db.selectFrom('issued_access_tokens').select(['jti', 'expires_at']).where('family_id', '=', familyId))
+        .expression(db.selectFrom('issued_access_tokens').select(['jti', 'expires_at']).where(column, '=', value))
         .onConflict((oc) => oc.column('jti').doNothing())
         .execute();
     },
@@ -25,6 +29,9 @@ export function sqlAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
     async isRevoked(jti) {
       const row = await db.selectFrom('revoked_jtis').select('jti').where('jti', '=', jti).executeTakeFirst();
       return row !== undefined;
+    },
+    async deleteExpired(now, limit) {
+      return (await expiredIssued(now, limit)) + (await expiredRevoked(now, limit));
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CodeRecord, CodeStore } from '../ports.js';
 import type { CodesTable, Database } from './schema.js';
 import { fromJsonList, toJsonList } from './json.js';
+import { deleteExpiredRows } from './expiry.js';
 
 function fromRow(r: Selectable<CodesTable>): CodeRecord {
   return {
@@ -57,9 +58,6 @@ export function sqlCodeStore(db: Kysely<Database>): CodeStore {
       const seen = await db.selectFrom('codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
       return seen ? { status: 'consumed', record: fromRow(seen) } : { status: 'unknown' };
     },
-    async deleteExpired(now) {
-      const result = await db.deleteFrom('codes').where('expires_at', '<', now).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
+    deleteExpired: (now, limit) => deleteExpiredRows(db, 'codes', now, limit),
   };
 }

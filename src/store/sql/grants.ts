@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Grant, GrantStore } from '../ports.js';
 import type { Database, GrantsTable } from './schema.js';
-import { fromJsonList, toJsonList } from './json.js';
+import { changed, fromJsonList, toJsonList } from './json.js';
 
 function fromRow(r: Selectable<GrantsTable>): Grant {
   return {
@@ -27,6 +27,14 @@ export function sqlGrantStore(db: Kysely<Database>): GrantStore {
   };
   return {
     find,
+    async findById(grantId) {
+      const row = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async listByUser(userId) {
+      const rows = await db.selectFrom('grants').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('grant_id').execute();
+      return rows.map(fromRow);
+    },
     async upsert(userId, clientId, scopes, now) {
       await db
         .insertInto('grants')
@@ -36,6 +44,14 @@ export function sqlGrantStore(db: Kysely<Database>): GrantStore {
       const grant = await find(userId, clientId);
       if (!grant) throw new Error('grant vanished right after it was written');
       return grant;
+    },
+    async delete(grantId) {
+      return changed(await db.deleteFrom('grants').where('grant_id', '=', grantId).executeTakeFirst()) === 1;
+    },
+    async deleteWhere(owner) {
+      const [column, value] = 'userId' in owner ? (['user_id', owner.userId] as const) : (['client_id', owner.clientId] as const);
+      const rows = await db.deleteFrom('grants').where(column, '=', value).returning('grant_id').execute();
+      return rows.map((r) => r.grant_id);
     },
   };
 }

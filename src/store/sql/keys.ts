@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { KeyStore, SigningKeyRecord } from '../ports.js';
 import type { Database } from './schema.js';
+import { changed } from './json.js';
 
 export function sqlKeyStore(db: Kysely<Database>): KeyStore {
   return {
@@ -21,6 +22,13 @@ export function sqlKeyStore(db: Kysely<Database>): KeyStore {
         .insertInto('signing_keys')
         .values({ kid: key.kid, alg: key.alg, private_jwk: key.privateJwk, created_at: key.createdAt, retired_at: key.retiredAt })
         .execute();
+    },
+    async retire(kid, at) {
+      const result = await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', '=', kid).where('retired_at', 'is', null).executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async delete(kid) {
+      return changed(await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst()) === 1;
     },
   };
 }

@@ -126,6 +126,29 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_token_lifecycle': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema.alterTable('clients').addColumn('tokens_revoked_at', 'bigint').execute();
+      await db.schema.alterTable('users').addColumn('tokens_revoked_at', 'bigint').execute();
+      await db.schema.alterTable('issued_access_tokens').addColumn('grant_id', 'text').execute();
+      // Revocation sweeps by owner, and cleanup by expiry, must not scan whole tables.
+      const indexes: [string, string, string][] = [
+        ['issued_access_tokens_grant', 'issued_access_tokens', 'grant_id'],
+        ['issued_access_tokens_expires_at', 'issued_access_tokens', 'expires_at'],
+        ['revoked_jtis_expires_at', 'revoked_jtis', 'expires_at'],
+        ['refresh_tokens_grant', 'refresh_tokens', 'grant_id'],
+        ['refresh_tokens_user', 'refresh_tokens', 'user_id'],
+        ['refresh_tokens_client', 'refresh_tokens', 'client_id'],
+        ['refresh_tokens_expires_at', 'refresh_tokens', 'expires_at'],
+        ['grants_client', 'grants', 'client_id'],
+        ['sessions_user', 'sessions', 'user_id'],
+        ['sessions_expires_at', 'sessions', 'expires_at'],
+        ['interactions_expires_at', 'interactions', 'expires_at'],
+      ];
+      for (const [name, table, column] of indexes) await db.schema.createIndex(name).on(table).column(column).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,16 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { RefreshRecord, RefreshStore } from '../ports.js';
+import type { RefreshOwner, RefreshRecord, RefreshStore } from '../ports.js';
 import type { Database, RefreshTokensTable } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
+import { deleteExpiredRows } from './expiry.js';
+
+/** The column and value that select an owner's refresh tokens. */
+function ownerColumn(owner: RefreshOwner): ['family_id' | 'grant_id' | 'user_id' | 'client_id', string] {
+  if ('familyId' in owner) return ['family_id', owner.familyId];
+  if ('grantId' in owner) return ['grant_id', owner.grantId];
+  if ('userId' in owner) return ['user_id', owner.userId];
+  return ['client_id', owner.clientId];
+}
 
 function toRow(r: RefreshRecord): RefreshTokensTable {
   return {
@@ -62,13 +71,11 @@ export function sqlRefreshStore(db: Kysely<Database>): RefreshStore {
         return row.revoked_at === null ? 'reused' : 'revoked';
       });
     },
-    async revokeFamily(familyId, now) {
-      await db
-        .updateTable('refresh_tokens')
-        .set({ revoked_at: now })
-        .where('family_id', '=', familyId)
-        .where('revoked_at', 'is', null)
-        .execute();
+    async revokeWhere(owner, now) {
+      const [column, value] = ownerColumn(owner);
+      const result = await db.updateTable('refresh_tokens').set({ revoked_at: now }).where(column, '=', value).where('revoked_at', 'is', null).executeTakeFirst();
+      return changed(result);
     },
+    deleteExpired: (now, limit) => deleteExpiredRows(db, 'refresh_tokens', now, limit),
   };
 }

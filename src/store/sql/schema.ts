@@ -6,10 +6,12 @@ export interface ClientsTable {
   type: string;
   application_type: string;
   redirect_uris: string;
+  post_logout_redirect_uris: string;
   grant_types: string;
   scopes: string;
   token_endpoint_auth_method: string;
   disabled: number;
+  tokens_revoked_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -23,6 +25,7 @@ export interface UsersTable {
   name: string | null;
   password_hash: string;
   disabled: number;
+  tokens_revoked_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -61,6 +64,7 @@ export interface RefreshTokensTable {
 export interface IssuedAccessTokensTable {
   jti: string;
   family_id: string;
+  grant_id: string | null;
   expires_at: number;
 }
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { InteractionStore, SessionStore } from '../ports.js';
 import type { Database } from './schema.js';
+import { changed } from './json.js';
+import { deleteExpiredRows } from './expiry.js';
 
 export function sqlSessionStore(db: Kysely<Database>): SessionStore {
   return {
@@ -19,6 +21,10 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
     async destroy(idHash) {
       await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
     },
+    async destroyForUser(userId) {
+      return changed(await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst());
+    },
+    deleteExpired: (now, limit) => deleteExpiredRows(db, 'sessions', now, limit),
   };
 }
 
@@ -62,5 +68,6 @@ export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
     async delete(id) {
       await db.deleteFrom('interactions').where('id', '=', id).execute();
     },
+    deleteExpired: (now, limit) => deleteExpiredRows(db, 'interactions', now, limit),
   };
 }

@@ -13,6 +13,7 @@ function toRow(u: User): UsersTable {
     name: u.name,
     password_hash: u.passwordHash,
     disabled: u.disabled ? 1 : 0,
+    tokens_revoked_at: u.tokensRevokedAt,
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
@@ -27,6 +28,7 @@ function fromRow(r: Selectable<UsersTable>): User {
     name: r.name,
     passwordHash: r.password_hash,
     disabled: Boolean(r.disabled),
+    tokensRevokedAt: r.tokens_revoked_at === null ? null : Number(r.tokens_revoked_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -53,6 +55,9 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       const { id, created_at, ...rest } = toRow(user);
       const result = await db.updateTable('users').set(rest).where('id', '=', id).executeTakeFirst();
       return changed(result) === 1;
+    },
+    async delete(id) {
+      return changed(await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()) === 1;
     },
   };
 }

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { makeConfig } from '../core/config.js';
+import { systemClock } from '../core/context.js';
+import { SIGNING_ALGS, type SigningAlg } from '../core/keys/key-ring.js';
+import { keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
+import type { SigningKeyRecord } from '../store/ports.js';
+import { CliError, print } from './output.js';
+import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+
+/** The CLI has no server config; retention follows the default token lifetimes, as `serve` uses them. */
+const RETENTION = keyRetention(makeConfig({ issuer: 'http://localhost' }));
+
+function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {
+  const state = keyState(key, now, RETENTION);
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    state,
+    created_at: key.createdAt,
+    retired_at: key.retiredAt,
+    // When a retired key may go: every token it signed has expired by then.
+    prunable_at: key.retiredAt === null ? null : key.retiredAt + RETENTION,
+  };
+}
+
+export function keyCommands(program: Command): void {
+  const keys = program.command('keys').description('signing keys: list, rotate, prune');
+
+  withStoreOptions(keys.command('list').description('list signing keys, active and retired')).action(async (flags: StoreOptions) => {
+    await withStores(flags, async (stores) => {
+      const now = systemClock();
+      print((await stores.keys.all()).map((k) => keyView(k, now)), flags.json === true);
+    });
+  });
+
+  withStoreOptions(keys.command('rotate').description('add new signing keys that sign from now on; old ones stay published until their tokens expire'))
+    .option('--alg <alg>', `rotate only this algorithm (${SIGNING_ALGS.join(' or ')}); default: all`)
+    .action(async (flags: StoreOptions & { alg?: string }) => {
+      if (flags.alg !== undefined && !SIGNING_ALGS.includes(flags.alg as SigningAlg)) {
+        throw new CliError(`--alg must be one of ${SIGNING_ALGS.join(', ')}, not '${flags.alg}'`);
+      }
+      const algs = flags.alg === undefined ? SIGNING_ALGS : [flags.alg as SigningAlg];
+      await withStores(flags, async (stores) => {
+        const now = systemClock();
+        const added = await rotateKeys(stores.keys, now, algs);
+        print(added.map((k) => keyView(k, now)), flags.json === true);
+      });
+    });
+
+  withStoreOptions(keys.command('prune').description('remove retired keys whose tokens have all expired')).action(async (flags: StoreOptions) => {
+    await withStores(flags, async (stores) => {
+      const removed = await pruneKeys(stores.keys, systemClock(), RETENTION);
+      print({ pruned: removed }, flags.json === true);
+    });
+  });
+}

@@ -1,0 +1,93 @@
+import type { Context } from '../context.js';
+import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { checkCredentials } from '../accounts/sign-in.js';
+import { revokeGrant } from '../lifecycle/revoke.js';
+import { PATHS } from '../endpoints/discovery.js';
+import { BROWSER_COOKIE, browserBinding, currentSession, startSession, type ActiveSession } from './session.js';
+import { checkedForm, formToken } from './form-token.js';
+
+/** Forms of a signed-in browser (revoke an app, sign out) carry a token bound to its session. */
+export const SESSION_FORM = 'session';
+const LOGIN_FORM = 'account-login';
+
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+
+function loginForm(ctx: Context, req: ProtocolRequest, username = '', error?: string): ProtocolResponse {
+  const browser = browserBinding(req);
+  return page(
+    200,
+    'login',
+    {
+      action: ctx.config.issuer + PATHS.accountLogin,
+      csrfToken: formToken(ctx, LOGIN_FORM, browser.value),
+      clientName: 'your Tessera account',
+      username,
+      ...(error ? { error } : {}),
+    },
+    browser.cookies,
+  );
+}
+
+async function accountPage(ctx: Context, session: ActiveSession, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
+  const grants = await ctx.stores.grants.listByUser(session.user.id);
+  const apps = [];
+  for (const grant of grants) {
+    const client = await ctx.stores.clients.find(grant.clientId);
+    if (!client) continue;
+    apps.push({
+      grantId: grant.grantId,
+      clientName: client.name,
+      since: new Date(grant.createdAt * 1000).toISOString().slice(0, 10),
+      scopes: grant.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+    });
+  }
+  return page(
+    200,
+    'account',
+    {
+      username: session.user.username,
+      csrfToken: formToken(ctx, SESSION_FORM, session.record.idHash),
+      revokeAction: ctx.config.issuer + PATHS.accountRevoke,
+      logoutAction: ctx.config.issuer + PATHS.endSession,
+      apps,
+    },
+    cookies,
+  );
+}
+
+const backToAccount = (ctx: Context, cookies?: CookieToSet[]): ProtocolResponse =>
+  cookies ? { kind: 'redirect', location: ctx.config.issuer + PATHS.account, cookies } : { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
+
+/** The account page: a signed-in user sees the apps they allowed and can revoke any of them. */
+export function accountEndpoints(ctx: Context) {
+  return {
+    async show(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const session = await currentSession(ctx, req);
+      return session ? accountPage(ctx, session) : loginForm(ctx, req);
+    },
+
+    async login(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const form = checkedForm(ctx, req, LOGIN_FORM, req.cookies[BROWSER_COOKIE]);
+      if (!form) return invalidForm();
+      const username = (form['username'] ?? '').trim();
+      const password = form['password'] ?? '';
+      if (username === '' || password === '') return loginForm(ctx, req, username, 'Enter your username and password.');
+      const user = await checkCredentials(ctx, username, password);
+      if (!user) return loginForm(ctx, req, username, 'Incorrect username or password.');
+      const session = await startSession(ctx, req, user.id);
+      return backToAccount(ctx, session.cookies);
+    },
+
+    /** Forgets the consent and revokes every token issued under it, at once. */
+    async revoke(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const session = await currentSession(ctx, req);
+      if (!session) return backToAccount(ctx);
+      const form = checkedForm(ctx, req, SESSION_FORM, session.record.idHash);
+      if (!form) return invalidForm();
+      const grant = await ctx.stores.grants.findById(form['grant_id'] ?? '');
+      // Only the user's own grants; anything else is silently ignored, like an unknown id.
+      if (grant && grant.userId === session.user.id) await revokeGrant(ctx.stores, grant.grantId, ctx.now());
+      return backToAccount(ctx);
+    },
+  };
+}

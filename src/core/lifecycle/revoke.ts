@@ -1,0 +1,50 @@
+import type { Client } from '../clients/client.js';
+import type { Stores, User } from '../../store/ports.js';
+
+/**
+ * What each action revokes (docs/token-lifecycle.md is the readable version of this file).
+ * Every function takes the stores and the time only, so the server and the CLI share them.
+ */
+
+/** One family, the lineage of one authorization code: its refresh tokens and the access tokens issued in it. */
+export async function revokeFamily(stores: Stores, familyId: string, now: number): Promise<void> {
+  await stores.refreshTokens.revokeWhere({ familyId }, now);
+  await stores.accessTokens.revokeWhere({ familyId });
+}
+
+/**
+ * A user's consent to a client, and everything issued under it. The grant goes first: token
+ * requests check it after recording what they issued, so a request racing this one either sees
+ * the grant gone or has its tokens already recorded for the sweeps below.
+ */
+export async function revokeGrant(stores: Stores, grantId: string, now: number): Promise<void> {
+  await stores.grants.delete(grantId);
+  await stores.refreshTokens.revokeWhere({ grantId }, now);
+  await stores.accessTokens.revokeWhere({ grantId });
+}
+
+/**
+ * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions ended, and
+ * every access token issued until now void (`tokensRevokedAt`, checked by introspection and
+ * userinfo). Enabling the user again revives none of it.
+ */
+export async function revokeUser(stores: Stores, user: User, now: number, action: 'disable' | 'delete'): Promise<void> {
+  if (action === 'delete') await stores.users.delete(user.id);
+  else await stores.users.update({ ...user, disabled: true, tokensRevokedAt: now, updatedAt: now });
+  for (const grantId of await stores.grants.deleteWhere({ userId: user.id })) await stores.accessTokens.revokeWhere({ grantId });
+  await stores.refreshTokens.revokeWhere({ userId: user.id }, now);
+  await stores.sessions.destroyForUser(user.id);
+}
+
+/** A disabled or deleted client: the same for every grant and token of the client, client_credentials tokens included. */
+export async function revokeClient(stores: Stores, client: Client, now: number, action: 'disable' | 'delete'): Promise<void> {
+  if (action === 'delete') await stores.clients.delete(client.clientId);
+  else await stores.clients.update({ ...client, disabled: true, tokensRevokedAt: now, updatedAt: now });
+  for (const grantId of await stores.grants.deleteWhere({ clientId: client.clientId })) await stores.accessTokens.revokeWhere({ grantId });
+  await stores.refreshTokens.revokeWhere({ clientId: client.clientId }, now);
+}
+
+/** True when a token issued at `issuedAt` was voided by a revocation mark (marks are in whole seconds, so equal counts as before). */
+export function voidedBy(issuedAt: number, revokedAt: number | null): boolean {
+  return revokedAt !== null && issuedAt <= revokedAt;
+}

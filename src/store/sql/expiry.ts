@@ -1,0 +1,26 @@
+import { type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'sessions' | 'interactions';
+const KEY: Record<ExpiringTable, string> = {
+  codes: 'code_hash',
+  refresh_tokens: 'token_hash',
+  issued_access_tokens: 'jti',
+  revoked_jtis: 'jti',
+  sessions: 'id_hash',
+  interactions: 'id',
+};
+
+/**
+ * Deletes at most `limit` rows of `table` that expired at or before `now`. A bounded batch keeps
+ * each statement short, so cleanup never holds the (single-writer) database for long.
+ */
+export async function deleteExpiredRows(db: Kysely<Database>, table: ExpiringTable, now: number, limit: number): Promise<number> {
+  const key = KEY[table];
+  const d = db as unknown as Kysely<Record<string, { expires_at: number } & Record<string, string>>>;
+  const result = await d
+    .deleteFrom(table)
+    .where(key, 'in', d.selectFrom(table).select(key).where('expires_at', '<=', now).limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
