@@ -1,35 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { basic, postForm } from '../helpers/http.js';
 import { Browser } from '../helpers/browser.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as an operator would; `npx` to prove the documented command itself works. */
-function tessera(args: string[], input?: string, viaNpx = false): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = viaNpx
-      ? spawn('npx', ['--no-install', 'tessera', ...args], { cwd: ROOT })
-      : spawn(process.execPath, ['bin/tessera.js', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+import { tessera } from '../helpers/cli.js';
 
 describe('the tessera CLI against a running server', () => {
   let server: TestServer;

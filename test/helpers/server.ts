@@ -17,7 +17,8 @@ export interface TestServer {
   tessera: Tessera;
   /** Moves the server's clock forward by `seconds`. */
   advance(seconds: number): void;
-  addClient(input: ClientInput): Promise<{ clientId: string; secret?: string }>;
+  /** Registers a client; `clientId` fixes its id (e.g. a resource server named in the token audience). */
+  addClient(input: ClientInput & { clientId?: string }): Promise<{ clientId: string; secret?: string }>;
   addUser(input: Partial<NewUserInput> & { username: string }): Promise<{ sub: string; username: string; password: string }>;
   close(): Promise<void>;
 }
@@ -55,8 +56,9 @@ export async function startTestServer(config: Partial<ConfigInput> = {}, logger?
     advance(seconds) {
       offset += seconds;
     },
-    async addClient(input) {
+    async addClient({ clientId, ...input }) {
       const { client, secret } = buildClient(input, ctx.pepper, ctx.now());
+      if (clientId !== undefined) client.clientId = clientId;
       await ctx.stores.clients.create(client);
       return secret === undefined ? { clientId: client.clientId } : { clientId: client.clientId, secret };
     },

@@ -16,7 +16,7 @@ import { backChannelParams, errorJson } from './form.js';
  */
 async function revoke(ctx: Context, caller: Client, token: string): Promise<void> {
   if (looksLikeJwt(token)) {
-    const claims = await readAccessToken(ctx.config, ctx.keys, token);
+    const claims = await readAccessToken(ctx.config, ctx.keys, token, ctx.now());
     if (claims && claims.clientId === caller.clientId) await ctx.stores.accessTokens.revokeJti(claims.jti, claims.exp);
     return;
   }

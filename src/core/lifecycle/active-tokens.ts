@@ -29,7 +29,7 @@ async function liveParties(ctx: Context, clientId: string, userId: string | unde
  * its client and user still active. What userinfo and introspection accept.
  */
 export async function activeAccessToken(ctx: Context, token: string): Promise<ActiveAccessToken | undefined> {
-  const claims = await readAccessToken(ctx.config, ctx.keys, token);
+  const claims = await readAccessToken(ctx.config, ctx.keys, token, ctx.now());
   if (!claims) return undefined;
   const [revoked, parties] = await Promise.all([
     ctx.stores.accessTokens.isRevoked(claims.jti),

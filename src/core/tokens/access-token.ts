@@ -53,9 +53,9 @@ export interface AccessTokenClaims {
 }
 
 /** Verifies an access token this server issued; undefined when it is not one (bad signature, expired, wrong type). */
-export async function readAccessToken(config: Config, keys: KeyRing, token: string): Promise<AccessTokenClaims | undefined> {
+export async function readAccessToken(config: Config, keys: KeyRing, token: string, now: number): Promise<AccessTokenClaims | undefined> {
   try {
-    const { payload } = await verifyOwnJwt(keys, token, ACCESS_TOKEN_TYP, config.issuer);
+    const { payload } = await verifyOwnJwt(keys, token, ACCESS_TOKEN_TYP, config.issuer, now);
     const { sub, jti, exp, iat } = payload;
     const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
     const clientId = payload['client_id'];

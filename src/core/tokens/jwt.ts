@@ -27,8 +27,9 @@ const ALGORITHMS = ['ES256', 'RS256'];
  * Verifies a JWT this server signed: a known kid, the key's own algorithm, the expected `typ`
  * and issuer, and not expired. Throws on any failure.
  */
-export async function verifyOwnJwt(keys: KeyRing, token: string, typ: string, issuer: string): Promise<VerifiedJwt> {
-  const result = await jwtVerify(token, keyResolver(keys), { issuer, typ, algorithms: ALGORITHMS });
+export async function verifyOwnJwt(keys: KeyRing, token: string, typ: string, issuer: string, now: number): Promise<VerifiedJwt> {
+  // The server's clock decides expiry (it is the one tests and operators can reason about).
+  const result = await jwtVerify(token, keyResolver(keys), { issuer, typ, algorithms: ALGORITHMS, currentDate: new Date(now * 1000) });
   return { payload: result.payload, header: result.protectedHeader };
 }
 
