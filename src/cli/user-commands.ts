@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
 import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
-import { revokeUser } from '../core/lifecycle/revoke.js';
+import { revokeUser, waitPastMark } from '../core/lifecycle/revoke.js';
 import type { Stores, User } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
@@ -89,7 +89,9 @@ export function userCommands(program: Command): void {
   withStoreOptions(user.command('enable <user>').description('let a disabled user sign in again (revoked tokens stay revoked)')).action(
     async (ref: string, flags: StoreOptions) => {
       await withStores(flags, async (stores) => {
-        const updated = { ...(await mustFind(stores, ref)), disabled: false, updatedAt: systemClock() };
+        const existing = await mustFind(stores, ref);
+        await waitPastMark(existing.tokensRevokedAt);
+        const updated = { ...existing, disabled: false, updatedAt: systemClock() };
         await stores.users.update(updated);
         print(userView(updated), flags.json === true);
       });

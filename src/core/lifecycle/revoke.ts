@@ -44,6 +44,16 @@ export async function revokeClient(stores: Stores, client: Client, now: number, 
   await stores.refreshTokens.revokeWhere({ clientId: client.clientId }, now);
 }
 
+/**
+ * Waits until the clock is past a revocation mark. Enabling a client or user within the second it
+ * was disabled would otherwise void the first tokens it gets afterwards (`iat` is whole seconds).
+ */
+export async function waitPastMark(mark: number | null): Promise<void> {
+  if (mark === null) return;
+  const wait = (mark + 1) * 1000 - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 /** True when a token issued at `issuedAt` was voided by a revocation mark (marks are in whole seconds, so equal counts as before). */
 export function voidedBy(issuedAt: number, revokedAt: number | null): boolean {
   return revokedAt !== null && issuedAt <= revokedAt;
