@@ -16,6 +16,12 @@ import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
+import { signInEndpoint } from './core/interaction/sign-in.js';
+import { deviceEndpoints } from './core/interaction/device.js';
+import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
+import { deviceCodeGrant } from './core/grants/device-code.js';
+import { passwordGrant } from './core/grants/password.js';
+import { memoryLimiter } from './limits/memory.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
 import { introspectionEndpoint } from './core/endpoints/introspection.js';
 import { endSessionEndpoint } from './core/endpoints/end-session.js';
@@ -25,7 +31,7 @@ import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
 
 /** The grants this server offers, in the order discovery lists them. */
-export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant];
+export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
 
 export interface StoreLocation {
   dataDir: string;
@@ -88,6 +94,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     keys,
     pepper: loadPepper(options.dataDir),
     passwords: await createPasswordHasher(options.argon2),
+    // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
+    limits: { userCodesPerSession: memoryLimiter(5, 15 * 60, 15 * 60), userCodesPerIp: memoryLimiter(20, 15 * 60, 15 * 60) },
     now,
   };
   const app = buildHttpApp(
@@ -98,6 +106,9 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       introspection: introspectionEndpoint(ctx),
       endSession: endSessionEndpoint(ctx),
       account: accountEndpoints(ctx),
+      signIn: signInEndpoint(ctx),
+      deviceAuthorization: deviceAuthorizationEndpoint(ctx),
+      device: deviceEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),

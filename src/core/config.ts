@@ -16,7 +16,11 @@ export interface Config {
     interaction: number;
     /** The single sign-on session. */
     session: number;
+    /** A device authorization request waiting for the user (RFC 8628). */
+    deviceCode: number;
   };
+  /** Seconds a device must wait between polls at first (RFC 8628 §3.2). */
+  devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
   accessTokenAudience: string;
   /** Algorithm that signs access tokens (RFC 9068). */
@@ -44,6 +48,7 @@ export interface ConfigInput {
   idTokenAlg?: Config['idTokenAlg'];
   scopeDescriptions?: Record<string, string>;
   intervals?: Partial<Config['intervals']>;
+  devicePollInterval?: number;
 }
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -53,6 +58,7 @@ export const DEFAULT_TTL: Config['ttl'] = {
   refreshToken: 30 * 24 * 3600,
   interaction: 900,
   session: 24 * 3600,
+  deviceCode: 600,
 };
 
 export const DEFAULT_INTERVALS: Config['intervals'] = { cleanup: 300, keyReload: 5 };
@@ -82,6 +88,7 @@ export function makeConfig(input: ConfigInput): Config {
     idTokenAlg: input.idTokenAlg ?? 'RS256',
     scopeDescriptions: { ...STANDARD_SCOPE_DESCRIPTIONS, ...input.scopeDescriptions },
     secureCookies: issuer.startsWith('https:'),
+    devicePollInterval: input.devicePollInterval ?? 5,
     intervals,
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Stores } from '../store/ports.js';
 import type { PasswordHasher } from './accounts/passwords.js';
+import type { Limiters } from './limits.js';
 
 /** Everything an endpoint needs; built once by src/server.ts (or by tests). */
 export interface Context {
@@ -11,6 +12,7 @@ export interface Context {
   /** Key of the keyed hash that protects client secrets at rest. */
   pepper: Buffer;
   passwords: PasswordHasher;
+  limits: Limiters;
   /** Unix seconds; tests can move time. */
   now(): number;
 }

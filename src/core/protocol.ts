@@ -21,7 +21,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -29,11 +29,25 @@ export type ProtocolResponse =
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
   | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData;
+
+/** The device verification page: first the code, then the app and its scopes to approve or deny. */
+export interface DevicePageData {
+  step: 'code' | 'confirm';
+  action: string;
+  csrfToken: string;
+  username: string;
+  userCode: string;
+  clientName?: string;
+  scopes?: { name: string; description: string }[];
+  error?: string;
+}
 
 export interface LoginPageData {
   action: string;
   csrfToken: string;
+  /** More hidden fields of the form. */
+  hidden?: Record<string, string>;
   clientName: string;
   username: string;
   error?: string;

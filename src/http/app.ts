@@ -16,7 +16,10 @@ export interface Endpoints {
   revocation: Handler;
   introspection: Handler;
   endSession: Handler;
-  account: { show: Handler; login: Handler; revoke: Handler };
+  account: { show: Handler; revoke: Handler };
+  signIn: Handler;
+  deviceAuthorization: Handler;
+  device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
   discovery: Handler;
   jwks: Handler;
@@ -39,7 +42,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account'];
+const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device'];
 
 /** Logs carry the path only: query strings can hold codes, state or (wrongly sent) tokens. */
 const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip });
@@ -47,7 +50,7 @@ const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: 
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   const path = request.url.split('?')[0] ?? '';
   reply.code(status).header('Cache-Control', 'no-store');
-  if (PAGE_PREFIXES.some((p) => path.startsWith(p))) {
+  if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: description }));
@@ -110,7 +113,11 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: [...ANY], url: PATHS.introspection, handler: run(endpoints.introspection) });
   app.route({ method: ['GET', 'POST'], url: PATHS.endSession, handler: run(endpoints.endSession) });
   app.get(PATHS.account, run(endpoints.account.show));
-  app.post(PATHS.accountLogin, run(endpoints.account.login));
+  app.post(PATHS.signIn, run(endpoints.signIn));
+  app.route({ method: [...ANY], url: PATHS.deviceAuthorization, handler: run(endpoints.deviceAuthorization) });
+  app.get(PATHS.device, run(endpoints.device.show));
+  app.post(PATHS.device, run(endpoints.device.enterCode));
+  app.post(PATHS.deviceDecision, run(endpoints.device.decide));
   app.post(PATHS.accountRevoke, run(endpoints.account.revoke));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });

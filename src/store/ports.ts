@@ -14,6 +14,8 @@ export interface ClientStore {
   /** Replaces the stored client; false when it does not exist. */
   update(client: Client): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
+  /** Whether any client is allowed this grant type (discovery advertises opt-in grants only then). */
+  anyWithGrant(grantType: string): Promise<boolean>;
 }
 
 export interface User {
@@ -207,6 +209,40 @@ export interface InteractionStore extends Expiring {
   delete(id: string): Promise<void>;
 }
 
+/** A device authorization request (RFC 8628) waiting for the user to approve it on another device. */
+export interface DeviceCodeRecord {
+  deviceCodeHash: string;
+  /** Hash of the normalized user code (8 letters, no dash). */
+  userCodeHash: string;
+  clientId: string;
+  scopes: string[];
+  status: 'pending' | 'approved' | 'denied' | 'consumed';
+  userId: string | null;
+  authTime: number | null;
+  grantId: string | null;
+  /** Seconds the device must wait between polls; raised by 5 on every slow_down (RFC 8628 §3.5). */
+  interval: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type DeviceDecision = { status: 'approved'; userId: string; authTime: number; grantId: string } | { status: 'denied' };
+
+export interface DeviceCodeStore extends Expiring {
+  create(record: DeviceCodeRecord): Promise<void>;
+  findByUserCode(userCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+  /**
+   * Records a poll. `tooSoon` when the previous poll was less than `interval` seconds before; then
+   * the interval also grows by 5 seconds. Concurrent polls are serialized by the database.
+   */
+  poll(deviceCodeHash: string, now: number): Promise<{ record: DeviceCodeRecord; tooSoon: boolean } | undefined>;
+  /** Approves or denies a pending request; false when it is no longer pending. */
+  decide(userCodeHash: string, decision: DeviceDecision): Promise<boolean>;
+  /** Turns an approved request into a consumed one, atomically: of concurrent calls exactly one gets true. */
+  consume(deviceCodeHash: string): Promise<boolean>;
+}
+
 export interface Stores {
   clients: ClientStore;
   users: UserStore;
@@ -217,5 +253,6 @@ export interface Stores {
   keys: KeyStore;
   sessions: SessionStore;
   interactions: InteractionStore;
+  deviceCodes: DeviceCodeStore;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type {
   AccountPageData,
   ConsentPageData,
+  DevicePageData,
   ErrorPageData,
   LoginPageData,
   LogoutPageData,
@@ -33,6 +34,7 @@ function loginPage(d: LoginPageData): string {
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
+${Object.entries(d.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <label for="username">Username</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
 <label for="password">Password</label>
@@ -47,11 +49,7 @@ function consentPage(d: ConsentPageData): string {
     'Allow access',
     html`<h1>${d.clientName} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
-${
-  d.scopes.length > 0
-    ? html`<p>It will be able to:</p><ul class="scopes">${d.scopes.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>`
-    : html`<p>It asks for no access beyond knowing that you signed in.</p>`
-}
+${scopeList(d.scopes)}
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 <div class="actions">
@@ -113,6 +111,44 @@ ${Object.entries(d.hidden).map(([name, value]) => html`<input type="hidden" name
   );
 }
 
+function scopeList(scopes: { name: string; description: string }[]): SafeHtml {
+  return scopes.length > 0
+    ? html`<p>It will be able to:</p><ul class="scopes">${scopes.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>`
+    : html`<p>It asks for no access beyond knowing that you signed in.</p>`;
+}
+
+function devicePage(d: DevicePageData): string {
+  if (d.step === 'code') {
+    return layout(
+      'Connect a device',
+      html`<h1>Connect a device</h1>
+<p class="muted">Signed in as ${d.username}</p>
+${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<label for="user_code">Enter the code shown on your device</label>
+<input type="text" id="user_code" name="user_code" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus value="${d.userCode}">
+<div class="actions"><button type="submit">Continue</button></div>
+</form>`,
+    );
+  }
+  return layout(
+    'Allow access',
+    html`<h1>${d.clientName ?? ''} wants to access your account</h1>
+<p class="muted">Signed in as ${d.username}</p>
+<p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>
+${scopeList(d.scopes ?? [])}
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<input type="hidden" name="user_code" value="${d.userCode}">
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`,
+  );
+}
+
 function messagePage(d: MessagePageData): string {
   return layout(d.title, html`<h1>${d.title}</h1>
 <p>${d.message}</p>`);
@@ -132,5 +168,7 @@ export function renderPage(page: PageName, data: PageData): string {
       return logoutPage(data as LogoutPageData);
     case 'message':
       return messagePage(data as MessagePageData);
+    case 'device':
+      return devicePage(data as DevicePageData);
   }
 }

@@ -7,7 +7,7 @@ main { max-width: 26rem; margin: 8vh auto; padding: 2rem; border: 1px solid colo
 h1 { font-size: 1.4rem; margin: 0 0 1rem; }
 p { margin: .5rem 0 1rem; }
 label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
-input[type=text], input[type=password] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--muted); border-radius: 8px; }
+input[type=text], input[type=password], input[type=url], textarea, select { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--muted); border-radius: 8px; }
 button { font: inherit; padding: .6rem 1.2rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; }
 button.secondary { background: transparent; color: CanvasText; border-color: var(--muted); }
 .actions { display: flex; gap: .75rem; margin-top: 1.5rem; }

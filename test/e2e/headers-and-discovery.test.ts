@@ -57,7 +57,9 @@ describe('security headers, cookies and metadata', () => {
     assert.deepEqual(oidc['response_types_supported'], ['code']);
     assert.deepEqual(oidc['code_challenge_methods_supported'], ['S256']);
     assert.equal(oidc['authorization_response_iss_parameter_supported'], true);
-    assert.deepEqual(oidc['grant_types_supported'], ['authorization_code', 'refresh_token', 'client_credentials']);
+    // The password grant is off until an operator allows it for a client (then see device-and-password tests).
+    assert.deepEqual(oidc['grant_types_supported'], ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
+    assert.equal(oidc['device_authorization_endpoint'], `${server.issuer}/device_authorization`);
     assert.deepEqual(oidc['token_endpoint_auth_methods_supported'], ['client_secret_basic', 'client_secret_post', 'none']);
     assert.equal(oidc['request_uri_parameter_supported'], false);
     for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri']) {

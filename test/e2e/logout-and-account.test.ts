@@ -157,7 +157,7 @@ describe('sign-out and the account page', () => {
       assert.match(login.html, /name="password"/);
       const wrong = isPage(await browser.submit(login, { username: 'alice', password: 'wrong password!' }));
       assert.match(textOf(wrong.html), /Incorrect username or password/);
-      const forged = await browser.request(`${server.issuer}/account/login`, {
+      const forged = await browser.request(`${server.issuer}/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ csrf: 'x', username: 'alice', password: alice.password }).toString(),

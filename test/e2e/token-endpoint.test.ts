@@ -69,7 +69,9 @@ describe('token endpoint: client authentication and request rules', () => {
     const pub = await server.addClient({ name: 'SPA', type: 'public', redirectUris: ['https://spa.example.com/cb'], scopes: ['openid'] });
     assert.equal((await postForm(token, { ...cc, client_id: pub.clientId })).body['error'], 'unauthorized_client');
     assert.equal((await postForm(token, { grant_type: 'authorization_code', code: 'x' }, basic(svc.clientId, svc.secret!))).body['error'], 'unauthorized_client');
-    assert.equal((await postForm(token, { grant_type: 'password', username: 'a', password: 'b' }, basic(svc.clientId, svc.secret!))).body['error'], 'unsupported_grant_type');
+    // The password grant exists but is off for every client not explicitly allowed it.
+    assert.equal((await postForm(token, { grant_type: 'password', username: 'a', password: 'b' }, basic(svc.clientId, svc.secret!))).body['error'], 'unauthorized_client');
+    assert.equal((await postForm(token, { grant_type: 'implicit' }, basic(svc.clientId, svc.secret!))).body['error'], 'unsupported_grant_type');
     assert.equal((await postForm(token, {}, basic(svc.clientId, svc.secret!))).body['error'], 'invalid_request');
   });
 

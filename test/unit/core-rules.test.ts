@@ -94,7 +94,8 @@ describe('client registration rules', () => {
     const bad: Parameters<typeof buildClient>[0][] = [
       { name: '' },
       { name: 'A', grantTypes: ['authorization_code'] },
-      { name: 'A', grantTypes: ['password'] },
+      { name: 'A', type: 'public', grantTypes: ['password'] },
+      { name: 'A', grantTypes: ['refresh_token', 'client_credentials'] },
       { name: 'A', grantTypes: ['implicit'] },
       { name: 'A', type: 'public', grantTypes: ['client_credentials'] },
       { name: 'A', grantTypes: ['refresh_token', 'client_credentials'] },

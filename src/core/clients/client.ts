@@ -1,6 +1,12 @@
-/** The grant types Tessera implements. */
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
-export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+/** RFC 8628 §3.4: the grant type of device access token requests. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The grant types Tessera implements. `password` is for legacy first-party apps and must be allowed per client. */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof DEVICE_CODE_GRANT | 'password';
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, 'password'];
+
+/** Grants that act for a user and may come with a refresh token. */
+export const USER_GRANTS: readonly GrantType[] = ['authorization_code', DEVICE_CODE_GRANT, 'password'];
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];

@@ -4,6 +4,7 @@ import { redirectUriProblem } from './redirect-uri.js';
 import {
   CLIENT_AUTH_METHODS,
   GRANT_TYPES,
+  USER_GRANTS,
   type ApplicationType,
   type Client,
   type ClientAuthMethod,
@@ -59,8 +60,11 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
   if (type === 'public' && grantTypes.includes('client_credentials')) {
     throw new ClientMetadataError('grant_types', 'client_credentials needs a confidential client (RFC 6749 §4.4)');
   }
-  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
-    throw new ClientMetadataError('grant_types', 'refresh_token is only issued with authorization_code');
+  if (type === 'public' && grantTypes.includes('password')) {
+    throw new ClientMetadataError('grant_types', 'the password grant is only for confidential first-party clients (RFC 9700 §2.4)');
+  }
+  if (grantTypes.includes('refresh_token') && !grantTypes.some((g) => USER_GRANTS.includes(g as GrantType))) {
+    throw new ClientMetadataError('grant_types', 'refresh_token is only issued with a grant that acts for a user (authorization_code, device code, password)');
   }
 
   const redirectUris = [...new Set(input.redirectUris ?? base?.redirectUris ?? [])];
@@ -78,7 +82,7 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
     if (problem) throw new ClientMetadataError('post_logout_redirect_uris', `post-logout redirect URI '${uri}' ${problem}`);
   }
 
-  const codeFlow = grantTypes.includes('authorization_code');
+  const codeFlow = grantTypes.some((g) => USER_GRANTS.includes(g as GrantType));
   const scopes = [...new Set(input.scopes ?? base?.scopes ?? (codeFlow ? DEFAULT_CODE_FLOW_SCOPES : []))];
   for (const s of scopes) {
     if (!isValidScopeToken(s)) throw new ClientMetadataError('scope', `'${s}' is not a valid scope (RFC 6749 §3.3)`);

@@ -12,8 +12,11 @@ export const PATHS = {
   revocation: '/revoke',
   introspection: '/introspect',
   endSession: '/logout',
+  deviceAuthorization: '/device_authorization',
+  device: '/device',
+  deviceDecision: '/device/decision',
+  signIn: '/login',
   account: '/account',
-  accountLogin: '/account/login',
   accountRevoke: '/account/revoke',
   jwks: '/jwks',
   openidConfiguration: '/.well-known/openid-configuration',
@@ -24,6 +27,9 @@ export const PATHS = {
  * Server metadata (RFC 8414 §2, OpenID Connect Discovery §3): exactly what this server does.
  * The same document serves both well-known URLs.
  */
+/** Grants that are off unless an operator allows them for some client; advertised only then. */
+const OPT_IN_GRANTS: readonly string[] = ['password'];
+
 export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<string, unknown> {
   const base = ctx.config.issuer;
   return {
@@ -34,6 +40,7 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     revocation_endpoint: base + PATHS.revocation,
     introspection_endpoint: base + PATHS.introspection,
     end_session_endpoint: base + PATHS.endSession,
+    device_authorization_endpoint: base + PATHS.deviceAuthorization,
     jwks_uri: base + PATHS.jwks,
     scopes_supported: Object.keys(ctx.config.scopeDescriptions),
     response_types_supported: ['code'],
@@ -57,7 +64,11 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
 }
 
 export function discoveryEndpoint(ctx: Context, grants: readonly Grant[]) {
-  return async (): Promise<ProtocolResponse> => json(200, serverMetadata(ctx, grants), { 'Cache-Control': 'public, max-age=300' });
+  return async (): Promise<ProtocolResponse> => {
+    const enabled: Grant[] = [];
+    for (const g of grants) if (!OPT_IN_GRANTS.includes(g.grantType) || (await ctx.stores.clients.anyWithGrant(g.grantType))) enabled.push(g);
+    return json(200, serverMetadata(ctx, enabled), { 'Cache-Control': 'public, max-age=300' });
+  };
 }
 
 export function jwksEndpoint(ctx: Context) {

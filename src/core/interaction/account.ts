@@ -1,32 +1,15 @@
 import type { Context } from '../context.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { checkCredentials } from '../accounts/sign-in.js';
 import { revokeGrant } from '../lifecycle/revoke.js';
 import { PATHS } from '../endpoints/discovery.js';
-import { BROWSER_COOKIE, browserBinding, currentSession, startSession, type ActiveSession } from './session.js';
+import { currentSession, type ActiveSession } from './session.js';
+import { signInPage } from './sign-in.js';
 import { checkedForm, formToken } from './form-token.js';
 
 /** Forms of a signed-in browser (revoke an app, sign out) carry a token bound to its session. */
 export const SESSION_FORM = 'session';
-const LOGIN_FORM = 'account-login';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-
-function loginForm(ctx: Context, req: ProtocolRequest, username = '', error?: string): ProtocolResponse {
-  const browser = browserBinding(req);
-  return page(
-    200,
-    'login',
-    {
-      action: ctx.config.issuer + PATHS.accountLogin,
-      csrfToken: formToken(ctx, LOGIN_FORM, browser.value),
-      clientName: 'your Tessera account',
-      username,
-      ...(error ? { error } : {}),
-    },
-    browser.cookies,
-  );
-}
 
 async function accountPage(ctx: Context, session: ActiveSession, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
   const grants = await ctx.stores.grants.listByUser(session.user.id);
@@ -63,19 +46,7 @@ export function accountEndpoints(ctx: Context) {
   return {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await currentSession(ctx, req);
-      return session ? accountPage(ctx, session) : loginForm(ctx, req);
-    },
-
-    async login(req: ProtocolRequest): Promise<ProtocolResponse> {
-      const form = checkedForm(ctx, req, LOGIN_FORM, req.cookies[BROWSER_COOKIE]);
-      if (!form) return invalidForm();
-      const username = (form['username'] ?? '').trim();
-      const password = form['password'] ?? '';
-      if (username === '' || password === '') return loginForm(ctx, req, username, 'Enter your username and password.');
-      const user = await checkCredentials(ctx, username, password);
-      if (!user) return loginForm(ctx, req, username, 'Incorrect username or password.');
-      const session = await startSession(ctx, req, user.id);
-      return backToAccount(ctx, session.cookies);
+      return session ? accountPage(ctx, session) : signInPage(ctx, req, PATHS.account);
     },
 
     /** Forgets the consent and revokes every token issued under it, at once. */

@@ -12,6 +12,7 @@ export interface CleanupReport {
   accessTokens: number;
   sessions: number;
   interactions: number;
+  deviceCodes: number;
   keys: number;
 }
 
@@ -40,6 +41,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     accessTokens: await drain(stores.accessTokens, now),
     sessions: await drain(stores.sessions, now),
     interactions: await drain(stores.interactions, now),
+    deviceCodes: await drain(stores.deviceCodes, now),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config))).length,
   };
   if (report.keys > 0) await ctx.keys.reload();

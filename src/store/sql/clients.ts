@@ -60,6 +60,11 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
       const result = await db.updateTable('clients').set(rest).where('client_id', '=', client_id).executeTakeFirst();
       return changed(result) === 1;
     },
+    async anyWithGrant(grantType) {
+      // grant_types is a JSON list: look for the quoted member.
+      const row = await db.selectFrom('clients').select('client_id').where('grant_types', 'like', `%${JSON.stringify(grantType)}%`).executeTakeFirst();
+      return row !== undefined;
+    },
     async delete(clientId) {
       const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       return changed(result) === 1;

@@ -1,7 +1,7 @@
 import { type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'sessions' | 'interactions';
+type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'sessions' | 'interactions' | 'device_codes';
 const KEY: Record<ExpiringTable, string> = {
   codes: 'code_hash',
   refresh_tokens: 'token_hash',
@@ -9,6 +9,7 @@ const KEY: Record<ExpiringTable, string> = {
   revoked_jtis: 'jti',
   sessions: 'id_hash',
   interactions: 'id',
+  device_codes: 'device_code_hash',
 };
 
 /**

@@ -9,6 +9,7 @@ import { sqlAccessTokenStore } from './access-tokens.js';
 import { sqlGrantStore } from './grants.js';
 import { sqlKeyStore } from './keys.js';
 import { sqlInteractionStore, sqlSessionStore } from './sessions.js';
+import { sqlDeviceCodeStore } from './device-codes.js';
 
 /** All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). */
 export function sqlStores(db: Kysely<Database>): Stores {
@@ -22,6 +23,7 @@ export function sqlStores(db: Kysely<Database>): Stores {
     keys: sqlKeyStore(db),
     sessions: sqlSessionStore(db),
     interactions: sqlInteractionStore(db),
+    deviceCodes: sqlDeviceCodeStore(db),
     close: () => db.destroy(),
   };
 }

@@ -149,6 +149,26 @@ const migrations: Record<string, Migration> = {
       for (const [name, table, column] of indexes) await db.schema.createIndex(name).on(table).column(column).execute();
     },
   },
+  '0003_device_codes': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('device_codes')
+        .addColumn('device_code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('auth_time', 'bigint')
+        .addColumn('grant_id', 'text')
+        .addColumn('interval', 'integer', (c) => c.notNull())
+        .addColumn('last_polled_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('device_codes_expires_at').on('device_codes').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

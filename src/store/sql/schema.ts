@@ -110,6 +110,21 @@ export interface InteractionsTable {
   expires_at: number;
 }
 
+export interface DeviceCodesTable {
+  device_code_hash: string;
+  user_code_hash: string;
+  client_id: string;
+  scopes: string;
+  status: string;
+  user_id: string | null;
+  auth_time: number | null;
+  grant_id: string | null;
+  interval: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -121,4 +136,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   interactions: InteractionsTable;
+  device_codes: DeviceCodesTable;
 }

@@ -1,0 +1,51 @@
+import type { Context } from '../context.js';
+import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { checkCredentials } from '../accounts/sign-in.js';
+import { PATHS } from '../endpoints/discovery.js';
+import { BROWSER_COOKIE, browserBinding, startSession } from './session.js';
+import { checkedForm, formToken } from './form-token.js';
+
+const SIGN_IN_FORM = 'sign-in';
+
+/** Where a sign-in may send the browser back to: Tessera's own pages only, never another site. */
+const RETURN_PATHS = [PATHS.account, PATHS.device];
+
+export function safeReturnPath(value: string | undefined): string {
+  if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return PATHS.account;
+  const path = value.split('?')[0];
+  return RETURN_PATHS.includes(path as (typeof RETURN_PATHS)[number]) ? value : PATHS.account;
+}
+
+/** The sign-in form for Tessera's own pages (account, device verification); returns to `returnTo` afterwards. */
+export function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string, username = '', error?: string): ProtocolResponse {
+  const browser = browserBinding(req);
+  return page(
+    200,
+    'login',
+    {
+      action: ctx.config.issuer + PATHS.signIn,
+      csrfToken: formToken(ctx, SIGN_IN_FORM, browser.value),
+      clientName: 'Tessera',
+      username,
+      hidden: { return_to: safeReturnPath(returnTo) },
+      ...(error ? { error } : {}),
+    },
+    browser.cookies,
+  );
+}
+
+/** POST /login: checks the credentials, starts the SSO session and goes back to the page that asked. */
+export function signInEndpoint(ctx: Context) {
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    const form = checkedForm(ctx, req, SIGN_IN_FORM, req.cookies[BROWSER_COOKIE]);
+    if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+    const returnTo = safeReturnPath(form['return_to']);
+    const username = (form['username'] ?? '').trim();
+    const password = form['password'] ?? '';
+    if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
+    const user = await checkCredentials(ctx, username, password);
+    if (!user) return signInPage(ctx, req, returnTo, username, 'Incorrect username or password.');
+    const session = await startSession(ctx, req, user.id);
+    return { kind: 'redirect', location: ctx.config.issuer + returnTo, cookies: session.cookies };
+  };
+}
