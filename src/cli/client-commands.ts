@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
 import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
 import { systemClock } from '../core/context.js';
-import { revokeClient, waitPastMark } from '../core/lifecycle/revoke.js';
+import { enabledAgain, revokeClient } from '../core/lifecycle/revoke.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
@@ -84,14 +84,10 @@ export function clientCommands(program: Command): void {
         const existing = await mustFind(stores, clientId);
         const now = systemClock();
         const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, now);
-        if (flags.enable && existing.disabled) {
-          await waitPastMark(existing.tokensRevokedAt);
-          changed.disabled = false;
-          changed.updatedAt = systemClock();
-        }
-        await stores.clients.update(changed);
-        if (flags.disable) await revokeClient(stores, changed, now, 'disable');
-        print({ ...toMetadataView((await stores.clients.find(clientId)) ?? changed, secret) }, flags.json === true);
+        const updated = flags.enable && existing.disabled ? await enabledAgain(changed, now) : changed;
+        await stores.clients.update(updated);
+        if (flags.disable) await revokeClient(stores, updated, now, 'disable');
+        print({ ...toMetadataView((await stores.clients.find(clientId)) ?? updated, secret) }, flags.json === true);
       });
     });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
 import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
-import { revokeUser, waitPastMark } from '../core/lifecycle/revoke.js';
+import { enabledAgain, revokeUser } from '../core/lifecycle/revoke.js';
 import type { Stores, User } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
@@ -90,8 +90,7 @@ export function userCommands(program: Command): void {
     async (ref: string, flags: StoreOptions) => {
       await withStores(flags, async (stores) => {
         const existing = await mustFind(stores, ref);
-        await waitPastMark(existing.tokensRevokedAt);
-        const updated = { ...existing, disabled: false, updatedAt: systemClock() };
+        const updated = existing.disabled ? await enabledAgain(existing, systemClock()) : existing;
         await stores.users.update(updated);
         print(userView(updated), flags.json === true);
       });

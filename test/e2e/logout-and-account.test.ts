@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm, userinfoStatus } from '../helpers/http.js';
+import { rotateKeys } from '../../src/core/keys/rotation.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 const BYE = 'https://app.example.com/signed-out';
@@ -126,6 +127,43 @@ describe('sign-out and the account page', () => {
       try {
         const back = leftTo(await browser.visit(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE }).href));
         assert.equal(back.origin + back.pathname, BYE);
+      } finally {
+        server.advance(-2 * 3600);
+      }
+    });
+
+    it('ends the session when the app sends the logout as a form POST (continued as a GET that carries the cookie)', async () => {
+      const browser = new Browser(server.issuer);
+      const { tokens } = await signIn(browser);
+      const posted = await browser.request(`${server.issuer}/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE, state: 'p' }).toString(),
+      });
+      assert.equal(posted.status, 303);
+      const next = new URL(posted.headers.get('location')!);
+      assert.equal(next.origin + next.pathname, `${server.issuer}/logout`);
+      const back = leftTo(await browser.visit(next.href));
+      assert.equal(back.href, `${BYE}?state=p`);
+      assert.equal((await silent(browser)).searchParams.get('error'), 'login_required');
+    });
+
+    it('asks for confirmation instead of failing when the hint was signed by a key pruned since', async () => {
+      const browser = new Browser(server.issuer);
+      const { tokens } = await signIn(browser);
+      const { ctx } = server.tessera;
+      await rotateKeys(ctx.stores.keys, ctx.now());
+      await ctx.keys.reload();
+      server.advance(2 * 3600);
+      try {
+        assert.ok((await server.tessera.cleanUp()).keys >= 2, 'the old keys were pruned');
+        const step = isPage(await browser.visit(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE }).href));
+        assert.equal(step.status, 200);
+        assert.match(textOf(step.html), /Photo Album asks to sign you out/, 'the user confirms, as without a hint');
+        // openid-client sends client_id too, so the registered URI is still where the browser returns.
+        const back = leftTo(await browser.submit(step, {}));
+        assert.equal(back.origin + back.pathname, BYE);
+        assert.equal((await silent(browser)).searchParams.get('error'), 'login_required');
       } finally {
         server.advance(-2 * 3600);
       }

@@ -6,6 +6,9 @@ import { codeFlow, discover } from '../helpers/oidc.js';
 import { Browser } from '../helpers/browser.js';
 import { basic, postForm, userinfoStatus } from '../helpers/http.js';
 import { tesseraJson } from '../helpers/cli.js';
+import { issueAccessToken } from '../../src/core/tokens/access-token.js';
+import { revokeClient } from '../../src/core/lifecycle/revoke.js';
+import { recordConsent } from '../../src/core/interaction/consent.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 const SCOPES = ['openid', 'profile', 'api:read'];
@@ -73,6 +76,27 @@ describe('an operator disables or deletes a client or a user (CLI, server runnin
       }
     });
   }
+
+  it('voids, on enable, a token that raced the disable (signed in a later second by a request already under way)', async () => {
+    const { app } = await setUp();
+    await tesseraJson(['client', 'update', app.clientId, '--disable', ...data]);
+    const { ctx } = server.tessera;
+    // The request authenticated before the disable and signs its token a second after it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const raced = await issueAccessToken(ctx.config, ctx.keys, { subject: app.clientId, clientId: app.clientId, scopes: ['api:read'] }, ctx.now());
+    assert.ok(raced.expiresAt - ctx.config.ttl.accessToken > (await ctx.stores.clients.find(app.clientId))!.tokensRevokedAt!, 'signed after the mark');
+    await tesseraJson(['client', 'update', app.clientId, '--enable', ...data]);
+    assert.equal(await active(raced.token), false);
+  });
+
+  it('does not keep a consent given while the client was being disabled', async () => {
+    const { user, app } = await setUp();
+    const { ctx } = server.tessera;
+    const stored = (await ctx.stores.clients.find(app.clientId))!;
+    await revokeClient(ctx.stores, stored, ctx.now(), 'disable');
+    assert.equal(await recordConsent(ctx, user.sub, app.clientId, ['openid']), undefined);
+    assert.equal(await ctx.stores.grants.find(user.sub, app.clientId), undefined);
+  });
 
   it('reports deletion of an unknown user or client as an error', async () => {
     await assert.rejects(tesseraJson(['user', 'delete', 'nobody', ...data]), /no user 'nobody'/);

@@ -6,7 +6,7 @@ import { isSubset, parseScope, requireAllowedScopes } from '../../src/core/scope
 import { parseForm, singleValued } from '../../src/core/params.js';
 import { errorJson } from '../../src/core/endpoints/form.js';
 import { errorRedirect, redirectWith } from '../../src/core/endpoints/authorize/request.js';
-import { buildClient, changeClient, ClientMetadataError } from '../../src/core/clients/registration.js';
+import { buildClient, changeClient, ClientMetadataError, newClientId } from '../../src/core/clients/registration.js';
 import { makeConfig, ConfigError } from '../../src/core/config.js';
 import { escapeHtml, html } from '../../src/ui/html.js';
 
@@ -89,6 +89,9 @@ describe('client registration rules', () => {
     assert.equal(client.secretHash, null);
     assert.equal(client.applicationType, 'native');
     assert.equal(client.tokenEndpointAuthMethod, 'none');
+  });
+  it('makes client ids that never look like a command-line option', () => {
+    for (let i = 0; i < 2000; i++) assert.match(newClientId(), /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/);
   });
   it('refuses inconsistent metadata', () => {
     const bad: Parameters<typeof buildClient>[0][] = [

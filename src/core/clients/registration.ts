@@ -99,6 +99,17 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
   return { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
+/**
+ * A new client id: 128 random bits, base64url, starting with a letter or digit, so that it is
+ * never taken for an option on a command line (`tessera client delete -abc…`).
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomToken(16);
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 /** A new client secret: 256 bits from the CSPRNG (DESIGN.md §6). Only its keyed hash is stored. */
 export function newClientSecret(pepper: Buffer): { secret: string; secretHash: string } {
   const secret = randomToken(32);
@@ -111,7 +122,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
   const credentials = resolved.type === 'confidential' ? newClientSecret(pepper) : undefined;
   const client: Client = {
     ...resolved,
-    clientId: randomToken(16),
+    clientId: newClientId(),
     secretHash: credentials?.secretHash ?? null,
     disabled: false,
     tokensRevokedAt: null,

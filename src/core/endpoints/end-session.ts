@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { singleValued, type Params } from '../params.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { decodeProtectedHeader } from 'jose';
 import { verifyOwnJwtIgnoringExpiry } from '../tokens/jwt.js';
 import { redirectWith } from './authorize/request.js';
 import { currentSession, endSession } from '../interaction/session.js';
@@ -22,8 +23,19 @@ interface LogoutTarget {
 
 class LogoutRequestError extends Error {}
 
-/** The ID token named by id_token_hint: ours, an ID token, possibly expired (RP-Initiated Logout 1.0 §2). */
-async function readHint(ctx: Context, hint: string): Promise<{ sub: string; aud: string }> {
+/**
+ * The ID token named by id_token_hint: ours, an ID token, possibly expired (RP-Initiated Logout
+ * 1.0 §2). One signed by a key that was pruned since cannot be checked any more; it is treated as
+ * if no hint had been given (the user confirms), rather than failing a sign-out.
+ */
+async function readHint(ctx: Context, hint: string): Promise<{ sub: string; aud: string } | undefined> {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(hint).kid;
+  } catch {
+    throw new LogoutRequestError('The id_token_hint is not an ID token issued by this server.');
+  }
+  if (typeof kid === 'string' && !(await ctx.keys.freshVerificationKey(kid))) return undefined;
   try {
     const { payload } = await verifyOwnJwtIgnoringExpiry(ctx.keys, hint, 'JWT', ctx.config.issuer);
     const aud = Array.isArray(payload.aud) ? (payload.aud.length === 1 ? payload.aud[0] : undefined) : payload.aud;
@@ -82,11 +94,16 @@ export function endSessionEndpoint(ctx: Context) {
       if (e instanceof LogoutRequestError || e instanceof OAuthError) return errorPage(400, 'invalid_request', e.message);
       throw e;
     }
+    // A POST carrying our CSRF field is the user's confirmation, from our own page.
+    const confirming = req.method === 'POST' && params['csrf'] !== undefined;
+    if (req.method === 'POST' && !confirming) {
+      // An app's form POST is cross-site, so the browser leaves out our SameSite=Lax session cookie:
+      // continue as a top-level GET, which carries it, so the session really ends.
+      return { kind: 'redirect', location: `${ctx.config.issuer}${PATHS.endSession}?${new URLSearchParams(params).toString()}` };
+    }
     const session = await currentSession(ctx, req);
     if (!session) return finish(target, []);
 
-    // A POST carrying our CSRF field is the user's confirmation, from our own page.
-    const confirming = req.method === 'POST' && params['csrf'] !== undefined;
     if (confirming && !checkedForm(ctx, req, SESSION_FORM, session.record.idHash)) {
       return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
     }

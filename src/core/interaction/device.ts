@@ -8,6 +8,7 @@ import { currentSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { SESSION_FORM } from './account.js';
 import { signInPage } from './sign-in.js';
+import { recordConsent } from './consent.js';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
 
@@ -97,7 +98,8 @@ export function deviceEndpoints(ctx: Context) {
       const { record } = found;
       const existing = await ctx.stores.grants.find(session.user.id, record.clientId);
       const scopes = [...new Set([...(existing?.scopes ?? []), ...record.scopes])];
-      const grant = await ctx.stores.grants.upsert(session.user.id, record.clientId, scopes, ctx.now());
+      const grant = await recordConsent(ctx, session.user.id, record.clientId, scopes);
+      if (!grant) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
       const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, grantId: grant.grantId });
       if (!decided) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
       return page(200, 'message', { title: 'Device connected', message: 'You can go back to your device now. You can close this window.' });

@@ -10,6 +10,7 @@ import { BROWSER_COOKIE, currentSession, startSession } from './session.js';
 import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials } from '../accounts/sign-in.js';
+import { recordConsent } from './consent.js';
 
 interface LiveInteraction {
   record: InteractionRecord;
@@ -134,7 +135,8 @@ export function interactionEndpoints(ctx: Context) {
       }
       const existing = await ctx.stores.grants.find(userId, live.client.clientId);
       const scopes = [...new Set([...(existing?.scopes ?? []), ...live.request.scopes])];
-      const grant = await ctx.stores.grants.upsert(userId, live.client.clientId, scopes, ctx.now());
+      const grant = await recordConsent(ctx, userId, live.client.clientId, scopes);
+      if (!grant) return expired();
       return issueCode(ctx, live.request, userId, live.record.authTime, grant.grantId);
     },
   };

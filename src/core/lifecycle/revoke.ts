@@ -45,13 +45,16 @@ export async function revokeClient(stores: Stores, client: Client, now: number, 
 }
 
 /**
- * Waits until the clock is past a revocation mark. Enabling a client or user within the second it
- * was disabled would otherwise void the first tokens it gets afterwards (`iat` is whole seconds).
+ * A disabled client or user, enabled again. The revocation mark moves to now: no token issued
+ * while it was disabled can be legitimate (one may have raced the disable, or come from a server
+ * whose clock runs ahead), so enabling voids those too. Then it waits until the clock is past the
+ * mark, or the first tokens issued afterwards, within the same second, would be void (`iat` is in
+ * whole seconds).
  */
-export async function waitPastMark(mark: number | null): Promise<void> {
-  if (mark === null) return;
-  const wait = (mark + 1) * 1000 - Date.now();
+export async function enabledAgain<T extends { disabled: boolean; tokensRevokedAt: number | null; updatedAt: number }>(record: T, now: number): Promise<T> {
+  const wait = (now + 1) * 1000 - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return { ...record, disabled: false, tokensRevokedAt: now, updatedAt: now };
 }
 
 /** True when a token issued at `issuedAt` was voided by a revocation mark (marks are in whole seconds, so equal counts as before). */

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 
 /** Schema changes, in order. Never edit a migration that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -132,6 +132,8 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('clients').addColumn('tokens_revoked_at', 'bigint').execute();
       await db.schema.alterTable('users').addColumn('tokens_revoked_at', 'bigint').execute();
       await db.schema.alterTable('issued_access_tokens').addColumn('grant_id', 'text').execute();
+      // Tokens issued before this column existed: their family's refresh tokens know the grant.
+      await sql`UPDATE issued_access_tokens SET grant_id = (SELECT r.grant_id FROM refresh_tokens r WHERE r.family_id = issued_access_tokens.family_id LIMIT 1) WHERE grant_id IS NULL`.execute(db);
       // Revocation sweeps by owner, and cleanup by expiry, must not scan whole tables.
       const indexes: [string, string, string][] = [
         ['issued_access_tokens_grant', 'issued_access_tokens', 'grant_id'],

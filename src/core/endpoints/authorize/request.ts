@@ -34,8 +34,10 @@ export type AuthorizeCheck = (input: CheckInput) => void;
 export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined) query.append(name, value);
+  const encoded = query.toString();
+  if (encoded === '') return redirectUri;
   const separator = redirectUri.includes('?') ? '&' : '?';
-  return `${redirectUri}${separator}${query.toString()}`;
+  return `${redirectUri}${separator}${encoded}`;
 }
 
 export function errorRedirect(issuer: string, redirectUri: string, state: string | undefined, e: OAuthError): string {
