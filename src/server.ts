@@ -22,6 +22,7 @@ import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorizati
 import { deviceCodeGrant } from './core/grants/device-code.js';
 import { passwordGrant } from './core/grants/password.js';
 import { memoryLimiter } from './limits/memory.js';
+import { registrationEndpoints } from './core/endpoints/registration.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
 import { introspectionEndpoint } from './core/endpoints/introspection.js';
 import { endSessionEndpoint } from './core/endpoints/end-session.js';
@@ -109,6 +110,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       signIn: signInEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
+      registration: registrationEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),

@@ -7,12 +7,14 @@ import { serveCommand } from './serve-command.js';
 import { clientCommands } from './client-commands.js';
 import { userCommands } from './user-commands.js';
 import { keyCommands } from './key-commands.js';
+import { registrationCommands } from './registration-commands.js';
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
 serveCommand(program);
 clientCommands(program);
 userCommands(program);
 keyCommands(program);
+registrationCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError];

@@ -8,6 +8,7 @@ interface ServeFlags {
   issuer?: string;
   data: string;
   trustProxy?: boolean;
+  openRegistration?: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -19,11 +20,12 @@ export function serveCommand(program: Command): void {
     .option('--issuer <url>', 'public URL of this server (default http://localhost:PORT)', process.env['TESSERA_ISSUER'])
     .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy', process.env['TESSERA_TRUST_PROXY'] === 'true')
+    .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
       const issuer = flags.issuer ?? `http://localhost:${port}`;
-      const server = await createServer({ dataDir: flags.data, config: { issuer }, logger: true, trustProxy: flags.trustProxy === true });
+      const server = await createServer({ dataDir: flags.data, config: { issuer, openRegistration: flags.openRegistration === true }, logger: true, trustProxy: flags.trustProxy === true });
       const address = await server.app.listen({ port, host: flags.host });
       server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
       let closing = false;

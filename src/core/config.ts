@@ -19,6 +19,8 @@ export interface Config {
     /** A device authorization request waiting for the user (RFC 8628). */
     deviceCode: number;
   };
+  /** RFC 7591 registration without an initial access token. Off unless an operator turns it on. */
+  openRegistration: boolean;
   /** Seconds a device must wait between polls at first (RFC 8628 §3.2). */
   devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
@@ -49,6 +51,7 @@ export interface ConfigInput {
   scopeDescriptions?: Record<string, string>;
   intervals?: Partial<Config['intervals']>;
   devicePollInterval?: number;
+  openRegistration?: boolean;
 }
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -89,6 +92,7 @@ export function makeConfig(input: ConfigInput): Config {
     scopeDescriptions: { ...STANDARD_SCOPE_DESCRIPTIONS, ...input.scopeDescriptions },
     secureCookies: issuer.startsWith('https:'),
     devicePollInterval: input.devicePollInterval ?? 5,
+    openRegistration: input.openRegistration ?? false,
     intervals,
   };
 }

@@ -6,6 +6,8 @@ export interface ProtocolRequest {
   query: Params;
   /** Form parameters, when the body was application/x-www-form-urlencoded. */
   form?: Params;
+  /** The parsed body, when it was application/json. */
+  json?: unknown;
   /** The Content-Type's media type, lower case, without parameters. */
   contentType?: string;
   /** Header values by lower-case name. */
@@ -59,6 +61,8 @@ export interface ConsentPageData {
   clientName: string;
   username: string;
   scopes: { name: string; description: string }[];
+  /** The app registered itself (RFC 7591): nobody vouched for its name. */
+  unverified?: boolean;
 }
 
 export interface ErrorPageData {

@@ -19,6 +19,7 @@ export interface Endpoints {
   account: { show: Handler; revoke: Handler };
   signIn: Handler;
   deviceAuthorization: Handler;
+  registration: { register: Handler; manage: InteractionHandler };
   device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
   discovery: Handler;
@@ -115,6 +116,13 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.get(PATHS.account, run(endpoints.account.show));
   app.post(PATHS.signIn, run(endpoints.signIn));
   app.route({ method: [...ANY], url: PATHS.deviceAuthorization, handler: run(endpoints.deviceAuthorization) });
+  app.route({ method: [...ANY], url: PATHS.registration, handler: run(endpoints.registration.register) });
+  app.route({
+    method: [...ANY],
+    url: `${PATHS.registration}/:id`,
+    handler: async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
+      sendProtocolResponse(reply, await endpoints.registration.manage(toProtocolRequest(request), request.params.id), options.secureCookies),
+  });
   app.get(PATHS.device, run(endpoints.device.show));
   app.post(PATHS.device, run(endpoints.device.enterCode));
   app.post(PATHS.deviceDecision, run(endpoints.device.decide));

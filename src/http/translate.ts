@@ -18,6 +18,7 @@ export function toProtocolRequest(request: FastifyRequest): ProtocolRequest {
   };
   if (contentType !== undefined) req.contentType = contentType;
   if (contentType === 'application/x-www-form-urlencoded' && request.body) req.form = request.body as Params;
+  if (contentType === 'application/json') req.json = request.body;
   return req;
 }
 

@@ -243,6 +243,20 @@ export interface DeviceCodeStore extends Expiring {
   consume(deviceCodeHash: string): Promise<boolean>;
 }
 
+/** An operator's initial access token for dynamic registration (RFC 7591 §3): kept as a hash, limited in time and uses. */
+export interface InitialAccessTokenRecord {
+  tokenHash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  usesLeft: number | null;
+}
+
+export interface InitialAccessTokenStore {
+  create(record: InitialAccessTokenRecord): Promise<void>;
+  /** Spends one use of a live token, atomically; false when unknown, expired or used up. */
+  use(tokenHash: string, now: number): Promise<boolean>;
+}
+
 export interface Stores {
   clients: ClientStore;
   users: UserStore;
@@ -254,5 +268,6 @@ export interface Stores {
   sessions: SessionStore;
   interactions: InteractionStore;
   deviceCodes: DeviceCodeStore;
+  initialAccessTokens: InitialAccessTokenStore;
   close(): Promise<void>;
 }

@@ -49,6 +49,7 @@ function consentPage(d: ConsentPageData): string {
     'Allow access',
     html`<h1>${d.clientName} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
+${d.unverified ? html`<p class="warning" role="note"><strong>Unverified app.</strong> This app registered itself; Tessera has not checked who made it. Allow it only if you trust where you came from.</p>` : ''}
 ${scopeList(d.scopes)}
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">

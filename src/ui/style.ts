@@ -12,6 +12,7 @@ button { font: inherit; padding: .6rem 1.2rem; border-radius: 8px; border: 1px s
 button.secondary { background: transparent; color: CanvasText; border-color: var(--muted); }
 .actions { display: flex; gap: .75rem; margin-top: 1.5rem; }
 .error { color: var(--danger); font-weight: 600; }
+.warning { border-left: 4px solid var(--danger); padding: .5rem .75rem; }
 .muted { color: var(--muted); font-size: .9rem; }
 ul.scopes { padding-left: 1.2rem; }
 ul.scopes li { margin: .3rem 0; }

@@ -85,7 +85,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const client = {
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
-        tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1,
+        tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
+        registrationTokenHash: 'rth', extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -172,6 +173,18 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.ok(await stores.interactions.find('new-i'));
       assert.equal(await stores.sessions.destroyForUser('su'), 1);
       assert.equal(await stores.sessions.find('new-s'), undefined);
+    });
+
+    it('spends initial access tokens once per use, never past their uses or expiry', async () => {
+      await stores.initialAccessTokens.create({ tokenHash: 'iat-2', createdAt: 1, expiresAt: 100, usesLeft: 2 });
+      const spent = await Promise.all(Array.from({ length: 5 }, () => stores.initialAccessTokens.use('iat-2', 50)));
+      assert.equal(spent.filter(Boolean).length, 2);
+      await stores.initialAccessTokens.create({ tokenHash: 'iat-forever', createdAt: 1, expiresAt: null, usesLeft: null });
+      assert.equal(await stores.initialAccessTokens.use('iat-forever', 10 ** 9), true);
+      assert.equal(await stores.initialAccessTokens.use('iat-forever', 10 ** 9), true);
+      await stores.initialAccessTokens.create({ tokenHash: 'iat-old', createdAt: 1, expiresAt: 100, usesLeft: null });
+      assert.equal(await stores.initialAccessTokens.use('iat-old', 100), false);
+      assert.equal(await stores.initialAccessTokens.use('unknown', 1), false);
     });
 
     it('retires and deletes signing keys', async () => {

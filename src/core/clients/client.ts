@@ -17,6 +17,16 @@ export type ClientType = 'confidential' | 'public';
 /** OpenID Connect `application_type`: native apps may use loopback and private-use redirect URIs. */
 export type ApplicationType = 'web' | 'native';
 
+/** Informational URLs and contacts a client registered (RFC 7591 §2); shown to users, never fetched. */
+export interface ClientExtras {
+  logo_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
+  client_uri?: string;
+  jwks_uri?: string;
+  contacts?: string[];
+}
+
 /** A registered client as the core sees it. Its secret is kept only as a keyed hash. */
 export interface Client {
   clientId: string;
@@ -34,6 +44,11 @@ export interface Client {
   disabled: boolean;
   /** Tokens issued at or before this time are void (set when the client is disabled). */
   tokensRevokedAt: number | null;
+  /** `dynamic` clients registered themselves (RFC 7591): nobody vouched for them, and the consent page says so. */
+  origin: 'operator' | 'dynamic';
+  /** Hash of the RFC 7592 registration access token of a dynamic client. */
+  registrationTokenHash: string | null;
+  extras: ClientExtras;
   createdAt: number;
   updatedAt: number;
 }
@@ -56,8 +71,11 @@ export interface ClientMetadataView {
   client_secret_expires_at?: number;
 }
 
-export function toMetadataView(client: Client, secret?: string): ClientMetadataView {
-  const view: ClientMetadataView = {
+export type ClientView = ClientMetadataView & ClientExtras;
+
+export function toMetadataView(client: Client, secret?: string): ClientView {
+  const view: ClientView = {
+    ...client.extras,
     client_id: client.clientId,
     client_name: client.name,
     client_type: client.type,

@@ -10,6 +10,7 @@ import {
   type ClientAuthMethod,
   type ClientType,
   type GrantType,
+  type ClientExtras,
 } from './client.js';
 
 /** Metadata an operator gives when creating or changing a client. Unset fields keep their value (or default). */
@@ -22,6 +23,7 @@ export interface ClientInput {
   grantTypes?: string[];
   scopes?: string[];
   tokenEndpointAuthMethod?: string;
+  extras?: ClientExtras;
 }
 
 /** Raised for client metadata that cannot be accepted; `field` names the RFC 7591 member at fault. */
@@ -38,7 +40,10 @@ export class ClientMetadataError extends Error {
 const DEFAULT_CODE_FLOW_SCOPES = ['openid', 'profile', 'email'];
 
 /** Fills defaults and checks every rule; returns the complete, consistent client or throws ClientMetadataError. */
-function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt'> {
+function resolve(
+  input: ClientInput,
+  base: Client | undefined,
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -96,7 +101,16 @@ function resolve(input: ClientInput, base: Client | undefined): Omit<Client, 'cl
     throw new ClientMetadataError('token_endpoint_auth_method', type === 'public' ? "public clients use 'none'" : "confidential clients cannot use 'none'");
   }
 
-  return { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+  const extras = input.extras ?? base?.extras ?? {};
+  for (const field of ['logo_uri', 'policy_uri', 'tos_uri', 'client_uri', 'jwks_uri'] as const) {
+    const value = extras[field];
+    const problem = value === undefined ? undefined : publicUrlProblem(value);
+    if (problem) throw new ClientMetadataError(field, `${field} '${value}' ${problem}`);
+  }
+  for (const contact of extras.contacts ?? []) {
+    if (contact.length === 0 || contact.length > 320 || /[\s<>]/.test(contact)) throw new ClientMetadataError('contacts', `'${contact}' is not a contact address`);
+  }
+  return { name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
 /**
@@ -108,6 +122,38 @@ export function newClientId(): string {
     const id = randomToken(16);
     if (/^[A-Za-z0-9]/.test(id)) return id;
   }
+}
+
+/**
+ * Why a URL that users will be shown (logo, policy, terms) cannot be accepted: it must be https on
+ * a public host, never loopback or a private network address (RFC 7591 §5: the server must not be
+ * made to point at, or fetch from, internal hosts).
+ */
+export function publicUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (url.protocol !== 'https:') return 'must use https';
+  if (url.username || url.password) return 'must not contain credentials';
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return 'must not point to a local host';
+  if (isPrivateAddress(host)) return 'must not point to a loopback or private address';
+  return undefined;
+}
+
+function isPrivateAddress(host: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  }
+  if (host.includes(':')) {
+    return host === '::' || host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('::ffff:');
+  }
+  return false;
 }
 
 /** A new client secret: 256 bits from the CSPRNG (DESIGN.md §6). Only its keyed hash is stored. */
@@ -126,6 +172,8 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     secretHash: credentials?.secretHash ?? null,
     disabled: false,
     tokensRevokedAt: null,
+    origin: 'operator',
+    registrationTokenHash: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApplicationType, Client, ClientAuthMethod, ClientType, GrantType } from '../../core/clients/client.js';
+import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientType, GrantType } from '../../core/clients/client.js';
 import type { ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
@@ -18,6 +18,9 @@ function toRow(c: Client): ClientsTable {
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     disabled: c.disabled ? 1 : 0,
     tokens_revoked_at: c.tokensRevokedAt,
+    origin: c.origin,
+    registration_token_hash: c.registrationTokenHash,
+    extras: JSON.stringify(c.extras),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -37,6 +40,9 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
     disabled: Boolean(r.disabled),
     tokensRevokedAt: r.tokens_revoked_at === null ? null : Number(r.tokens_revoked_at),
+    origin: r.origin === 'dynamic' ? 'dynamic' : 'operator',
+    registrationTokenHash: r.registration_token_hash,
+    extras: JSON.parse(r.extras) as ClientExtras,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

@@ -10,6 +10,7 @@ import { sqlGrantStore } from './grants.js';
 import { sqlKeyStore } from './keys.js';
 import { sqlInteractionStore, sqlSessionStore } from './sessions.js';
 import { sqlDeviceCodeStore } from './device-codes.js';
+import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 
 /** All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). */
 export function sqlStores(db: Kysely<Database>): Stores {
@@ -24,6 +25,7 @@ export function sqlStores(db: Kysely<Database>): Stores {
     sessions: sqlSessionStore(db),
     interactions: sqlInteractionStore(db),
     deviceCodes: sqlDeviceCodeStore(db),
+    initialAccessTokens: sqlInitialAccessTokenStore(db),
     close: () => db.destroy(),
   };
 }

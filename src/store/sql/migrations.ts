@@ -171,6 +171,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('device_codes_expires_at').on('device_codes').column('expires_at').execute();
     },
   },
+  '0004_dynamic_registration': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('origin', 'text', (c) => c.notNull().defaultTo('operator')).execute();
+      await db.schema.alterTable('clients').addColumn('registration_token_hash', 'text').execute();
+      await db.schema.alterTable('clients').addColumn('extras', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      await db.schema
+        .createTable('initial_access_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('uses_left', 'integer')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,6 +12,9 @@ export interface ClientsTable {
   token_endpoint_auth_method: string;
   disabled: number;
   tokens_revoked_at: number | null;
+  origin: string;
+  registration_token_hash: string | null;
+  extras: string;
   created_at: number;
   updated_at: number;
 }
@@ -125,6 +128,13 @@ export interface DeviceCodesTable {
   expires_at: number;
 }
 
+export interface InitialAccessTokensTable {
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  uses_left: number | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -137,4 +147,5 @@ export interface Database {
   sessions: SessionsTable;
   interactions: InteractionsTable;
   device_codes: DeviceCodesTable;
+  initial_access_tokens: InitialAccessTokensTable;
 }

@@ -1,0 +1,151 @@
+import type { Context } from '../context.js';
+import type { Client, ClientExtras } from '../clients/client.js';
+import { toMetadataView } from '../clients/client.js';
+import { OAuthError } from '../errors.js';
+import { randomToken, safeEqual, sha256 } from '../crypto.js';
+import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { ClientMetadataError, buildClient, changeClient, type ClientInput } from '../clients/registration.js';
+import { revokeClient } from '../lifecycle/revoke.js';
+import { bearerError, bearerToken } from './bearer.js';
+import { errorJson } from './form.js';
+import { PATHS } from './discovery.js';
+
+const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
+
+function strings(body: Record<string, unknown>, name: string): string[] | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw metadataError(`${name} must be an array of strings`);
+  return value as string[];
+}
+
+function text(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw metadataError(`${name} must be a string`);
+  return value;
+}
+
+/**
+ * RFC 7591 §2 metadata into the operator's client input, with the defaults the RFC gives. Fields we
+ * do not know are ignored (§2); `client_id` and `client_secret` are always the server's choice (§3.1).
+ */
+function metadataInput(raw: unknown): ClientInput {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw metadataError('the body must be a JSON object of client metadata');
+  const body = raw as Record<string, unknown>;
+  const grantTypes = strings(body, 'grant_types') ?? ['authorization_code'];
+  const responseTypes = strings(body, 'response_types') ?? (grantTypes.includes('authorization_code') ? ['code'] : []);
+  if (grantTypes.includes('password') || grantTypes.includes('implicit')) throw metadataError('the password and implicit grants cannot be registered (RFC 9700 §2.1.2, §2.4)');
+  if (responseTypes.some((r) => r !== 'code')) throw metadataError("only the 'code' response type is supported");
+  // RFC 7591 §2.1: grant types and response types must agree.
+  if (responseTypes.includes('code') !== grantTypes.includes('authorization_code')) throw metadataError("'code' response type and 'authorization_code' grant type go together");
+  const method = text(body, 'token_endpoint_auth_method') ?? 'client_secret_basic';
+  const applicationType = text(body, 'application_type') ?? 'web';
+  const redirectUris = strings(body, 'redirect_uris') ?? [];
+  // Dynamic clients get no loopback http for web apps: https only, except loopback for native apps (RFC 8252 §7.3).
+  if (applicationType === 'web' && redirectUris.some((u) => !u.startsWith('https:'))) throw new OAuthError('invalid_redirect_uri', 'web applications must use https redirect URIs');
+
+  const extras: ClientExtras = {};
+  for (const field of ['logo_uri', 'policy_uri', 'tos_uri', 'client_uri', 'jwks_uri'] as const) {
+    const value = text(body, field);
+    if (value !== undefined) extras[field] = value;
+  }
+  const contacts = strings(body, 'contacts');
+  if (contacts) extras.contacts = contacts;
+
+  const scope = text(body, 'scope');
+  const input: ClientInput = {
+    name: text(body, 'client_name') ?? 'Unnamed application',
+    type: method === 'none' ? 'public' : 'confidential',
+    applicationType: applicationType as ClientInput['applicationType'] & string,
+    redirectUris,
+    postLogoutRedirectUris: strings(body, 'post_logout_redirect_uris') ?? [],
+    grantTypes,
+    tokenEndpointAuthMethod: method,
+    extras,
+  };
+  if (scope !== undefined) input.scopes = scope.split(' ').filter((s) => s !== '');
+  return input;
+}
+
+/** Client metadata rules broken, named as RFC 7591 §3.2.2 wants. */
+function asRegistrationError(e: unknown): unknown {
+  if (!(e instanceof ClientMetadataError)) return e;
+  const code = e.field === 'redirect_uris' || e.field === 'post_logout_redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+  return new OAuthError(code, e.message);
+}
+
+function requireJson(req: ProtocolRequest): unknown {
+  if (req.contentType !== 'application/json') throw new OAuthError('invalid_client_metadata', 'the body must be application/json', { status: 400 });
+  return req.json;
+}
+
+/** The client as RFC 7591 §3.2.1 / RFC 7592 §3 return it. */
+function registrationView(ctx: Context, client: Client, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { disabled: _disabled, client_type: _type, ...view } = toMetadataView(client);
+  return { ...view, registration_client_uri: `${ctx.config.issuer}${PATHS.registration}/${encodeURIComponent(client.clientId)}`, ...extra };
+}
+
+/** Initial access tokens (§3) unless the operator opened registration to anyone. */
+async function checkInitialAccessToken(ctx: Context, req: ProtocolRequest): Promise<void> {
+  if (ctx.config.openRegistration) return;
+  const token = bearerToken(req);
+  if (!(await ctx.stores.initialAccessTokens.use(sha256(token), ctx.now()))) throw bearerError('invalid_token', 'the initial access token is invalid, expired or used up');
+}
+
+/** RFC 7592: only the registration access token of this very client may read, change or delete it. */
+async function ownClient(ctx: Context, req: ProtocolRequest, clientId: string): Promise<Client> {
+  const token = bearerToken(req);
+  const client = await ctx.stores.clients.find(clientId);
+  if (!client || client.registrationTokenHash === null || !safeEqual(sha256(token), client.registrationTokenHash)) {
+    throw bearerError('invalid_token', 'the registration access token is not valid for this client');
+  }
+  return client;
+}
+
+/** Dynamic client registration (RFC 7591) and management (RFC 7592). */
+export function registrationEndpoints(ctx: Context) {
+  const respond = async (work: () => Promise<ProtocolResponse>): Promise<ProtocolResponse> => {
+    try {
+      return await work();
+    } catch (e) {
+      return errorJson(asRegistrationError(e));
+    }
+  };
+
+  return {
+    register: (req: ProtocolRequest) =>
+      respond(async () => {
+        if (req.method !== 'POST') throw new OAuthError('invalid_request', 'register with POST', { status: 405, headers: { Allow: 'POST' } });
+        await checkInitialAccessToken(ctx, req);
+        const input = metadataInput(requireJson(req));
+        const registrationToken = randomToken(32);
+        const built = buildClient(input, ctx.pepper, ctx.now());
+        const client: Client = { ...built.client, origin: 'dynamic', registrationTokenHash: sha256(registrationToken) };
+        await ctx.stores.clients.create(client);
+        const extra: Record<string, unknown> = { registration_access_token: registrationToken };
+        if (built.secret !== undefined) Object.assign(extra, { client_secret: built.secret, client_secret_expires_at: 0 });
+        return json(201, registrationView(ctx, client, extra), { ...NO_STORE });
+      }),
+
+    manage: (req: ProtocolRequest, clientId: string) =>
+      respond(async () => {
+        const client = await ownClient(ctx, req, clientId);
+        if (req.method === 'GET') return json(200, registrationView(ctx, client), { ...NO_STORE });
+        if (req.method === 'DELETE') {
+          await revokeClient(ctx.stores, client, ctx.now(), 'delete');
+          return json(204, undefined, { ...NO_STORE });
+        }
+        if (req.method !== 'PUT') throw new OAuthError('invalid_request', 'use GET, PUT or DELETE', { status: 405, headers: { Allow: 'GET, PUT, DELETE' } });
+        const body = requireJson(req);
+        // RFC 7592 §2.2: the body names the client it replaces.
+        if (typeof body !== 'object' || body === null || (body as Record<string, unknown>)['client_id'] !== client.clientId) {
+          throw metadataError('client_id in the body must be this client\'s id');
+        }
+        const changed = changeClient(client, metadataInput(body), ctx.pepper, ctx.now());
+        await ctx.stores.clients.update(changed.client);
+        const extra = changed.secret === undefined ? {} : { client_secret: changed.secret, client_secret_expires_at: 0 };
+        return json(200, registrationView(ctx, changed.client, extra), { ...NO_STORE });
+      }),
+  };
+}

@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { InitialAccessTokenStore } from '../ports.js';
+import type { Database } from './schema.js';
+import { changed } from './json.js';
+
+export function sqlInitialAccessTokenStore(db: Kysely<Database>): InitialAccessTokenStore {
+  return {
+    async create(r) {
+      await db.insertInto('initial_access_tokens').values({ token_hash: r.tokenHash, created_at: r.createdAt, expires_at: r.expiresAt, uses_left: r.usesLeft }).execute();
+    },
+    async use(tokenHash, now) {
+      // One conditional UPDATE: concurrent registrations cannot spend the last use twice.
+      const result = await db
+        .updateTable('initial_access_tokens')
+        .set((eb) => ({ uses_left: eb.case().when('uses_left', 'is', null).then(null).else(eb('uses_left', '-', 1)).end() }))
+        .where('token_hash', '=', tokenHash)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => eb.or([eb('uses_left', 'is', null), eb('uses_left', '>', 0)]))
+        .executeTakeFirst();
+      return changed(result) === 1;
+    },
+  };
+}
