@@ -6,7 +6,7 @@ import { OAuthError } from '../errors.js';
 import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { verifyCodeVerifier } from '../pkce.js';
-import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { activeUser, issueFirstTokens } from './user-tokens.js';
 import { revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -47,12 +47,6 @@ export const authorizationCodeGrant: Grant = {
       familyId: record.familyId,
       grantId: record.grantId,
     };
-    let refreshToken: string | undefined;
-    if (client.grantTypes.includes('refresh_token')) {
-      const refresh = newRefreshToken(ctx, client, grant, now);
-      await ctx.stores.refreshTokens.save(refresh.record);
-      refreshToken = refresh.token;
-    }
-    return issueUserTokens(ctx, client, grant, now, refreshToken);
+    return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -4,7 +4,7 @@ import { DEVICE_CODE_GRANT } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { sha256 } from '../crypto.js';
 import { required } from '../params.js';
-import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { activeUser, issueFirstTokens } from './user-tokens.js';
 
 /**
  * RFC 8628 §3.4–3.5: the device polls until the user approves or denies on another device. The
@@ -28,12 +28,6 @@ export const deviceCodeGrant: Grant = {
     if (record.userId === null || record.authTime === null || record.grantId === null) throw new OAuthError('invalid_grant', 'the device code is invalid');
     await activeUser(ctx, record.userId);
     const grant = { userId: record.userId, scopes: record.scopes, authTime: record.authTime, nonce: null, familyId: randomUUID(), grantId: record.grantId };
-    let refreshToken: string | undefined;
-    if (client.grantTypes.includes('refresh_token')) {
-      const refresh = newRefreshToken(ctx, client, grant, now);
-      await ctx.stores.refreshTokens.save(refresh.record);
-      refreshToken = refresh.token;
-    }
-    return issueUserTokens(ctx, client, grant, now, refreshToken);
+    return issueFirstTokens(ctx, client, grant, now);
   },
 };

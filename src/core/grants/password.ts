@@ -4,7 +4,7 @@ import { OAuthError } from '../errors.js';
 import { optional, required } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { checkCredentials } from '../accounts/sign-in.js';
-import { issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { issueFirstTokens } from './user-tokens.js';
 
 /**
  * The resource owner password credentials grant (RFC 6749 §4.3), for legacy first-party apps only.
@@ -28,12 +28,6 @@ export const passwordGrant: Grant = {
     const existing = await ctx.stores.grants.find(user.id, client.clientId);
     const consent = await ctx.stores.grants.upsert(user.id, client.clientId, [...new Set([...(existing?.scopes ?? []), ...scopes])], now);
     const grant = { userId: user.id, scopes, authTime: now, nonce: null, familyId: randomUUID(), grantId: consent.grantId };
-    let refreshToken: string | undefined;
-    if (client.grantTypes.includes('refresh_token')) {
-      const refresh = newRefreshToken(ctx, client, grant, now);
-      await ctx.stores.refreshTokens.save(refresh.record);
-      refreshToken = refresh.token;
-    }
-    return issueUserTokens(ctx, client, grant, now, refreshToken);
+    return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -67,3 +67,14 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   }
   return response;
 }
+
+/** The first tokens of a new family (a code, a device code, a password grant): a refresh token when the client may refresh, then the rest. */
+export async function issueFirstTokens(ctx: Context, client: Client, grant: UserGrant, now: number): Promise<TokenResponse> {
+  let refreshToken: string | undefined;
+  if (client.grantTypes.includes('refresh_token')) {
+    const refresh = newRefreshToken(ctx, client, grant, now);
+    await ctx.stores.refreshTokens.save(refresh.record);
+    refreshToken = refresh.token;
+  }
+  return issueUserTokens(ctx, client, grant, now, refreshToken);
+}
