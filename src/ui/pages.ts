@@ -11,6 +11,10 @@ import type {
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
 
+function hiddenFields(fields: Record<string, string>): SafeHtml[] {
+  return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+}
+
 function layout(title: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
@@ -34,7 +38,7 @@ function loginPage(d: LoginPageData): string {
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
-${Object.entries(d.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+${hiddenFields(d.hidden ?? {})}
 <label for="username">Username</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
 <label for="password">Password</label>
@@ -51,13 +55,7 @@ function consentPage(d: ConsentPageData): string {
 <p class="muted">Signed in as ${d.username}</p>
 ${d.unverified ? html`<p class="warning" role="note"><strong>Unverified app.</strong> This app registered itself; Tessera has not checked who made it. Allow it only if you trust where you came from.</p>` : ''}
 ${scopeList(d.scopes)}
-<form method="post" action="${d.action}">
-<input type="hidden" name="csrf" value="${d.csrfToken}">
-<div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>`,
+${decisionForm(d.action, d.csrfToken)}`,
   );
 }
 
@@ -106,10 +104,22 @@ function logoutPage(d: LogoutPageData): string {
 <p>${d.clientName ? html`<strong>${d.clientName}</strong> asks to sign you out of Tessera.` : 'Do you want to sign out of Tessera?'}</p>
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
-${Object.entries(d.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+${hiddenFields(d.hidden)}
 <div class="actions"><button type="submit">Sign out</button></div>
 </form>`,
   );
+}
+
+/** The Allow / Deny form of a consent (DESIGN.md §7: buttons named `decision`). */
+function decisionForm(action: string, csrfToken: string, hidden: Record<string, string> = {}): SafeHtml {
+  return html`<form method="post" action="${action}">
+<input type="hidden" name="csrf" value="${csrfToken}">
+${hiddenFields(hidden)}
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`;
 }
 
 function scopeList(scopes: { name: string; description: string }[]): SafeHtml {
@@ -139,14 +149,7 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <p class="muted">Signed in as ${d.username}</p>
 <p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>
 ${scopeList(d.scopes ?? [])}
-<form method="post" action="${d.action}">
-<input type="hidden" name="csrf" value="${d.csrfToken}">
-<input type="hidden" name="user_code" value="${d.userCode}">
-<div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>`,
+${decisionForm(d.action, d.csrfToken, { user_code: d.userCode })}`,
   );
 }
 

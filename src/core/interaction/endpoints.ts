@@ -2,7 +2,6 @@ import type { Context } from '../context.js';
 import type { Client } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { safeEqual, sha256 } from '../crypto.js';
-import { singleValued } from '../params.js';
 import { errorPage, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
 import type { InteractionRecord } from '../../store/ports.js';
@@ -11,6 +10,7 @@ import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials } from '../accounts/sign-in.js';
 import { recordConsent } from './consent.js';
+import { formWithCsrf } from './form-token.js';
 
 interface LiveInteraction {
   record: InteractionRecord;
@@ -37,15 +37,7 @@ async function load(ctx: Context, req: ProtocolRequest, id: string): Promise<Liv
 
 /** The form of a page POST, with its CSRF token checked; undefined when it is not a valid post of this interaction. */
 function postedForm(req: ProtocolRequest, live: LiveInteraction): Record<string, string> | undefined {
-  if (req.method !== 'POST' || req.contentType !== 'application/x-www-form-urlencoded' || !req.form) return undefined;
-  let form: Record<string, string>;
-  try {
-    form = singleValued(req.form);
-  } catch {
-    return undefined;
-  }
-  const csrf = form['csrf'];
-  return csrf !== undefined && safeEqual(csrf, live.record.csrfToken) ? form : undefined;
+  return formWithCsrf(req, live.record.csrfToken);
 }
 
 function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): ProtocolResponse {

@@ -12,9 +12,9 @@ export function formToken(ctx: Context, purpose: string, binding: string): strin
   return keyedHash(ctx.pepper, `form:${purpose}:${binding}`);
 }
 
-/** The single-valued fields of a form POST whose CSRF token matches; undefined otherwise. */
-export function checkedForm(ctx: Context, req: ProtocolRequest, purpose: string, binding: string | undefined): Record<string, string> | undefined {
-  if (binding === undefined || req.method !== 'POST' || req.contentType !== 'application/x-www-form-urlencoded' || !req.form) return undefined;
+/** The single-valued fields of a page's form POST whose `csrf` field equals `expected`; undefined otherwise. */
+export function formWithCsrf(req: ProtocolRequest, expected: string): Record<string, string> | undefined {
+  if (req.method !== 'POST' || req.contentType !== 'application/x-www-form-urlencoded' || !req.form) return undefined;
   let form: Record<string, string>;
   try {
     form = singleValued(req.form);
@@ -22,5 +22,10 @@ export function checkedForm(ctx: Context, req: ProtocolRequest, purpose: string,
     return undefined;
   }
   const csrf = form['csrf'];
-  return csrf !== undefined && safeEqual(csrf, formToken(ctx, purpose, binding)) ? form : undefined;
+  return csrf !== undefined && safeEqual(csrf, expected) ? form : undefined;
+}
+
+/** The fields of a form POST carrying the form token for `purpose` and `binding`; undefined otherwise. */
+export function checkedForm(ctx: Context, req: ProtocolRequest, purpose: string, binding: string | undefined): Record<string, string> | undefined {
+  return binding === undefined ? undefined : formWithCsrf(req, formToken(ctx, purpose, binding));
 }
