@@ -158,21 +158,17 @@ function messagePage(d: MessagePageData): string {
 <p>${d.message}</p>`);
 }
 
+/** One renderer per page the core can ask for. */
+const RENDERERS: { [K in PageName]: (data: never) => string } = {
+  login: loginPage,
+  consent: consentPage,
+  error: errorPage,
+  account: accountPage,
+  logout: logoutPage,
+  message: messagePage,
+  device: devicePage,
+};
+
 export function renderPage(page: PageName, data: PageData): string {
-  switch (page) {
-    case 'login':
-      return loginPage(data as LoginPageData);
-    case 'consent':
-      return consentPage(data as ConsentPageData);
-    case 'error':
-      return errorPage(data as ErrorPageData);
-    case 'account':
-      return accountPage(data as AccountPageData);
-    case 'logout':
-      return logoutPage(data as LogoutPageData);
-    case 'message':
-      return messagePage(data as MessagePageData);
-    case 'device':
-      return devicePage(data as DevicePageData);
-  }
+  return (RENDERERS[page] as (d: PageData) => string)(data);
 }

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { singleValued, type Params } from '../params.js';
+import { singleValued } from '../params.js';
+import { frontChannelParams } from './form.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { decodeProtectedHeader } from 'jose';
 import { verifyOwnJwtIgnoringExpiry } from '../tokens/jwt.js';
@@ -69,12 +70,6 @@ function finish(target: LogoutTarget, cookies: CookieToSet[]): ProtocolResponse 
   return page(200, 'message', { title: 'You are signed out', message: 'You have signed out of Tessera. You can close this window.' }, cookies);
 }
 
-function logoutParams(req: ProtocolRequest): Params | undefined {
-  if (req.method === 'GET') return req.query;
-  if (req.method === 'POST' && req.contentType === 'application/x-www-form-urlencoded' && req.form) return req.form;
-  return undefined;
-}
-
 /**
  * The end-session endpoint (OpenID Connect RP-Initiated Logout 1.0). A valid id_token_hint for
  * the signed-in user ends the session at once; otherwise the user confirms on a page (a forged
@@ -83,7 +78,7 @@ function logoutParams(req: ProtocolRequest): Params | undefined {
  */
 export function endSessionEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
-    const raw = logoutParams(req);
+    const raw = frontChannelParams(req);
     if (!raw) return errorPage(400, 'invalid_request', 'Use GET, or POST with a form body.');
     let params: Record<string, string>;
     let target: LogoutTarget;

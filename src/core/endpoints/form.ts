@@ -1,5 +1,5 @@
 import { OAuthError, invalidRequest } from '../errors.js';
-import { singleValued } from '../params.js';
+import { singleValued, type Params } from '../params.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 
 /**
@@ -13,6 +13,13 @@ export function backChannelParams(req: ProtocolRequest): Record<string, string> 
   }
   if (Object.keys(req.query).length > 0) throw invalidRequest('parameters must be sent in the request body, not the URL');
   return singleValued(req.form);
+}
+
+/** The parameters of a request a browser brings: the query of a GET, or the form body of a POST (OpenID Connect Core §3.1.2.1). */
+export function frontChannelParams(req: ProtocolRequest): Params | undefined {
+  if (req.method === 'GET') return req.query;
+  if (req.method === 'POST' && req.contentType === 'application/x-www-form-urlencoded' && req.form) return req.form;
+  return undefined;
 }
 
 /** RFC 6749 §5.2 error body, never cached. Errors that are not protocol errors go on up (a real fault). */

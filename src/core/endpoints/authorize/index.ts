@@ -1,6 +1,7 @@
 import type { Context } from '../../context.js';
 import { OAuthError, invalidRequest } from '../../errors.js';
-import { singleValued, type Params } from '../../params.js';
+import { singleValued } from '../../params.js';
+import { frontChannelParams } from '../form.js';
 import { errorPage, type ProtocolRequest, type ProtocolResponse } from '../../protocol.js';
 import { continueAuthorization } from '../../interaction/decide.js';
 import { errorRedirect, type AuthorizationRequest, type AuthorizeCheck } from './request.js';
@@ -15,16 +16,10 @@ import { checkOidcParameters } from './checks/oidc.js';
 /** The checks after client and redirect URI are known, in the order the specs validate. Errors here are redirected. */
 const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters];
 
-function authorizationParams(req: ProtocolRequest): Params | undefined {
-  if (req.method === 'GET') return req.query;
-  if (req.method === 'POST' && req.contentType === 'application/x-www-form-urlencoded' && req.form) return req.form;
-  return undefined;
-}
-
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2). */
 export function authorizationEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
-    const params = authorizationParams(req);
+    const params = frontChannelParams(req);
     if (!params) return errorPage(400, 'invalid_request', 'Use GET, or POST with a form body.');
     const target = await resolveTarget(params, (id) => ctx.stores.clients.find(id));
     if (!target.ok) return errorPage(400, 'invalid_request', target.description);
