@@ -23,6 +23,7 @@ import { deviceCodeGrant } from './core/grants/device-code.js';
 import { passwordGrant } from './core/grants/password.js';
 import { memoryLimiter } from './limits/memory.js';
 import { registrationEndpoints } from './core/endpoints/registration.js';
+import { developerConsoleEndpoints } from './core/interaction/developer-console.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
 import { introspectionEndpoint } from './core/endpoints/introspection.js';
 import { endSessionEndpoint } from './core/endpoints/end-session.js';
@@ -111,6 +112,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
       registration: registrationEndpoints(ctx),
+      developerConsole: developerConsoleEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),

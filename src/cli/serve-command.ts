@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createServer } from '../server.js';
 import { CliError } from './output.js';
+import { parseConsoleUsers } from '../core/config.js';
 
 interface ServeFlags {
   port: string;
@@ -9,6 +10,8 @@ interface ServeFlags {
   data: string;
   trustProxy?: boolean;
   openRegistration?: boolean;
+  consoleUsers?: string;
+  selfServiceScopes?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -21,11 +24,19 @@ export function serveCommand(program: Command): void {
     .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy', process.env['TESSERA_TRUST_PROXY'] === 'true')
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
+    .option('--console-users <who>', "who may register apps in the developer console: 'all' or usernames separated by commas (default: nobody)", process.env['TESSERA_CONSOLE_USERS'])
+    .option('--self-service-scopes <scopes>', 'scopes that self-registered apps may hold, separated by spaces (default: openid profile email offline_access)', process.env['TESSERA_SELF_SERVICE_SCOPES'])
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
       const issuer = flags.issuer ?? `http://localhost:${port}`;
-      const server = await createServer({ dataDir: flags.data, config: { issuer, openRegistration: flags.openRegistration === true }, logger: true, trustProxy: flags.trustProxy === true });
+      const config = {
+        issuer,
+        openRegistration: flags.openRegistration === true,
+        consoleUsers: parseConsoleUsers(flags.consoleUsers),
+        ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
+      };
+      const server = await createServer({ dataDir: flags.data, config, logger: true, trustProxy: flags.trustProxy === true });
       const address = await server.app.listen({ port, host: flags.host });
       server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
       let closing = false;

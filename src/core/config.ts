@@ -1,4 +1,4 @@
-import { STANDARD_SCOPE_DESCRIPTIONS } from './scopes.js';
+import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
 import { RETIREMENT_SLACK } from './keys/rotation.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
@@ -21,6 +21,16 @@ export interface Config {
   };
   /** RFC 7591 registration without an initial access token. Off unless an operator turns it on. */
   openRegistration: boolean;
+  /**
+   * Who may register apps in the developer console: `'all'` (every user with an account) or these
+   * usernames (case-insensitive). Empty, the default, turns the console off.
+   */
+  consoleUsers: 'all' | string[];
+  /**
+   * Scopes a client registered without an operator (dynamic registration, developer console) may
+   * hold. Anything wider, such as an API's scopes for client credentials, needs an operator.
+   */
+  selfServiceScopes: string[];
   /** Seconds a device must wait between polls at first (RFC 8628 §3.2). */
   devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
@@ -52,6 +62,8 @@ export interface ConfigInput {
   intervals?: Partial<Config['intervals']>;
   devicePollInterval?: number;
   openRegistration?: boolean;
+  consoleUsers?: 'all' | string[];
+  selfServiceScopes?: string[];
 }
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -83,6 +95,7 @@ export function makeConfig(input: ConfigInput): Config {
     if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`intervals.${name} must be a positive number of seconds`);
   }
   if (intervals.keyReload > RETIREMENT_SLACK) throw new ConfigError(`intervals.keyReload must be at most ${RETIREMENT_SLACK} seconds`);
+  for (const s of input.selfServiceScopes ?? []) if (!isValidScopeToken(s)) throw new ConfigError(`selfServiceScopes: '${s}' is not a valid scope`);
   return {
     issuer,
     ttl,
@@ -93,8 +106,24 @@ export function makeConfig(input: ConfigInput): Config {
     secureCookies: issuer.startsWith('https:'),
     devicePollInterval: input.devicePollInterval ?? 5,
     openRegistration: input.openRegistration ?? false,
+    consoleUsers: consoleUsers(input.consoleUsers),
+    selfServiceScopes: [...(input.selfServiceScopes ?? OIDC_SCOPES)],
     intervals,
   };
+}
+
+function consoleUsers(value: 'all' | string[] | undefined): 'all' | string[] {
+  if (value === undefined) return [];
+  if (value === 'all') return 'all';
+  if (!Array.isArray(value) || value.some((u) => typeof u !== 'string' || u.trim() === '')) throw new ConfigError("consoleUsers must be 'all' or a list of usernames");
+  return value.map((u) => u.trim().toLowerCase());
+}
+
+/** Parses the console users setting as operators write it: `all`, or usernames separated by commas. */
+export function parseConsoleUsers(text: string | undefined): 'all' | string[] {
+  if (text === undefined || text.trim() === '') return [];
+  if (text.trim() === 'all') return 'all';
+  return text.split(',').map((u) => u.trim()).filter((u) => u !== '');
 }
 
 function validateIssuer(raw: string): string {

@@ -23,7 +23,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -31,7 +31,52 @@ export type ProtocolResponse =
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
   | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData;
+
+/** What a developer typed into the console's registration form, shown again when it was refused. */
+export interface ConsoleAppForm {
+  name: string;
+  type: string;
+  redirectUris: string;
+  logoUri: string;
+  description: string;
+}
+
+/** One of the developer console's pages: the developer's apps and the form to register one, or one app. */
+export type ConsolePageData = {
+  username: string;
+  csrfToken: string;
+  consoleHref: string;
+  error?: string;
+  notice?: string;
+} & (
+  | {
+      view: 'list';
+      createAction: string;
+      apps: { name: string; clientId: string; typeLabel: string; href: string }[];
+      types: { value: string; label: string }[];
+      scopes: { name: string; description: string; checked: boolean }[];
+      form: ConsoleAppForm;
+    }
+  | {
+      view: 'app';
+      app: {
+        name: string;
+        clientId: string;
+        typeLabel: string;
+        description: string;
+        logoUri: string;
+        redirectUris: string[];
+        scopes: string[];
+        createdAt: string;
+        confidential: boolean;
+        usesRedirects: boolean;
+      };
+      /** The client secret, shown once: right after registration or rotation. */
+      secret?: string;
+      actions: { redirectUris: string; rotateSecret: string; delete: string };
+    }
+);
 
 /** The device verification page: first the code, then the app and its scopes to approve or deny. */
 export interface DevicePageData {

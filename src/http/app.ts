@@ -20,6 +20,14 @@ export interface Endpoints {
   signIn: Handler;
   deviceAuthorization: Handler;
   registration: { register: Handler; manage: InteractionHandler };
+  developerConsole: {
+    show: Handler;
+    create: Handler;
+    showApp: InteractionHandler;
+    changeRedirectUris: InteractionHandler;
+    rotateSecret: InteractionHandler;
+    delete: InteractionHandler;
+  };
   device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
   discovery: Handler;
@@ -43,7 +51,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device'];
+const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console'];
 
 /** Logs carry the path only: query strings can hold codes, state or (wrongly sent) tokens. */
 const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip });
@@ -117,12 +125,13 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post(PATHS.signIn, run(endpoints.signIn));
   app.route({ method: [...ANY], url: PATHS.deviceAuthorization, handler: run(endpoints.deviceAuthorization) });
   app.route({ method: [...ANY], url: PATHS.registration, handler: run(endpoints.registration.register) });
-  app.route({
-    method: [...ANY],
-    url: `${PATHS.registration}/:id`,
-    handler: async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
-      sendProtocolResponse(reply, await endpoints.registration.manage(toProtocolRequest(request), request.params.id), options.secureCookies),
-  });
+  app.route({ method: [...ANY], url: `${PATHS.registration}/:id`, handler: runInteraction(endpoints.registration.manage) });
+  app.get(PATHS.console, run(endpoints.developerConsole.show));
+  app.post(`${PATHS.console}/apps`, run(endpoints.developerConsole.create));
+  app.get(`${PATHS.console}/apps/:id`, runInteraction(endpoints.developerConsole.showApp));
+  app.post(`${PATHS.console}/apps/:id/redirect-uris`, runInteraction(endpoints.developerConsole.changeRedirectUris));
+  app.post(`${PATHS.console}/apps/:id/secret`, runInteraction(endpoints.developerConsole.rotateSecret));
+  app.post(`${PATHS.console}/apps/:id/delete`, runInteraction(endpoints.developerConsole.delete));
   app.get(PATHS.device, run(endpoints.device.show));
   app.post(PATHS.device, run(endpoints.device.enterCode));
   app.post(PATHS.deviceDecision, run(endpoints.device.decide));

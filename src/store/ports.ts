@@ -10,6 +10,8 @@ export type { Client };
 export interface ClientStore {
   find(clientId: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
+  /** The clients a user registered in the developer console, oldest first. */
+  listByOwner(ownerId: string): Promise<Client[]>;
   create(client: Client): Promise<void>;
   /** Replaces the stored client; false when it does not exist. */
   update(client: Client): Promise<boolean>;

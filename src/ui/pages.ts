@@ -1,6 +1,7 @@
 import type {
   AccountPageData,
   ConsentPageData,
+  ConsolePageData,
   DevicePageData,
   ErrorPageData,
   LoginPageData,
@@ -53,7 +54,7 @@ function consentPage(d: ConsentPageData): string {
     'Allow access',
     html`<h1>${d.clientName} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
-${d.unverified ? html`<p class="warning" role="note"><strong>Unverified app.</strong> This app registered itself; Tessera has not checked who made it. Allow it only if you trust where you came from.</p>` : ''}
+${d.unverified ? html`<p class="warning" role="note"><strong>Unverified app.</strong> This app was registered by its developer; the operator of this server has not checked who made it. Allow it only if you trust where you came from.</p>` : ''}
 ${scopeList(d.scopes)}
 ${decisionForm(d.action, d.csrfToken)}`,
   );
@@ -158,6 +159,79 @@ function messagePage(d: MessagePageData): string {
 <p>${d.message}</p>`);
 }
 
+/** A form of the signed-in user, with its CSRF token and one button. */
+function sessionForm(action: string, csrfToken: string, body: SafeHtml | string, button: string, buttonClass = ''): SafeHtml {
+  return html`<form method="post" action="${action}">
+<input type="hidden" name="csrf" value="${csrfToken}">
+${body}
+<div class="actions"><button type="submit"${buttonClass ? html` class="${buttonClass}"` : ''}>${button}</button></div>
+</form>`;
+}
+
+function consolePage(d: ConsolePageData): string {
+  const header = html`<p class="muted">Signed in as ${d.username} · <a href="${d.consoleHref}">Your apps</a></p>
+${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
+${d.notice ? html`<p role="status">${d.notice}</p>` : ''}`;
+  if (d.view === 'list') {
+    const apps =
+      d.apps.length === 0
+        ? html`<p class="muted">You have not registered any apps yet.</p>`
+        : html`<ul class="apps">${d.apps.map((a) => html`<li><a href="${a.href}"><strong>${a.name}</strong></a><br><span class="muted">${a.typeLabel}</span><br><code>${a.clientId}</code></li>`)}</ul>`;
+    const form = html`
+<label for="name">App name</label>
+<input type="text" id="name" name="name" required maxlength="200" value="${d.form.name}">
+<label for="type">Kind of app</label>
+<select id="type" name="type">${d.types.map((t) => html`<option value="${t.value}"${t.value === d.form.type ? html` selected` : ''}>${t.label}</option>`)}</select>
+<label for="redirect_uris">Redirect URIs <span class="muted">(one per line; not used by services)</span></label>
+<textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${d.form.redirectUris}</textarea>
+<fieldset><legend>Scopes the app may ask for</legend>
+${d.scopes.map((s) => html`<label class="check"><input type="checkbox" name="scope:${s.name}"${s.checked ? html` checked` : ''}> ${s.description} <code>${s.name}</code></label>`)}
+</fieldset>
+<label for="logo_uri">Logo URL <span class="muted">(optional, https)</span></label>
+<input type="url" id="logo_uri" name="logo_uri" value="${d.form.logoUri}">
+<label for="description">Description <span class="muted">(optional)</span></label>
+<textarea id="description" name="description" rows="2" maxlength="1000">${d.form.description}</textarea>`;
+    return layout(
+      'Developer console',
+      html`<h1>Your apps</h1>
+${header}
+${apps}
+<h2>Register an app</h2>
+${sessionForm(d.createAction, d.csrfToken, form, 'Register app')}`,
+    );
+  }
+  const a = d.app;
+  const secret = d.secret
+    ? html`<div class="secret" role="status"><p><strong>Client secret</strong> — copy it now: it is shown only this once.</p>
+<p><code id="client_secret">${d.secret}</code></p></div>`
+    : '';
+  return layout(
+    a.name,
+    html`<h1>${a.name}</h1>
+${header}
+<dl>
+<dt>Client ID</dt><dd><code id="client_id">${a.clientId}</code></dd>
+<dt>Kind</dt><dd>${a.typeLabel}</dd>
+<dt>Scopes</dt><dd>${a.scopes.length > 0 ? html`<code>${a.scopes.join(' ')}</code>` : 'none'}</dd>
+<dt>Registered</dt><dd>${a.createdAt}</dd>
+${a.description ? html`<dt>Description</dt><dd>${a.description}</dd>` : ''}
+${a.logoUri ? html`<dt>Logo URL</dt><dd><code>${a.logoUri}</code></dd>` : ''}
+</dl>
+${secret}
+${a.usesRedirects
+  ? html`<h2>Redirect URIs</h2>
+${sessionForm(d.actions.redirectUris, d.csrfToken, html`<label for="redirect_uris">One per line</label>
+<textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${a.redirectUris.join('\n')}</textarea>`, 'Save redirect URIs')}`
+  : ''}
+${a.confidential
+  ? html`<h2>Client secret</h2>
+${sessionForm(d.actions.rotateSecret, d.csrfToken, html`<p class="muted">A new secret replaces the current one at once.</p>`, 'Rotate secret', 'secondary')}`
+  : ''}
+<h2>Delete</h2>
+${sessionForm(d.actions.delete, d.csrfToken, html`<p class="muted">Deleting the app revokes every token it holds. This cannot be undone.</p>`, 'Delete app', 'danger')}`,
+  );
+}
+
 /** One renderer per page the core can ask for. */
 const RENDERERS: { [K in PageName]: (data: never) => string } = {
   login: loginPage,
@@ -167,6 +241,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   logout: logoutPage,
   message: messagePage,
   device: devicePage,
+  console: consolePage,
 };
 
 export function renderPage(page: PageName, data: PageData): string {

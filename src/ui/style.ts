@@ -19,5 +19,12 @@ ul.scopes li { margin: .3rem 0; }
 code { font-size: .85rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 ul.apps { list-style: none; padding: 0; }
+button.danger { background: var(--danger); border-color: var(--danger); }
+label.check { font-weight: 400; margin: .35rem 0; }
+fieldset { border: 0; padding: 0; margin: 1rem 0 0; }
+legend { font-weight: 600; }
+dt { font-weight: 600; margin-top: .5rem; }
+dd { margin: 0; overflow-wrap: anywhere; }
+.secret { border-left: 4px solid var(--accent); padding: .25rem .75rem; margin: 1rem 0; overflow-wrap: anywhere; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
 `;

@@ -138,6 +138,9 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
       [{ redirect_uris: [CALLBACK], logo_uri: 'https://[::1]/x.png' }, 'invalid_client_metadata'],
       [{ redirect_uris: 'https://dyn.example.com/cb' }, 'invalid_client_metadata'],
       [{ redirect_uris: [CALLBACK], client_name: 42 }, 'invalid_client_metadata'],
+      // Scopes beyond self-service (an API's) need an operator: else client credentials would grant them to anyone.
+      [{ redirect_uris: [CALLBACK], scope: 'openid payments:write' }, 'invalid_client_metadata'],
+      [{ grant_types: ['client_credentials'], response_types: [], scope: 'admin' }, 'invalid_client_metadata'],
       [[CALLBACK], 'invalid_client_metadata'],
     ];
     for (const [body, error] of cases) {

@@ -56,8 +56,9 @@ export class Browser {
     throw new Error('too many redirects');
   }
 
-  async submit(page: Page, fields: Record<string, string>): Promise<Page | { leftTo: string }> {
-    const form = formOf(page.html);
+  /** Submits a form of the page (the first, or the one whose action ends with `actionEnd`) with these fields. */
+  async submit(page: Page, fields: Record<string, string>, actionEnd?: string): Promise<Page | { leftTo: string }> {
+    const form = formOf(page.html, actionEnd);
     const body = new URLSearchParams({ ...form.hidden, ...fields });
     return this.visit(new URL(form.action, page.url).href, {
       method: 'POST',
@@ -86,11 +87,13 @@ export class Browser {
   }
 }
 
-export function formOf(html: string): { action: string; hidden: Record<string, string> } {
-  const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
-  if (action === undefined) throw new Error(`no form on page: ${textOf(html)}`);
+export function formOf(html: string, actionEnd?: string): { action: string; hidden: Record<string, string> } {
+  const forms = [...html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
+  const form = actionEnd === undefined ? forms[0] : forms.find((f) => decodeEntities(f[1]!).endsWith(actionEnd));
+  if (form === undefined) throw new Error(`no form${actionEnd ? ` for ${actionEnd}` : ''} on page: ${textOf(html)}`);
+  const action = form[1]!;
   const hidden: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[m[1]!] = decodeEntities(m[2]!);
+  for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[m[1]!] = decodeEntities(m[2]!);
   return { action: decodeEntities(action), hidden };
 }
 

@@ -86,10 +86,15 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
+        registrationTokenHash: 'rth', ownerId: null, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
+      const owned = { ...client, clientId: 'owned', origin: 'console' as const, registrationTokenHash: null, ownerId: 'u-dev', extras: { description: 'My app' }, createdAt: 2 };
+      await stores.clients.create(owned);
+      assert.deepEqual(await stores.clients.listByOwner('u-dev'), [owned]);
+      assert.deepEqual(await stores.clients.listByOwner('u-other'), []);
+      await stores.clients.delete('owned');
       assert.equal(await stores.clients.update({ ...client, name: 'M' }), true);
       assert.equal((await stores.clients.find('cid'))?.name, 'M');
       assert.equal(await stores.clients.update({ ...client, disabled: true, tokensRevokedAt: 7 }), true);

@@ -17,6 +17,8 @@ export type ClientType = 'confidential' | 'public';
 /** OpenID Connect `application_type`: native apps may use loopback and private-use redirect URIs. */
 export type ApplicationType = 'web' | 'native';
 
+export type ClientOrigin = 'operator' | 'dynamic' | 'console';
+
 /** Informational URLs and contacts a client registered (RFC 7591 §2); shown to users, never fetched. */
 export interface ClientExtras {
   logo_uri?: string;
@@ -25,6 +27,8 @@ export interface ClientExtras {
   client_uri?: string;
   jwks_uri?: string;
   contacts?: string[];
+  /** What the app is, in its developer's words (developer console). */
+  description?: string;
 }
 
 /** A registered client as the core sees it. Its secret is kept only as a keyed hash. */
@@ -44,8 +48,13 @@ export interface Client {
   disabled: boolean;
   /** Tokens issued at or before this time are void (set when the client is disabled). */
   tokensRevokedAt: number | null;
-  /** `dynamic` clients registered themselves (RFC 7591): nobody vouched for them, and the consent page says so. */
-  origin: 'operator' | 'dynamic';
+  /**
+   * Who registered the client: an operator (CLI), the client itself (`dynamic`, RFC 7591) or a user in
+   * the developer console (`console`). Only operators vouch for a client; the consent page says so.
+   */
+  origin: ClientOrigin;
+  /** The user who registered it in the developer console; null otherwise. */
+  ownerId: string | null;
   /** Hash of the RFC 7592 registration access token of a dynamic client. */
   registrationTokenHash: string | null;
   extras: ClientExtras;

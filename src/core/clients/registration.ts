@@ -43,7 +43,7 @@ const DEFAULT_CODE_FLOW_SCOPES = ['openid', 'profile', 'email'];
 function resolve(
   input: ClientInput,
   base: Client | undefined,
-): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash'> {
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -110,6 +110,10 @@ function resolve(
   for (const contact of extras.contacts ?? []) {
     if (contact.length === 0 || contact.length > 320 || /[\s<>]/.test(contact)) throw new ClientMetadataError('contacts', `'${contact}' is not a contact address`);
   }
+  const description = extras.description;
+  if (description !== undefined && (description.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(description))) {
+    throw new ClientMetadataError('description', 'description must be at most 1000 characters of text');
+  }
   return { name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
@@ -156,6 +160,20 @@ function isPrivateAddress(host: string): boolean {
   return false;
 }
 
+/**
+ * Rules for clients that no operator registered (dynamic registration, developer console): web apps
+ * redirect over https only (loopback http is for native apps, RFC 8252 §7.3), and the client holds
+ * only the scopes the operator opened to self-service — otherwise anyone could give a machine client
+ * an API's scopes that no user or operator ever granted.
+ */
+export function checkSelfServiceClient(client: Client, allowedScopes: readonly string[]): void {
+  if (client.applicationType === 'web' && client.redirectUris.some((u) => !u.startsWith('https:'))) {
+    throw new ClientMetadataError('redirect_uris', 'web applications must use https redirect URIs');
+  }
+  const closed = client.scopes.filter((s) => !allowedScopes.includes(s));
+  if (closed.length > 0) throw new ClientMetadataError('scope', `scope ${closed.join(' ')} needs an operator to register the client`);
+}
+
 /** A new client secret: 256 bits from the CSPRNG (DESIGN.md §6). Only its keyed hash is stored. */
 export function newClientSecret(pepper: Buffer): { secret: string; secretHash: string } {
   const secret = randomToken(32);
@@ -174,6 +192,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     tokensRevokedAt: null,
     origin: 'operator',
     registrationTokenHash: null,
+    ownerId: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -19,6 +19,7 @@ export const PATHS = {
   registration: '/register',
   account: '/account',
   accountRevoke: '/account/revoke',
+  console: '/console',
   jwks: '/jwks',
   openidConfiguration: '/.well-known/openid-configuration',
   oauthMetadata: '/.well-known/oauth-authorization-server',

@@ -4,7 +4,7 @@ import { toMetadataView } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { ClientMetadataError, buildClient, changeClient, type ClientInput } from '../clients/registration.js';
+import { ClientMetadataError, buildClient, changeClient, checkSelfServiceClient, type ClientInput } from '../clients/registration.js';
 import { revokeClient } from '../lifecycle/revoke.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
@@ -42,8 +42,6 @@ function metadataInput(raw: unknown): ClientInput {
   const method = text(body, 'token_endpoint_auth_method') ?? 'client_secret_basic';
   const applicationType = text(body, 'application_type') ?? 'web';
   const redirectUris = strings(body, 'redirect_uris') ?? [];
-  // Dynamic clients get no loopback http for web apps: https only, except loopback for native apps (RFC 8252 §7.3).
-  if (applicationType === 'web' && redirectUris.some((u) => !u.startsWith('https:'))) throw new OAuthError('invalid_redirect_uri', 'web applications must use https redirect URIs');
 
   const extras: ClientExtras = {};
   for (const field of ['logo_uri', 'policy_uri', 'tos_uri', 'client_uri', 'jwks_uri'] as const) {
@@ -122,6 +120,7 @@ export function registrationEndpoints(ctx: Context) {
         const registrationToken = randomToken(32);
         const built = buildClient(input, ctx.pepper, ctx.now());
         const client: Client = { ...built.client, origin: 'dynamic', registrationTokenHash: sha256(registrationToken) };
+        checkSelfServiceClient(client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.create(client);
         const extra: Record<string, unknown> = { registration_access_token: registrationToken };
         if (built.secret !== undefined) Object.assign(extra, { client_secret: built.secret, client_secret_expires_at: 0 });
@@ -143,6 +142,7 @@ export function registrationEndpoints(ctx: Context) {
           throw metadataError('client_id in the body must be this client\'s id');
         }
         const changed = changeClient(client, metadataInput(body), ctx.pepper, ctx.now());
+        checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.update(changed.client);
         const extra = changed.secret === undefined ? {} : { client_secret: changed.secret, client_secret_expires_at: 0 };
         return json(200, registrationView(ctx, changed.client, extra), { ...NO_STORE });

@@ -67,7 +67,7 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
       csrfToken: live.record.csrfToken,
       clientName: live.client.name,
       username: user.username,
-      unverified: live.client.origin === 'dynamic',
+      unverified: live.client.origin !== 'operator',
       scopes: live.request.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
     },
   };

@@ -8,7 +8,7 @@ import { checkedForm, formToken } from './form-token.js';
 const SIGN_IN_FORM = 'sign-in';
 
 /** Where a sign-in may send the browser back to: Tessera's own pages only, never another site. */
-const RETURN_PATHS = [PATHS.account, PATHS.device];
+const RETURN_PATHS = [PATHS.account, PATHS.device, PATHS.console];
 
 export function safeReturnPath(value: string | undefined): string {
   if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return PATHS.account;

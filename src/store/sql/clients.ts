@@ -1,8 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientType, GrantType } from '../../core/clients/client.js';
+import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientOrigin, ClientType, GrantType } from '../../core/clients/client.js';
 import type { ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
+
+const ORIGINS: readonly ClientOrigin[] = ['operator', 'dynamic', 'console'];
 
 function toRow(c: Client): ClientsTable {
   return {
@@ -20,6 +22,7 @@ function toRow(c: Client): ClientsTable {
     tokens_revoked_at: c.tokensRevokedAt,
     origin: c.origin,
     registration_token_hash: c.registrationTokenHash,
+    owner_id: c.ownerId,
     extras: JSON.stringify(c.extras),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
@@ -40,8 +43,9 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
     disabled: Boolean(r.disabled),
     tokensRevokedAt: r.tokens_revoked_at === null ? null : Number(r.tokens_revoked_at),
-    origin: r.origin === 'dynamic' ? 'dynamic' : 'operator',
+    origin: ORIGINS.includes(r.origin as ClientOrigin) ? (r.origin as ClientOrigin) : 'operator',
     registrationTokenHash: r.registration_token_hash,
+    ownerId: r.owner_id,
     extras: JSON.parse(r.extras) as ClientExtras,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -56,6 +60,10 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
     },
     async list() {
       const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+      return rows.map(fromRow);
+    },
+    async listByOwner(ownerId) {
+      const rows = await db.selectFrom('clients').selectAll().where('owner_id', '=', ownerId).orderBy('created_at').orderBy('client_id').execute();
       return rows.map(fromRow);
     },
     async create(client) {

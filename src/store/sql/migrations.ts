@@ -185,6 +185,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_developer_console': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('owner_id', 'text').execute();
+      await db.schema.createIndex('clients_owner_id').on('clients').column('owner_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

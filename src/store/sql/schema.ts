@@ -14,6 +14,7 @@ export interface ClientsTable {
   tokens_revoked_at: number | null;
   origin: string;
   registration_token_hash: string | null;
+  owner_id: string | null;
   extras: string;
   created_at: number;
   updated_at: number;

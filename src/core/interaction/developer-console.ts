@@ -1,0 +1,206 @@
+import type { Context } from '../context.js';
+import type { Client } from '../clients/client.js';
+import { errorPage, page, type ConsoleAppForm, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { APP_TYPES, appTypeInput, appTypeLabel, appTypeOf, isAppType } from '../clients/app-types.js';
+import { ClientMetadataError, buildClient, changeClient, checkSelfServiceClient, newClientSecret } from '../clients/registration.js';
+import { revokeClient } from '../lifecycle/revoke.js';
+import { PATHS } from '../endpoints/discovery.js';
+import { currentSession, type ActiveSession } from './session.js';
+import { signInPage } from './sign-in.js';
+import { SESSION_FORM } from './account.js';
+import { checkedForm, formToken } from './form-token.js';
+
+/** Apps one developer may hold, so that one account cannot fill the client table. */
+export const MAX_APPS_PER_DEVELOPER = 50;
+
+const EMPTY_FORM: ConsoleAppForm = { name: '', type: 'web', redirectUris: '', logoUri: '', description: '' };
+const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
+
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+const noSuchApp = (): ProtocolResponse => errorPage(404, 'not_found', 'There is no such app among yours.');
+
+/** Whether the operator opened the console to this user (config.consoleUsers). */
+export function mayUseConsole(ctx: Context, username: string): boolean {
+  const allowed = ctx.config.consoleUsers;
+  return allowed === 'all' || allowed.includes(username.toLowerCase());
+}
+
+const appHref = (ctx: Context, clientId: string, action = ''): string =>
+  `${ctx.config.issuer}${PATHS.console}/apps/${encodeURIComponent(clientId)}${action}`;
+
+/** One value per line (or separated by spaces): how a textarea of URIs is read. */
+const lines = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter((l) => l !== '');
+
+/** The developer console: signed-in users the operator allowed register and manage their own apps. */
+export function developerConsoleEndpoints(ctx: Context) {
+  const common = (session: ActiveSession) => ({
+    username: session.user.username,
+    csrfToken: formToken(ctx, SESSION_FORM, session.record.idHash),
+    consoleHref: ctx.config.issuer + PATHS.console,
+  });
+
+  async function listView(session: ActiveSession, status = 200, form = EMPTY_FORM, chosen = DEFAULT_SCOPES, error?: string): Promise<ProtocolResponse> {
+    const apps = await ctx.stores.clients.listByOwner(session.user.id);
+    return page(status, 'console', {
+      ...common(session),
+      ...(error ? { error } : {}),
+      view: 'list',
+      createAction: `${ctx.config.issuer}${PATHS.console}/apps`,
+      apps: apps.map((c) => ({ name: c.name, clientId: c.clientId, typeLabel: appTypeLabel(appTypeOf(c)), href: appHref(ctx, c.clientId) })),
+      types: APP_TYPES.map((t) => ({ value: t, label: appTypeLabel(t) })),
+      scopes: ctx.config.selfServiceScopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name, checked: chosen.includes(name) })),
+      form,
+    });
+  }
+
+  function appView(session: ActiveSession, client: Client, extra: { status?: number; secret?: string; notice?: string; error?: string } = {}): ProtocolResponse {
+    const type = appTypeOf(client);
+    return page(extra.status ?? 200, 'console', {
+      ...common(session),
+      ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.notice ? { notice: extra.notice } : {}),
+      ...(extra.secret ? { secret: extra.secret } : {}),
+      view: 'app',
+      app: {
+        name: client.name,
+        clientId: client.clientId,
+        typeLabel: appTypeLabel(type),
+        description: client.extras.description ?? '',
+        logoUri: client.extras.logo_uri ?? '',
+        redirectUris: client.redirectUris,
+        scopes: client.scopes,
+        createdAt: new Date(client.createdAt * 1000).toISOString().slice(0, 10),
+        confidential: client.type === 'confidential',
+        usesRedirects: type !== 'service',
+      },
+      actions: {
+        redirectUris: appHref(ctx, client.clientId, '/redirect-uris'),
+        rotateSecret: appHref(ctx, client.clientId, '/secret'),
+        delete: appHref(ctx, client.clientId, '/delete'),
+      },
+    });
+  }
+
+  /** The signed-in developer, or the page to show instead (sign in, or not allowed). */
+  async function developer(req: ProtocolRequest): Promise<ActiveSession | ProtocolResponse> {
+    const session = await currentSession(ctx, req);
+    if (!session) {
+      // A form posted after the session ended goes back to the console, which asks to sign in.
+      return req.method === 'GET' ? signInPage(ctx, req, PATHS.console) : { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
+    }
+    if (!mayUseConsole(ctx, session.user.username)) {
+      return errorPage(403, 'access_denied', 'The developer console is not open to your account. Ask the operator of this server for access.');
+    }
+    return session;
+  }
+
+  const isResponse = (v: ActiveSession | ProtocolResponse): v is ProtocolResponse => 'kind' in v;
+
+  /** A POST of the console: signed in, allowed, carrying the session's form token. */
+  async function post(req: ProtocolRequest): Promise<{ session: ActiveSession; form: Record<string, string> } | ProtocolResponse> {
+    const session = await developer(req);
+    if (isResponse(session)) return session;
+    const form = checkedForm(ctx, req, SESSION_FORM, session.record.idHash);
+    return form ? { session, form } : invalidForm();
+  }
+
+  /** The developer's own app; another user's app is as unknown as a missing one. */
+  async function ownApp(session: ActiveSession, clientId: string): Promise<Client | undefined> {
+    const client = await ctx.stores.clients.find(clientId);
+    return client && client.ownerId === session.user.id ? client : undefined;
+  }
+
+  return {
+    async show(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const session = await developer(req);
+      return isResponse(session) ? session : listView(session);
+    },
+
+    async showApp(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
+      const session = await developer(req);
+      if (isResponse(session)) return session;
+      const client = await ownApp(session, clientId);
+      return client ? appView(session, client) : noSuchApp();
+    },
+
+    /** Registers an app; its secret is shown on the page that answers, and never again. */
+    async create(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const checked = await post(req);
+      if ('kind' in checked) return checked;
+      const { session, form } = checked;
+      const entered: ConsoleAppForm = {
+        name: form['name'] ?? '',
+        type: form['type'] ?? '',
+        redirectUris: form['redirect_uris'] ?? '',
+        logoUri: (form['logo_uri'] ?? '').trim(),
+        description: (form['description'] ?? '').trim(),
+      };
+      const scopes = ctx.config.selfServiceScopes.filter((s) => form[`scope:${s}`] !== undefined);
+      const refuse = (message: string) => listView(session, 400, entered, scopes, message);
+      if (!isAppType(entered.type)) return refuse('Choose what kind of app this is.');
+      if ((await ctx.stores.clients.listByOwner(session.user.id)).length >= MAX_APPS_PER_DEVELOPER) {
+        return refuse(`You already have ${MAX_APPS_PER_DEVELOPER} apps; delete one first.`);
+      }
+      try {
+        const built = buildClient(
+          {
+            ...appTypeInput(entered.type),
+            name: entered.name,
+            redirectUris: entered.type === 'service' ? [] : lines(entered.redirectUris),
+            scopes,
+            extras: { ...(entered.logoUri ? { logo_uri: entered.logoUri } : {}), ...(entered.description ? { description: entered.description } : {}) },
+          },
+          ctx.pepper,
+          ctx.now(),
+        );
+        const client: Client = { ...built.client, origin: 'console', ownerId: session.user.id };
+        checkSelfServiceClient(client, ctx.config.selfServiceScopes);
+        await ctx.stores.clients.create(client);
+        return appView(session, client, { status: 201, ...(built.secret ? { secret: built.secret } : {}), notice: 'Your app is registered.' });
+      } catch (e) {
+        if (e instanceof ClientMetadataError) return refuse(e.message);
+        throw e;
+      }
+    },
+
+    async changeRedirectUris(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
+      const checked = await post(req);
+      if ('kind' in checked) return checked;
+      const client = await ownApp(checked.session, clientId);
+      if (!client) return noSuchApp();
+      if (appTypeOf(client) === 'service') return appView(checked.session, client, { status: 400, error: 'Services do not use redirect URIs.' });
+      try {
+        const changed = changeClient(client, { redirectUris: lines(checked.form['redirect_uris']) }, ctx.pepper, ctx.now());
+        checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
+        await ctx.stores.clients.update(changed.client);
+        return appView(checked.session, changed.client, { notice: 'Redirect URIs saved.' });
+      } catch (e) {
+        if (e instanceof ClientMetadataError) return appView(checked.session, client, { status: 400, error: e.message });
+        throw e;
+      }
+    },
+
+    /** A new secret replaces the old one at once; tokens already issued stay valid until they expire. */
+    async rotateSecret(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
+      const checked = await post(req);
+      if ('kind' in checked) return checked;
+      const client = await ownApp(checked.session, clientId);
+      if (!client) return noSuchApp();
+      if (client.type !== 'confidential') return appView(checked.session, client, { status: 400, error: 'This app has no secret.' });
+      const { secret, secretHash } = newClientSecret(ctx.pepper);
+      const rotated = { ...client, secretHash, updatedAt: ctx.now() };
+      await ctx.stores.clients.update(rotated);
+      return appView(checked.session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
+    },
+
+    /** Deletes the app and revokes everything issued to it. */
+    async delete(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
+      const checked = await post(req);
+      if ('kind' in checked) return checked;
+      const client = await ownApp(checked.session, clientId);
+      if (!client) return noSuchApp();
+      await revokeClient(ctx.stores, client, ctx.now(), 'delete');
+      return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
+    },
+  };
+}
