@@ -13,6 +13,7 @@ import { clientCredentialsGrant } from './core/grants/client-credentials.js';
 import { tokenEndpoint } from './core/endpoints/token.js';
 import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
+import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
@@ -21,7 +22,8 @@ import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
 import { deviceCodeGrant } from './core/grants/device-code.js';
 import { passwordGrant } from './core/grants/password.js';
-import { memoryLimiter } from './limits/memory.js';
+import { memoryFailureLimiters, memoryLimiter } from './limits/memory.js';
+import { createAuditLog, type AuditEvent } from './core/audit.js';
 import { registrationEndpoints } from './core/endpoints/registration.js';
 import { developerConsoleEndpoints } from './core/interaction/developer-console.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
@@ -97,9 +99,17 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     pepper: loadPepper(options.dataDir),
     passwords: await createPasswordHasher(options.argon2),
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
-    limits: { userCodesPerSession: memoryLimiter(5, 15 * 60, 15 * 60), userCodesPerIp: memoryLimiter(20, 15 * 60, 15 * 60) },
+    limits: {
+      userCodesPerSession: memoryLimiter(5, 15 * 60, 15 * 60),
+      userCodesPerIp: memoryLimiter(20, 15 * 60, 15 * 60),
+      signIn: memoryFailureLimiters(config.signInLimits),
+      clientAuth: memoryFailureLimiters(config.clientAuthLimits),
+    },
+    // The HTTP app is built with this context, so its logger is attached once it exists (below).
+    audit: createAuditLog(stores.audit, now, (event) => auditToLog(event)),
     now,
   };
+  let auditToLog = (_event: AuditEvent): void => {};
   const app = buildHttpApp(
     {
       authorize: authorizationEndpoint(ctx),
@@ -114,6 +124,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       registration: registrationEndpoints(ctx),
       developerConsole: developerConsoleEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
+      adminAudit: adminAuditEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       interaction: interactionEndpoints(ctx),
@@ -125,6 +136,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     },
   );
+  auditToLog = (event) => app.log.info({ audit: event }, 'audit');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
   const jobs = [
     every(config.intervals.cleanup, () => cleanUp(ctx), logError('cleanup failed')),

@@ -56,9 +56,10 @@ export function clientCommands(program: Command): void {
 
   withStoreOptions(metadataFlags(client.command('create').description('register a new client; its secret is shown only now'))).action(async (flags: ClientFlags) => {
     if (flags.name === undefined) throw new CliError('--name is required');
-    await withStores(flags, async (stores, pepper) => {
+    await withStores(flags, async (stores, pepper, audit) => {
       const { client: created, secret } = buildClient(toInput(flags), pepper, systemClock());
       await stores.clients.create(created);
+      await audit({ type: 'client.created', clientId: created.clientId, reason: 'operator' });
       print({ ...toMetadataView(created, secret) }, flags.json === true);
     });
   });
@@ -80,25 +81,27 @@ export function clientCommands(program: Command): void {
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
-      await withStores(flags, async (stores, pepper) => {
+      await withStores(flags, async (stores, pepper, audit) => {
         const existing = await mustFind(stores, clientId);
         const now = systemClock();
         const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, now);
         const updated = flags.enable && existing.disabled ? await enabledAgain(changed, now) : changed;
         await stores.clients.update(updated);
         if (flags.disable) await revokeClient(stores, updated, now, 'disable');
+        await audit({ type: 'client.changed', clientId, reason: flags.disable ? 'disabled' : flags.enable ? 'enabled' : 'metadata' });
         print({ ...toMetadataView((await stores.clients.find(clientId)) ?? updated, secret) }, flags.json === true);
       });
     });
 
   withStoreOptions(client.command('rotate-secret <clientId>').description('replace the secret; the old one stops working at once')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper) => {
+      await withStores(flags, async (stores, pepper, audit) => {
         const existing = await mustFind(stores, clientId);
         if (existing.type !== 'confidential') throw new CliError('public clients have no secret');
         const { secret, secretHash } = newClientSecret(pepper);
         const updated = { ...existing, secretHash, updatedAt: systemClock() };
         await stores.clients.update(updated);
+        await audit({ type: 'client.changed', clientId, reason: 'secret_rotated' });
         print({ ...toMetadataView(updated, secret) }, flags.json === true);
       });
     },
@@ -106,8 +109,9 @@ export function clientCommands(program: Command): void {
 
   withStoreOptions(client.command('delete <clientId>').description('delete a client and revoke all its consents and tokens')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         await revokeClient(stores, await mustFind(stores, clientId), systemClock(), 'delete');
+        await audit({ type: 'client.deleted', clientId });
         print({ deleted: clientId }, flags.json === true);
       });
     },

@@ -8,6 +8,8 @@ import { clientCommands } from './client-commands.js';
 import { userCommands } from './user-commands.js';
 import { keyCommands } from './key-commands.js';
 import { registrationCommands } from './registration-commands.js';
+import { auditCommands } from './audit-commands.js';
+import { AuditQueryError } from '../core/audit-query.js';
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
 serveCommand(program);
@@ -15,9 +17,10 @@ clientCommands(program);
 userCommands(program);
 keyCommands(program);
 registrationCommands(program);
+auditCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError];
 
 try {
   await program.parseAsync(process.argv);

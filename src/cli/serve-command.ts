@@ -11,6 +11,9 @@ interface ServeFlags {
   trustProxy?: boolean;
   openRegistration?: boolean;
   consoleUsers?: string;
+  lockoutFailures?: string;
+  lockoutMinutes?: string;
+  auditRetentionDays?: string;
   selfServiceScopes?: string;
 }
 
@@ -26,12 +29,28 @@ export function serveCommand(program: Command): void {
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
     .option('--console-users <who>', "who may register apps in the developer console: 'all' or usernames separated by commas (default: nobody)", process.env['TESSERA_CONSOLE_USERS'])
     .option('--self-service-scopes <scopes>', 'scopes that self-registered apps may hold, separated by spaces (default: openid profile email offline_access)', process.env['TESSERA_SELF_SERVICE_SCOPES'])
+    .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
+    .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
+    .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
       const issuer = flags.issuer ?? `http://localhost:${port}`;
+      const count = (flag: string, value: string | undefined): number | undefined => {
+        if (value === undefined) return undefined;
+        if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
+        return Number(value);
+      };
+      const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
+      const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
+      const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
       const config = {
         issuer,
+        signInLimits: {
+          ...(lockoutFailures ? { perPair: lockoutFailures } : {}),
+          ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
+        },
+        ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
         openRegistration: flags.openRegistration === true,
         consoleUsers: parseConsoleUsers(flags.consoleUsers),
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),

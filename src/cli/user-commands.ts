@@ -46,10 +46,11 @@ export function userCommands(program: Command): void {
       if (flags.email !== undefined) input.email = flags.email;
       if (flags.emailVerified) input.emailVerified = true;
       if (flags.name !== undefined) input.name = flags.name;
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         if (await stores.users.findByUsername(input.username)) throw new CliError(`username '${input.username}' is taken`);
         const created = await buildUser(input, await createPasswordHasher(), systemClock());
         await stores.users.create(created);
+        await audit({ type: 'user.created', userId: created.id, username: created.username });
         print(userView(created), flags.json === true);
       });
     });
@@ -68,19 +69,21 @@ export function userCommands(program: Command): void {
       if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
       const password = await readPassword();
       checkPassword(password);
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         const updated = { ...existing, passwordHash: await (await createPasswordHasher()).hash(password), updatedAt: systemClock() };
         await stores.users.update(updated);
+        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
         print(userView(updated), flags.json === true);
       });
     });
 
   withStoreOptions(user.command('disable <user>').description('stop a user from signing in; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         await revokeUser(stores, existing, systemClock(), 'disable');
+        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'disabled' });
         print(userView((await stores.users.findById(existing.id)) ?? existing), flags.json === true);
       });
     },
@@ -88,10 +91,11 @@ export function userCommands(program: Command): void {
 
   withStoreOptions(user.command('enable <user>').description('let a disabled user sign in again (revoked tokens stay revoked)')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         const updated = existing.disabled ? await enabledAgain(existing, systemClock()) : existing;
         await stores.users.update(updated);
+        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'enabled' });
         print(userView(updated), flags.json === true);
       });
     },
@@ -99,9 +103,10 @@ export function userCommands(program: Command): void {
 
   withStoreOptions(user.command('delete <user>').description('delete a user; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         await revokeUser(stores, existing, systemClock(), 'delete');
+        await audit({ type: 'user.deleted', userId: existing.id, username: existing.username });
         print({ deleted: existing.id, username: existing.username }, flags.json === true);
       });
     },

@@ -1,5 +1,6 @@
 import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
 import { RETIREMENT_SLACK } from './keys/rotation.js';
+import type { FailurePolicy } from './limits.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
 export interface Config {
@@ -31,6 +32,14 @@ export interface Config {
    * hold. Anything wider, such as an API's scopes for client credentials, needs an operator.
    */
   selfServiceScopes: string[];
+  /** Failed sign-ins (login page and password grant) before a temporary lock; `delayMs` is the first
+   *  pause after a failure, doubled with each further one (at most 4 s) to slow guessing down. */
+  signInLimits: FailurePolicy & { delayMs: number };
+  /** Failed client authentications (token, revocation, introspection, device endpoints) and bad
+   *  bearer tokens at /register before a temporary block (429). */
+  clientAuthLimits: FailurePolicy;
+  /** Seconds audit events are kept. */
+  auditRetention: number;
   /** Seconds a device must wait between polls at first (RFC 8628 §3.2). */
   devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
@@ -64,7 +73,14 @@ export interface ConfigInput {
   openRegistration?: boolean;
   consoleUsers?: 'all' | string[];
   selfServiceScopes?: string[];
+  signInLimits?: Partial<Config['signInLimits']>;
+  clientAuthLimits?: Partial<FailurePolicy>;
+  auditRetention?: number;
 }
+
+export const DEFAULT_SIGN_IN_LIMITS: Config['signInLimits'] = { perPair: 5, perSubject: 20, perIp: 50, windowSeconds: 900, lockSeconds: 900, delayMs: 250 };
+export const DEFAULT_CLIENT_AUTH_LIMITS: FailurePolicy = { perPair: 10, perSubject: 50, perIp: 50, windowSeconds: 900, lockSeconds: 900 };
+export const DEFAULT_AUDIT_RETENTION = 90 * 24 * 3600;
 
 export const DEFAULT_TTL: Config['ttl'] = {
   accessToken: 900,
@@ -95,6 +111,17 @@ export function makeConfig(input: ConfigInput): Config {
     if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`intervals.${name} must be a positive number of seconds`);
   }
   if (intervals.keyReload > RETIREMENT_SLACK) throw new ConfigError(`intervals.keyReload must be at most ${RETIREMENT_SLACK} seconds`);
+  const signInLimits = { ...DEFAULT_SIGN_IN_LIMITS, ...scaledFromPair(input.signInLimits, 4, 10), ...input.signInLimits };
+  const clientAuthLimits = { ...DEFAULT_CLIENT_AUTH_LIMITS, ...scaledFromPair(input.clientAuthLimits, 5, 5), ...input.clientAuthLimits };
+  for (const [name, limits] of [['signInLimits', signInLimits], ['clientAuthLimits', clientAuthLimits]] as const) {
+    for (const [field, value] of Object.entries(limits)) {
+      if (!Number.isInteger(value) || value < (field === 'delayMs' ? 0 : 1)) throw new ConfigError(`${name}.${field} must be a positive whole number`);
+    }
+    // The pair limit must trip first, or one address could lock a subject out for everyone.
+    if (limits.perSubject < limits.perPair || limits.perIp < limits.perPair) throw new ConfigError(`${name}: perSubject and perIp must be at least perPair`);
+  }
+  const auditRetention = input.auditRetention ?? DEFAULT_AUDIT_RETENTION;
+  if (!Number.isInteger(auditRetention) || auditRetention <= 0) throw new ConfigError('auditRetention must be a positive whole number of seconds');
   for (const s of input.selfServiceScopes ?? []) if (!isValidScopeToken(s)) throw new ConfigError(`selfServiceScopes: '${s}' is not a valid scope`);
   return {
     issuer,
@@ -107,9 +134,18 @@ export function makeConfig(input: ConfigInput): Config {
     devicePollInterval: input.devicePollInterval ?? 5,
     openRegistration: input.openRegistration ?? false,
     consoleUsers: consoleUsers(input.consoleUsers),
+    signInLimits,
+    clientAuthLimits,
+    auditRetention,
     selfServiceScopes: [...(input.selfServiceScopes ?? OIDC_SCOPES)],
     intervals,
   };
+}
+
+/** When only the pair limit is given, the subject and IP limits keep their proportion to it. */
+function scaledFromPair(input: Partial<FailurePolicy> | undefined, subjectFactor: number, ipFactor: number): Partial<FailurePolicy> {
+  const pair = input?.perPair;
+  return pair === undefined ? {} : { perSubject: pair * subjectFactor, perIp: pair * ipFactor };
 }
 
 function consoleUsers(value: 'all' | string[] | undefined): 'all' | string[] {

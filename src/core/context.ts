@@ -3,6 +3,7 @@ import type { KeyRing } from './keys/key-ring.js';
 import type { Stores } from '../store/ports.js';
 import type { PasswordHasher } from './accounts/passwords.js';
 import type { Limiters } from './limits.js';
+import type { AuditLog } from './audit.js';
 
 /** Everything an endpoint needs; built once by src/server.ts (or by tests). */
 export interface Context {
@@ -13,6 +14,8 @@ export interface Context {
   pepper: Buffer;
   passwords: PasswordHasher;
   limits: Limiters;
+  /** Security-relevant events go here (audit store and structured log). */
+  audit: AuditLog;
   /** Unix seconds; tests can move time. */
   now(): number;
 }

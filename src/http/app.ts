@@ -30,6 +30,7 @@ export interface Endpoints {
   };
   device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
+  adminAudit: Handler;
   discovery: Handler;
   jwks: Handler;
   interaction: { show: InteractionHandler; login: InteractionHandler; consent: InteractionHandler };
@@ -140,6 +141,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.jwks, handler: run(endpoints.jwks, true) });
+  app.route({ method: [...ANY], url: PATHS.adminAudit, handler: run(endpoints.adminAudit) });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));

@@ -4,6 +4,7 @@
  * as hashes, so a leaked database yields no usable credential.
  */
 import type { Client } from '../core/clients/client.js';
+import type { AuditEvent } from '../core/audit.js';
 
 export type { Client };
 
@@ -271,5 +272,24 @@ export interface Stores {
   interactions: InteractionStore;
   deviceCodes: DeviceCodeStore;
   initialAccessTokens: InitialAccessTokenStore;
+  audit: AuditStore;
   close(): Promise<void>;
+}
+
+/** What to look for in the audit log; newest first, at most `limit`. */
+export interface AuditQuery {
+  since?: number;
+  type?: string;
+  /** A user id or a username. */
+  user?: string;
+  clientId?: string;
+  /** Only events older than this id (paging). */
+  beforeId?: number;
+  limit: number;
+}
+
+/** The append-only audit log. `deleteExpired(cutoff)` drops events recorded at or before the cutoff (retention). */
+export interface AuditStore extends Expiring {
+  append(event: AuditEvent): Promise<void>;
+  list(query: AuditQuery): Promise<(AuditEvent & { id: number })[]>;
 }

@@ -94,7 +94,7 @@ describe('an operator disables or deletes a client or a user (CLI, server runnin
     const { ctx } = server.tessera;
     const stored = (await ctx.stores.clients.find(app.clientId))!;
     await revokeClient(ctx.stores, stored, ctx.now(), 'disable');
-    assert.equal(await recordConsent(ctx, user.sub, app.clientId, ['openid']), undefined);
+    assert.equal(await recordConsent(ctx, user.sub, app.clientId, ['openid'], { ip: '127.0.0.1', userAgent: null }), undefined);
     assert.equal(await ctx.stores.grants.find(user.sub, app.clientId), undefined);
   });
 

@@ -35,7 +35,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real Tessera on a real socket with its own temporary store. */
-export async function startTestServer(config: Partial<ConfigInput> = {}, logger?: LoggerOptions): Promise<TestServer> {
+export async function startTestServer(config: Partial<ConfigInput> = {}, logger?: LoggerOptions, options: { trustProxy?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -45,6 +45,7 @@ export async function startTestServer(config: Partial<ConfigInput> = {}, logger?
     config: { issuer, ...config },
     argon2: TEST_ARGON2,
     ...(logger ? { logger } : {}),
+    ...(options.trustProxy ? { trustProxy: true } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });

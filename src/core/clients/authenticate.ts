@@ -2,6 +2,8 @@ import { OAuthError, invalidRequest } from '../errors.js';
 import { keyedHash, safeEqual } from '../crypto.js';
 import type { Context } from '../context.js';
 import type { Client, ClientAuthMethod } from './client.js';
+import type { Requester } from '../audit.js';
+import { countFailure, waitBeforeTrying } from '../limits.js';
 
 interface PresentedCredentials {
   method: ClientAuthMethod;
@@ -57,15 +59,32 @@ function presented(params: Record<string, string>, authorization: string | undef
  * Authenticates the client of a token, revocation or introspection request. The method used must
  * be the one the client registered; secrets are compared as keyed hashes in constant time.
  */
-export async function authenticateClient(ctx: Context, params: Record<string, string>, authorization: string | undefined): Promise<Client> {
+export async function authenticateClient(ctx: Context, params: Record<string, string>, authorization: string | undefined, from: Requester): Promise<Client> {
   const creds = presented(params, authorization);
   const viaHeader = creds.method === 'client_secret_basic';
+  await refuseWhileBlocked(ctx, creds.clientId, from, 'invalid_client');
   const client = await ctx.stores.clients.find(creds.clientId);
   const presentedHash = creds.secret === undefined ? '' : keyedHash(ctx.pepper, creds.secret);
-  if (!client || client.disabled) throw invalidClient('client authentication failed', viaHeader);
-  if (client.tokenEndpointAuthMethod !== creds.method) throw invalidClient('client authentication failed', viaHeader);
-  if (creds.method !== 'none' && (client.secretHash === null || !safeEqual(presentedHash, client.secretHash))) {
+  const ok =
+    client !== undefined &&
+    !client.disabled &&
+    client.tokenEndpointAuthMethod === creds.method &&
+    (creds.method === 'none' || (client.secretHash !== null && safeEqual(presentedHash, client.secretHash)));
+  if (!ok) {
+    await countFailure(ctx.limits.clientAuth, creds.clientId, from.ip);
     throw invalidClient('client authentication failed', viaHeader);
   }
   return client;
+}
+
+/**
+ * While a client id (or the caller's IP) has failed too often, every request for it gets 429 with
+ * Retry-After before any secret is checked: guessing stops paying. Requests that authenticate are
+ * never counted, so valid traffic is not slowed.
+ */
+export async function refuseWhileBlocked(ctx: Context, subject: string, from: Requester, error: 'invalid_client' | 'invalid_token'): Promise<void> {
+  const wait = await waitBeforeTrying(ctx.limits.clientAuth, subject, from.ip);
+  if (wait === 0) return;
+  await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', clientId: subject || null, ip: from.ip, userAgent: from.userAgent, reason: 'client_authentication' });
+  throw new OAuthError(error, `too many failed attempts; retry after ${wait} seconds`, { status: 429, headers: { 'Retry-After': String(wait) } });
 }

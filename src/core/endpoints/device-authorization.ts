@@ -7,6 +7,7 @@ import { optional } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { authenticateClient } from '../clients/authenticate.js';
+import { requester } from '../audit.js';
 import { backChannelParams, errorJson } from './form.js';
 import { PATHS } from './discovery.js';
 
@@ -34,7 +35,7 @@ export function deviceAuthorizationEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
       const params = backChannelParams(req);
-      const client = await authenticateClient(ctx, params, req.headers['authorization']);
+      const client = await authenticateClient(ctx, params, req.headers['authorization'], requester(req));
       if (!client.grantTypes.includes(DEVICE_CODE_GRANT)) throw new OAuthError('unauthorized_client', 'this client may not use the device authorization grant');
       const scopes = parseScope(optional(params, 'scope'));
       requireAllowedScopes(scopes, client.scopes);

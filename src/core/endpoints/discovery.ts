@@ -20,6 +20,7 @@ export const PATHS = {
   account: '/account',
   accountRevoke: '/account/revoke',
   console: '/console',
+  adminAudit: '/admin/audit',
   jwks: '/jwks',
   openidConfiguration: '/.well-known/openid-configuration',
   oauthMetadata: '/.well-known/oauth-authorization-server',

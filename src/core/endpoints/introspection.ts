@@ -5,6 +5,7 @@ import { required } from '../params.js';
 import { formatScope } from '../scopes.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { authenticateClient } from '../clients/authenticate.js';
+import { requester } from '../audit.js';
 import { activeAccessToken, activeRefreshToken, isClientToken, looksLikeJwt } from '../lifecycle/active-tokens.js';
 import { backChannelParams, errorJson } from './form.js';
 
@@ -58,7 +59,7 @@ export function introspectionEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
       const params = backChannelParams(req);
-      const caller = await authenticateClient(ctx, params, req.headers['authorization']);
+      const caller = await authenticateClient(ctx, params, req.headers['authorization'], requester(req));
       if (caller.tokenEndpointAuthMethod === 'none') throw new OAuthError('invalid_client', 'introspection requires client authentication');
       const token = required(params, 'token');
       return json(200, await describe(ctx, caller, token), { ...NO_STORE });

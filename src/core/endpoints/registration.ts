@@ -9,6 +9,9 @@ import { revokeClient } from '../lifecycle/revoke.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
 import { PATHS } from './discovery.js';
+import { requester } from '../audit.js';
+import { countFailure } from '../limits.js';
+import { refuseWhileBlocked } from '../clients/authenticate.js';
 
 const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
 
@@ -84,22 +87,36 @@ function registrationView(ctx: Context, client: Client, extra: Record<string, un
   return { ...view, registration_client_uri: `${ctx.config.issuer}${PATHS.registration}/${encodeURIComponent(client.clientId)}`, ...extra };
 }
 
+/** Bad bearer tokens are limited like failed client authentication: per IP, and per client for RFC 7592. */
+const REGISTRATION_SUBJECT = 'registration';
+
 /** Initial access tokens (§3) unless the operator opened registration to anyone. */
 async function checkInitialAccessToken(ctx: Context, req: ProtocolRequest): Promise<void> {
   if (ctx.config.openRegistration) return;
+  const from = requester(req);
+  await refuseWhileBlocked(ctx, REGISTRATION_SUBJECT, from, 'invalid_token');
   const token = bearerToken(req);
-  if (!(await ctx.stores.initialAccessTokens.use(sha256(token), ctx.now()))) throw bearerError('invalid_token', 'the initial access token is invalid, expired or used up');
+  if (!(await ctx.stores.initialAccessTokens.use(sha256(token), ctx.now()))) {
+    await countFailure(ctx.limits.clientAuth, REGISTRATION_SUBJECT, from.ip);
+    throw bearerError('invalid_token', 'the initial access token is invalid, expired or used up');
+  }
 }
 
 /** RFC 7592: only the registration access token of this very client may read, change or delete it. */
 async function ownClient(ctx: Context, req: ProtocolRequest, clientId: string): Promise<Client> {
+  const from = requester(req);
+  await refuseWhileBlocked(ctx, clientId, from, 'invalid_token');
   const token = bearerToken(req);
   const client = await ctx.stores.clients.find(clientId);
   if (!client || client.registrationTokenHash === null || !safeEqual(sha256(token), client.registrationTokenHash)) {
+    await countFailure(ctx.limits.clientAuth, clientId, from.ip);
     throw bearerError('invalid_token', 'the registration access token is not valid for this client');
   }
   return client;
 }
+
+const recordChange = (ctx: Context, req: ProtocolRequest, clientId: string, type: 'client.created' | 'client.changed' | 'client.deleted') =>
+  ctx.audit.record({ type, clientId, ...requester(req), reason: 'dynamic_registration' });
 
 /** Dynamic client registration (RFC 7591) and management (RFC 7592). */
 export function registrationEndpoints(ctx: Context) {
@@ -122,6 +139,7 @@ export function registrationEndpoints(ctx: Context) {
         const client: Client = { ...built.client, origin: 'dynamic', registrationTokenHash: sha256(registrationToken) };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.create(client);
+        await recordChange(ctx, req, client.clientId, 'client.created');
         const extra: Record<string, unknown> = { registration_access_token: registrationToken };
         if (built.secret !== undefined) Object.assign(extra, { client_secret: built.secret, client_secret_expires_at: 0 });
         return json(201, registrationView(ctx, client, extra), { ...NO_STORE });
@@ -133,6 +151,7 @@ export function registrationEndpoints(ctx: Context) {
         if (req.method === 'GET') return json(200, registrationView(ctx, client), { ...NO_STORE });
         if (req.method === 'DELETE') {
           await revokeClient(ctx.stores, client, ctx.now(), 'delete');
+          await recordChange(ctx, req, client.clientId, 'client.deleted');
           return json(204, undefined, { ...NO_STORE });
         }
         if (req.method !== 'PUT') throw new OAuthError('invalid_request', 'use GET, PUT or DELETE', { status: 405, headers: { Allow: 'GET, PUT, DELETE' } });
@@ -144,6 +163,7 @@ export function registrationEndpoints(ctx: Context) {
         const changed = changeClient(client, metadataInput(body), ctx.pepper, ctx.now());
         checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.update(changed.client);
+        await recordChange(ctx, req, client.clientId, 'client.changed');
         const extra = changed.secret === undefined ? {} : { client_secret: changed.secret, client_secret_expires_at: 0 };
         return json(200, registrationView(ctx, changed.client, extra), { ...NO_STORE });
       }),

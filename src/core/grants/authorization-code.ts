@@ -8,6 +8,7 @@ import { optional, required } from '../params.js';
 import { verifyCodeVerifier } from '../pkce.js';
 import { activeUser, issueFirstTokens } from './user-tokens.js';
 import { revokeFamily } from '../lifecycle/revoke.js';
+import type { Requester } from '../audit.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -23,7 +24,7 @@ function checkBinding(record: CodeRecord, client: Client, params: Record<string,
 /** RFC 6749 §4.1.3 with PKCE; a code works once, and replaying it revokes what it issued (RFC 6749 §4.1.2). */
 export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
-  async handle(ctx: Context, client: Client, params: Record<string, string>) {
+  async handle(ctx: Context, client: Client, params: Record<string, string>, from: Requester) {
     const code = required(params, 'code');
     const now = ctx.now();
     const result = await ctx.stores.codes.consume(sha256(code), now);
@@ -32,6 +33,7 @@ export const authorizationCodeGrant: Grant = {
       // Only an otherwise valid request proves it comes from the code's rightful client.
       checkBinding(result.record, client, params);
       await revokeFamily(ctx.stores, result.record.familyId, now);
+      await ctx.audit.record({ type: 'code.replay', outcome: 'failure', userId: result.record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
       throw invalidGrant('the code was already used; tokens issued from it are revoked');
     }
     const record = result.record;

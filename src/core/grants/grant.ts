@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { Client, GrantType } from '../clients/client.js';
+import type { Requester } from '../audit.js';
 
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
@@ -14,5 +15,6 @@ export interface TokenResponse {
 /** One grant type: the token endpoint finds it by `grantType` and knows nothing else about it. */
 export interface Grant {
   grantType: GrantType;
-  handle(ctx: Context, client: Client, params: Record<string, string>): Promise<TokenResponse>;
+  /** `from` is who sent the request, for audit events (a replayed code, a reused refresh token). */
+  handle(ctx: Context, client: Client, params: Record<string, string>, from: Requester): Promise<TokenResponse>;
 }

@@ -5,6 +5,7 @@ import { optional, required } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { checkCredentials } from '../accounts/sign-in.js';
 import { issueFirstTokens } from './user-tokens.js';
+import { recordConsent } from '../interaction/consent.js';
 
 /**
  * The resource owner password credentials grant (RFC 6749 §4.3), for legacy first-party apps only.
@@ -14,19 +15,24 @@ import { issueFirstTokens } from './user-tokens.js';
  */
 export const passwordGrant: Grant = {
   grantType: 'password',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, from) {
     if (client.type !== 'confidential') throw new OAuthError('unauthorized_client', 'the password grant needs a confidential client');
     const username = required(params, 'username');
     const password = required(params, 'password');
     const scopes = parseScope(optional(params, 'scope'));
     requireAllowedScopes(scopes, client.scopes);
-    const user = await checkCredentials(ctx, username, password);
-    if (!user) throw new OAuthError('invalid_grant', 'the username or password is wrong');
+    const result = await checkCredentials(ctx, from, username, password, client.clientId);
+    if (!result.ok && result.retryAfter !== undefined) {
+      // The same lock as the login page; 429 tells the app to stop, Retry-After for how long.
+      throw new OAuthError('invalid_grant', 'too many failed sign-ins; try again later', { status: 429, headers: { 'Retry-After': String(result.retryAfter) } });
+    }
+    if (!result.ok) throw new OAuthError('invalid_grant', 'the username or password is wrong');
+    const { user } = result;
 
     const now = ctx.now();
     // A first-party app: consent is implied, but recorded so the user can see and revoke it on /account.
-    const existing = await ctx.stores.grants.find(user.id, client.clientId);
-    const consent = await ctx.stores.grants.upsert(user.id, client.clientId, [...new Set([...(existing?.scopes ?? []), ...scopes])], now);
+    const consent = await recordConsent(ctx, user.id, client.clientId, scopes, from);
+    if (!consent) throw new OAuthError('invalid_grant', 'the user or the client is no longer active');
     const grant = { userId: user.id, scopes, authTime: now, nonce: null, familyId: randomUUID(), grantId: consent.grantId };
     return issueFirstTokens(ctx, client, grant, now);
   },

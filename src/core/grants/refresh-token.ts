@@ -14,16 +14,18 @@ const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
  */
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, from) {
+    const reused = async (record: { userId: string; familyId: string }, now: number): Promise<never> => {
+      await revokeFamily(ctx.stores, record.familyId, now);
+      await ctx.audit.record({ type: 'refresh.reuse', outcome: 'failure', userId: record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
+      throw invalidGrant('the refresh token was already used; its grant is revoked');
+    };
     const presented = required(params, 'refresh_token');
     const now = ctx.now();
     const record = await ctx.stores.refreshTokens.find(sha256(presented));
     if (!record || record.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     if (record.revokedAt !== null) throw invalidGrant('the refresh token was revoked');
-    if (record.rotatedAt !== null) {
-      await revokeFamily(ctx.stores, record.familyId, now);
-      throw invalidGrant('the refresh token was already used; its grant is revoked');
-    }
+    if (record.rotatedAt !== null) return reused(record, now);
     if (record.expiresAt <= now) throw invalidGrant('the refresh token has expired');
 
     // Scope may narrow for this access token, never widen (RFC 6749 §6); the grant keeps its scope.
@@ -43,11 +45,8 @@ export const refreshTokenGrant: Grant = {
     };
     const next = newRefreshToken(ctx, client, grant, now);
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);
-    if (outcome === 'reused') {
-      // A concurrent request rotated it first: two lineages must never both live.
-      await revokeFamily(ctx.stores, record.familyId, now);
-      throw invalidGrant('the refresh token was already used; its grant is revoked');
-    }
+    // A concurrent request rotated it first: two lineages must never both live.
+    if (outcome === 'reused') return reused(record, now);
     if (outcome !== 'ok') throw invalidGrant('the refresh token is invalid');
     return issueUserTokens(ctx, client, grant, now, next.token);
   },

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { revokeGrant } from '../lifecycle/revoke.js';
 import { PATHS } from '../endpoints/discovery.js';
+import { requester } from '../audit.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { checkedForm, formToken } from './form-token.js';
@@ -57,7 +58,10 @@ export function accountEndpoints(ctx: Context) {
       if (!form) return invalidForm();
       const grant = await ctx.stores.grants.findById(form['grant_id'] ?? '');
       // Only the user's own grants; anything else is silently ignored, like an unknown id.
-      if (grant && grant.userId === session.user.id) await revokeGrant(ctx.stores, grant.grantId, ctx.now());
+      if (grant && grant.userId === session.user.id) {
+        await revokeGrant(ctx.stores, grant.grantId, ctx.now());
+        await ctx.audit.record({ type: 'consent.revoked', userId: session.user.id, clientId: grant.clientId, ...requester(req), reason: 'account_page' });
+      }
       return backToAccount(ctx);
     },
   };

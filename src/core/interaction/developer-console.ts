@@ -5,6 +5,7 @@ import { APP_TYPES, appTypeInput, appTypeLabel, appTypeOf, isAppType } from '../
 import { ClientMetadataError, buildClient, changeClient, checkSelfServiceClient, newClientSecret } from '../clients/registration.js';
 import { revokeClient } from '../lifecycle/revoke.js';
 import { PATHS } from '../endpoints/discovery.js';
+import { requester } from '../audit.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { SESSION_FORM } from './account.js';
@@ -94,6 +95,9 @@ export function developerConsoleEndpoints(ctx: Context) {
     return session;
   }
 
+  const recordChange = (req: ProtocolRequest, session: ActiveSession, client: Client, type: 'client.created' | 'client.changed' | 'client.deleted', reason: string) =>
+    ctx.audit.record({ type, userId: session.user.id, clientId: client.clientId, ...requester(req), reason });
+
   const isResponse = (v: ActiveSession | ProtocolResponse): v is ProtocolResponse => 'kind' in v;
 
   /** A POST of the console: signed in, allowed, carrying the session's form token. */
@@ -156,6 +160,7 @@ export function developerConsoleEndpoints(ctx: Context) {
         const client: Client = { ...built.client, origin: 'console', ownerId: session.user.id };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.create(client);
+        await recordChange(req, session, client, 'client.created', 'console');
         return appView(session, client, { status: 201, ...(built.secret ? { secret: built.secret } : {}), notice: 'Your app is registered.' });
       } catch (e) {
         if (e instanceof ClientMetadataError) return refuse(e.message);
@@ -173,6 +178,7 @@ export function developerConsoleEndpoints(ctx: Context) {
         const changed = changeClient(client, { redirectUris: lines(checked.form['redirect_uris']) }, ctx.pepper, ctx.now());
         checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
         await ctx.stores.clients.update(changed.client);
+        await recordChange(req, checked.session, client, 'client.changed', 'redirect_uris');
         return appView(checked.session, changed.client, { notice: 'Redirect URIs saved.' });
       } catch (e) {
         if (e instanceof ClientMetadataError) return appView(checked.session, client, { status: 400, error: e.message });
@@ -190,6 +196,7 @@ export function developerConsoleEndpoints(ctx: Context) {
       const { secret, secretHash } = newClientSecret(ctx.pepper);
       const rotated = { ...client, secretHash, updatedAt: ctx.now() };
       await ctx.stores.clients.update(rotated);
+      await recordChange(req, checked.session, client, 'client.changed', 'secret_rotated');
       return appView(checked.session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
     },
 
@@ -200,6 +207,7 @@ export function developerConsoleEndpoints(ctx: Context) {
       const client = await ownApp(checked.session, clientId);
       if (!client) return noSuchApp();
       await revokeClient(ctx.stores, client, ctx.now(), 'delete');
+      await recordChange(req, checked.session, client, 'client.deleted', 'console');
       return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
     },
   };

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { requester } from '../audit.js';
 import { sha256 } from '../crypto.js';
 import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import type { DeviceCodeRecord } from '../../store/ports.js';
@@ -96,9 +97,7 @@ export function deviceEndpoints(ctx: Context) {
         return page(200, 'message', { title: 'Request denied', message: 'The device was not given access. You can close this window.' });
       }
       const { record } = found;
-      const existing = await ctx.stores.grants.find(session.user.id, record.clientId);
-      const scopes = [...new Set([...(existing?.scopes ?? []), ...record.scopes])];
-      const grant = await recordConsent(ctx, session.user.id, record.clientId, scopes);
+      const grant = await recordConsent(ctx, session.user.id, record.clientId, record.scopes, requester(req));
       if (!grant) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
       const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, grantId: grant.grantId });
       if (!decided) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');

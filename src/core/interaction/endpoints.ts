@@ -8,7 +8,8 @@ import type { InteractionRecord } from '../../store/ports.js';
 import { BROWSER_COOKIE, currentSession, startSession } from './session.js';
 import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
-import { checkCredentials } from '../accounts/sign-in.js';
+import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
+import { requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
 
@@ -102,8 +103,9 @@ export function interactionEndpoints(ctx: Context) {
       const password = form['password'] ?? '';
       if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
 
-      const user = await checkCredentials(ctx, username, password);
-      if (!user) return loginPage(ctx, live, username, 'Incorrect username or password.');
+      const result = await checkCredentials(ctx, requester(req), username, password, live.client.clientId);
+      if (!result.ok) return loginPage(ctx, live, username, signInRefusal(result));
+      const { user } = result;
 
       const session = await startSession(ctx, req, user.id);
       await ctx.stores.interactions.setUser(live.record.id, user.id, session.authTime);
@@ -126,9 +128,7 @@ export function interactionEndpoints(ctx: Context) {
         const e = new OAuthError('access_denied', 'the user denied the request');
         return { kind: 'redirect', location: errorRedirect(ctx.config.issuer, live.request.redirectUri, live.request.state, e) };
       }
-      const existing = await ctx.stores.grants.find(userId, live.client.clientId);
-      const scopes = [...new Set([...(existing?.scopes ?? []), ...live.request.scopes])];
-      const grant = await recordConsent(ctx, userId, live.client.clientId, scopes);
+      const grant = await recordConsent(ctx, userId, live.client.clientId, live.request.scopes, requester(req));
       if (!grant) return expired();
       return issueCode(ctx, live.request, userId, live.record.authTime, grant.grantId);
     },

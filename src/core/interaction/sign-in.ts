@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { checkCredentials } from '../accounts/sign-in.js';
+import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
+import { requester } from '../audit.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { BROWSER_COOKIE, browserBinding, startSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
@@ -43,9 +44,9 @@ export function signInEndpoint(ctx: Context) {
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
     if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
-    const user = await checkCredentials(ctx, username, password);
-    if (!user) return signInPage(ctx, req, returnTo, username, 'Incorrect username or password.');
-    const session = await startSession(ctx, req, user.id);
+    const result = await checkCredentials(ctx, requester(req), username, password);
+    if (!result.ok) return signInPage(ctx, req, returnTo, username, signInRefusal(result));
+    const session = await startSession(ctx, req, result.user.id);
     return { kind: 'redirect', location: ctx.config.issuer + returnTo, cookies: session.cookies };
   };
 }

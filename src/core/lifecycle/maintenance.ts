@@ -14,6 +14,7 @@ export interface CleanupReport {
   interactions: number;
   deviceCodes: number;
   keys: number;
+  auditEvents: number;
 }
 
 /** Deletes everything expired in batches, letting other work run between them. */
@@ -29,8 +30,8 @@ async function drain(store: Expiring, now: number): Promise<number> {
 
 /**
  * Removes expired codes, refresh tokens, access-token records and revocation entries (past the
- * token's `exp` they are moot), sessions and interactions, and prunes retired signing keys whose
- * tokens have all expired.
+ * token's `exp` they are moot), sessions and interactions, audit events past their retention, and
+ * prunes retired signing keys whose tokens have all expired.
  */
 export async function cleanUp(ctx: Context): Promise<CleanupReport> {
   const now = ctx.now();
@@ -43,6 +44,8 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     interactions: await drain(stores.interactions, now),
     deviceCodes: await drain(stores.deviceCodes, now),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config))).length,
+    // Audit events older than the retention period (config.auditRetention).
+    auditEvents: await drain(stores.audit, now - ctx.config.auditRetention),
   };
   if (report.keys > 0) await ctx.keys.reload();
   return report;

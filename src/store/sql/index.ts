@@ -11,6 +11,7 @@ import { sqlKeyStore } from './keys.js';
 import { sqlInteractionStore, sqlSessionStore } from './sessions.js';
 import { sqlDeviceCodeStore } from './device-codes.js';
 import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
+import { sqlAuditStore } from './audit.js';
 
 /** All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). */
 export function sqlStores(db: Kysely<Database>): Stores {
@@ -26,6 +27,7 @@ export function sqlStores(db: Kysely<Database>): Stores {
     interactions: sqlInteractionStore(db),
     deviceCodes: sqlDeviceCodeStore(db),
     initialAccessTokens: sqlInitialAccessTokenStore(db),
+    audit: sqlAuditStore(db),
     close: () => db.destroy(),
   };
 }

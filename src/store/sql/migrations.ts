@@ -191,6 +191,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('clients_owner_id').on('clients').column('owner_id').execute();
     },
   },
+  '0006_audit_log': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('username', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('reason', 'text')
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+      await db.schema.createIndex('audit_events_user_id').on('audit_events').column('user_id').execute();
+      await db.schema.createIndex('audit_events_client_id').on('audit_events').column('client_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /** Table shapes as kysely sees them. Times are Unix seconds; lists are JSON text. */
 export interface ClientsTable {
   client_id: string;
@@ -149,4 +150,18 @@ export interface Database {
   interactions: InteractionsTable;
   device_codes: DeviceCodesTable;
   initial_access_tokens: InitialAccessTokensTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  outcome: string;
+  user_id: string | null;
+  username: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  reason: string | null;
 }

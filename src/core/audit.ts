@@ -1,0 +1,89 @@
+import type { ProtocolRequest } from './protocol.js';
+import type { AuditStore } from '../store/ports.js';
+
+/** The security-relevant events Tessera records. */
+export const AUDIT_TYPES = [
+  'login.success',
+  'login.failure',
+  'login.lockout',
+  'mfa.success',
+  'mfa.failure',
+  'mfa.enrolled',
+  'mfa.reset',
+  'login.step_up',
+  'consent.given',
+  'consent.revoked',
+  'token.issued',
+  'token.refreshed',
+  'token.revoked',
+  'code.replay',
+  'refresh.reuse',
+  'client.created',
+  'client.changed',
+  'client.deleted',
+  'user.created',
+  'user.changed',
+  'user.deleted',
+  'key.rotated',
+  'rate_limit.hit',
+] as const;
+
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+/**
+ * One audit record. It names who and what, never a secret: no password, code, token or client
+ * secret ever goes into `reason` (short fixed words) or any other field.
+ */
+export interface AuditEvent {
+  /** Unix seconds. */
+  at: number;
+  type: AuditType;
+  outcome: 'success' | 'failure';
+  userId: string | null;
+  /** The username as typed (lower case), for failures of unknown users. */
+  username: string | null;
+  clientId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  reason: string | null;
+}
+
+export type AuditInput = { type: AuditType; outcome?: AuditEvent['outcome'] } & Partial<Omit<AuditEvent, 'at' | 'type' | 'outcome'>>;
+
+export interface AuditLog {
+  record(event: AuditInput): Promise<void>;
+}
+
+/** Where a request came from, as audit events record it. */
+export interface Requester {
+  ip: string;
+  userAgent: string | null;
+}
+
+const MAX_USER_AGENT = 300;
+
+export function requester(req: ProtocolRequest): Requester {
+  const ua = req.headers['user-agent'];
+  return { ip: req.ip, userAgent: ua === undefined ? null : ua.slice(0, MAX_USER_AGENT) };
+}
+
+/** Appends every event to the audit store and hands it to `log` (the structured log). */
+export function createAuditLog(store: AuditStore, now: () => number, log?: (event: AuditEvent) => void): AuditLog {
+  return {
+    async record(input) {
+      const event: AuditEvent = {
+        at: now(),
+        type: input.type,
+        outcome: input.outcome ?? (input.type.endsWith('failure') ? 'failure' : 'success'),
+        userId: input.userId ?? null,
+        username: input.username?.toLowerCase() ?? null,
+        clientId: input.clientId ?? null,
+        ip: input.ip ?? null,
+        userAgent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+        reason: input.reason ?? null,
+      };
+      await store.append(event);
+      log?.(event);
+    },
+  };
+}

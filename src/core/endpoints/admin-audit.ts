@@ -1,0 +1,42 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { activeAccessToken, isClientToken } from '../lifecycle/active-tokens.js';
+import { AuditQueryError, auditQuery, auditView } from '../audit-query.js';
+import { singleValued } from '../params.js';
+import { bearerError, bearerToken } from './bearer.js';
+import { errorJson } from './form.js';
+
+/** The scope an operator gives a service client (client credentials) to read the audit log. */
+export const AUDIT_SCOPE = 'tessera:audit';
+
+/**
+ * GET /admin/audit: the audit log for an operator's tooling, with the filters of `tessera audit
+ * list`. It takes a client-credentials access token with the `tessera:audit` scope; only operators
+ * can give a client that scope (it is never a self-service scope).
+ */
+export function adminAuditEndpoint(ctx: Context) {
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    try {
+      if (req.method !== 'GET') throw new OAuthError('invalid_request', 'use GET', { status: 405, headers: { Allow: 'GET' } });
+      const active = await activeAccessToken(ctx, bearerToken(req));
+      if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+      if (!isClientToken(active.claims) || !active.claims.scopes.includes(AUDIT_SCOPE)) {
+        throw bearerError('insufficient_scope', `a client token with the ${AUDIT_SCOPE} scope is required`, { scope: AUDIT_SCOPE });
+      }
+      let query;
+      try {
+        query = auditQuery(singleValued(req.query), ctx.now());
+      } catch (e) {
+        if (e instanceof AuditQueryError) throw new OAuthError('invalid_request', e.message);
+        throw e;
+      }
+      const events = await ctx.stores.audit.list(query);
+      const body: Record<string, unknown> = { events: events.map(auditView) };
+      if (events.length === query.limit) body['next_before'] = events[events.length - 1]!.id;
+      return json(200, body, { ...NO_STORE });
+    } catch (e) {
+      return errorJson(e);
+    }
+  };
+}
