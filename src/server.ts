@@ -18,6 +18,7 @@ import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
+import { secondFactorEndpoint } from './core/interaction/second-factor.js';
 import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
 import { deviceCodeGrant } from './core/grants/device-code.js';
@@ -119,6 +120,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       endSession: endSessionEndpoint(ctx),
       account: accountEndpoints(ctx),
       signIn: signInEndpoint(ctx),
+      secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
       registration: registrationEndpoints(ctx),

@@ -16,6 +16,7 @@ interface ClientFlags extends StoreOptions {
   grantType?: string[];
   scope?: string;
   authMethod?: string;
+  requireMfa?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -29,7 +30,8 @@ function metadataFlags(command: Command): Command {
     .option('--post-logout-redirect-uri <uri>', 'where sign-out may return to (repeat for several)', collect)
     .option('--grant-type <grant>', 'authorization_code, refresh_token or client_credentials (repeat for several)', collect)
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
-    .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none');
+    .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
+    .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client');
 }
 
 function toInput(flags: ClientFlags): ClientInput {
@@ -42,6 +44,10 @@ function toInput(flags: ClientFlags): ClientInput {
   if (flags.grantType !== undefined) input.grantTypes = flags.grantType;
   if (flags.scope !== undefined) input.scopes = flags.scope.split(' ').filter((s) => s !== '');
   if (flags.authMethod !== undefined) input.tokenEndpointAuthMethod = flags.authMethod;
+  if (flags.requireMfa !== undefined) {
+    if (flags.requireMfa !== 'on' && flags.requireMfa !== 'off') throw new CliError(`--require-mfa must be 'on' or 'off', not '${flags.requireMfa}'`);
+    input.requireMfa = flags.requireMfa === 'on';
+  }
   return input;
 }
 

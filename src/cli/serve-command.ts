@@ -14,6 +14,7 @@ interface ServeFlags {
   lockoutFailures?: string;
   lockoutMinutes?: string;
   auditRetentionDays?: string;
+  mfaPolicy?: string;
   selfServiceScopes?: string;
 }
 
@@ -32,6 +33,7 @@ export function serveCommand(program: Command): void {
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
+    .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
@@ -51,6 +53,7 @@ export function serveCommand(program: Command): void {
           ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
         },
         ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
+        ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
         openRegistration: flags.openRegistration === true,
         consoleUsers: parseConsoleUsers(flags.consoleUsers),
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),

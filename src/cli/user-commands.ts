@@ -111,4 +111,16 @@ export function userCommands(program: Command): void {
       });
     },
   );
+
+  const mfa = user.command('mfa').description('two-step verification of a user');
+  withStoreOptions(mfa.command('reset <user>').description('remove the second factor (and backup codes), e.g. after a lost phone; the user sets it up again')).action(
+    async (ref: string, flags: StoreOptions) => {
+      await withStores(flags, async (stores, _pepper, audit) => {
+        const existing = await mustFind(stores, ref);
+        const removed = await stores.mfa.delete(existing.id);
+        if (removed) await audit({ type: 'mfa.reset', userId: existing.id, username: existing.username, reason: 'operator' });
+        print({ user: existing.id, username: existing.username, second_factor_removed: removed }, flags.json === true);
+      });
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
 import { RETIREMENT_SLACK } from './keys/rotation.js';
 import type { FailurePolicy } from './limits.js';
+import type { RiskFactor } from './accounts/risk.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
 export interface Config {
@@ -40,6 +41,12 @@ export interface Config {
   clientAuthLimits: FailurePolicy;
   /** Seconds audit events are kept. */
   auditRetention: number;
+  /**
+   * When the second factor is asked: `enrolled` — every sign-in of a user who set one up (the
+   * default); `risk` — such users only when the sign-in's risk score reaches `riskThreshold`;
+   * `required` — every user, who must set one up at their next sign-in. Clients can require it too.
+   */
+  mfa: { policy: 'enrolled' | 'risk' | 'required'; riskThreshold: number; riskWeights: Record<RiskFactor, number> };
   /** Seconds a device must wait between polls at first (RFC 8628 §3.2). */
   devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
@@ -76,7 +83,14 @@ export interface ConfigInput {
   signInLimits?: Partial<Config['signInLimits']>;
   clientAuthLimits?: Partial<FailurePolicy>;
   auditRetention?: number;
+  mfa?: Partial<Omit<Config['mfa'], 'riskWeights'>> & { riskWeights?: Partial<Record<RiskFactor, number>> };
 }
+
+export const DEFAULT_MFA: Config['mfa'] = {
+  policy: 'enrolled',
+  riskThreshold: 2,
+  riskWeights: { new_device: 2, new_ip: 1, unusual_hour: 1, recent_failures: 2 },
+};
 
 export const DEFAULT_SIGN_IN_LIMITS: Config['signInLimits'] = { perPair: 5, perSubject: 20, perIp: 50, windowSeconds: 900, lockSeconds: 900, delayMs: 250 };
 export const DEFAULT_CLIENT_AUTH_LIMITS: FailurePolicy = { perPair: 10, perSubject: 50, perIp: 50, windowSeconds: 900, lockSeconds: 900 };
@@ -137,6 +151,7 @@ export function makeConfig(input: ConfigInput): Config {
     signInLimits,
     clientAuthLimits,
     auditRetention,
+    mfa: mfaConfig(input.mfa),
     selfServiceScopes: [...(input.selfServiceScopes ?? OIDC_SCOPES)],
     intervals,
   };
@@ -146,6 +161,15 @@ export function makeConfig(input: ConfigInput): Config {
 function scaledFromPair(input: Partial<FailurePolicy> | undefined, subjectFactor: number, ipFactor: number): Partial<FailurePolicy> {
   const pair = input?.perPair;
   return pair === undefined ? {} : { perSubject: pair * subjectFactor, perIp: pair * ipFactor };
+}
+
+function mfaConfig(input: ConfigInput['mfa']): Config['mfa'] {
+  const mfa = { ...DEFAULT_MFA, ...input, riskWeights: { ...DEFAULT_MFA.riskWeights, ...input?.riskWeights } };
+  if (!['enrolled', 'risk', 'required'].includes(mfa.policy)) throw new ConfigError("mfa.policy must be 'enrolled', 'risk' or 'required'");
+  for (const [name, value] of Object.entries({ riskThreshold: mfa.riskThreshold, ...mfa.riskWeights })) {
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`mfa: ${name} must be a whole number, 0 or more`);
+  }
+  return mfa;
 }
 
 function consoleUsers(value: 'all' | string[] | undefined): 'all' | string[] {

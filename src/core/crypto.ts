@@ -1,8 +1,15 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** A random value with `bytes` bytes of entropy, base64url without padding. */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/** `length` characters drawn uniformly from `alphabet` (codes people type: user codes, backup codes). */
+export function randomCode(alphabet: string, length: number): string {
+  let code = '';
+  for (let i = 0; i < length; i++) code += alphabet[randomInt(alphabet.length)];
+  return code;
 }
 
 /** SHA-256 of a value, base64url: how codes, tokens and session ids are kept at rest. */
@@ -25,4 +32,30 @@ export function safeEqual(a: string, b: string): boolean {
     return false;
   }
   return timingSafeEqual(left, right);
+}
+
+/** The key that seals secrets the server must read back (TOTP secrets), derived from the pepper. */
+function sealingKey(pepper: Buffer): Buffer {
+  return createHmac('sha256', pepper).update('tessera:seal:v1').digest();
+}
+
+/** Encrypts a secret that cannot be hashed because the server needs it again (AES-256-GCM). */
+export function seal(pepper: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(pepper), iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
+}
+
+/** Opens what `seal` made; undefined when it was altered or sealed with another pepper. */
+export function unseal(pepper: Buffer, sealed: string): string | undefined {
+  const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
+  if (!iv || !tag || !body) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(pepper), iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -23,7 +23,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -31,7 +31,24 @@ export type ProtocolResponse =
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
   | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData;
+
+/** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
+export interface SecondFactorPageData {
+  mode: 'verify' | 'enroll' | 'codes';
+  action: string;
+  csrfToken: string;
+  username: string;
+  /** Where the sign-in continues (hidden field). */
+  next: string;
+  qr?: string;
+  secret?: string;
+  /** Enrollment is required to continue (not the user's own choice on the account page). */
+  required?: boolean;
+  backupCodes?: string[];
+  continueHref?: string;
+  error?: string;
+}
 
 /** What a developer typed into the console's registration form, shown again when it was refused. */
 export interface ConsoleAppForm {
@@ -123,6 +140,8 @@ export interface AccountPageData {
   logoutAction: string;
   apps: { grantId: string; clientName: string; since: string; scopes: { name: string; description: string }[] }[];
   notice?: string;
+  /** The second factor: set up (with backup codes left), or a form to set it up. */
+  secondFactor: { enabled: true; backupCodesLeft: number } | { enabled: false; action: string; csrfToken: string };
 }
 
 /** Asks the user to confirm signing out; `hidden` carries the validated logout request. */

@@ -16,7 +16,8 @@ export interface Endpoints {
   revocation: Handler;
   introspection: Handler;
   endSession: Handler;
-  account: { show: Handler; revoke: Handler };
+  account: { show: Handler; revoke: Handler; secondFactor: { start: Handler; confirm: Handler } };
+  secondFactor: Handler;
   signIn: Handler;
   deviceAuthorization: Handler;
   registration: { register: Handler; manage: InteractionHandler };
@@ -137,6 +138,9 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post(PATHS.device, run(endpoints.device.enterCode));
   app.post(PATHS.deviceDecision, run(endpoints.device.decide));
   app.post(PATHS.accountRevoke, run(endpoints.account.revoke));
+  app.post(PATHS.accountSecondFactor, run(endpoints.account.secondFactor.start));
+  app.post(PATHS.accountSecondFactorConfirm, run(endpoints.account.secondFactor.confirm));
+  app.post(PATHS.secondFactor, run(endpoints.secondFactor));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });

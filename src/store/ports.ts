@@ -64,6 +64,8 @@ export interface CodeRecord {
   scopes: string[];
   nonce: string | null;
   authTime: number;
+  /** How the user authenticated (RFC 8176 values), for the ID token's `amr`. */
+  amr: string[];
   grantId: string;
   /** The token family that redeeming this code starts; replay revokes it. */
   familyId: string;
@@ -90,6 +92,7 @@ export interface RefreshRecord {
   userId: string;
   scopes: string[];
   authTime: number;
+  amr: string[];
   createdAt: number;
   expiresAt: number;
   rotatedAt: number | null;
@@ -179,6 +182,13 @@ export interface SessionRecord {
   idHash: string;
   userId: string;
   authTime: number;
+  /** How the user authenticated (RFC 8176 values: pwd, otp, mfa). */
+  amr: string[];
+  /**
+   * Set while the password is checked but the second factor is not: `verify` a code, or `enroll`
+   * one first. Such a session signs nobody in.
+   */
+  pendingFactor: 'verify' | 'enroll' | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -186,6 +196,8 @@ export interface SessionRecord {
 export interface SessionStore extends Expiring {
   create(session: SessionRecord): Promise<void>;
   find(idHash: string): Promise<SessionRecord | undefined>;
+  /** Marks the second factor done: the session signs its user in from now on. */
+  completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number): Promise<boolean>;
   destroy(idHash: string): Promise<void>;
   destroyForUser(userId: string): Promise<number>;
 }
@@ -201,6 +213,7 @@ export interface InteractionRecord {
   request: string;
   userId: string | null;
   authTime: number | null;
+  amr: string[];
   createdAt: number;
   expiresAt: number;
 }
@@ -208,7 +221,7 @@ export interface InteractionRecord {
 export interface InteractionStore extends Expiring {
   create(record: InteractionRecord): Promise<void>;
   find(id: string): Promise<InteractionRecord | undefined>;
-  setUser(id: string, userId: string, authTime: number): Promise<void>;
+  setUser(id: string, userId: string, authTime: number, amr: string[]): Promise<void>;
   delete(id: string): Promise<void>;
 }
 
@@ -222,6 +235,7 @@ export interface DeviceCodeRecord {
   status: 'pending' | 'approved' | 'denied' | 'consumed';
   userId: string | null;
   authTime: number | null;
+  amr: string[];
   grantId: string | null;
   /** Seconds the device must wait between polls; raised by 5 on every slow_down (RFC 8628 §3.5). */
   interval: number;
@@ -230,7 +244,7 @@ export interface DeviceCodeRecord {
   expiresAt: number;
 }
 
-export type DeviceDecision = { status: 'approved'; userId: string; authTime: number; grantId: string } | { status: 'denied' };
+export type DeviceDecision = { status: 'approved'; userId: string; authTime: number; amr: string[]; grantId: string } | { status: 'denied' };
 
 export interface DeviceCodeStore extends Expiring {
   create(record: DeviceCodeRecord): Promise<void>;
@@ -273,6 +287,7 @@ export interface Stores {
   deviceCodes: DeviceCodeStore;
   initialAccessTokens: InitialAccessTokenStore;
   audit: AuditStore;
+  mfa: MfaStore;
   close(): Promise<void>;
 }
 
@@ -292,4 +307,28 @@ export interface AuditQuery {
 export interface AuditStore extends Expiring {
   append(event: AuditEvent): Promise<void>;
   list(query: AuditQuery): Promise<(AuditEvent & { id: number })[]>;
+}
+
+/** A user's TOTP second factor (RFC 6238): the secret sealed with the server's key, backup codes hashed. */
+export interface MfaRecord {
+  userId: string;
+  secretSealed: string;
+  /** null while enrollment waits for the first correct code. */
+  enabledAt: number | null;
+  /** The last TOTP time step accepted: a code works once. */
+  lastTimeStep: number;
+  backupCodeHashes: string[];
+  createdAt: number;
+}
+
+export interface MfaStore {
+  find(userId: string): Promise<MfaRecord | undefined>;
+  /** Starts (or restarts) an enrollment, replacing a pending one; an enabled factor is not replaced. */
+  startEnrollment(record: MfaRecord): Promise<boolean>;
+  enable(userId: string, backupCodeHashes: string[], timeStep: number, now: number): Promise<boolean>;
+  /** Records a TOTP time step as used, atomically; false when it (or a later one) was used already. */
+  useTimeStep(userId: string, timeStep: number): Promise<boolean>;
+  /** Spends one backup code, atomically; false when it is not (or no longer) there. */
+  useBackupCode(userId: string, codeHash: string): Promise<boolean>;
+  delete(userId: string): Promise<boolean>;
 }

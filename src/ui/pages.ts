@@ -9,6 +9,7 @@ import type {
   MessagePageData,
   PageData,
   PageName,
+  SecondFactorPageData,
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -91,6 +92,11 @@ function accountPage(d: AccountPageData): string {
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
 <h2>Applications you allowed</h2>
 ${apps}
+<h2>Two-step verification</h2>
+${d.secondFactor.enabled
+  ? html`<p>On: sign-ins ask for a code from your authenticator app. <span class="muted">${d.secondFactor.backupCodesLeft} backup codes left.</span></p>`
+  : html`<p class="muted">Off. Add a code from an authenticator app to your password.</p>
+${sessionForm(d.secondFactor.action, d.secondFactor.csrfToken, '', 'Set up two-step verification', 'secondary')}`}
 <form method="post" action="${d.logoutAction}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 <div class="actions"><button type="submit">Sign out</button></div>
@@ -232,6 +238,33 @@ ${sessionForm(d.actions.delete, d.csrfToken, html`<p class="muted">Deleting the 
   );
 }
 
+function secondFactorPage(d: SecondFactorPageData): string {
+  const error = d.error ? html`<p class="error" role="alert">${d.error}</p>` : '';
+  const codeField = html`<input type="hidden" name="next" value="${d.next}">
+<label for="code">${d.mode === 'verify' ? 'Code from your authenticator app, or a backup code' : 'Code shown in the app'}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required autofocus>`;
+  if (d.mode === 'verify') {
+    return layout('Two-step verification', html`<h1>Two-step verification</h1>
+<p class="muted">Signed in as ${d.username}</p>
+${error}
+${sessionForm(d.action, d.csrfToken, codeField, 'Verify')}`);
+  }
+  if (d.mode === 'enroll') {
+    return layout('Set up two-step verification', html`<h1>Set up two-step verification</h1>
+<p class="muted">Signed in as ${d.username}</p>
+${d.required ? html`<p>This sign-in needs a second factor. Set one up to continue.</p>` : ''}
+${error}
+<p>Scan this code with an authenticator app, or type the key into it.</p>
+<p><img class="qr" src="${d.qr ?? ''}" alt="QR code of your authenticator key" width="200" height="200"></p>
+<p>Key: <code id="totp_secret">${d.secret ?? ''}</code></p>
+${sessionForm(d.action, d.csrfToken, codeField, 'Turn on')}`);
+  }
+  return layout('Backup codes', html`<h1>Save your backup codes</h1>
+<p>Two-step verification is on. If you lose your phone, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
+<ul class="backup-codes">${(d.backupCodes ?? []).map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<div class="actions"><a class="button" href="${d.continueHref ?? '/account'}">Continue</a></div>`);
+}
+
 /** One renderer per page the core can ask for. */
 const RENDERERS: { [K in PageName]: (data: never) => string } = {
   login: loginPage,
@@ -242,6 +275,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   message: messagePage,
   device: devicePage,
   console: consolePage,
+  'second-factor': secondFactorPage,
 };
 
 export function renderPage(page: PageName, data: PageData): string {

@@ -26,5 +26,8 @@ legend { font-weight: 600; }
 dt { font-weight: 600; margin-top: .5rem; }
 dd { margin: 0; overflow-wrap: anywhere; }
 .secret { border-left: 4px solid var(--accent); padding: .25rem .75rem; margin: 1rem 0; overflow-wrap: anywhere; }
+a.button { display: inline-block; padding: .6rem 1.2rem; border-radius: 8px; background: var(--accent); color: white; text-decoration: none; }
+ul.backup-codes { columns: 2; padding-left: 1.2rem; }
+img.qr { background: white; padding: 4px; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
 `;

@@ -18,7 +18,11 @@ export interface Page {
 export class Browser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly issuer: string) {}
+  /** `headers` go with every request (a user agent, a forwarded address). */
+  constructor(
+    private readonly issuer: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private remember(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
@@ -32,7 +36,7 @@ export class Browser {
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.headers, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.remember(response.headers);

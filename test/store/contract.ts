@@ -21,10 +21,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     const code = (over: Partial<CodeRecord> = {}): CodeRecord => ({
       codeHash: randomUUID(), clientId: 'c', userId: 'u', redirectUri: 'https://a/cb', redirectUriInRequest: true, codeChallenge: 'x',
-      scopes: ['openid'], nonce: null, authTime: 1, grantId: 'g', familyId: randomUUID(), createdAt: 1, expiresAt: 100, ...over,
+      scopes: ['openid'], nonce: null, authTime: 1, amr: ['pwd', 'otp', 'mfa'], grantId: 'g', familyId: randomUUID(), createdAt: 1, expiresAt: 100, ...over,
     });
     const refresh = (over: Partial<RefreshRecord> = {}): RefreshRecord => ({
-      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1,
+      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'],
       createdAt: 1, expiresAt: 1000, rotatedAt: null, revokedAt: null, ...over,
     });
 
@@ -86,7 +86,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -158,9 +158,9 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.accessTokens.recordIssued({ jti: 'old-at', familyId: 'x', grantId: null, expiresAt: 30 });
       await stores.accessTokens.revokeJti('old-at', 30);
       await stores.accessTokens.revokeJti('new-at', 3000);
-      await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, createdAt: 1, expiresAt: 30 });
-      await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, createdAt: 1, expiresAt: 3000 });
-      const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, createdAt: 1 };
+      await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 30 });
+      await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 3000 });
+      const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, amr: [], createdAt: 1 };
       await stores.interactions.create({ ...interaction, id: 'old-i', expiresAt: 30 });
       await stores.interactions.create({ ...interaction, id: 'new-i', expiresAt: 3000 });
 
@@ -190,6 +190,45 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.initialAccessTokens.create({ tokenHash: 'iat-old', createdAt: 1, expiresAt: 100, usesLeft: null });
       assert.equal(await stores.initialAccessTokens.use('iat-old', 100), false);
       assert.equal(await stores.initialAccessTokens.use('unknown', 1), false);
+    });
+
+    it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once', async () => {
+      const base = { userId: 'mfa-u', secretSealed: 's1', enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: 1 };
+      assert.equal(await stores.mfa.startEnrollment(base), true);
+      assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's2' }), true, 'a pending enrollment is replaced');
+      assert.equal((await stores.mfa.find('mfa-u'))?.secretSealed, 's2');
+      assert.equal(await stores.mfa.enable('mfa-u', ['h1', 'h2'], 100, 5), true);
+      assert.equal(await stores.mfa.enable('mfa-u', ['h3'], 101, 6), false, 'enabled once');
+      assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's3' }), false, 'an enabled factor stays');
+      assert.deepEqual(await stores.mfa.find('mfa-u'), { ...base, secretSealed: 's2', enabledAt: 5, lastTimeStep: 100, backupCodeHashes: ['h1', 'h2'] });
+      assert.equal(await stores.mfa.useTimeStep('mfa-u', 100), false, 'the confirming step is spent');
+      const steps = await Promise.all([stores.mfa.useTimeStep('mfa-u', 101), stores.mfa.useTimeStep('mfa-u', 101)]);
+      assert.deepEqual(steps.sort(), [false, true]);
+      const spent = await Promise.all([stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'nope')]);
+      assert.equal(spent.filter(Boolean).length, 1);
+      assert.deepEqual((await stores.mfa.find('mfa-u'))?.backupCodeHashes, ['h2']);
+      assert.equal(await stores.mfa.delete('mfa-u'), true);
+      assert.equal(await stores.mfa.find('mfa-u'), undefined);
+    });
+
+    it('completes a session waiting for its second factor once, and appends and queries audit events', async () => {
+      await stores.sessions.create({ idHash: 'pend', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 10 });
+      assert.equal(await stores.sessions.completeFactor('pend', ['pwd', 'otp', 'mfa'], 5, 500), true);
+      assert.equal(await stores.sessions.completeFactor('pend', ['pwd'], 6, 600), false);
+      assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, createdAt: 1, expiresAt: 500 });
+
+      const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: 'au', username: 'ann', clientId: 'ac', ip: '10.0.0.1', userAgent: 'ua', reason: 'wrong_password' };
+      await stores.audit.append({ ...event, at: 100 });
+      await stores.audit.append({ ...event, at: 200, type: 'login.success', outcome: 'success', reason: 'password' });
+      await stores.audit.append({ ...event, at: 300, userId: 'other', username: 'bob', clientId: 'bc' });
+      const mine = await stores.audit.list({ user: 'ANN', limit: 10 });
+      assert.deepEqual(mine.map((e) => e.at), [200, 100], 'newest first, by username in any case');
+      assert.deepEqual((await stores.audit.list({ user: 'au', type: 'login.failure', limit: 10 })).map((e) => e.at), [100]);
+      assert.deepEqual((await stores.audit.list({ clientId: 'bc', since: 250, limit: 10 })).map((e) => e.userId), ['other']);
+      assert.deepEqual((await stores.audit.list({ beforeId: mine[0]!.id, user: 'au', limit: 10 })).map((e) => e.at), [100]);
+      assert.equal(await stores.audit.deleteExpired(200, 1), 1, 'bounded batch');
+      assert.equal(await stores.audit.deleteExpired(200, 10), 1);
+      assert.deepEqual((await stores.audit.list({ since: 0, limit: 10 })).map((e) => e.at).filter((at) => at <= 300), [300]);
     });
 
     it('retires and deletes signing keys', async () => {

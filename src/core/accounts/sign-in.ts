@@ -3,8 +3,9 @@ import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import type { Requester } from '../audit.js';
 import { countFailure, forgetFailures, waitBeforeTrying } from '../limits.js';
+import { loginRisk, type Risk } from './risk.js';
 
-export type SignInResult = { ok: true; user: User } | { ok: false; retryAfter?: number };
+export type SignInResult = { ok: true; user: User; risk: Risk } | { ok: false; retryAfter?: number };
 
 /** The longest pause after a failed sign-in. */
 const MAX_DELAY_MS = 4000;
@@ -29,8 +30,10 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   const verified = await ctx.passwords.verify(user?.passwordHash, password);
   if (verified && user && !user.disabled) {
     await forgetFailures(limits, subject, from.ip);
+    // Judged against the history before this sign-in joins it.
+    const risk = await loginRisk(ctx, user.id, from);
     await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: 'password' });
-    return { ok: true, user };
+    return { ok: true, user, risk };
   }
 
   const reason = !user ? 'unknown_user' : user.disabled ? 'disabled' : 'wrong_password';

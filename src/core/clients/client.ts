@@ -53,6 +53,8 @@ export interface Client {
    * the developer console (`console`). Only operators vouch for a client; the consent page says so.
    */
   origin: ClientOrigin;
+  /** Users signing in to this client must pass a second factor (operators set it: `--require-mfa`). */
+  requireMfa: boolean;
   /** The user who registered it in the developer console; null otherwise. */
   ownerId: string | null;
   /** Hash of the RFC 7592 registration access token of a dynamic client. */
@@ -74,6 +76,8 @@ export interface ClientMetadataView {
   response_types: string[];
   scope: string;
   token_endpoint_auth_method: ClientAuthMethod;
+  /** Tessera's own: users must pass a second factor to sign in to this client. */
+  require_mfa: boolean;
   client_id_issued_at: number;
   disabled: boolean;
   client_secret?: string;
@@ -95,6 +99,7 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
     scope: client.scopes.join(' '),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    require_mfa: client.requireMfa,
     client_id_issued_at: client.createdAt,
     disabled: client.disabled,
   };

@@ -24,6 +24,7 @@ export interface ClientInput {
   scopes?: string[];
   tokenEndpointAuthMethod?: string;
   extras?: ClientExtras;
+  requireMfa?: boolean;
 }
 
 /** Raised for client metadata that cannot be accepted; `field` names the RFC 7591 member at fault. */
@@ -114,7 +115,8 @@ function resolve(
   if (description !== undefined && (description.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(description))) {
     throw new ClientMetadataError('description', 'description must be at most 1000 characters of text');
   }
-  return { name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+  const requireMfa = input.requireMfa ?? base?.requireMfa ?? false;
+  return { requireMfa, name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
 /**

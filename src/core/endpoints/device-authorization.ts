@@ -1,8 +1,7 @@
-import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { DEVICE_CODE_GRANT } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
-import { randomToken, sha256 } from '../crypto.js';
+import { randomCode, randomToken, sha256 } from '../crypto.js';
 import { optional } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
@@ -17,8 +16,7 @@ const USER_CODE_LENGTH = 8;
 
 /** A user code as shown: XXXX-XXXX. 20^8 ≈ 2^34.6 possibilities; guessing is rate limited. */
 export function newUserCode(): string {
-  let code = '';
-  for (let i = 0; i < USER_CODE_LENGTH; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
+  const code = randomCode(USER_CODE_ALPHABET, USER_CODE_LENGTH);
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
@@ -51,6 +49,7 @@ export function deviceAuthorizationEndpoint(ctx: Context) {
         status: 'pending',
         userId: null,
         authTime: null,
+        amr: [],
         grantId: null,
         interval: ctx.config.devicePollInterval,
         lastPolledAt: null,

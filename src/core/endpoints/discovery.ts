@@ -3,6 +3,7 @@ import type { Grant } from '../grants/grant.js';
 import { CLIENT_AUTH_METHODS } from '../clients/client.js';
 import { SIGNING_ALGS } from '../keys/key-ring.js';
 import { json, type ProtocolResponse } from '../protocol.js';
+import { ACR_MFA, ACR_PASSWORD } from '../tokens/id-token.js';
 
 /** Paths of the endpoints, relative to the issuer. */
 export const PATHS = {
@@ -21,6 +22,9 @@ export const PATHS = {
   accountRevoke: '/account/revoke',
   console: '/console',
   adminAudit: '/admin/audit',
+  secondFactor: '/login/second-factor',
+  accountSecondFactor: '/account/second-factor',
+  accountSecondFactorConfirm: '/account/second-factor/confirm',
   jwks: '/jwks',
   openidConfiguration: '/.well-known/openid-configuration',
   oauthMetadata: '/.well-known/oauth-authorization-server',
@@ -59,7 +63,8 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified'],
+    acr_values_supported: [ACR_PASSWORD, ACR_MFA],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     // OpenID Connect Discovery §3: the default is true, so say false explicitly.

@@ -45,6 +45,7 @@ export const authorizationCodeGrant: Grant = {
       userId: record.userId,
       scopes: record.scopes,
       authTime: record.authTime,
+      amr: record.amr,
       nonce: record.nonce,
       familyId: record.familyId,
       grantId: record.grantId,

@@ -27,7 +27,7 @@ export const deviceCodeGrant: Grant = {
     if (!(await ctx.stores.deviceCodes.consume(deviceCodeHash))) throw new OAuthError('invalid_grant', 'the device code was already used');
     if (record.userId === null || record.authTime === null || record.grantId === null) throw new OAuthError('invalid_grant', 'the device code is invalid');
     await activeUser(ctx, record.userId);
-    const grant = { userId: record.userId, scopes: record.scopes, authTime: record.authTime, nonce: null, familyId: randomUUID(), grantId: record.grantId };
+    const grant = { userId: record.userId, scopes: record.scopes, authTime: record.authTime, amr: record.amr, nonce: null, familyId: randomUUID(), grantId: record.grantId };
     return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -6,6 +6,7 @@ import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { checkCredentials } from '../accounts/sign-in.js';
 import { issueFirstTokens } from './user-tokens.js';
 import { recordConsent } from '../interaction/consent.js';
+import { hasSecondFactor } from '../accounts/mfa.js';
 
 /**
  * The resource owner password credentials grant (RFC 6749 §4.3), for legacy first-party apps only.
@@ -28,12 +29,16 @@ export const passwordGrant: Grant = {
     }
     if (!result.ok) throw new OAuthError('invalid_grant', 'the username or password is wrong');
     const { user } = result;
+    // The password grant has no second step: an account or client that needs one must use the browser.
+    if (ctx.config.mfa.policy === 'required' || client.requireMfa || (await hasSecondFactor(ctx, user.id))) {
+      throw new OAuthError('invalid_grant', 'this sign-in needs two-step verification, which the password grant cannot do');
+    }
 
     const now = ctx.now();
     // A first-party app: consent is implied, but recorded so the user can see and revoke it on /account.
     const consent = await recordConsent(ctx, user.id, client.clientId, scopes, from);
     if (!consent) throw new OAuthError('invalid_grant', 'the user or the client is no longer active');
-    const grant = { userId: user.id, scopes, authTime: now, nonce: null, familyId: randomUUID(), grantId: consent.grantId };
+    const grant = { userId: user.id, scopes, authTime: now, amr: ['pwd'], nonce: null, familyId: randomUUID(), grantId: consent.grantId };
     return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -39,6 +39,7 @@ export const refreshTokenGrant: Grant = {
       scopes: record.scopes,
       ...(requested.length > 0 ? { accessScopes: requested } : {}),
       authTime: record.authTime,
+      amr: record.amr,
       nonce: null,
       familyId: record.familyId,
       grantId: record.grantId,

@@ -16,6 +16,7 @@ export interface UserGrant {
   /** Scopes of the access token when narrower than the grant (refresh with `scope`). */
   accessScopes?: string[];
   authTime: number;
+  amr: string[];
   nonce: string | null;
   familyId: string;
   grantId: string | null;
@@ -39,6 +40,7 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
     userId: grant.userId,
     scopes: grant.scopes,
     authTime: grant.authTime,
+    amr: grant.amr,
     createdAt: now,
     expiresAt: now + ctx.config.ttl.refreshToken,
     rotatedAt: null,
@@ -63,7 +65,7 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   if (grant.scopes.includes('openid')) {
-    response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, nonce: grant.nonce }, now);
+    response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce }, now);
   }
   return response;
 }

@@ -3,6 +3,8 @@ import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolR
 import { revokeGrant } from '../lifecycle/revoke.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { requester } from '../audit.js';
+import { backupCodesLeft, hasSecondFactor } from '../accounts/mfa.js';
+import { accountSecondFactorEndpoints } from './second-factor.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { checkedForm, formToken } from './form-token.js';
@@ -12,7 +14,7 @@ export const SESSION_FORM = 'session';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
 
-async function accountPage(ctx: Context, session: ActiveSession, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
+async function accountPage(ctx: Context, session: ActiveSession, secondFactor: ReturnType<typeof accountSecondFactorEndpoints>, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
   const grants = await ctx.stores.grants.listByUser(session.user.id);
   const apps = [];
   for (const grant of grants) {
@@ -34,6 +36,9 @@ async function accountPage(ctx: Context, session: ActiveSession, cookies?: Cooki
       revokeAction: ctx.config.issuer + PATHS.accountRevoke,
       logoutAction: ctx.config.issuer + PATHS.endSession,
       apps,
+      secondFactor: (await hasSecondFactor(ctx, session.user.id))
+        ? { enabled: true, backupCodesLeft: await backupCodesLeft(ctx, session.user.id) }
+        : { enabled: false, action: ctx.config.issuer + PATHS.accountSecondFactor, csrfToken: secondFactor.csrfToken(session) },
     },
     cookies,
   );
@@ -44,10 +49,12 @@ const backToAccount = (ctx: Context, cookies?: CookieToSet[]): ProtocolResponse 
 
 /** The account page: a signed-in user sees the apps they allowed and can revoke any of them. */
 export function accountEndpoints(ctx: Context) {
+  const secondFactor = accountSecondFactorEndpoints(ctx, (req) => currentSession(ctx, req));
   return {
+    secondFactor: { start: secondFactor.start, confirm: secondFactor.confirm },
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await currentSession(ctx, req);
-      return session ? accountPage(ctx, session) : signInPage(ctx, req, PATHS.account);
+      return session ? accountPage(ctx, session, secondFactor) : signInPage(ctx, req, PATHS.account);
     },
 
     /** Forgets the consent and revokes every token issued under it, at once. */

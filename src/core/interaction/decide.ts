@@ -37,7 +37,7 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
   const grantId = session && !loginNeeded ? await coveringGrant(ctx, request, session.user.id) : undefined;
 
   if (session && !loginNeeded && grantId !== undefined) {
-    return issueCode(ctx, request, session.user.id, session.record.authTime, grantId);
+    return issueCode(ctx, request, session.user.id, { time: session.record.authTime, amr: session.record.amr }, grantId);
   }
   if (request.prompt.includes('none')) {
     const e = loginNeeded
@@ -56,6 +56,7 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
     request: JSON.stringify(request),
     userId: session && !loginNeeded ? session.user.id : null,
     authTime: session && !loginNeeded ? session.record.authTime : null,
+    amr: session && !loginNeeded ? session.record.amr : [],
     createdAt: now,
     expiresAt: now + ctx.config.ttl.interaction,
   });

@@ -99,7 +99,7 @@ export function deviceEndpoints(ctx: Context) {
       const { record } = found;
       const grant = await recordConsent(ctx, session.user.id, record.clientId, record.scopes, requester(req));
       if (!grant) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
-      const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, grantId: grant.grantId });
+      const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, amr: session.record.amr, grantId: grant.grantId });
       if (!decided) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
       return page(200, 'message', { title: 'Device connected', message: 'You can go back to your device now. You can close this window.' });
     },

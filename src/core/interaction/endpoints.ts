@@ -5,7 +5,9 @@ import { safeEqual, sha256 } from '../crypto.js';
 import { errorPage, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
 import type { InteractionRecord } from '../../store/ports.js';
-import { BROWSER_COOKIE, currentSession, startSession } from './session.js';
+import { BROWSER_COOKIE, currentSession } from './session.js';
+import { afterPassword } from './second-factor.js';
+import type { Authentication } from '../tokens/id-token.js';
 import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
@@ -13,7 +15,7 @@ import { requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
 
-interface LiveInteraction {
+export interface LiveInteraction {
   record: InteractionRecord;
   request: AuthorizationRequest;
   client: Client;
@@ -25,7 +27,7 @@ const expired = (): ProtocolResponse =>
   errorPage(400, 'invalid_request', 'This sign-in request has expired or was started in another browser. Go back to the application and try again.');
 
 /** Finds an interaction that is live, belongs to this browser, and whose client is still enabled. */
-async function load(ctx: Context, req: ProtocolRequest, id: string): Promise<LiveInteraction | undefined> {
+export async function load(ctx: Context, req: ProtocolRequest, id: string): Promise<LiveInteraction | undefined> {
   if (!UUID.test(id)) return undefined;
   const record = await ctx.stores.interactions.find(id);
   if (!record || record.expiresAt <= ctx.now()) return undefined;
@@ -75,13 +77,13 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
 }
 
 /** Finishes with a code when consent already covers the request, else shows the consent page. */
-async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, authTime: number, cookies: CookieToSet[]): Promise<ProtocolResponse> {
+export async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, auth: Authentication, cookies: CookieToSet[]): Promise<ProtocolResponse> {
   const grantId = await coveringGrant(ctx, live.request, userId);
   if (grantId === undefined) {
     return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}`, cookies };
   }
   await ctx.stores.interactions.delete(live.record.id);
-  return issueCode(ctx, live.request, userId, authTime, grantId, cookies);
+  return issueCode(ctx, live.request, userId, auth, grantId, cookies);
 }
 
 /** The login and consent steps of an authorization request (DESIGN.md §7 describes the forms). */
@@ -90,7 +92,10 @@ export function interactionEndpoints(ctx: Context) {
     async show(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
       const live = await load(ctx, req, id);
       if (!live) return expired();
-      if (live.record.userId === null) return loginPage(ctx, live, live.request.loginHint ?? '');
+      if (live.record.userId === null || live.record.authTime === null) return loginPage(ctx, live, live.request.loginHint ?? '');
+      // Signed in, and consent may already cover the request (after setting up a second factor).
+      const auth = { time: live.record.authTime, amr: live.record.amr };
+      if ((await coveringGrant(ctx, live.request, live.record.userId)) !== undefined) return afterLogin(ctx, live, live.record.userId, auth, []);
       return consentPage(ctx, live);
     },
 
@@ -105,11 +110,7 @@ export function interactionEndpoints(ctx: Context) {
 
       const result = await checkCredentials(ctx, requester(req), username, password, live.client.clientId);
       if (!result.ok) return loginPage(ctx, live, username, signInRefusal(result));
-      const { user } = result;
-
-      const session = await startSession(ctx, req, user.id);
-      await ctx.stores.interactions.setUser(live.record.id, user.id, session.authTime);
-      return afterLogin(ctx, live, user.id, session.authTime, session.cookies);
+      return afterPassword(ctx, req, result.user, live.client, result.risk, { interactionId: live.record.id });
     },
 
     async consent(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
@@ -130,7 +131,7 @@ export function interactionEndpoints(ctx: Context) {
       }
       const grant = await recordConsent(ctx, userId, live.client.clientId, live.request.scopes, requester(req));
       if (!grant) return expired();
-      return issueCode(ctx, live.request, userId, live.record.authTime, grant.grantId);
+      return issueCode(ctx, live.request, userId, { time: live.record.authTime, amr: live.record.amr }, grant.grantId);
     },
   };
 }

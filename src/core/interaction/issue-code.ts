@@ -3,13 +3,14 @@ import type { Context } from '../context.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { CookieToSet, ProtocolResponse } from '../protocol.js';
 import { redirectWith, type AuthorizationRequest } from '../endpoints/authorize/request.js';
+import type { Authentication } from '../tokens/id-token.js';
 
 /** Issues an authorization code bound to the request, user and grant, and sends the browser back (RFC 6749 §4.1.2). */
 export async function issueCode(
   ctx: Context,
   request: AuthorizationRequest,
   userId: string,
-  authTime: number,
+  auth: Authentication,
   grantId: string,
   cookies: CookieToSet[] = [],
 ): Promise<ProtocolResponse> {
@@ -24,7 +25,8 @@ export async function issueCode(
     codeChallenge: request.codeChallenge,
     scopes: request.scopes,
     nonce: request.nonce ?? null,
-    authTime,
+    authTime: auth.time,
+    amr: auth.amr,
     grantId,
     familyId: randomUUID(),
     createdAt: now,

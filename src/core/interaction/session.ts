@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { CookieToSet, ProtocolRequest } from '../protocol.js';
 import type { SessionRecord, User } from '../../store/ports.js';
+import type { Authentication } from '../tokens/id-token.js';
 
 export const SESSION_COOKIE = 'tessera_session';
 /** Binds logins and consents in progress to the browser that started them. */
@@ -12,8 +13,7 @@ export interface ActiveSession {
   user: User;
 }
 
-/** The browser's SSO session, if it is live and its user is still active. */
-export async function currentSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSession | undefined> {
+async function liveSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSession | undefined> {
   const id = req.cookies[SESSION_COOKIE];
   if (!id) return undefined;
   const record = await ctx.stores.sessions.find(sha256(id));
@@ -23,14 +23,34 @@ export async function currentSession(ctx: Context, req: ProtocolRequest): Promis
   return { record, user };
 }
 
+/** The browser's SSO session, if it is live, fully signed in, and its user is still active. */
+export async function currentSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSession | undefined> {
+  const session = await liveSession(ctx, req);
+  return session && session.record.pendingFactor === null ? session : undefined;
+}
+
+/** A session whose password was checked and which waits for the second factor. */
+export async function pendingSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSession | undefined> {
+  const session = await liveSession(ctx, req);
+  return session && session.record.pendingFactor !== null ? session : undefined;
+}
+
 /** Starts a new session after a login. Always a new id, so a planted cookie never becomes a session (fixation). */
-export async function startSession(ctx: Context, req: ProtocolRequest, userId: string): Promise<{ authTime: number; cookies: CookieToSet[] }> {
+export async function startSession(
+  ctx: Context,
+  req: ProtocolRequest,
+  userId: string,
+  pendingFactor: SessionRecord['pendingFactor'] = null,
+): Promise<{ auth: Authentication; idHash: string; cookies: CookieToSet[] }> {
   const old = req.cookies[SESSION_COOKIE];
   if (old) await ctx.stores.sessions.destroy(sha256(old));
   const id = randomToken(32);
   const now = ctx.now();
-  await ctx.stores.sessions.create({ idHash: sha256(id), userId, authTime: now, createdAt: now, expiresAt: now + ctx.config.ttl.session });
-  return { authTime: now, cookies: [{ name: SESSION_COOKIE, value: id, maxAge: ctx.config.ttl.session }] };
+  const auth = { time: now, amr: ['pwd'] };
+  // A session waiting for its second factor lives only as long as a login in progress.
+  const ttl = pendingFactor === null ? ctx.config.ttl.session : ctx.config.ttl.interaction;
+  await ctx.stores.sessions.create({ idHash: sha256(id), userId, authTime: now, amr: auth.amr, pendingFactor, createdAt: now, expiresAt: now + ttl });
+  return { auth, idHash: sha256(id), cookies: [{ name: SESSION_COOKIE, value: id, maxAge: ttl }] };
 }
 
 /** Ends the browser's session on the server and clears its cookie. */

@@ -3,7 +3,8 @@ import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '..
 import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
 import { requester } from '../audit.js';
 import { PATHS } from '../endpoints/discovery.js';
-import { BROWSER_COOKIE, browserBinding, startSession } from './session.js';
+import { BROWSER_COOKIE, browserBinding } from './session.js';
+import { afterPassword } from './second-factor.js';
 import { checkedForm, formToken } from './form-token.js';
 
 const SIGN_IN_FORM = 'sign-in';
@@ -46,7 +47,6 @@ export function signInEndpoint(ctx: Context) {
     if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
     const result = await checkCredentials(ctx, requester(req), username, password);
     if (!result.ok) return signInPage(ctx, req, returnTo, username, signInRefusal(result));
-    const session = await startSession(ctx, req, result.user.id);
-    return { kind: 'redirect', location: ctx.config.issuer + returnTo, cookies: session.cookies };
+    return afterPassword(ctx, req, result.user, null, result.risk, { returnTo });
   };
 }

@@ -2,10 +2,25 @@ import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt } from './jwt.js';
 
+/** When and how the user authenticated: `amr` holds RFC 8176 values (pwd, otp, mfa). */
+export interface Authentication {
+  time: number;
+  amr: string[];
+}
+
+/** The `acr` values Tessera asserts: a password alone, or a password and a second factor. */
+export const ACR_PASSWORD = 'urn:tessera:acr:password';
+export const ACR_MFA = 'urn:tessera:acr:mfa';
+
+export function acrOf(amr: readonly string[]): string {
+  return amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD;
+}
+
 export interface IdTokenInput {
   subject: string;
   clientId: string;
   authTime: number;
+  amr: string[];
   nonce: string | null;
 }
 
@@ -19,6 +34,11 @@ export async function issueIdToken(config: Config, keys: KeyRing, input: IdToken
     exp: now + config.ttl.idToken,
     auth_time: input.authTime,
   };
+  // OpenID Connect Core §2: how the user authenticated, and the assurance that gives.
+  if (input.amr.length > 0) {
+    claims['amr'] = input.amr;
+    claims['acr'] = acrOf(input.amr);
+  }
   if (input.nonce !== null) claims['nonce'] = input.nonce;
   return signJwt(keys, config.idTokenAlg, 'JWT', claims);
 }

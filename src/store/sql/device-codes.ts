@@ -15,6 +15,7 @@ function fromRow(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
     status: r.status as DeviceCodeRecord['status'],
     userId: r.user_id,
     authTime: num(r.auth_time),
+    amr: fromJsonList(r.amr),
     grantId: r.grant_id,
     interval: Number(r.interval),
     lastPolledAt: num(r.last_polled_at),
@@ -36,6 +37,7 @@ export function sqlDeviceCodeStore(db: Kysely<Database>): DeviceCodeStore {
           status: r.status,
           user_id: r.userId,
           auth_time: r.authTime,
+          amr: toJsonList(r.amr),
           grant_id: r.grantId,
           interval: r.interval,
           last_polled_at: r.lastPolledAt,
@@ -70,7 +72,7 @@ export function sqlDeviceCodeStore(db: Kysely<Database>): DeviceCodeStore {
     async decide(userCodeHash, decision) {
       const values =
         decision.status === 'approved'
-          ? { status: 'approved', user_id: decision.userId, auth_time: decision.authTime, grant_id: decision.grantId }
+          ? { status: 'approved', user_id: decision.userId, auth_time: decision.authTime, amr: toJsonList(decision.amr), grant_id: decision.grantId }
           : { status: 'denied' };
       const result = await db.updateTable('device_codes').set(values).where('user_code_hash', '=', userCodeHash).where('status', '=', 'pending').executeTakeFirst();
       return changed(result) === 1;

@@ -12,6 +12,7 @@ import { sqlInteractionStore, sqlSessionStore } from './sessions.js';
 import { sqlDeviceCodeStore } from './device-codes.js';
 import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 import { sqlAuditStore } from './audit.js';
+import { sqlMfaStore } from './mfa.js';
 
 /** All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). */
 export function sqlStores(db: Kysely<Database>): Stores {
@@ -28,6 +29,7 @@ export function sqlStores(db: Kysely<Database>): Stores {
     deviceCodes: sqlDeviceCodeStore(db),
     initialAccessTokens: sqlInitialAccessTokenStore(db),
     audit: sqlAuditStore(db),
+    mfa: sqlMfaStore(db),
     close: () => db.destroy(),
   };
 }

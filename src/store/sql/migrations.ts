@@ -211,6 +211,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_client_id').on('audit_events').column('client_id').execute();
     },
   },
+  '0007_second_factor': {
+    async up(db: Kysely<any>) {
+      // How each authentication happened (RFC 8176 amr), carried from the session to the tokens.
+      for (const table of ['sessions', 'interactions', 'codes', 'refresh_tokens', 'device_codes']) {
+        await db.schema.alterTable(table).addColumn('amr', 'text', (c) => c.notNull().defaultTo('["pwd"]')).execute();
+      }
+      await db.schema.alterTable('sessions').addColumn('pending_factor', 'text').execute();
+      await db.schema.alterTable('clients').addColumn('require_mfa', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('user_mfa')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('enabled_at', 'bigint')
+        .addColumn('last_time_step', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('backup_codes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

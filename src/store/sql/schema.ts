@@ -16,6 +16,7 @@ export interface ClientsTable {
   origin: string;
   registration_token_hash: string | null;
   owner_id: string | null;
+  require_mfa: number;
   extras: string;
   created_at: number;
   updated_at: number;
@@ -45,6 +46,7 @@ export interface CodesTable {
   scopes: string;
   nonce: string | null;
   auth_time: number;
+  amr: string;
   grant_id: string;
   family_id: string;
   created_at: number;
@@ -60,6 +62,7 @@ export interface RefreshTokensTable {
   user_id: string;
   scopes: string;
   auth_time: number;
+  amr: string;
   created_at: number;
   expires_at: number;
   rotated_at: number | null;
@@ -99,6 +102,8 @@ export interface SessionsTable {
   id_hash: string;
   user_id: string;
   auth_time: number;
+  amr: string;
+  pending_factor: string | null;
   created_at: number;
   expires_at: number;
 }
@@ -111,6 +116,7 @@ export interface InteractionsTable {
   request: string;
   user_id: string | null;
   auth_time: number | null;
+  amr: string;
   created_at: number;
   expires_at: number;
 }
@@ -123,6 +129,7 @@ export interface DeviceCodesTable {
   status: string;
   user_id: string | null;
   auth_time: number | null;
+  amr: string;
   grant_id: string | null;
   interval: number;
   last_polled_at: number | null;
@@ -151,6 +158,16 @@ export interface Database {
   device_codes: DeviceCodesTable;
   initial_access_tokens: InitialAccessTokensTable;
   audit_events: AuditEventsTable;
+  user_mfa: UserMfaTable;
+}
+
+export interface UserMfaTable {
+  user_id: string;
+  secret_sealed: string;
+  enabled_at: number | null;
+  last_time_step: number;
+  backup_codes: string;
+  created_at: number;
 }
 
 export interface AuditEventsTable {

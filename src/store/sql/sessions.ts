@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { InteractionStore, SessionStore } from '../ports.js';
 import type { Database } from './schema.js';
-import { changed } from './json.js';
+import { changed, fromJsonList, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
 
 export function sqlSessionStore(db: Kysely<Database>): SessionStore {
@@ -9,14 +9,39 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
     async create(s) {
       await db
         .insertInto('sessions')
-        .values({ id_hash: s.idHash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt, expires_at: s.expiresAt })
+        .values({
+          id_hash: s.idHash,
+          user_id: s.userId,
+          auth_time: s.authTime,
+          amr: toJsonList(s.amr),
+          pending_factor: s.pendingFactor,
+          created_at: s.createdAt,
+          expires_at: s.expiresAt,
+        })
         .execute();
     },
     async find(idHash) {
       const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
       return (
-        r && { idHash: r.id_hash, userId: r.user_id, authTime: Number(r.auth_time), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) }
+        r && {
+          idHash: r.id_hash,
+          userId: r.user_id,
+          authTime: Number(r.auth_time),
+          amr: fromJsonList(r.amr),
+          pendingFactor: r.pending_factor === 'verify' || r.pending_factor === 'enroll' ? r.pending_factor : null,
+          createdAt: Number(r.created_at),
+          expiresAt: Number(r.expires_at),
+        }
       );
+    },
+    async completeFactor(idHash, amr, authTime, expiresAt) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ pending_factor: null, amr: toJsonList(amr), auth_time: authTime, expires_at: expiresAt })
+        .where('id_hash', '=', idHash)
+        .where('pending_factor', 'is not', null)
+        .executeTakeFirst();
+      return changed(result) === 1;
     },
     async destroy(idHash) {
       await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
@@ -41,6 +66,7 @@ export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
           request: i.request,
           user_id: i.userId,
           auth_time: i.authTime,
+          amr: toJsonList(i.amr),
           created_at: i.createdAt,
           expires_at: i.expiresAt,
         })
@@ -57,13 +83,14 @@ export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
           request: r.request,
           userId: r.user_id,
           authTime: r.auth_time === null ? null : Number(r.auth_time),
+          amr: fromJsonList(r.amr),
           createdAt: Number(r.created_at),
           expiresAt: Number(r.expires_at),
         }
       );
     },
-    async setUser(id, userId, authTime) {
-      await db.updateTable('interactions').set({ user_id: userId, auth_time: authTime }).where('id', '=', id).execute();
+    async setUser(id, userId, authTime, amr) {
+      await db.updateTable('interactions').set({ user_id: userId, auth_time: authTime, amr: toJsonList(amr) }).where('id', '=', id).execute();
     },
     async delete(id) {
       await db.deleteFrom('interactions').where('id', '=', id).execute();

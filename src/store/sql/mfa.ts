@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { MfaStore } from '../ports.js';
+import type { Database } from './schema.js';
+import { changed, fromJsonList, toJsonList } from './json.js';
+
+export function sqlMfaStore(db: Kysely<Database>): MfaStore {
+  return {
+    async find(userId) {
+      const r = await db.selectFrom('user_mfa').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return (
+        r && {
+          userId: r.user_id,
+          secretSealed: r.secret_sealed,
+          enabledAt: r.enabled_at === null ? null : Number(r.enabled_at),
+          lastTimeStep: Number(r.last_time_step),
+          backupCodeHashes: fromJsonList(r.backup_codes),
+          createdAt: Number(r.created_at),
+        }
+      );
+    },
+    async startEnrollment(m) {
+      const row = { user_id: m.userId, secret_sealed: m.secretSealed, enabled_at: null, last_time_step: 0, backup_codes: '[]', created_at: m.createdAt };
+      // Replace only a pending enrollment; an enabled factor stays until it is reset.
+      const result = await db
+        .insertInto('user_mfa')
+        .values(row)
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret_sealed: m.secretSealed, created_at: m.createdAt }).where('user_mfa.enabled_at', 'is', null))
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async enable(userId, hashes, timeStep, now) {
+      const result = await db
+        .updateTable('user_mfa')
+        .set({ enabled_at: now, backup_codes: toJsonList(hashes), last_time_step: timeStep })
+        .where('user_id', '=', userId)
+        .where('enabled_at', 'is', null)
+        .executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async useTimeStep(userId, timeStep) {
+      const result = await db.updateTable('user_mfa').set({ last_time_step: timeStep }).where('user_id', '=', userId).where('last_time_step', '<', timeStep).executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async useBackupCode(userId, codeHash) {
+      const current = await db.selectFrom('user_mfa').select('backup_codes').where('user_id', '=', userId).executeTakeFirst();
+      if (!current) return false;
+      const hashes = fromJsonList(current.backup_codes);
+      if (!hashes.includes(codeHash)) return false;
+      // Compare-and-set on the list: of two requests spending the same code, one wins.
+      const result = await db
+        .updateTable('user_mfa')
+        .set({ backup_codes: toJsonList(hashes.filter((h) => h !== codeHash)) })
+        .where('user_id', '=', userId)
+        .where('backup_codes', '=', current.backup_codes)
+        .executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async delete(userId) {
+      return changed(await db.deleteFrom('user_mfa').where('user_id', '=', userId).executeTakeFirst()) === 1;
+    },
+  };
+}
