@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createServer } from '../server.js';
 import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
+import { argon2FromEnv } from './account-settings.js';
 
 interface ServeFlags {
   port: string;
@@ -58,7 +59,7 @@ export function serveCommand(program: Command): void {
         consoleUsers: parseConsoleUsers(flags.consoleUsers),
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
       };
-      const server = await createServer({ dataDir: flags.data, config, logger: true, trustProxy: flags.trustProxy === true });
+      const server = await createServer({ dataDir: flags.data, config, argon2: argon2FromEnv(), logger: true, trustProxy: flags.trustProxy === true });
       const address = await server.app.listen({ port, host: flags.host });
       server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
       let closing = false;

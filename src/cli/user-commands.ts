@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
 import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
@@ -48,7 +49,7 @@ export function userCommands(program: Command): void {
       if (flags.name !== undefined) input.name = flags.name;
       await withStores(flags, async (stores, _pepper, audit) => {
         if (await stores.users.findByUsername(input.username)) throw new CliError(`username '${input.username}' is taken`);
-        const created = await buildUser(input, await createPasswordHasher(), systemClock());
+        const created = await buildUser(input, await createPasswordHasher(argon2FromEnv()), systemClock(), passwordPolicyFromEnv());
         await stores.users.create(created);
         await audit({ type: 'user.created', userId: created.id, username: created.username });
         print(userView(created), flags.json === true);
@@ -68,10 +69,10 @@ export function userCommands(program: Command): void {
     .action(async (ref: string, flags: StoreOptions & { passwordStdin?: boolean }) => {
       if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
       const password = await readPassword();
-      checkPassword(password);
+      checkPassword(password, passwordPolicyFromEnv());
       await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
-        const updated = { ...existing, passwordHash: await (await createPasswordHasher()).hash(password), updatedAt: systemClock() };
+        const updated = { ...existing, passwordHash: await (await createPasswordHasher(argon2FromEnv())).hash(password), updatedAt: systemClock() };
         await stores.users.update(updated);
         await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
         print(userView(updated), flags.json === true);

@@ -19,6 +19,14 @@ export interface PasswordHasher {
    * so an unknown username costs the same time as a wrong password.
    */
   verify(storedHash: string | undefined, password: string): Promise<boolean>;
+  /** Whether a stored hash was made with other parameters than the current ones (rehash at the next sign-in). */
+  needsRehash(storedHash: string): boolean;
+}
+
+/** The parameters of a PHC-format argon2id hash (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). */
+function paramsOf(storedHash: string): Argon2Params | undefined {
+  const match = /^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(storedHash);
+  return match ? { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) } : undefined;
 }
 
 export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2): Promise<PasswordHasher> {
@@ -26,6 +34,10 @@ export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2
   const dummy = await hash('tessera-dummy-password', options);
   return {
     hash: (password) => hash(password, options),
+    needsRehash(storedHash) {
+      const stored = paramsOf(storedHash);
+      return !stored || stored.memoryCost !== params.memoryCost || stored.timeCost !== params.timeCost || stored.parallelism !== params.parallelism;
+    },
     async verify(storedHash, password) {
       try {
         const ok = await verify(storedHash ?? dummy, password);

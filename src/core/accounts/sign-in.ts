@@ -30,6 +30,10 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   const verified = await ctx.passwords.verify(user?.passwordHash, password);
   if (verified && user && !user.disabled) {
     await forgetFailures(limits, subject, from.ip);
+    // Argon2 parameters raised since this hash was made: store a new hash while the password is at hand.
+    if (ctx.passwords.needsRehash(user.passwordHash)) {
+      await ctx.stores.users.update({ ...user, passwordHash: await ctx.passwords.hash(password), updatedAt: ctx.now() });
+    }
     // Judged against the history before this sign-in joins it.
     const risk = await loginRisk(ctx, user.id, from);
     await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: 'password' });

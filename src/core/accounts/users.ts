@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { User } from '../../store/ports.js';
 import type { PasswordHasher } from './passwords.js';
+import * as commonLanguage from '@zxcvbn-ts/language-common';
 
 export class AccountError extends Error {
   override name = 'AccountError';
@@ -9,12 +10,29 @@ export class AccountError extends Error {
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 /** Deliberately loose: one @, something on each side, no spaces. Real checking is a verification email. */
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
-export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
 
-export function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+/** What a new password must be: long enough, and not one of the passwords attackers try first. */
+export interface PasswordPolicy {
+  minLength: number;
+  rejectCommon: boolean;
+}
+
+/** NIST SP 800-63B §5.1.1.2: length over composition rules, and a check against known-bad passwords. */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 12, rejectCommon: true };
+
+let common: Set<string> | undefined;
+
+/** The ~49,000 most common passwords of zxcvbn-ts's list, compared in lower case. */
+function isCommon(password: string): boolean {
+  common ??= new Set((commonLanguage.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  return common.has(password.toLowerCase());
+}
+
+export function checkPassword(password: string, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): void {
+  if (password.length < policy.minLength) throw new AccountError(`password must be at least ${policy.minLength} characters`);
   if (password.length > MAX_PASSWORD_LENGTH) throw new AccountError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (policy.rejectCommon && isCommon(password)) throw new AccountError('password is one of the most common passwords; choose another');
 }
 
 export interface NewUserInput {
@@ -25,13 +43,13 @@ export interface NewUserInput {
   name?: string;
 }
 
-export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now: number): Promise<User> {
+export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
   if (!USERNAME.test(input.username)) {
     throw new AccountError('username must be 1 to 64 characters: letters, digits and . _ @ + - (starting with a letter or digit)');
   }
   if (input.email !== undefined && !EMAIL.test(input.email)) throw new AccountError(`'${input.email}' is not an email address`);
   if (input.name !== undefined && (input.name.trim() === '' || input.name.length > 200)) throw new AccountError('name must be 1 to 200 characters');
-  checkPassword(input.password);
+  checkPassword(input.password, policy);
   return {
     id: randomUUID(),
     username: input.username,
