@@ -23,7 +23,9 @@ import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
 import { deviceCodeGrant } from './core/grants/device-code.js';
 import { passwordGrant } from './core/grants/password.js';
-import { memoryFailureLimiters, memoryLimiter } from './limits/memory.js';
+import { memoryLimiterFactory } from './limits/memory.js';
+import { redisLimiterFactory } from './limits/redis.js';
+import { buildLimiters } from './limits/attempts.js';
 import { createAuditLog, type AuditEvent } from './core/audit.js';
 import { registrationEndpoints } from './core/endpoints/registration.js';
 import { developerConsoleEndpoints } from './core/interaction/developer-console.js';
@@ -75,6 +77,8 @@ export interface ServerOptions extends StoreLocation {
   argon2?: Argon2Params;
   logger?: boolean | LoggerOptions;
   trustProxy?: boolean;
+  /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
+  redis?: { url: string; prefix?: string };
   now?: () => number;
 }
 
@@ -91,6 +95,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const config = makeConfig(options.config);
   const stores = await openStores(options);
   const now = options.now ?? systemClock;
+  // Failure counters are shared through Redis when there is one, else kept in this process.
+  const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;
   const keys = new KeyRing(stores.keys);
   await keys.load(now());
   const ctx: Context = {
@@ -100,12 +106,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     pepper: loadPepper(options.dataDir),
     passwords: await createPasswordHasher(options.argon2),
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
-    limits: {
-      userCodesPerSession: memoryLimiter(5, 15 * 60, 15 * 60),
-      userCodesPerIp: memoryLimiter(20, 15 * 60, 15 * 60),
-      signIn: memoryFailureLimiters(config.signInLimits),
-      clientAuth: memoryFailureLimiters(config.clientAuthLimits),
-    },
+    limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
     // The HTTP app is built with this context, so its logger is attached once it exists (below).
     audit: createAuditLog(stores.audit, now, (event) => auditToLog(event)),
     now,
@@ -152,6 +153,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
       await stores.close();
+      await redis?.close();
     },
   };
 }

@@ -59,7 +59,15 @@ export function serveCommand(program: Command): void {
         consoleUsers: parseConsoleUsers(flags.consoleUsers),
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
       };
-      const server = await createServer({ dataDir: flags.data, config, argon2: argon2FromEnv(), logger: true, trustProxy: flags.trustProxy === true });
+      const redisUrl = process.env['TESSERA_REDIS_URL'];
+      const server = await createServer({
+        dataDir: flags.data,
+        config,
+        argon2: argon2FromEnv(),
+        logger: true,
+        trustProxy: flags.trustProxy === true,
+        ...(redisUrl ? { redis: { url: redisUrl } } : {}),
+      });
       const address = await server.app.listen({ port, host: flags.host });
       server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
       let closing = false;

@@ -149,4 +149,15 @@ describe('malformed input never causes a 500', () => {
     // The server is still healthy after all of it.
     assert.equal((await fetch(`${server.issuer}/health`)).status, 200);
   });
+
+  it('refuses oversized bodies and headers', async () => {
+    const body = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${'x'.repeat(70 * 1024)}` });
+    assert.equal(body.status, 413);
+    assert.equal(((await body.json()) as Record<string, unknown>)['error'], 'invalid_request');
+    // Node's limit on the request head (16 KiB): 431 before any route runs.
+    const headers = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'x-padding': 'y'.repeat(20 * 1024) } }).catch((e: Error) => e);
+    if (headers instanceof Error) assert.fail(`the server should answer, not drop the connection: ${headers.message}`);
+    assert.equal(headers.status, 431);
+    assert.equal((await fetch(`${server.issuer}/health`)).status, 200);
+  });
 });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
+import { Redis } from 'ioredis';
 
 function isPage(step: Page | { leftTo: string }): Page {
   if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
@@ -131,5 +132,52 @@ describe('failed client authentication limits', () => {
     assert.equal(limited.status, 429);
     assert.ok(limited.headers.get('retry-after'));
     assert.equal(((await limited.json()) as Record<string, unknown>)['error'], 'invalid_token');
+  });
+});
+
+describe('limits shared through Redis', () => {
+  const REDIS = 'redis://127.0.0.1:6379';
+  const prefix = `tessera-test-${process.pid}-${Date.now()}`;
+  const limits = { signInLimits: { perPair: 3, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } };
+  let a: TestServer;
+  let b: TestServer;
+
+  before(async () => {
+    a = await startTestServer(limits, undefined, { redis: { url: REDIS, prefix } });
+    b = await startTestServer(limits, undefined, { redis: { url: REDIS, prefix } });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    const redis = new Redis(REDIS);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const signIn = async (server: TestServer, username: string, password: string): Promise<Page> => {
+    const browser = new Browser(server.issuer);
+    const form = isPage(await browser.visit(`${server.issuer}/account`));
+    return isPage(await browser.submit(form, { username, password }));
+  };
+
+  it('counts failures on one node against sign-ins on another', async () => {
+    const onA = await a.addUser({ username: 'zoe', password: 'zoe has a long passphrase' });
+    await b.addUser({ username: 'zoe', password: onA.password });
+    for (const n of [1, 2, 3]) await signIn(a, 'zoe', `wrong ${n}`);
+    const refused = await signIn(b, 'zoe', onA.password);
+    assert.match(alert(refused), /Too many failed sign-ins/);
+  });
+
+  it('keeps signing users in when Redis cannot be reached, counting in memory meanwhile', async () => {
+    const lonely = await startTestServer(limits, undefined, { redis: { url: 'redis://127.0.0.1:1', prefix } });
+    try {
+      const user = await lonely.addUser({ username: 'yan' });
+      assert.match(textOf((await signIn(lonely, 'yan', user.password)).html), /Your account/);
+      for (const n of [1, 2, 3]) await signIn(lonely, 'yan', `wrong ${n}`);
+      assert.match(alert(await signIn(lonely, 'yan', user.password)), /Too many failed sign-ins/);
+    } finally {
+      await lonely.close();
+    }
   });
 });

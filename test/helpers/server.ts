@@ -35,7 +35,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real Tessera on a real socket with its own temporary store. */
-export async function startTestServer(config: Partial<ConfigInput> = {}, logger?: LoggerOptions, options: { trustProxy?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  config: Partial<ConfigInput> = {},
+  logger?: LoggerOptions,
+  options: { trustProxy?: boolean; redis?: { url: string; prefix: string } } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -46,6 +50,7 @@ export async function startTestServer(config: Partial<ConfigInput> = {}, logger?
     argon2: TEST_ARGON2,
     ...(logger ? { logger } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });

@@ -62,7 +62,10 @@ export function deviceEndpoints(ctx: Context) {
       const counted = limits(req, session);
       for (const [limiter, key] of counted) {
         const { allowed, retryAfter } = await limiter.check(key);
-        if (!allowed) return codeStep(ctx, session, typed, `Too many wrong codes. Try again in ${Math.ceil(retryAfter / 60)} minutes.`, 429);
+        if (!allowed) {
+          await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: session.user.id, ...requester(req), reason: 'device_user_code' });
+          return codeStep(ctx, session, typed, `Too many wrong codes. Try again in ${Math.ceil(retryAfter / 60)} minutes.`, 429);
+        }
       }
       const found = await pendingRequest(ctx, typed);
       if (!found) {
