@@ -42,6 +42,17 @@ describe('developer console', () => {
     return isPage(await browser.submit(page, fields, '/console/apps'));
   }
 
+  /** Registers a web app in the console and signs `who` in to it; the page that showed the secret, and the tokens. */
+  async function registerAndSignIn(name: string, who: { username: string; password: string }) {
+    const { browser, page } = await openConsole(dev);
+    const created = await register(browser, page, { ...webApp, name });
+    const clientId = clientIdOf(created);
+    const secret = secretOf(created)!;
+    const config = await discover(server, clientId, secret);
+    const { tokens } = await codeFlow(server, config, CALLBACK, 'openid', { username: who.username, password: who.password });
+    return { browser, created, clientId, secret, tokens };
+  }
+
   const webApp = { name: 'Notes', type: 'web', redirect_uris: CALLBACK, 'scope:openid': 'on', 'scope:profile': 'on', description: 'Keeps notes' };
 
   it('is off unless the operator opens it, and only to the users named', async () => {
@@ -90,12 +101,7 @@ describe('developer console', () => {
   });
 
   it('rotates the secret: the new one works at once, the old one no longer', async () => {
-    const { browser, page } = await openConsole(dev);
-    const created = await register(browser, page, { ...webApp, name: 'Rotating' });
-    const clientId = clientIdOf(created);
-    const oldSecret = secretOf(created)!;
-    const config = await discover(server, clientId, oldSecret);
-    const { tokens } = await codeFlow(server, config, CALLBACK, 'openid', { username: dev.username, password: dev.password });
+    const { browser, created, clientId, secret: oldSecret, tokens } = await registerAndSignIn('Rotating', dev);
 
     const rotated = isPage(await browser.submit(created, {}, '/secret'));
     assert.equal(rotated.status, 200);
@@ -222,12 +228,7 @@ describe('developer console', () => {
   });
 
   it('deletes an app, revoking what it holds', async () => {
-    const { browser, page } = await openConsole(dev);
-    const created = await register(browser, page, { ...webApp, name: 'Doomed' });
-    const clientId = clientIdOf(created);
-    const secret = secretOf(created)!;
-    const config = await discover(server, clientId, secret);
-    const { tokens } = await codeFlow(server, config, CALLBACK, 'openid', { username: dev2.username, password: dev2.password });
+    const { browser, created, clientId, secret, tokens } = await registerAndSignIn('Doomed', dev2);
 
     const list = isPage(await browser.submit(created, {}, '/delete'));
     assert.equal(list.status, 200);

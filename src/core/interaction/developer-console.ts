@@ -114,6 +114,18 @@ export function developerConsoleEndpoints(ctx: Context) {
     return client && client.ownerId === session.user.id ? client : undefined;
   }
 
+  /** The gate of every action on one app: a checked POST of its own developer, else the page to show instead. */
+  async function onOwnApp(
+    req: ProtocolRequest,
+    clientId: string,
+    action: (session: ActiveSession, form: Record<string, string>, client: Client) => Promise<ProtocolResponse>,
+  ): Promise<ProtocolResponse> {
+    const checked = await post(req);
+    if ('kind' in checked) return checked;
+    const client = await ownApp(checked.session, clientId);
+    return client ? action(checked.session, checked.form, client) : noSuchApp();
+  }
+
   return {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await developer(req);
@@ -168,47 +180,38 @@ export function developerConsoleEndpoints(ctx: Context) {
       }
     },
 
-    async changeRedirectUris(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
-      const checked = await post(req);
-      if ('kind' in checked) return checked;
-      const client = await ownApp(checked.session, clientId);
-      if (!client) return noSuchApp();
-      if (appTypeOf(client) === 'service') return appView(checked.session, client, { status: 400, error: 'Services do not use redirect URIs.' });
-      try {
-        const changed = changeClient(client, { redirectUris: lines(checked.form['redirect_uris']) }, ctx.pepper, ctx.now());
-        checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
-        await ctx.stores.clients.update(changed.client);
-        await recordChange(req, checked.session, client, 'client.changed', 'redirect_uris');
-        return appView(checked.session, changed.client, { notice: 'Redirect URIs saved.' });
-      } catch (e) {
-        if (e instanceof ClientMetadataError) return appView(checked.session, client, { status: 400, error: e.message });
-        throw e;
-      }
-    },
+    changeRedirectUris: (req: ProtocolRequest, clientId: string) =>
+      onOwnApp(req, clientId, async (session, form, client) => {
+        if (appTypeOf(client) === 'service') return appView(session, client, { status: 400, error: 'Services do not use redirect URIs.' });
+        try {
+          const changed = changeClient(client, { redirectUris: lines(form['redirect_uris']) }, ctx.pepper, ctx.now());
+          checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
+          await ctx.stores.clients.update(changed.client);
+          await recordChange(req, session, client, 'client.changed', 'redirect_uris');
+          return appView(session, changed.client, { notice: 'Redirect URIs saved.' });
+        } catch (e) {
+          if (e instanceof ClientMetadataError) return appView(session, client, { status: 400, error: e.message });
+          throw e;
+        }
+      }),
 
     /** A new secret replaces the old one at once; tokens already issued stay valid until they expire. */
-    async rotateSecret(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
-      const checked = await post(req);
-      if ('kind' in checked) return checked;
-      const client = await ownApp(checked.session, clientId);
-      if (!client) return noSuchApp();
-      if (client.type !== 'confidential') return appView(checked.session, client, { status: 400, error: 'This app has no secret.' });
-      const { secret, secretHash } = newClientSecret(ctx.pepper);
-      const rotated = { ...client, secretHash, updatedAt: ctx.now() };
-      await ctx.stores.clients.update(rotated);
-      await recordChange(req, checked.session, client, 'client.changed', 'secret_rotated');
-      return appView(checked.session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
-    },
+    rotateSecret: (req: ProtocolRequest, clientId: string) =>
+      onOwnApp(req, clientId, async (session, _form, client) => {
+        if (client.type !== 'confidential') return appView(session, client, { status: 400, error: 'This app has no secret.' });
+        const { secret, secretHash } = newClientSecret(ctx.pepper);
+        const rotated = { ...client, secretHash, updatedAt: ctx.now() };
+        await ctx.stores.clients.update(rotated);
+        await recordChange(req, session, client, 'client.changed', 'secret_rotated');
+        return appView(session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
+      }),
 
     /** Deletes the app and revokes everything issued to it. */
-    async delete(req: ProtocolRequest, clientId: string): Promise<ProtocolResponse> {
-      const checked = await post(req);
-      if ('kind' in checked) return checked;
-      const client = await ownApp(checked.session, clientId);
-      if (!client) return noSuchApp();
-      await revokeClient(ctx.stores, client, ctx.now(), 'delete');
-      await recordChange(req, checked.session, client, 'client.deleted', 'console');
-      return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
-    },
+    delete: (req: ProtocolRequest, clientId: string) =>
+      onOwnApp(req, clientId, async (session, _form, client) => {
+        await revokeClient(ctx.stores, client, ctx.now(), 'delete');
+        await recordChange(req, session, client, 'client.deleted', 'console');
+        return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
+      }),
   };
 }
