@@ -34,6 +34,7 @@ import { introspectionEndpoint } from './core/endpoints/introspection.js';
 import { endSessionEndpoint } from './core/endpoints/end-session.js';
 import { cleanUp, every, type CleanupReport } from './core/lifecycle/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open.js';
+import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
 
@@ -41,7 +42,10 @@ import { buildHttpApp, type LoggerOptions } from './http/app.js';
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
 
 export interface StoreLocation {
+  /** The embedded store's directory; also where the pepper file lives when TESSERA_PEPPER is not set. */
   dataDir: string;
+  /** PostgreSQL instead of the embedded store (TESSERA_DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 /**
@@ -69,7 +73,7 @@ export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env
 }
 
 export async function openStores(location: StoreLocation): Promise<Stores> {
-  return openSqliteStores(location.dataDir);
+  return location.databaseUrl ? openPostgresStores(location.databaseUrl) : openSqliteStores(location.dataDir);
 }
 
 export interface ServerOptions extends StoreLocation {
@@ -141,6 +145,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   );
   auditToLog = (event) => app.log.info({ audit: event }, 'audit');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
+  // Another node (or the CLI) rotated or pruned keys: take them up now rather than at the next reload.
+  stores.changes?.subscribe((change) => {
+    if (change === 'reset' || change.kind === 'keys') keys.reload().catch(logError('reloading signing keys failed'));
+  });
   const jobs = [
     every(config.intervals.cleanup, () => cleanUp(ctx), logError('cleanup failed')),
     every(config.intervals.keyReload, () => keys.reload(), logError('reloading signing keys failed')),

@@ -7,7 +7,16 @@ import type { LimiterFactory } from './attempts.js';
  * node falls back to counting in memory (rate-limiter-flexible's insurance limiter), so a Redis
  * outage weakens the limits for a while but never stops sign-ins.
  */
-export function redisLimiterFactory(url: string, prefix = 'tessera'): { factory: LimiterFactory; close(): Promise<void> } {
+export interface RedisLimiters {
+  factory: LimiterFactory;
+  /** Succeeds when Redis answers now (readiness). */
+  ping(): Promise<void>;
+  /** Resolves once connected (or after `ms`, whichever is first): counting starts in Redis, not in memory. */
+  connected(ms?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function redisLimiterFactory(url: string, prefix = 'tessera'): RedisLimiters {
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
   // Connection errors are handled per call (the insurance limiter answers); do not crash on them.
   client.on('error', () => {});
@@ -22,6 +31,19 @@ export function redisLimiterFactory(url: string, prefix = 'tessera'): { factory:
     });
   return {
     factory,
+    async ping() {
+      await client.ping();
+    },
+    async connected(ms = 2000) {
+      if (client.status === 'ready') return true;
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
     async close() {
       client.disconnect();
     },

@@ -288,6 +288,26 @@ export interface Stores {
   initialAccessTokens: InitialAccessTokenStore;
   audit: AuditStore;
   mfa: MfaStore;
+  /**
+   * Tells every process on a shared database that a client or the signing keys changed, so that
+   * what they cache is dropped. Absent on the embedded store, where nothing is cached.
+   */
+  changes?: ChangeFeed;
+  /** Succeeds when the database answers (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A change to something a node may cache. */
+export type StoreChange = { kind: 'client'; clientId: string } | { kind: 'keys' };
+
+export interface ChangeFeed {
+  /** Announces a change to every subscriber of every process, this one included. */
+  publish(change: StoreChange): Promise<void>;
+  /** `'reset'` means changes may have been missed (the feed was down): drop everything cached. */
+  subscribe(listener: (change: StoreChange | 'reset') => void): void;
+  /** Whether changes are being received now. A cache must not answer while this is false. */
+  readonly live: boolean;
   close(): Promise<void>;
 }
 

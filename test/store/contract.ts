@@ -231,6 +231,33 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual((await stores.audit.list({ since: 0, limit: 10 })).map((e) => e.at).filter((at) => at <= 300), [300]);
     });
 
+    it('polls device codes at their interval, slows down early pollers, and consumes an approval once', async () => {
+      const now = 1_800_000_000;
+      const record = {
+        deviceCodeHash: `dc-${randomUUID()}`, userCodeHash: `uc-${randomUUID()}`, clientId: 'c', scopes: ['openid'], status: 'pending' as const,
+        userId: null, authTime: null, amr: [], grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: now + 600,
+      };
+      await stores.deviceCodes.create(record);
+      assert.deepEqual(await stores.deviceCodes.findByUserCode(record.userCodeHash), record);
+      assert.equal((await stores.deviceCodes.poll(record.deviceCodeHash, now))?.tooSoon, false);
+      const early = await stores.deviceCodes.poll(record.deviceCodeHash, now + 2);
+      assert.equal(early?.tooSoon, true);
+      assert.equal(early?.record.interval, 10, 'RFC 8628 §3.5: slow_down adds 5 seconds');
+      assert.equal((await stores.deviceCodes.poll(record.deviceCodeHash, now + 12))?.tooSoon, false);
+      assert.equal(await stores.deviceCodes.poll('unknown', now), undefined);
+      const decision = { status: 'approved' as const, userId: 'u', authTime: now, amr: ['pwd'], grantId: 'g' };
+      assert.equal(await stores.deviceCodes.decide(record.userCodeHash, decision), true);
+      assert.equal(await stores.deviceCodes.decide(record.userCodeHash, { status: 'denied' }), false, 'decided once');
+      const consumed = await Promise.all([1, 2, 3].map(() => stores.deviceCodes.consume(record.deviceCodeHash)));
+      assert.equal(consumed.filter(Boolean).length, 1);
+      assert.equal(await stores.deviceCodes.deleteExpired(now + 600, 10), 1);
+      assert.equal(await stores.deviceCodes.findByUserCode(record.userCodeHash), undefined);
+    });
+
+    it('answers a readiness ping', async () => {
+      await stores.ping();
+    });
+
     it('retires and deletes signing keys', async () => {
       const key = { kid: `k-${randomUUID()}`, alg: 'ES256' as const, privateJwk: '{}', createdAt: 1, retiredAt: null };
       await stores.keys.add(key);

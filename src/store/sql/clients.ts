@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientOrigin, ClientType, GrantType } from '../../core/clients/client.js';
-import type { ClientStore } from '../ports.js';
+import type { ChangeFeed, ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
 
@@ -54,7 +54,8 @@ function fromRow(r: Selectable<ClientsTable>): Client {
   };
 }
 
-export function sqlClientStore(db: Kysely<Database>): ClientStore {
+export function sqlClientStore(db: Kysely<Database>, changes?: ChangeFeed): ClientStore {
+  const announce = async (clientId: string) => changes?.publish({ kind: 'client', clientId });
   return {
     async find(clientId) {
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
@@ -70,10 +71,12 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
     },
     async create(client) {
       await db.insertInto('clients').values(toRow(client)).execute();
+      await announce(client.clientId);
     },
     async update(client) {
       const { client_id, created_at, ...rest } = toRow(client);
       const result = await db.updateTable('clients').set(rest).where('client_id', '=', client_id).executeTakeFirst();
+      await announce(client_id);
       return changed(result) === 1;
     },
     async anyWithGrant(grantType) {
@@ -83,6 +86,7 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
     },
     async delete(clientId) {
       const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      await announce(clientId);
       return changed(result) === 1;
     },
   };

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Stores } from '../ports.js';
+import { sql, type Kysely as KyselyDb } from 'kysely';
+import type { ChangeFeed, Stores } from '../ports.js';
+import { cachedClientStore } from '../cached-clients.js';
 import type { Database } from './schema.js';
 import { sqlClientStore } from './clients.js';
 import { sqlUserStore } from './users.js';
@@ -14,22 +15,34 @@ import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 import { sqlAuditStore } from './audit.js';
 import { sqlMfaStore } from './mfa.js';
 
-/** All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). */
-export function sqlStores(db: Kysely<Database>): Stores {
+/**
+ * All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). With a
+ * change feed (a database shared by several processes), writes to clients and keys are announced
+ * on it and clients are cached until a change to them is announced.
+ */
+export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores {
+  const clients = sqlClientStore(db, changes);
   return {
-    clients: sqlClientStore(db),
+    clients: changes ? cachedClientStore(clients, changes) : clients,
     users: sqlUserStore(db),
     codes: sqlCodeStore(db),
     refreshTokens: sqlRefreshStore(db),
     accessTokens: sqlAccessTokenStore(db),
     grants: sqlGrantStore(db),
-    keys: sqlKeyStore(db),
+    keys: sqlKeyStore(db, changes),
     sessions: sqlSessionStore(db),
     interactions: sqlInteractionStore(db),
     deviceCodes: sqlDeviceCodeStore(db),
     initialAccessTokens: sqlInitialAccessTokenStore(db),
     audit: sqlAuditStore(db),
     mfa: sqlMfaStore(db),
-    close: () => db.destroy(),
+    ...(changes ? { changes } : {}),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await changes?.close();
+      await db.destroy();
+    },
   };
 }

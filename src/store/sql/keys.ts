@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { KeyStore, SigningKeyRecord } from '../ports.js';
+import type { ChangeFeed, KeyStore, SigningKeyRecord } from '../ports.js';
 import type { Database } from './schema.js';
 import { changed } from './json.js';
 
-export function sqlKeyStore(db: Kysely<Database>): KeyStore {
+export function sqlKeyStore(db: Kysely<Database>, changes?: ChangeFeed): KeyStore {
+  const announce = async () => changes?.publish({ kind: 'keys' });
   return {
     async all() {
       const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
@@ -22,13 +23,17 @@ export function sqlKeyStore(db: Kysely<Database>): KeyStore {
         .insertInto('signing_keys')
         .values({ kid: key.kid, alg: key.alg, private_jwk: key.privateJwk, created_at: key.createdAt, retired_at: key.retiredAt })
         .execute();
+      await announce();
     },
     async retire(kid, at) {
       const result = await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', '=', kid).where('retired_at', 'is', null).executeTakeFirst();
+      await announce();
       return changed(result) === 1;
     },
     async delete(kid) {
-      return changed(await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst()) === 1;
+      const result = await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
+      await announce();
+      return changed(result) === 1;
     },
   };
 }

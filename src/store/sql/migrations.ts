@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { isPostgres } from './dialect.js';
 
 /** Schema changes, in order. Never edit a migration that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -195,7 +196,10 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('audit_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        // Ids grow with time (paging reads below an id): SQLite's autoincrement, PostgreSQL's identity.
+        .addColumn('id', isPostgres(db) ? 'bigint' : 'integer', (c) =>
+          isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('outcome', 'text', (c) => c.notNull())
