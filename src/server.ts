@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { makeConfig, type ConfigInput } from './core/config.js';
 import { systemClock, type Context } from './core/context.js';
@@ -15,6 +12,7 @@ import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
+import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
@@ -37,6 +35,7 @@ import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
+import { loadPepper, checkPepper } from './pepper.js';
 
 /** The grants this server offers, in the order discovery lists them. */
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
@@ -48,32 +47,11 @@ export interface StoreLocation {
   databaseUrl?: string;
 }
 
-/**
- * The pepper of client-secret hashes: TESSERA_PEPPER (base64url, ≥ 32 bytes) when set, else a
- * file in the data directory made on first use. Every process using the same store must share it.
- */
-export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  const fromEnv = env['TESSERA_PEPPER'];
-  if (fromEnv) {
-    const value = Buffer.from(fromEnv, 'base64url');
-    if (value.length < 32) throw new Error('TESSERA_PEPPER must be at least 32 bytes, base64url-encoded');
-    return value;
-  }
-  const file = join(dataDir, 'pepper');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      // Another process made it first: use theirs.
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-}
-
-export async function openStores(location: StoreLocation): Promise<Stores> {
-  return location.databaseUrl ? openPostgresStores(location.databaseUrl) : openSqliteStores(location.dataDir);
+/** Opens the store (bringing its schema up to date); `onMigrated` hears which migrations that applied. */
+export async function openStores(location: StoreLocation, onMigrated?: (applied: string[]) => void): Promise<Stores> {
+  return location.databaseUrl
+    ? openPostgresStores(location.databaseUrl, onMigrated ? { onMigrated } : {})
+    : openSqliteStores(location.dataDir, onMigrated);
 }
 
 export interface ServerOptions extends StoreLocation {
@@ -101,13 +79,19 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const now = options.now ?? systemClock;
   // Failure counters are shared through Redis when there is one, else kept in this process.
   const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;
+  // Count in Redis from the first request (until it connects, each node counts in memory).
+  const redisConnected = redis ? await redis.connected() : true;
+  const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.ping() } : {}) };
+  let stopping = false;
+  const pepper = loadPepper(options.dataDir);
+  await checkPepper(stores, pepper);
   const keys = new KeyRing(stores.keys);
   await keys.load(now());
   const ctx: Context = {
     config,
     stores,
     keys,
-    pepper: loadPepper(options.dataDir),
+    pepper,
     passwords: await createPasswordHasher(options.argon2),
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
     limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
@@ -134,6 +118,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       adminAudit: adminAuditEndpoint(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
+      health: healthEndpoint(),
+      ready: readinessEndpoint(readiness, () => stopping),
       interaction: interactionEndpoints(ctx),
     },
     {
@@ -144,6 +130,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     },
   );
   auditToLog = (event) => app.log.info({ audit: event }, 'audit');
+  if (!redisConnected) app.log.warn('Redis does not answer yet: rate-limit counters are kept in memory until it does');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
   // Another node (or the CLI) rotated or pruned keys: take them up now rather than at the next reload.
   stores.changes?.subscribe((change) => {
@@ -158,6 +145,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     ctx,
     cleanUp: () => cleanUp(ctx),
     async close() {
+      // /ready answers 503 from now on; Fastify stops accepting connections and finishes the requests in flight.
+      stopping = true;
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
       await stores.close();

@@ -10,6 +10,8 @@ import { keyCommands } from './key-commands.js';
 import { registrationCommands } from './registration-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { AuditQueryError } from '../core/audit-query.js';
+import { StoreUnavailableError } from '../store/postgres/open.js';
+import { migrateCommand } from './migrate-command.js';
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
 serveCommand(program);
@@ -18,9 +20,10 @@ userCommands(program);
 keyCommands(program);
 registrationCommands(program);
 auditCommands(program);
+migrateCommand(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError];
 
 try {
   await program.parseAsync(process.argv);

@@ -3,12 +3,17 @@ import { createServer } from '../server.js';
 import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv } from './account-settings.js';
+import { redactUrl } from '../store/postgres/open.js';
+
+/** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
+const SHUTDOWN_TIMEOUT_MS = 8000;
 
 interface ServeFlags {
   port: string;
   host: string;
   issuer?: string;
   data: string;
+  databaseUrl?: string;
   trustProxy?: boolean;
   openRegistration?: boolean;
   consoleUsers?: string;
@@ -27,6 +32,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', process.env['TESSERA_HOST'] ?? '127.0.0.1')
     .option('--issuer <url>', 'public URL of this server (default http://localhost:PORT)', process.env['TESSERA_ISSUER'])
     .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
+    .option('--database-url <url>', 'PostgreSQL instead of the embedded store, shared by every node (postgres://user@host:5432/db)', process.env['TESSERA_DATABASE_URL'])
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy', process.env['TESSERA_TRUST_PROXY'] === 'true')
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
     .option('--console-users <who>', "who may register apps in the developer console: 'all' or usernames separated by commas (default: nobody)", process.env['TESSERA_CONSOLE_USERS'])
@@ -62,22 +68,32 @@ export function serveCommand(program: Command): void {
       const redisUrl = process.env['TESSERA_REDIS_URL'];
       const server = await createServer({
         dataDir: flags.data,
+        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
         config,
         argon2: argon2FromEnv(),
         logger: true,
         trustProxy: flags.trustProxy === true,
-        ...(redisUrl ? { redis: { url: redisUrl } } : {}),
+        // One Redis can serve several Tessera deployments, each under its own key prefix.
+        ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
       });
       const address = await server.app.listen({ port, host: flags.host });
-      server.app.log.info({ issuer, address, data: flags.data }, 'Tessera is ready');
+      const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'Tessera is ready');
       let closing = false;
-      const stop = async () => {
+      // Requests in flight are finished first; one that hangs does not keep the node from stopping.
+      const stop = async (signal: string) => {
         if (closing) return;
         closing = true;
+        server.app.log.info({ signal }, 'stopping: finishing requests in flight');
+        setTimeout(() => {
+          server.app.log.error(`requests still running after ${SHUTDOWN_TIMEOUT_MS / 1000} s: stopping anyway`);
+          process.exit(1);
+        }, SHUTDOWN_TIMEOUT_MS).unref();
         await server.close();
+        server.app.log.info('stopped');
         process.exit(0);
       };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
     });
 }

@@ -1,27 +1,42 @@
 import type { Command } from 'commander';
-import { openStores, loadPepper } from '../server.js';
+import { openStores } from '../server.js';
+import { loadPepper, checkPepper } from '../pepper.js';
 import type { Stores } from '../store/ports.js';
 import { createAuditLog, type AuditInput } from '../core/audit.js';
 import { systemClock } from '../core/context.js';
 
 export interface StoreOptions {
   data: string;
+  databaseUrl?: string;
   json?: boolean;
 }
 
-/** Every command picks its store like `serve` does: --data, else TESSERA_DATA_DIR, else ./data. */
+/** Where the store is: --database-url (PostgreSQL), else --data (the embedded store); each with its environment variable. */
+export function withStoreLocation(command: Command): Command {
+  return command
+    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
+    .option('--database-url <url>', 'PostgreSQL instead of the embedded store (postgres://user@host:5432/db)', process.env['TESSERA_DATABASE_URL']);
+}
+
+/** Every command picks its store like `serve` does. */
 export function withStoreOptions(command: Command): Command {
-  return command.option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data').option('--json', 'print JSON for scripts');
+  return withStoreLocation(command).option('--json', 'print JSON for scripts');
+}
+
+export function storeLocation(options: StoreOptions): { dataDir: string; databaseUrl?: string } {
+  return options.databaseUrl ? { dataDir: options.data, databaseUrl: options.databaseUrl } : { dataDir: options.data };
 }
 
 /** Records what an operator did from the command line in the audit log. */
 export type CliAudit = (event: AuditInput) => Promise<void>;
 
 export async function withStores<T>(options: StoreOptions, fn: (stores: Stores, pepper: Buffer, audit: CliAudit) => Promise<T>): Promise<T> {
-  const stores = await openStores({ dataDir: options.data });
+  const stores = await openStores(storeLocation(options));
   const log = createAuditLog(stores.audit, systemClock);
   try {
-    return await fn(stores, loadPepper(options.data), (event) => log.record({ userAgent: 'tessera-cli', ...event }));
+    const pepper = loadPepper(options.data);
+    await checkPepper(stores, pepper);
+    return await fn(stores, pepper, (event) => log.record({ userAgent: 'tessera-cli', ...event }));
   } finally {
     await stores.close();
   }

@@ -59,3 +59,8 @@ export function unseal(pepper: Buffer, sealed: string): string | undefined {
     return undefined;
   }
 }
+
+/** Names the pepper without revealing it: a keyed hash of a fixed label. */
+export function pepperFingerprint(pepper: Buffer): string {
+  return keyedHash(pepper, 'tessera:pepper-fingerprint:v1');
+}

@@ -34,6 +34,8 @@ export interface Endpoints {
   adminAudit: Handler;
   discovery: Handler;
   jwks: Handler;
+  health: Handler;
+  ready: Handler;
   interaction: { show: InteractionHandler; login: InteractionHandler; consent: InteractionHandler };
 }
 
@@ -150,6 +152,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
   app.get('/assets/tessera.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
-  app.get('/health', async (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'ok' }));
+  app.get('/health', run(endpoints.health));
+  app.get('/ready', run(endpoints.ready));
   return app;
 }

@@ -288,6 +288,7 @@ export interface Stores {
   initialAccessTokens: InitialAccessTokenStore;
   audit: AuditStore;
   mfa: MfaStore;
+  settings: SettingStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.
@@ -296,6 +297,12 @@ export interface Stores {
   /** Succeeds when the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Values every process using the store must agree on. */
+export interface SettingStore {
+  /** The stored value of `name`; when there is none, `value` is stored and returned (the first writer wins). */
+  getOrSet(name: string, value: string): Promise<string>;
 }
 
 /** A change to something a node may cache. */

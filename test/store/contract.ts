@@ -254,8 +254,11 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.deviceCodes.findByUserCode(record.userCodeHash), undefined);
     });
 
-    it('answers a readiness ping', async () => {
+    it('answers a readiness ping, and keeps the first value of a setting', async () => {
       await stores.ping();
+      const written = await Promise.all(['first', 'second', 'third'].map((v) => stores.settings.getOrSet('shared-fact', v)));
+      assert.equal(new Set(written).size, 1, 'concurrent writers agree on one value');
+      assert.equal(await stores.settings.getOrSet('shared-fact', 'later'), written[0]);
     });
 
     it('retires and deletes signing keys', async () => {

@@ -11,8 +11,13 @@ export const DEFAULT_POOL_SIZE = 10;
 
 export interface PostgresOptions {
   poolSize?: number;
-  /** Bring the schema up to date first (every node does; a PostgreSQL advisory lock lets one at a time). */
-  migrate?: boolean;
+  /** Told which migrations were applied on opening (none when the schema was up to date). */
+  onMigrated?: (applied: string[]) => void;
+}
+
+/** The database cannot be used (unreachable, refused, or its schema cannot be brought up to date). */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
 }
 
 /** A connection string's password is never printed: errors and logs show this instead. */
@@ -37,12 +42,13 @@ export async function openPostgresStores(connectionString: string, options: Post
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    if (options.migrate !== false) await migrateToLatest(db);
+    const applied = await migrateToLatest(db);
+    options.onMigrated?.(applied);
     const changes = await pgChangeFeed(connectionString, db);
     return sqlStores(db, changes);
   } catch (e) {
     await db.destroy().catch(() => {});
     const reason = e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot use the PostgreSQL database at ${redactUrl(connectionString)}: ${reason}`);
+    throw new StoreUnavailableError(`cannot use the PostgreSQL database at ${redactUrl(connectionString)}: ${reason}`);
   }
 }

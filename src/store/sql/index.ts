@@ -36,6 +36,13 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     initialAccessTokens: sqlInitialAccessTokenStore(db),
     audit: sqlAuditStore(db),
     mfa: sqlMfaStore(db),
+    settings: {
+      async getOrSet(name, value) {
+        await db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
+        const row = await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+        return row.value;
+      },
+    },
     ...(changes ? { changes } : {}),
     async ping() {
       await sql`select 1`.execute(db);

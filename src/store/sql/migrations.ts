@@ -234,12 +234,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_settings': {
+    async up(db: Kysely<any>) {
+      // Facts every process using the store must agree on (the pepper's fingerprint).
+      await db.schema
+        .createTable('settings')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema up to date; fails with the migration's own error if one cannot apply. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+/** Brings the schema up to date and returns the migrations it applied; fails with the migration's own error if one cannot apply. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

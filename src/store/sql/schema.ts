@@ -159,6 +159,12 @@ export interface Database {
   initial_access_tokens: InitialAccessTokensTable;
   audit_events: AuditEventsTable;
   user_mfa: UserMfaTable;
+  settings: SettingsTable;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
 }
 
 export interface UserMfaTable {

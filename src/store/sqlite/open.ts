@@ -13,7 +13,7 @@ export const SQLITE_FILE = 'tessera.sqlite';
  * Opens (and creates, on first use) the embedded store in `dataDir`. WAL lets the CLI write
  * while a server reads; busy_timeout makes a writer wait for the other instead of failing.
  */
-export async function openSqliteStores(dataDir: string): Promise<Stores> {
+export async function openSqliteStores(dataDir: string, onMigrated?: (applied: string[]) => void): Promise<Stores> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const database = new Sqlite(join(dataDir, SQLITE_FILE));
   database.pragma('journal_mode = WAL');
@@ -21,6 +21,7 @@ export async function openSqliteStores(dataDir: string): Promise<Stores> {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  await migrateToLatest(db);
+  const applied = await migrateToLatest(db);
+  onMigrated?.(applied);
   return sqlStores(db);
 }

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { openStores } from '../server.js';
+import { redactUrl } from '../store/postgres/open.js';
+import { withStoreLocation, storeLocation, type StoreOptions } from './store-options.js';
+
+/**
+ * Brings the store's schema up to date and exits. `serve` does the same at start (nodes that
+ * start together take turns under an advisory lock); this lets an operator migrate before a rollout.
+ */
+export function migrateCommand(program: Command): void {
+  withStoreLocation(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags: StoreOptions) => {
+    let applied: string[] = [];
+    const stores = await openStores(storeLocation(flags), (names) => (applied = names));
+    await stores.close();
+    const where = flags.databaseUrl ? redactUrl(flags.databaseUrl) : flags.data;
+    const what = applied.length === 0 ? 'nothing to apply' : `applied ${applied.join(', ')}`;
+    process.stdout.write(`${where}: ${what}; the schema is up to date\n`);
+  });
+}

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from './core/config.js';
+import { pepperFingerprint } from './core/crypto.js';
+import type { Stores } from './store/ports.js';
+
+function decode(value: string, source: string): Buffer {
+  const pepper = Buffer.from(value.trim(), 'base64url');
+  if (pepper.length < 32) throw new ConfigError(`${source} must hold at least 32 bytes, base64url-encoded`);
+  return pepper;
+}
+
+/**
+ * The pepper of client-secret hashes, form tokens and sealed TOTP secrets: TESSERA_PEPPER
+ * (base64url, ≥ 32 bytes), else the file named by TESSERA_PEPPER_FILE (a container secret),
+ * else a file in the data directory made on first use. Every process using one store must share it.
+ */
+export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+  const fromEnv = env['TESSERA_PEPPER'];
+  if (fromEnv) return decode(fromEnv, 'TESSERA_PEPPER');
+  const named = env['TESSERA_PEPPER_FILE'];
+  if (named) {
+    if (!existsSync(named)) throw new ConfigError(`TESSERA_PEPPER_FILE names ${named}, which does not exist`);
+    return decode(readFileSync(named, 'utf8'), `the file ${named} (TESSERA_PEPPER_FILE)`);
+  }
+  const file = join(dataDir, 'pepper');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      // Another process made it first: use theirs.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return decode(readFileSync(file, 'utf8'), `the file ${file}`);
+}
+
+/**
+ * Refuses to run with a different pepper than the one the store was first used with: on a shared
+ * database, a node with its own pepper would reject every client secret the others accept.
+ */
+export async function checkPepper(stores: Stores, pepper: Buffer): Promise<void> {
+  const mine = pepperFingerprint(pepper);
+  const stored = await stores.settings.getOrSet('pepper_fingerprint', mine);
+  if (stored !== mine) {
+    throw new ConfigError(
+      'this pepper is not the one the store was set up with: every node and command using one database must share it (TESSERA_PEPPER or TESSERA_PEPPER_FILE)',
+    );
+  }
+}
