@@ -13,17 +13,12 @@ function decode(value: string, source: string): Buffer {
 
 /**
  * The pepper of client-secret hashes, form tokens and sealed TOTP secrets: TESSERA_PEPPER
- * (base64url, ≥ 32 bytes), else the file named by TESSERA_PEPPER_FILE (a container secret),
- * else a file in the data directory made on first use. Every process using one store must share it.
+ * (base64url, ≥ 32 bytes; the CLI also reads it from TESSERA_PEPPER_FILE), else a file in the
+ * data directory made on first use. Every process using one store must share it.
  */
 export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   const fromEnv = env['TESSERA_PEPPER'];
   if (fromEnv) return decode(fromEnv, 'TESSERA_PEPPER');
-  const named = env['TESSERA_PEPPER_FILE'];
-  if (named) {
-    if (!existsSync(named)) throw new ConfigError(`TESSERA_PEPPER_FILE names ${named}, which does not exist`);
-    return decode(readFileSync(named, 'utf8'), `the file ${named} (TESSERA_PEPPER_FILE)`);
-  }
   const file = join(dataDir, 'pepper');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

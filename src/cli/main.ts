@@ -12,6 +12,15 @@ import { auditCommands } from './audit-commands.js';
 import { AuditQueryError } from '../core/audit-query.js';
 import { StoreUnavailableError } from '../store/postgres/open.js';
 import { migrateCommand } from './migrate-command.js';
+import { readSecretFiles } from './secret-files.js';
+
+// Before the commands are defined: their option defaults read the environment.
+try {
+  readSecretFiles();
+} catch (e) {
+  process.stderr.write(`tessera: ${(e as Error).message}\n`);
+  process.exit(1);
+}
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
 serveCommand(program);
