@@ -143,7 +143,7 @@ describe('audit log', () => {
   });
 
   it('records what operators do with the CLI, and lists events there too', async () => {
-    const data = ['--data', server.dataDir];
+    const data = server.storeArgs;
     const created = await tesseraJson<{ client_id: string; client_secret: string }>(['client', 'create', '--name', 'Cli App', '--redirect-uri', CALLBACK, ...data]);
     await tesseraJson(['client', 'rotate-secret', created.client_id, ...data]);
     await tesseraJson(['user', 'disable', 'alice', ...data]);

@@ -12,7 +12,7 @@ describe('the tessera CLI against a running server', () => {
 
   before(async () => {
     server = await startTestServer();
-    data = ['--data', server.dataDir];
+    data = server.storeArgs;
   });
   after(() => server.close());
 

@@ -27,7 +27,7 @@ describe('signing key rotation with the CLI while the server runs', () => {
     server = await startTestServer({ intervals: { keyReload: 1 } });
     app = await server.addClient({ name: 'Service', grantTypes: ['client_credentials'], scopes: ['api:read'] });
     config = await discover(server, app.clientId, app.secret);
-    data = ['--data', server.dataDir];
+    data = server.storeArgs;
   });
   after(() => server.close());
 

@@ -20,7 +20,7 @@ describe('an operator disables or deletes a client or a user (CLI, server runnin
 
   before(async () => {
     server = await startTestServer({ accessTokenAudience: 'api' });
-    data = ['--data', server.dataDir];
+    data = server.storeArgs;
     resourceServer = await server.addClient({ clientId: 'api', name: 'API', grantTypes: ['client_credentials'], scopes: [] });
   });
   after(() => server.close());

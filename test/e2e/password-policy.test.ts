@@ -20,7 +20,7 @@ describe('password policy and hashing', () => {
   after(() => server.close());
 
   const create = (username: string, password: string, env: Record<string, string> = {}) =>
-    tessera(['user', 'create', '--username', username, '--password-stdin', '--data', server.dataDir, '--json'], password, false, env);
+    tessera(['user', 'create', '--username', username, '--password-stdin', ...server.storeArgs, '--json'], password, false, env);
 
   it('refuses short and common passwords, and follows the configured minimum', async () => {
     const short = await create('shorty', 'elevenchars');

@@ -24,7 +24,7 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
   before(async () => {
     server = await startTestServer();
     user = await server.addUser({ username: 'dora' });
-    data = ['--data', server.dataDir];
+    data = server.storeArgs;
   });
   after(() => server.close());
 

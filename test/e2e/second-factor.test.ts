@@ -158,7 +158,7 @@ describe('two-step verification (TOTP)', () => {
   it('lets an operator reset a lost second factor with the CLI', async () => {
     const gina = await server.addUser({ username: 'gina' });
     await enroll(server, gina);
-    const reset = await tesseraJson<Record<string, unknown>>(['user', 'mfa', 'reset', 'gina', '--data', server.dataDir]);
+    const reset = await tesseraJson<Record<string, unknown>>(['user', 'mfa', 'reset', 'gina', ...server.storeArgs]);
     assert.equal(reset['second_factor_removed'], true);
     const { page, finish } = await passwordStep(gina);
     assert.ok(!/name="code"/.test(page.html), 'no code asked any more');

@@ -7,6 +7,7 @@ import { buildClient, type ClientInput } from '../../src/core/clients/registrati
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import type { ConfigInput } from '../../src/core/config.js';
 import type { LoggerOptions } from '../../src/http/app.js';
+import { createTestDatabase } from './postgres.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
 const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -14,6 +15,8 @@ const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export interface TestServer {
   issuer: string;
   dataDir: string;
+  /** The CLI's flags for this server's store (and pepper): `--data`, and `--database-url` on PostgreSQL. */
+  storeArgs: string[];
   tessera: Tessera;
   /** Moves the server's clock forward by `seconds`. */
   advance(seconds: number): void;
@@ -41,11 +44,14 @@ export async function startTestServer(
   options: { trustProxy?: boolean; redis?: { url: string; prefix: string } } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  // TESSERA_TEST_STORE=postgres runs the same tests on a PostgreSQL database of their own.
+  const database = process.env['TESSERA_TEST_STORE'] === 'postgres' ? await createTestDatabase() : undefined;
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   let offset = 0;
   const tessera = await createServer({
     dataDir,
+    ...(database ? { databaseUrl: database.url } : {}),
     config: { issuer, ...config },
     argon2: TEST_ARGON2,
     ...(logger ? { logger } : {}),
@@ -58,6 +64,7 @@ export async function startTestServer(
   return {
     issuer,
     dataDir,
+    storeArgs: ['--data', dataDir, ...(database ? ['--database-url', database.url] : [])],
     tessera,
     advance(seconds) {
       offset += seconds;
@@ -76,6 +83,7 @@ export async function startTestServer(
     },
     async close() {
       await tessera.close();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
