@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { ROOT, tessera, type Run } from './cli.js';
 import { freePort } from './server.js';
 import { createTestDatabase } from './postgres.js';
@@ -137,6 +138,11 @@ export async function startCluster(count: number): Promise<Cluster> {
       );
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
+      // The counters this cluster left in Redis.
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${env['TESSERA_REDIS_PREFIX']}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
     },
   };
 }
