@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT } from './cli.js';
+
+export interface Example {
+  process: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; fails after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code. */
+  exited(): Promise<number | null>;
+  stop(): void;
+}
+
+/** Runs one of examples/*.mjs exactly as its header says, with `env`. */
+export function runExample(file: string, env: Record<string, string>): Example {
+  const child = spawn(process.execPath, [`examples/${file}`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    process: child,
+    output: () => output,
+    async waitFor(pattern, ms = 15000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${file} did not print ${pattern} (exit ${child.exitCode}): ${output}`);
+        await sleep(50);
+      }
+    },
+    exited: () => exit,
+    stop: () => child.kill('SIGTERM'),
+  };
+}
