@@ -1,0 +1,76 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
+import { runExample, type Example } from '../helpers/examples.js';
+import { launchChromium } from '../helpers/chromium.js';
+
+describe('the example notes web app in a real browser', () => {
+  let server: TestServer;
+  let chromium: Browser;
+  let api: Example;
+  let web: Example;
+  let appUrl: string;
+  let alice: { password: string };
+
+  before(async () => {
+    // Access tokens that expire within the test, so the app must refresh.
+    server = await startTestServer({ ttl: { accessToken: 3 } });
+    alice = await server.addUser({ username: 'alice', name: 'Alice Liddell' });
+    const apiPort = await freePort();
+    api = runExample('notes-api.mjs', { TESSERA_ISSUER: server.issuer, PORT: String(apiPort) });
+    const apiUrl = (await api.waitFor(/notes API listening on (\S+)/))[1]!;
+    const webPort = await freePort();
+    appUrl = `http://127.0.0.1:${webPort}`;
+    const client = await server.addClient({
+      name: 'Notes',
+      redirectUris: [`${appUrl}/callback`],
+      postLogoutRedirectUris: [`${appUrl}/`],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'profile', 'offline_access', 'notes:read', 'notes:write'],
+    });
+    web = runExample('notes-web.mjs', { TESSERA_ISSUER: server.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.secret!, NOTES_API: apiUrl, PORT: String(webPort), APP_URL: appUrl });
+    await web.waitFor(/notes web app listening/);
+    chromium = await launchChromium();
+  });
+  after(async () => {
+    await chromium?.close();
+    web?.stop();
+    api?.stop();
+    await server.close();
+  });
+
+  it('signs a user in through Tessera’s pages, shows and adds notes, refreshes the token, and signs out', async () => {
+    const page = await (await chromium.newContext()).newPage();
+    await page.goto(appUrl);
+    await page.click('#sign-in');
+    // Tessera's own login and consent pages.
+    await page.waitForURL(`${server.issuer}/**`);
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', alice.password);
+    await page.click('button[type=submit]');
+    assert.match((await page.textContent('main')) ?? '', /Notes wants to access your account/);
+    await page.click('button[name=decision][value=allow]');
+    await page.waitForURL(`${appUrl}/`);
+    assert.equal(await page.textContent('#user'), 'Signed in as Alice Liddell');
+
+    await page.fill('input[name=text]', 'Buy <milk> & eggs');
+    await page.click('button:has-text("Add")');
+    await page.waitForURL(`${appUrl}/`);
+    assert.equal(await page.textContent('#notes'), 'Buy <milk> & eggs');
+
+    // Past the access token's 3 seconds, the app refreshes it before calling the API.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await page.reload();
+    assert.equal(await page.textContent('#notes'), 'Buy <milk> & eggs');
+    assert.match(web.output(), /refreshed the access token/);
+
+    await page.click('#sign-out');
+    await page.waitForURL(`${appUrl}/`);
+    assert.ok(await page.isVisible('#sign-in'), 'signed out of the app, back at its start');
+    // And out of Tessera: signing in again asks for the password.
+    await page.click('#sign-in');
+    await page.waitForURL(`${server.issuer}/**`);
+    assert.ok(await page.isVisible('input[name=password]'));
+  });
+});
