@@ -48,7 +48,7 @@ describe('interoperability with independent clients', () => {
   });
 
   describe('oauth4webapi', () => {
-    it('code + PKCE with ID token validation, RFC 9068 access token validation against the JWKS, refresh, introspection, revocation', async () => {
+    it('code + PKCE with ID token validation, RFC 9068 access token validation against the JWKS, refresh, introspection, revocation, client credentials', async () => {
       const issuer = new URL(server.issuer);
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
       const c: oauth.Client = { client_id: web.clientId };
@@ -80,6 +80,14 @@ describe('interoperability with independent clients', () => {
       await oauth.processRevocationResponse(await oauth.revocationRequest(as, c, auth, refreshed.refresh_token!, http));
       const gone = await oauth.processIntrospectionResponse(as, c, await oauth.introspectionRequest(as, c, auth, refreshed.refresh_token!, http));
       assert.equal(gone.active, false);
+
+      const m2mClient: oauth.Client = { client_id: service.clientId };
+      const m2m = await oauth.processClientCredentialsResponse(
+        as,
+        m2mClient,
+        await oauth.clientCredentialsGrantRequest(as, m2mClient, oauth.ClientSecretBasic(service.secret!), new URLSearchParams({ scope: 'api:read' }), http),
+      );
+      assert.equal(m2m.scope, 'api:read');
     });
   });
 
