@@ -4,6 +4,7 @@ import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
+import { SIGNING_ALGS } from '../core/keys/key-ring.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -22,6 +23,7 @@ interface ServeFlags {
   auditRetentionDays?: string;
   mfaPolicy?: string;
   selfServiceScopes?: string;
+  accessTokenAlg?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -40,6 +42,7 @@ export function serveCommand(program: Command): void {
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
+    .option('--access-token-alg <alg>', 'algorithm that signs access tokens: ES256 (default) or RS256', process.env['TESSERA_ACCESS_TOKEN_ALG'])
     .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
@@ -53,6 +56,10 @@ export function serveCommand(program: Command): void {
       const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
       const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
       const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
+      const accessTokenAlg = SIGNING_ALGS.find((alg) => alg === flags.accessTokenAlg);
+      if (flags.accessTokenAlg !== undefined && !accessTokenAlg) {
+        throw new CliError(`--access-token-alg must be ES256 or RS256, not '${flags.accessTokenAlg}'`);
+      }
       const config = {
         issuer,
         signInLimits: {
@@ -60,6 +67,7 @@ export function serveCommand(program: Command): void {
           ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
         },
         ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
+        ...(accessTokenAlg ? { accessTokenAlg } : {}),
         ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
         openRegistration: flags.openRegistration === true,
         consoleUsers: parseConsoleUsers(flags.consoleUsers),

@@ -26,6 +26,7 @@ export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () 
 
   return {
     async find(clientId) {
+      feed.refresh?.();
       if (!feed.live) return inner.find(clientId);
       const hit = entries.get(clientId);
       if (hit && now() - hit.at < CLIENT_CACHE_TTL_MS) return structuredClone(hit.client);

@@ -315,6 +315,8 @@ export interface ChangeFeed {
   subscribe(listener: (change: StoreChange | 'reset') => void): void;
   /** Whether changes are being received now. A cache must not answer while this is false. */
   readonly live: boolean;
+  /** For feeds that learn of other processes' changes by looking (SQLite): look now. Caches call it before answering. */
+  refresh?(): void;
   close(): Promise<void>;
 }
 

@@ -22,7 +22,7 @@ describe('resource-server guard', () => {
   let jwksFetches = 0;
 
   before(async () => {
-    server = await startTestServer({}, { level: 'info', stream: { write: (line: string) => (jwksFetches += /"path":"\/jwks"/.test(line) && /incoming request/.test(line) ? 1 : 0) } });
+    server = await startTestServer({}, { level: 'info', stream: { write: (line: string) => (jwksFetches += /"path":"\/jwks"/.test(line) && /request completed/.test(line) ? 1 : 0) } });
     service = await server.addClient({ name: 'Notes client', grantTypes: ['client_credentials'], scopes: ['notes:read', 'notes:write'] });
     guard = createGuard({ issuer: server.issuer, audience: server.issuer, realm: 'notes', jwksCooldownSeconds: 1 });
     api = Fastify();

@@ -3,8 +3,7 @@ import { OAuthError } from '../errors.js';
 import { singleValued } from '../params.js';
 import { frontChannelParams } from './form.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { decodeProtectedHeader } from 'jose';
-import { verifyOwnJwtIgnoringExpiry } from '../tokens/jwt.js';
+import { decodeHeader, verifyOwnJwtIgnoringExpiry } from '../tokens/jwt.js';
 import { redirectWith } from './authorize/request.js';
 import { currentSession, endSession } from '../interaction/session.js';
 import { checkedForm, formToken } from '../interaction/form-token.js';
@@ -32,7 +31,7 @@ class LogoutRequestError extends Error {}
 async function readHint(ctx: Context, hint: string): Promise<{ sub: string; aud: string } | undefined> {
   let kid: unknown;
   try {
-    kid = decodeProtectedHeader(hint).kid;
+    kid = decodeHeader(hint)['kid'];
   } catch {
     throw new LogoutRequestError('The id_token_hint is not an ID token issued by this server.');
   }

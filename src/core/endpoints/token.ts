@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import type { Context } from '../context.js';
 import type { Grant } from '../grants/grant.js';
 import { OAuthError } from '../errors.js';
@@ -7,6 +6,7 @@ import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../
 import { authenticateClient } from '../clients/authenticate.js';
 import { requester } from '../audit.js';
 import { backChannelParams, errorJson } from './form.js';
+import { decodeClaims } from '../tokens/jwt.js';
 
 /** The token endpoint (RFC 6749 §3.2): parse → authenticate the client → hand over to the grant. */
 export function tokenEndpoint(ctx: Context, grants: readonly Grant[]) {
@@ -25,7 +25,7 @@ export function tokenEndpoint(ctx: Context, grants: readonly Grant[]) {
       const body = await grant.handle(ctx, client, params, from);
       await ctx.audit.record({
         type: grant.grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
-        userId: grant.grantType === 'client_credentials' ? null : (decodeJwt(body.access_token).sub ?? null),
+        userId: grant.grantType === 'client_credentials' ? null : (decodeClaims(body.access_token).sub ?? null),
         clientId: client.clientId,
         ...from,
         reason: grant.grantType,

@@ -37,7 +37,7 @@ export async function issueAccessToken(config: Config, keys: KeyRing, input: Acc
     exp: expiresAt,
   };
   if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
-  const token = await signJwt(keys, config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
+  const token = signJwt(keys, config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
   return { token, jti, expiresIn: config.ttl.accessToken, expiresAt };
 }
 

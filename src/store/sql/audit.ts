@@ -2,15 +2,21 @@ import type { Kysely } from 'kysely';
 import type { AuditEvent, AuditType } from '../../core/audit.js';
 import type { AuditStore } from '../ports.js';
 import type { Database } from './schema.js';
+import { groupCommit } from '../group-commit.js';
+
+/** Events per INSERT: 9 columns each, well under SQLite's and PostgreSQL's limits on parameters. */
+const MAX_BATCH = 500;
 
 export function sqlAuditStore(db: Kysely<Database>): AuditStore {
+  // Every token issued is an event: written by group commit, not one transaction each.
+  const append = groupCommit<AuditEvent>(async (events) => {
+    await db
+      .insertInto('audit_events')
+      .values(events.map((e) => ({ at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId, username: e.username, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, reason: e.reason })))
+      .execute();
+  }, MAX_BATCH);
   return {
-    async append(e) {
-      await db
-        .insertInto('audit_events')
-        .values({ at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId, username: e.username, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, reason: e.reason })
-        .execute();
-    },
+    append,
     async list(q) {
       let query = db.selectFrom('audit_events').selectAll();
       if (q.since !== undefined) query = query.where('at', '>=', q.since);

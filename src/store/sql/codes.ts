@@ -3,6 +3,7 @@ import type { CodeRecord, CodeStore } from '../ports.js';
 import type { CodesTable, Database } from './schema.js';
 import { fromJsonList, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
+import { precompiled, precompiledInsert } from './precompiled.js';
 
 function fromRow(r: Selectable<CodesTable>): CodeRecord {
   return {
@@ -24,11 +25,19 @@ function fromRow(r: Selectable<CodesTable>): CodeRecord {
 }
 
 export function sqlCodeStore(db: Kysely<Database>): CodeStore {
+  // Every code issued and redeemed runs these: built once (see precompiled).
+  const insert = precompiledInsert<Database>('codes');
+  const markConsumed = precompiled<Database, Selectable<CodesTable>>((db, param) =>
+    db
+      .updateTable('codes')
+      .set({ consumed_at: param(0) as unknown as number })
+      .where('code_hash', '=', param(1))
+      .where('consumed_at', 'is', null)
+      .returningAll(),
+  );
   return {
     async save(c) {
-      await db
-        .insertInto('codes')
-        .values({
+      await insert(db, {
           code_hash: c.codeHash,
           client_id: c.clientId,
           user_id: c.userId,
@@ -44,18 +53,11 @@ export function sqlCodeStore(db: Kysely<Database>): CodeStore {
           created_at: c.createdAt,
           expires_at: c.expiresAt,
           consumed_at: null,
-        })
-        .execute();
+        });
     },
     async consume(codeHash, now) {
       // One conditional UPDATE: the database decides which of concurrent redemptions wins.
-      const won = await db
-        .updateTable('codes')
-        .set({ consumed_at: now })
-        .where('code_hash', '=', codeHash)
-        .where('consumed_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+      const [won] = (await markConsumed(db, now, codeHash)).rows;
       if (won) return { status: 'ok', record: fromRow(won) };
       const seen = await db.selectFrom('codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
       return seen ? { status: 'consumed', record: fromRow(seen) } : { status: 'unknown' };

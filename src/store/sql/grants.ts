@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Grant, GrantStore } from '../ports.js';
 import type { Database, GrantsTable } from './schema.js';
+import { precompiled } from './precompiled.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
 
 function fromRow(r: Selectable<GrantsTable>): Grant {
@@ -25,10 +26,11 @@ export function sqlGrantStore(db: Kysely<Database>): GrantStore {
       .executeTakeFirst();
     return row && fromRow(row);
   };
+  const byId = precompiled<Database, Selectable<GrantsTable>>((db, param) => db.selectFrom('grants').selectAll().where('grant_id', '=', param(0)));
   return {
     find,
     async findById(grantId) {
-      const row = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
+      const [row] = (await byId(db, grantId)).rows;
       return row && fromRow(row);
     },
     async listByUser(userId) {

@@ -3,6 +3,7 @@ import type { RefreshOwner, RefreshRecord, RefreshStore } from '../ports.js';
 import type { Database, RefreshTokensTable } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
+import { precompiled, precompiledInsert } from './precompiled.js';
 
 /** The column and value that select an owner's refresh tokens. */
 function ownerColumn(owner: RefreshOwner): ['family_id' | 'grant_id' | 'user_id' | 'client_id', string] {
@@ -47,25 +48,30 @@ function fromRow(r: Selectable<RefreshTokensTable>): RefreshRecord {
 }
 
 export function sqlRefreshStore(db: Kysely<Database>): RefreshStore {
+  // Every refresh runs these: built once (see precompiled).
+  const byHash = precompiled<Database, Selectable<RefreshTokensTable>>((db, param) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', param(0)));
+  const insert = precompiledInsert<Database>('refresh_tokens');
+  const markRotated = precompiled<Database, never>((db, param) =>
+    db
+      .updateTable('refresh_tokens')
+      .set({ rotated_at: param(0) as unknown as number })
+      .where('token_hash', '=', param(1))
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null),
+  );
   return {
     async find(tokenHash) {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const [row] = (await byHash(db, tokenHash)).rows;
       return row && fromRow(row);
     },
     async save(record) {
-      await db.insertInto('refresh_tokens').values(toRow(record)).execute();
+      await insert(db, toRow(record));
     },
     async rotate(oldHash, next, now) {
       return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('refresh_tokens')
-          .set({ rotated_at: now })
-          .where('token_hash', '=', oldHash)
-          .where('rotated_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        if (changed(result) === 1) {
-          await trx.insertInto('refresh_tokens').values(toRow(next)).execute();
+        const result = await markRotated(trx, now, oldHash);
+        if (Number(result.numAffectedRows ?? 0) === 1) {
+          await insert(trx, toRow(next));
           return 'ok';
         }
         const row = await trx.selectFrom('refresh_tokens').select(['revoked_at']).where('token_hash', '=', oldHash).executeTakeFirst();

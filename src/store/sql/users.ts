@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { User, UserStore } from '../ports.js';
 import type { Database, UsersTable } from './schema.js';
+import { precompiled } from './precompiled.js';
 import { changed } from './json.js';
 
 function toRow(u: User): UsersTable {
@@ -35,9 +36,10 @@ function fromRow(r: Selectable<UsersTable>): User {
 }
 
 export function sqlUserStore(db: Kysely<Database>): UserStore {
+  const byId = precompiled<Database, Selectable<UsersTable>>((db, param) => db.selectFrom('users').selectAll().where('id', '=', param(0)));
   return {
     async findById(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await byId(db, id)).rows;
       return row && fromRow(row);
     },
     async findByUsername(username) {

@@ -1,13 +1,41 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Stores } from '../ports.js';
 import type { Database } from '../sql/schema.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import { sqlStores } from '../sql/index.js';
+import { sqliteChangeFeed } from './change-feed.js';
 
 export const SQLITE_FILE = 'tessera.sqlite';
+
+/** Distinct SQL texts kept prepared; the store issues a few dozen, so this only bounds the odd IN (…) list. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running most of ours. This keeps
+ * statements by their SQL text (parameters are bound at each run, so reuse is safe; the store
+ * never streams, which would hold a statement busy).
+ */
+function withStatementCache(database: Sqlite.Database): SqliteDatabase {
+  const statements = new Map<string, Sqlite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Most recently used last, so the first entry is the one to drop.
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
+}
 
 /**
  * Opens (and creates, on first use) the embedded store in `dataDir`. WAL lets the CLI write
@@ -20,8 +48,8 @@ export async function openSqliteStores(dataDir: string, onMigrated?: (applied: s
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const applied = await migrateToLatest(db);
   onMigrated?.(applied);
-  return sqlStores(db);
+  return sqlStores(db, sqliteChangeFeed(database));
 }
