@@ -48,10 +48,14 @@ export interface StoreLocation {
 }
 
 /** Opens the store (bringing its schema up to date); `onMigrated` hears which migrations that applied. */
-export async function openStores(location: StoreLocation, onMigrated?: (applied: string[]) => void): Promise<Stores> {
+export async function openStores(
+  location: StoreLocation,
+  onMigrated?: (applied: string[]) => void,
+  sqlite: { backgroundCheckpoints?: boolean; onError?: (error: unknown) => void } = {},
+): Promise<Stores> {
   return location.databaseUrl
     ? openPostgresStores(location.databaseUrl, onMigrated ? { onMigrated } : {})
-    : openSqliteStores(location.dataDir, onMigrated);
+    : openSqliteStores(location.dataDir, onMigrated, sqlite);
 }
 
 export interface ServerOptions extends StoreLocation {
@@ -75,7 +79,9 @@ export interface Tessera {
 /** The composition root: config, store, keys, endpoints, HTTP. */
 export async function createServer(options: ServerOptions): Promise<Tessera> {
   const config = makeConfig(options.config);
-  const stores = await openStores(options);
+  // Set once the logger exists; the store's background work reports through it.
+  let logStoreError: (error: unknown) => void = () => {};
+  const stores = await openStores(options, undefined, { backgroundCheckpoints: true, onError: (error) => logStoreError(error) });
   const now = options.now ?? systemClock;
   // Failure counters are shared through Redis when there is one, else kept in this process.
   const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;
@@ -132,6 +138,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   auditToLog = (event) => app.log.info({ audit: event }, 'audit');
   if (!redisConnected) app.log.warn('Redis does not answer yet: rate-limit counters are kept in memory until it does');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
+  logStoreError = logError('the embedded store\'s background checkpoint failed; SQLite checkpoints in requests again');
   // Another node (or the CLI) rotated or pruned keys: take them up now rather than at the next reload.
   stores.changes?.subscribe((change) => {
     if (change === 'reset' || change.kind === 'keys') keys.reload().catch(logError('reloading signing keys failed'));

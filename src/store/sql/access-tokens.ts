@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AccessTokenStore } from '../ports.js';
+import type { AccessTokenStore, IssuedAccessToken } from '../ports.js';
+import { groupCommit } from '../group-commit.js';
 import type { Database } from './schema.js';
 import { precompiled } from './precompiled.js';
 import { deleteExpiredRows } from './expiry.js';
@@ -7,15 +8,17 @@ import { deleteExpiredRows } from './expiry.js';
 export function sqlAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
   const expiredIssued = (now: number, limit: number) => deleteExpiredRows(db, 'issued_access_tokens', now, limit);
   const expiredRevoked = (now: number, limit: number) => deleteExpiredRows(db, 'revoked_jtis', now, limit);
-  // On every token request and every introspection: built once (see precompiled).
-  const insertIssued = precompiled<Database, never>((db, param) =>
-    db.insertInto('issued_access_tokens').values({ jti: param(0), family_id: param(1), grant_id: param(2), expires_at: param(3) as unknown as number }),
-  );
+  // Every user token is recorded (so its family can be revoked): by group commit, one transaction for many requests.
+  const recordIssued = groupCommit<IssuedAccessToken>(async (tokens) => {
+    await db
+      .insertInto('issued_access_tokens')
+      .values(tokens.map((t) => ({ jti: t.jti, family_id: t.familyId, grant_id: t.grantId, expires_at: t.expiresAt })))
+      .execute();
+  }, 500);
+  // On every introspection and userinfo request: built once (see precompiled).
   const revokedJti = precompiled<Database, { jti: string }>((db, param) => db.selectFrom('revoked_jtis').select('jti').where('jti', '=', param(0)));
   return {
-    async recordIssued(t) {
-      await insertIssued(db, t.jti, t.familyId, t.grantId, t.expiresAt);
-    },
+    recordIssued,
     async revokeWhere(owner) {
       const [column, value] = 'familyId' in owner ? (['family_id', owner.familyId] as const) : (['grant_id', owner.grantId] as const);
       await db

@@ -7,6 +7,7 @@ import type { Database } from '../sql/schema.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import { sqlStores } from '../sql/index.js';
 import { sqliteChangeFeed } from './change-feed.js';
+import { startBackgroundCheckpoints } from './checkpointer.js';
 
 export const SQLITE_FILE = 'tessera.sqlite';
 
@@ -41,9 +42,14 @@ function withStatementCache(database: Sqlite.Database): SqliteDatabase {
  * Opens (and creates, on first use) the embedded store in `dataDir`. WAL lets the CLI write
  * while a server reads; busy_timeout makes a writer wait for the other instead of failing.
  */
-export async function openSqliteStores(dataDir: string, onMigrated?: (applied: string[]) => void): Promise<Stores> {
+export async function openSqliteStores(
+  dataDir: string,
+  onMigrated?: (applied: string[]) => void,
+  options: { backgroundCheckpoints?: boolean; onError?: (error: unknown) => void } = {},
+): Promise<Stores> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const database = new Sqlite(join(dataDir, SQLITE_FILE));
+  const file = join(dataDir, SQLITE_FILE);
+  const database = new Sqlite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
@@ -51,5 +57,15 @@ export async function openSqliteStores(dataDir: string, onMigrated?: (applied: s
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const applied = await migrateToLatest(db);
   onMigrated?.(applied);
-  return sqlStores(db, sqliteChangeFeed(database));
+  const stores = sqlStores(db, sqliteChangeFeed(database));
+  // A long-running server checkpoints off the event loop; a CLI command leaves it to SQLite.
+  if (!options.backgroundCheckpoints) return stores;
+  const checkpoints = startBackgroundCheckpoints(database, file, options.onError);
+  return {
+    ...stores,
+    async close() {
+      await checkpoints.stop();
+      await stores.close();
+    },
+  };
 }
