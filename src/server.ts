@@ -3,6 +3,7 @@ import { makeConfig, type ConfigInput } from './core/config.js';
 import { systemClock, type Context } from './core/context.js';
 import { KeyRing } from './core/keys/key-ring.js';
 import { createPasswordHasher, type Argon2Params } from './core/accounts/passwords.js';
+import type { GateOptions } from './core/accounts/password-gate.js';
 import type { Grant } from './core/grants/grant.js';
 import { authorizationCodeGrant } from './core/grants/authorization-code.js';
 import { refreshTokenGrant } from './core/grants/refresh-token.js';
@@ -61,6 +62,8 @@ export async function openStores(
 export interface ServerOptions extends StoreLocation {
   config: ConfigInput;
   argon2?: Argon2Params;
+  /** How many password hashes run and wait at once before sign-ins get 503 (default: the cores, 16 waiting per core). */
+  passwordHashing?: GateOptions;
   logger?: boolean | LoggerOptions;
   trustProxy?: boolean;
   /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
@@ -98,7 +101,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     stores,
     keys,
     pepper,
-    passwords: await createPasswordHasher(options.argon2),
+    passwords: await createPasswordHasher(options.argon2, options.passwordHashing),
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
     limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
     // The HTTP app is built with this context, so its logger is attached once it exists (below).

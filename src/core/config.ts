@@ -1,6 +1,6 @@
 import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
 import { RETIREMENT_SLACK } from './keys/rotation.js';
-import type { FailurePolicy } from './limits.js';
+import type { AddressPolicy, FailurePolicy } from './limits.js';
 import type { RiskFactor } from './accounts/risk.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
@@ -37,8 +37,8 @@ export interface Config {
    *  pause after a failure, doubled with each further one (at most 4 s) to slow guessing down. */
   signInLimits: FailurePolicy & { delayMs: number };
   /** Failed client authentications (token, revocation, introspection, device endpoints) and bad
-   *  bearer tokens at /register before a temporary block (429). */
-  clientAuthLimits: FailurePolicy;
+   *  bearer tokens at /register per client and address, and per address, before 429 answers. */
+  clientAuthLimits: AddressPolicy;
   /** Seconds audit events are kept. */
   auditRetention: number;
   /**
@@ -81,7 +81,7 @@ export interface ConfigInput {
   consoleUsers?: 'all' | string[];
   selfServiceScopes?: string[];
   signInLimits?: Partial<Config['signInLimits']>;
-  clientAuthLimits?: Partial<FailurePolicy>;
+  clientAuthLimits?: Partial<AddressPolicy>;
   auditRetention?: number;
   mfa?: Partial<Omit<Config['mfa'], 'riskWeights'>> & { riskWeights?: Partial<Record<RiskFactor, number>> };
 }
@@ -93,7 +93,7 @@ export const DEFAULT_MFA: Config['mfa'] = {
 };
 
 export const DEFAULT_SIGN_IN_LIMITS: Config['signInLimits'] = { perPair: 5, perSubject: 20, perIp: 50, windowSeconds: 900, lockSeconds: 900, delayMs: 250 };
-export const DEFAULT_CLIENT_AUTH_LIMITS: FailurePolicy = { perPair: 10, perSubject: 50, perIp: 50, windowSeconds: 900, lockSeconds: 900 };
+export const DEFAULT_CLIENT_AUTH_LIMITS: AddressPolicy = { perPair: 10, perIp: 50, windowSeconds: 900, lockSeconds: 900 };
 export const DEFAULT_AUDIT_RETENTION = 90 * 24 * 3600;
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -126,13 +126,14 @@ export function makeConfig(input: ConfigInput): Config {
   }
   if (intervals.keyReload > RETIREMENT_SLACK) throw new ConfigError(`intervals.keyReload must be at most ${RETIREMENT_SLACK} seconds`);
   const signInLimits = { ...DEFAULT_SIGN_IN_LIMITS, ...scaledFromPair(input.signInLimits, 4, 10), ...input.signInLimits };
-  const clientAuthLimits = { ...DEFAULT_CLIENT_AUTH_LIMITS, ...scaledFromPair(input.clientAuthLimits, 5, 5), ...input.clientAuthLimits };
+  const pairOnly = input.clientAuthLimits?.perPair;
+  const clientAuthLimits = { ...DEFAULT_CLIENT_AUTH_LIMITS, ...(pairOnly === undefined ? {} : { perIp: pairOnly * 5 }), ...input.clientAuthLimits };
   for (const [name, limits] of [['signInLimits', signInLimits], ['clientAuthLimits', clientAuthLimits]] as const) {
     for (const [field, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || value < (field === 'delayMs' ? 0 : 1)) throw new ConfigError(`${name}.${field} must be a positive whole number`);
     }
     // The pair limit must trip first, or one address could lock a subject out for everyone.
-    if (limits.perSubject < limits.perPair || limits.perIp < limits.perPair) throw new ConfigError(`${name}: perSubject and perIp must be at least perPair`);
+    if (('perSubject' in limits && limits.perSubject < limits.perPair) || limits.perIp < limits.perPair) throw new ConfigError(`${name}: perSubject and perIp must be at least perPair`);
   }
   const auditRetention = input.auditRetention ?? DEFAULT_AUDIT_RETENTION;
   if (!Number.isInteger(auditRetention) || auditRetention <= 0) throw new ConfigError('auditRetention must be a positive whole number of seconds');

@@ -1,21 +1,31 @@
 /**
- * Counters of failed attempts: wrong user codes, failed sign-ins, failed client authentication.
+ * Counters of guesses: passwords, second-factor codes, device user codes, client secrets.
  * The core decides what to count; src/limits holds the implementations (memory, Redis).
+ *
+ * Count before you verify (DESIGN.md §6): a guess takes its point atomically *before* it is
+ * checked, so a burst of concurrent guesses cannot all pass a "not locked yet" look and then be
+ * checked together. A guess that turns out right gives its point back.
  */
 export interface AttemptLimiter {
-  /** Whether `key` may try again now; `retryAfter` in seconds when it may not. */
-  check(key: string): Promise<{ allowed: boolean; retryAfter: number }>;
-  /** Counts one failure against `key`: the failures in the window so far, and whether the key is now blocked. */
-  fail(key: string): Promise<{ count: number; blocked: boolean }>;
-  /** Forgets the failures of `key`. */
+  /** Takes one attempt from `key`'s allowance, atomically. Refused (with `retryAfter` seconds) once the allowance is spent. */
+  take(key: string): Promise<{ allowed: boolean; retryAfter: number; count: number }>;
+  /** Returns the point of an attempt that was not a failure (it succeeded, or was never checked). */
+  giveBack(key: string): Promise<void>;
+  /** Starts the full lock now: the failure that spends the allowance locks for the lock time, not the rest of the window. */
+  lock(key: string): Promise<void>;
+  /** Seconds `key` must still wait; 0 when it may try now. Reads only: never decides whether a guess is checked. */
+  wait(key: string): Promise<number>;
+  /** Forgets the attempts of `key`. */
   reset(key: string): Promise<void>;
+  /** How many attempts `key` may make in a window. */
+  readonly allowance: number;
 }
 
 /**
- * How many failures of one kind are allowed before a temporary block: per subject (a username, a
- * client) from one IP, per subject from anywhere, and per IP whatever the subject. The pair limit
- * is the lowest, so an attacker on one address is stopped long before they could lock the subject
- * out for everyone; only a distributed attack reaches the subject's own limit.
+ * How many failures of one kind are allowed before a temporary lock: per subject (a username, a
+ * user's second factor) from one IP, per subject from anywhere, and per IP whatever the subject.
+ * The pair limit is the lowest, so an attacker on one address is stopped long before they could
+ * lock the subject out for everyone; only a distributed attack reaches the subject's own limit.
  */
 export interface FailurePolicy {
   perPair: number;
@@ -25,9 +35,19 @@ export interface FailurePolicy {
   lockSeconds: number;
 }
 
+/** Client secrets are 256-bit random and cannot be guessed: failures count per address only (never per client alone). */
+export type AddressPolicy = Omit<FailurePolicy, 'perSubject'>;
+
 export interface FailureLimiters {
   pair: AttemptLimiter;
   subject: AttemptLimiter;
+  ip: AttemptLimiter;
+  /** Sign-ins from a browser that carries this user's device cookie, counted per device (OWASP "device cookies"). */
+  device: AttemptLimiter;
+}
+
+export interface AddressLimiters {
+  pair: AttemptLimiter;
   ip: AttemptLimiter;
 }
 
@@ -36,27 +56,90 @@ export interface Limiters {
   userCodesPerSession: AttemptLimiter;
   /** ...and per IP, with more room: many people can share one address. */
   userCodesPerIp: AttemptLimiter;
-  /** Failed sign-ins (login page, password grant); the subject is the username as typed. */
+  /** Sign-ins (login pages, password grant) and second-factor codes. */
   signIn: FailureLimiters;
-  /** Failed client authentication and bad registration bearer tokens; the subject is the client id. */
-  clientAuth: FailureLimiters;
+  /** Failed client authentication and bad bearer tokens at /register, per address. */
+  clientAuth: AddressLimiters;
 }
+
+/** One counter and the key an attempt is counted under. */
+export type Counted = readonly [AttemptLimiter, string];
+
+/** A point taken: where, and how many attempts that key has made in its window with it. */
+interface Taken {
+  limiter: AttemptLimiter;
+  key: string;
+  count: number;
+}
+
+export type Attempt = { allowed: true; taken: Taken[] } | { allowed: false; retryAfter: number };
+
+/**
+ * Takes one point from each counter in order, atomically per counter. If one refuses, the points
+ * already taken are given back (an attempt that is never checked is not a failure), so a refused
+ * attempt never adds to a wider counter: hammering a locked pair cannot lock the subject for others.
+ */
+export async function takeAttempt(counters: readonly Counted[]): Promise<Attempt> {
+  const taken: Taken[] = [];
+  for (const [limiter, key] of counters) {
+    const answer = await limiter.take(key);
+    if (!answer.allowed) {
+      await giveBack({ allowed: true, taken });
+      return { allowed: false, retryAfter: answer.retryAfter };
+    }
+    taken.push({ limiter, key, count: answer.count });
+  }
+  return { allowed: true, taken };
+}
+
+/** The attempt succeeded (or was not checked after all): its points go back. */
+export async function giveBack(attempt: Attempt & { allowed: true }): Promise<void> {
+  await Promise.all(attempt.taken.map(({ limiter, key }) => limiter.giveBack(key)));
+}
+
+/**
+ * The attempt was a failure: its points stay spent. Counters whose allowance it used up start their
+ * full lock; `retryAfter` is 0 when none did, else how long the lock lasts.
+ */
+export async function failedAttempt(attempt: Attempt & { allowed: true }): Promise<{ retryAfter: number }> {
+  const spent = attempt.taken.filter(({ limiter, count }) => count >= limiter.allowance);
+  await Promise.all(spent.map(({ limiter, key }) => limiter.lock(key)));
+  const waits = await Promise.all(spent.map(({ limiter, key }) => limiter.wait(key)));
+  return { retryAfter: Math.max(0, ...waits) };
+}
+
+/**
+ * The attempt succeeded: the narrowest counter (the first: username+IP, or the device) starts
+ * afresh, and the points taken from the wider ones go back.
+ */
+export async function succeededAttempt(attempt: Attempt & { allowed: true }): Promise<void> {
+  const [first, ...rest] = attempt.taken;
+  await Promise.all([first?.limiter.reset(first.key), ...rest.map(({ limiter, key }) => limiter.giveBack(key))]);
+}
+
+/** How many attempts the first (narrowest) counter has seen in its window, this one included. */
+export const attemptNumber = (attempt: Attempt & { allowed: true }): number => attempt.taken[0]?.count ?? 1;
 
 const pairKey = (subject: string, ip: string) => `${subject}\u0000${ip}`;
 
-/** Seconds until `subject` may try again from `ip`; 0 when it may now. */
-export async function waitBeforeTrying(limiters: FailureLimiters, subject: string, ip: string): Promise<number> {
-  const answers = await Promise.all([limiters.pair.check(pairKey(subject, ip)), limiters.subject.check(subject), limiters.ip.check(ip)]);
-  return Math.max(0, ...answers.filter((a) => !a.allowed).map((a) => a.retryAfter));
+/** The counters a sign-in from an unknown browser is taken from: username+IP, username, IP. */
+export function signInCounters(limiters: FailureLimiters, subject: string, ip: string): Counted[] {
+  return [
+    [limiters.pair, pairKey(subject, ip)],
+    [limiters.ip, ip],
+    [limiters.subject, subject],
+  ];
 }
 
-/** Counts a failure three ways; `count` is the pair's failures in the window, `locked` whether a limit now blocks. */
-export async function countFailure(limiters: FailureLimiters, subject: string, ip: string): Promise<{ count: number; locked: boolean }> {
-  const [pair, bySubject, byIp] = await Promise.all([limiters.pair.fail(pairKey(subject, ip)), limiters.subject.fail(subject), limiters.ip.fail(ip)]);
-  return { count: pair.count, locked: pair.blocked || bySubject.blocked || byIp.blocked };
+/** A browser that proved, by its device cookie, that it signed in as `subject` before is counted on its own. */
+export function trustedDeviceCounters(limiters: FailureLimiters, subject: string, deviceId: string): Counted[] {
+  return [[limiters.device, pairKey(subject, deviceId)]];
 }
 
-/** After a success, the subject starts afresh from this IP. */
-export async function forgetFailures(limiters: FailureLimiters, subject: string, ip: string): Promise<void> {
-  await limiters.pair.reset(pairKey(subject, ip));
+/** Client authentication and registration tokens: per client (or purpose) and address, and per address. */
+export function addressCounters(limiters: AddressLimiters, subject: string, ip: string): Counted[] {
+  return [
+    [limiters.pair, pairKey(subject, ip)],
+    [limiters.ip, ip],
+  ];
 }

@@ -29,7 +29,7 @@ export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'm
 export type ProtocolResponse =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
-  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[] };
+  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string> };
 
 export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData;
 
@@ -165,6 +165,11 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 
 export function page(status: number, name: PageName, data: PageData, cookies?: CookieToSet[]): ProtocolResponse {
   return cookies && cookies.length > 0 ? { kind: 'page', status, page: name, data, cookies } : { kind: 'page', status, page: name, data };
+}
+
+/** A page that asks the browser to come back later (429 or 503), saying when in Retry-After. */
+export function retryLater(answer: ProtocolResponse, status: 429 | 503, seconds: number): ProtocolResponse {
+  return answer.kind === 'page' ? { ...answer, status, headers: { 'Retry-After': String(seconds) } } : answer;
 }
 
 export function errorPage(status: number, error: string, description: string): ProtocolResponse {

@@ -37,5 +37,6 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   if (answer.kind === 'redirect') {
     return reply.code(reply.request.method === 'POST' ? 303 : 302).header('Location', answer.location).send();
   }
+  if (answer.headers) reply.headers(answer.headers);
   return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, answer.data));
 }

@@ -1,30 +1,41 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AttemptLimiter, FailureLimiters, FailurePolicy, Limiters } from '../core/limits.js';
+import type { AddressLimiters, AddressPolicy, AttemptLimiter, FailureLimiters, FailurePolicy, Limiters } from '../core/limits.js';
 import type { Config } from '../core/config.js';
 
-/** Makes one rate-limiter-flexible limiter: `points` failures per `duration` seconds, named by `name`. */
+/** Makes one rate-limiter-flexible limiter: `points` attempts per `duration` seconds, named by `name`. */
 export type LimiterFactory = (name: string, points: number, duration: number, blockDuration: number) => RateLimiterAbstract;
 
-/** At most `failures` failures per `windowSeconds`, then blocked for `blockSeconds`, on any rate-limiter-flexible store. */
-export function attemptLimiter(limiter: RateLimiterAbstract, failures: number, blockSeconds: number): AttemptLimiter {
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * At most `allowance` attempts per window, then locked for `lockSeconds`, on any rate-limiter-flexible
+ * store. `consume` is atomic in memory and in Redis (a Lua script), which is what makes "count
+ * before you verify" hold under concurrent requests and across nodes.
+ */
+export function attemptLimiter(limiter: RateLimiterAbstract, allowance: number, lockSeconds: number): AttemptLimiter {
   return {
-    async check(key) {
-      const res = await limiter.get(key);
-      if (res === null || res.consumedPoints < failures) return { allowed: true, retryAfter: 0 };
-      return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-    },
-    async fail(key) {
+    allowance,
+    async take(key) {
       try {
         const res = await limiter.consume(key);
-        if (res.consumedPoints < failures) return { count: res.consumedPoints, blocked: false };
-        // The failure that reaches the limit starts the full block, not just the rest of the window.
-        await limiter.block(key, blockSeconds);
-        return { count: res.consumedPoints, blocked: true };
+        return { allowed: true, retryAfter: 0, count: res.consumedPoints };
       } catch (e) {
-        // Over the limit: the key is now blocked, which is the point.
+        // Over the allowance (rate-limiter-flexible rejects with the counter's state).
         if (!(e instanceof RateLimiterRes)) throw e;
-        return { count: e.consumedPoints, blocked: true };
+        return { allowed: false, retryAfter: seconds(e.msBeforeNext), count: e.consumedPoints };
       }
+    },
+    async giveBack(key) {
+      // Only while the key still counts something: a key reset or expired meanwhile must not go below zero.
+      const res = await limiter.get(key);
+      if (res !== null && res.consumedPoints > 0) await limiter.reward(key, 1);
+    },
+    async lock(key) {
+      await limiter.block(key, lockSeconds);
+    },
+    async wait(key) {
+      const res = await limiter.get(key);
+      return res === null || res.consumedPoints <= allowance ? 0 : seconds(res.msBeforeNext);
     },
     async reset(key) {
       await limiter.delete(key);
@@ -32,20 +43,31 @@ export function attemptLimiter(limiter: RateLimiterAbstract, failures: number, b
   };
 }
 
+function limiterOf(make: LimiterFactory, name: string, allowance: number, policy: { windowSeconds: number; lockSeconds: number }): AttemptLimiter {
+  return attemptLimiter(make(name, allowance, policy.windowSeconds, policy.lockSeconds), allowance, policy.lockSeconds);
+}
+
 function failureLimiters(make: LimiterFactory, name: string, policy: FailurePolicy): FailureLimiters {
-  const limiter = (kind: string, failures: number) =>
-    attemptLimiter(make(`${name}:${kind}`, failures, policy.windowSeconds, policy.lockSeconds), failures, policy.lockSeconds);
-  return { pair: limiter('pair', policy.perPair), subject: limiter('subject', policy.perSubject), ip: limiter('ip', policy.perIp) };
+  return {
+    pair: limiterOf(make, `${name}:pair`, policy.perPair, policy),
+    subject: limiterOf(make, `${name}:subject`, policy.perSubject, policy),
+    ip: limiterOf(make, `${name}:ip`, policy.perIp, policy),
+    device: limiterOf(make, `${name}:device`, policy.perPair, policy),
+  };
+}
+
+function addressLimiters(make: LimiterFactory, name: string, policy: AddressPolicy): AddressLimiters {
+  return { pair: limiterOf(make, `${name}:pair`, policy.perPair, policy), ip: limiterOf(make, `${name}:ip`, policy.perIp, policy) };
 }
 
 /** Every limiter the server uses, on one kind of store (memory on one node, Redis across nodes). */
 export function buildLimiters(make: LimiterFactory, config: Config): Limiters {
-  const QUARTER_HOUR = 15 * 60;
+  // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
+  const userCodes = { windowSeconds: 15 * 60, lockSeconds: 15 * 60 };
   return {
-    // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
-    userCodesPerSession: attemptLimiter(make('user-codes:session', 5, QUARTER_HOUR, QUARTER_HOUR), 5, QUARTER_HOUR),
-    userCodesPerIp: attemptLimiter(make('user-codes:ip', 20, QUARTER_HOUR, QUARTER_HOUR), 20, QUARTER_HOUR),
+    userCodesPerSession: limiterOf(make, 'user-codes:session', 5, userCodes),
+    userCodesPerIp: limiterOf(make, 'user-codes:ip', 20, userCodes),
     signIn: failureLimiters(make, 'sign-in', config.signInLimits),
-    clientAuth: failureLimiters(make, 'client-auth', config.clientAuthLimits),
+    clientAuth: addressLimiters(make, 'client-auth', config.clientAuthLimits),
   };
 }

@@ -189,15 +189,24 @@ export interface SessionRecord {
    * one first. Such a session signs nobody in.
    */
   pendingFactor: 'verify' | 'enroll' | null;
+  /**
+   * Hash of the device flow user code this browser entered and was shown for confirmation: the
+   * approval applies to it alone, never to a code taken from the decision form (RFC 8628 §5.4).
+   */
+  deviceUserCodeHash: string | null;
   createdAt: number;
   expiresAt: number;
 }
 
 export interface SessionStore extends Expiring {
-  create(session: SessionRecord): Promise<void>;
+  create(session: Omit<SessionRecord, 'deviceUserCodeHash'>): Promise<void>;
   find(idHash: string): Promise<SessionRecord | undefined>;
   /** Marks the second factor done: the session signs its user in from now on. */
   completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number): Promise<boolean>;
+  /** A signed-in session proved a second factor later (step-up): it remembers the stronger `amr`. */
+  stepUp(idHash: string, amr: string[]): Promise<boolean>;
+  /** Remembers (or, with null, forgets) the device user code this session is confirming. */
+  setDeviceUserCode(idHash: string, userCodeHash: string | null): Promise<void>;
   destroy(idHash: string): Promise<void>;
   destroyForUser(userId: string): Promise<number>;
 }
@@ -270,6 +279,8 @@ export interface InitialAccessTokenRecord {
 
 export interface InitialAccessTokenStore {
   create(record: InitialAccessTokenRecord): Promise<void>;
+  /** Whether the token is known, unexpired and has a use left (it spends nothing). */
+  isLive(tokenHash: string, now: number): Promise<boolean>;
   /** Spends one use of a live token, atomically; false when unknown, expired or used up. */
   use(tokenHash: string, now: number): Promise<boolean>;
 }

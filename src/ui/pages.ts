@@ -154,9 +154,9 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
     'Allow access',
     html`<h1>${d.clientName ?? ''} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
-<p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>
+${d.userCode ? html`<p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>` : html`<p>Check that this is the app you are connecting on your device.</p>`}
 ${scopeList(d.scopes ?? [])}
-${decisionForm(d.action, d.csrfToken, { user_code: d.userCode })}`,
+${decisionForm(d.action, d.csrfToken)}`,
   );
 }
 

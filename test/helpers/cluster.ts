@@ -46,6 +46,13 @@ async function waitReady(node: ClusterNode): Promise<void> {
   throw new Error(`${node.name} did not become ready: ${node.output()}`);
 }
 
+/** Appends the caller's address, as nginx's $proxy_add_x_forwarded_for does (tests name the client's address this way). */
+function forwardedFor(req: IncomingMessage): string {
+  const existing = req.headers['x-forwarded-for'];
+  const remote = req.socket.remoteAddress ?? '';
+  return existing ? `${Array.isArray(existing) ? existing.join(', ') : existing}, ${remote}` : remote;
+}
+
 /**
  * A load balancer for tests: sends each request to the next node, and on a refused connection
  * (a dead node) to the one after, as nginx's proxy_next_upstream does.
@@ -56,7 +63,7 @@ function roundRobin(nodes: ClusterNode[]): Server {
     const node = nodes[next++ % nodes.length]!;
     const target = new URL(node.url);
     const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http' } },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': forwardedFor(req), 'x-forwarded-proto': 'http' } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -7,6 +7,7 @@ import { buildClient, type ClientInput } from '../../src/core/clients/registrati
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import type { ConfigInput } from '../../src/core/config.js';
 import type { LoggerOptions } from '../../src/http/app.js';
+import type { GateOptions } from '../../src/core/accounts/password-gate.js';
 import { createTestDatabase } from './postgres.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
@@ -41,7 +42,7 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   config: Partial<ConfigInput> = {},
   logger?: LoggerOptions,
-  options: { trustProxy?: boolean; redis?: { url: string; prefix: string } } = {},
+  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   // TESSERA_TEST_STORE=postgres runs the same tests on a PostgreSQL database of their own.
@@ -57,6 +58,7 @@ export async function startTestServer(
     ...(logger ? { logger } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });

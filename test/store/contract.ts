@@ -182,7 +182,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     it('spends initial access tokens once per use, never past their uses or expiry', async () => {
       await stores.initialAccessTokens.create({ tokenHash: 'iat-2', createdAt: 1, expiresAt: 100, usesLeft: 2 });
+      assert.equal(await stores.initialAccessTokens.isLive('iat-2', 50), true);
+      assert.equal(await stores.initialAccessTokens.isLive('iat-2', 100), false, 'expired');
       const spent = await Promise.all(Array.from({ length: 5 }, () => stores.initialAccessTokens.use('iat-2', 50)));
+      assert.equal(await stores.initialAccessTokens.isLive('iat-2', 50), false, 'used up');
       assert.equal(spent.filter(Boolean).length, 2);
       await stores.initialAccessTokens.create({ tokenHash: 'iat-forever', createdAt: 1, expiresAt: null, usesLeft: null });
       assert.equal(await stores.initialAccessTokens.use('iat-forever', 10 ** 9), true);
@@ -211,11 +214,25 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.mfa.find('mfa-u'), undefined);
     });
 
+    it('steps a signed-in session up to a second factor, never one still waiting for it, and keeps the device code it confirms', async () => {
+      await stores.sessions.create({ idHash: 'up', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 900 });
+      await stores.sessions.create({ idHash: 'waiting', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 900 });
+      assert.equal(await stores.sessions.stepUp('up', ['pwd', 'otp', 'mfa']), true);
+      assert.equal(await stores.sessions.stepUp('waiting', ['pwd', 'otp', 'mfa']), false, 'a pending session completes through completeFactor only');
+      assert.equal(await stores.sessions.stepUp('unknown', ['pwd']), false);
+      assert.deepEqual((await stores.sessions.find('up'))?.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal((await stores.sessions.find('up'))?.authTime, 7, 'a step-up keeps the time of the sign-in');
+      await stores.sessions.setDeviceUserCode('up', 'uc-hash');
+      assert.equal((await stores.sessions.find('up'))?.deviceUserCodeHash, 'uc-hash');
+      await stores.sessions.setDeviceUserCode('up', null);
+      assert.equal((await stores.sessions.find('up'))?.deviceUserCodeHash, null);
+    });
+
     it('completes a session waiting for its second factor once, and appends and queries audit events', async () => {
       await stores.sessions.create({ idHash: 'pend', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 10 });
       assert.equal(await stores.sessions.completeFactor('pend', ['pwd', 'otp', 'mfa'], 5, 500), true);
       assert.equal(await stores.sessions.completeFactor('pend', ['pwd'], 6, 600), false);
-      assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, createdAt: 1, expiresAt: 500 });
+      assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, deviceUserCodeHash: null, createdAt: 1, expiresAt: 500 });
 
       const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: 'au', username: 'ann', clientId: 'ac', ip: '10.0.0.1', userAgent: 'ua', reason: 'wrong_password' };
       await stores.audit.append({ ...event, at: 100 });

@@ -13,24 +13,36 @@ function limiterContract(name: string, make: () => { factory: LimiterFactory; cl
     before(setUp);
     after(() => made.close());
 
-    it('allows failures up to the limit, then blocks for the lock time; a reset forgets them', async () => {
+    it('allows attempts up to the allowance, then refuses; a lock lasts the lock time; a reset forgets them', async () => {
       const limiter = attemptLimiter(made.factory(`t:${randomBytes(4).toString('hex')}`, 3, 60, 120), 3, 120);
-      assert.deepEqual(await limiter.check('k'), { allowed: true, retryAfter: 0 });
-      assert.deepEqual(await limiter.fail('k'), { count: 1, blocked: false });
-      assert.deepEqual(await limiter.fail('k'), { count: 2, blocked: false });
-      assert.deepEqual(await limiter.fail('k'), { count: 3, blocked: true });
-      const blocked = await limiter.check('k');
-      assert.equal(blocked.allowed, false);
-      assert.ok(blocked.retryAfter > 60 && blocked.retryAfter <= 120, `the block lasts the lock time, not the window (${blocked.retryAfter})`);
-      assert.equal((await limiter.check('other')).allowed, true, 'keys are counted apart');
+      assert.equal(await limiter.wait('k'), 0);
+      for (const n of [1, 2, 3]) assert.deepEqual(await limiter.take('k'), { allowed: true, retryAfter: 0, count: n });
+      assert.equal(await limiter.wait('k'), 0, 'spent, but not locked until the last failure says so');
+      await limiter.lock('k');
+      const refused = await limiter.take('k');
+      assert.equal(refused.allowed, false);
+      assert.ok(refused.retryAfter > 60 && refused.retryAfter <= 120, `the lock lasts the lock time, not the window (${refused.retryAfter})`);
+      assert.ok((await limiter.wait('k')) > 60);
+      assert.equal((await limiter.take('other')).allowed, true, 'keys are counted apart');
       await limiter.reset('k');
-      assert.equal((await limiter.check('k')).allowed, true);
+      assert.equal((await limiter.take('k')).allowed, true);
     });
 
-    it('counts concurrent failures without losing any', async () => {
-      const limiter = attemptLimiter(made.factory(`t:${randomBytes(4).toString('hex')}`, 50, 60, 60), 50, 60);
-      await Promise.all(Array.from({ length: 20 }, () => limiter.fail('k')));
-      assert.deepEqual(await limiter.fail('k'), { count: 21, blocked: false });
+    it('gives points back after a success, never below zero', async () => {
+      const limiter = attemptLimiter(made.factory(`t:${randomBytes(4).toString('hex')}`, 2, 60, 60), 2, 60);
+      await limiter.take('k');
+      await limiter.giveBack('k');
+      await limiter.giveBack('k');
+      await limiter.giveBack('never-taken');
+      assert.equal((await limiter.take('k')).count, 1, 'the given-back point is free again, and no credit was made');
+      assert.equal((await limiter.take('never-taken')).count, 1);
+    });
+
+    it('lets exactly the allowance through a burst of concurrent attempts (count before you verify)', async () => {
+      const limiter = attemptLimiter(made.factory(`t:${randomBytes(4).toString('hex')}`, 5, 60, 60), 5, 60);
+      const answers = await Promise.all(Array.from({ length: 100 }, () => limiter.take('k')));
+      assert.equal(answers.filter((a) => a.allowed).length, 5);
+      assert.deepEqual(answers.filter((a) => a.allowed).map((a) => a.count).sort(), [1, 2, 3, 4, 5]);
     });
   });
 }

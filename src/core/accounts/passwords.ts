@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { passwordGate, type GateOptions } from './password-gate.js';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot read). */
 const ARGON2ID = 2;
@@ -15,7 +16,7 @@ export const DEFAULT_ARGON2: Argon2Params = { memoryCost: 19456, timeCost: 2, pa
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /**
-   * Checks a password. With no stored hash (unknown user) it checks against a dummy hash,
+   * Checks a password (throws PasswordHashingBusy when the process is saturated). With no stored hash (unknown user) it checks against a dummy hash,
    * so an unknown username costs the same time as a wrong password.
    */
   verify(storedHash: string | undefined, password: string): Promise<boolean>;
@@ -29,22 +30,25 @@ function paramsOf(storedHash: string): Argon2Params | undefined {
   return match ? { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) } : undefined;
 }
 
-export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2): Promise<PasswordHasher> {
+export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2, gate: GateOptions = {}): Promise<PasswordHasher> {
   const options = { ...params, algorithm: ARGON2ID as never };
   const dummy = await hash('tessera-dummy-password', options);
+  const bounded = passwordGate(gate);
   return {
-    hash: (password) => hash(password, options),
+    hash: (password) => bounded(() => hash(password, options)),
     needsRehash(storedHash) {
       const stored = paramsOf(storedHash);
       return !stored || stored.memoryCost !== params.memoryCost || stored.timeCost !== params.timeCost || stored.parallelism !== params.parallelism;
     },
     async verify(storedHash, password) {
-      try {
-        const ok = await verify(storedHash ?? dummy, password);
-        return ok && storedHash !== undefined;
-      } catch {
-        return false;
-      }
+      return bounded(async () => {
+        try {
+          const ok = await verify(storedHash ?? dummy, password);
+          return ok && storedHash !== undefined;
+        } catch {
+          return false;
+        }
+      });
     },
   };
 }

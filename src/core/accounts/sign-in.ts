@@ -2,10 +2,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import type { Requester } from '../audit.js';
-import { countFailure, forgetFailures, waitBeforeTrying } from '../limits.js';
+import { retryLater, type CookieToSet, type ProtocolResponse } from '../protocol.js';
+import { attemptNumber, failedAttempt, giveBack, signInCounters, succeededAttempt, takeAttempt, trustedDeviceCounters } from '../limits.js';
 import { loginRisk, type Risk } from './risk.js';
+import { PasswordHashingBusy } from './password-gate.js';
+import { rememberDevice, trustedDevice } from './device-cookie.js';
 
-export type SignInResult = { ok: true; user: User; risk: Risk } | { ok: false; retryAfter?: number };
+export type SignInResult =
+  | { ok: true; user: User; risk: Risk; cookies: CookieToSet[] }
+  /** `retryAfter` while locked; `busy` when the server has too many password checks running (503). */
+  | { ok: false; retryAfter?: number; busy?: boolean };
+
+export interface SignInOptions {
+  clientId?: string | null;
+  /** A sign-in from a browser: its device cookie (absent for the password grant, which has no browser). */
+  browser?: { deviceCookie: string | undefined };
+}
 
 /** The longest pause after a failed sign-in. */
 const MAX_DELAY_MS = 4000;
@@ -13,48 +25,73 @@ const MAX_DELAY_MS = 4000;
 /**
  * Checks a username and password, for every way of signing in (login pages, password grant).
  * Unknown users, wrong passwords and disabled accounts cost the same work and get the same answer.
- * Failures are counted per username+IP, per username and per IP (config.signInLimits); while any
- * of them is over its limit the password is not even checked, and `retryAfter` says how long.
+ * The attempt is counted before the password is checked (per username+IP, per username and per
+ * IP; or, from a browser that signed in to this account before, per device), so concurrent
+ * guesses cannot outrun the limits; while one is spent the password is not even checked.
  */
-export async function checkCredentials(ctx: Context, from: Requester, username: string, password: string, clientId: string | null = null): Promise<SignInResult> {
+export async function checkCredentials(ctx: Context, from: Requester, username: string, password: string, options: SignInOptions = {}): Promise<SignInResult> {
   const subject = username.toLowerCase();
   const limits = ctx.limits.signIn;
-  const about = { username: subject, clientId, ip: from.ip, userAgent: from.userAgent };
-  const wait = await waitBeforeTrying(limits, subject, from.ip);
-  if (wait > 0) {
+  const about = { username: subject, clientId: options.clientId ?? null, ip: from.ip, userAgent: from.userAgent };
+  const device = options.browser ? trustedDevice(ctx, options.browser.deviceCookie, subject) : undefined;
+  const attempt = await takeAttempt(device ? trustedDeviceCounters(limits, subject, device) : signInCounters(limits, subject, from.ip));
+  if (!attempt.allowed) {
     await ctx.audit.record({ type: 'login.failure', ...about, reason: 'locked_out' });
-    return { ok: false, retryAfter: wait };
+    return { ok: false, retryAfter: attempt.retryAfter };
   }
 
   const user = await ctx.stores.users.findByUsername(username);
-  const verified = await ctx.passwords.verify(user?.passwordHash, password);
+  let verified: boolean;
+  try {
+    verified = await ctx.passwords.verify(user?.passwordHash, password);
+  } catch (e) {
+    if (!(e instanceof PasswordHashingBusy)) throw e;
+    // Not checked, so not a failure.
+    await giveBack(attempt);
+    await ctx.audit.record({ type: 'login.failure', ...about, reason: 'server_busy' });
+    return { ok: false, busy: true, retryAfter: e.retryAfter };
+  }
   if (verified && user && !user.disabled) {
-    await forgetFailures(limits, subject, from.ip);
-    // Argon2 parameters raised since this hash was made: store a new hash while the password is at hand.
-    if (ctx.passwords.needsRehash(user.passwordHash)) {
-      await ctx.stores.users.update({ ...user, passwordHash: await ctx.passwords.hash(password), updatedAt: ctx.now() });
-    }
+    await succeededAttempt(attempt);
+    await rehashIfNeeded(ctx, user, password);
     // Judged against the history before this sign-in joins it.
     const risk = await loginRisk(ctx, user.id, from);
     await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: 'password' });
-    return { ok: true, user, risk };
+    return { ok: true, user, risk, cookies: options.browser ? [rememberDevice(ctx, options.browser.deviceCookie, subject)] : [] };
   }
 
   const reason = !user ? 'unknown_user' : user.disabled ? 'disabled' : 'wrong_password';
   await ctx.audit.record({ type: 'login.failure', ...about, userId: user?.id ?? null, reason });
-  const { count, locked } = await countFailure(limits, subject, from.ip);
-  if (locked) {
-    await ctx.audit.record({ type: 'login.lockout', outcome: 'failure', ...about, userId: user?.id ?? null, reason: 'too_many_failures' });
-    return { ok: false, retryAfter: await waitBeforeTrying(limits, subject, from.ip) };
+  const { retryAfter } = await failedAttempt(attempt);
+  if (retryAfter > 0) {
+    await ctx.audit.record({ type: 'login.lockout', outcome: 'failure', ...about, userId: user?.id ?? null, reason: device ? 'too_many_failures_on_device' : 'too_many_failures' });
+    return { ok: false, retryAfter };
   }
   // Growing pauses slow down anyone guessing one after another (the locks stop the rest).
-  await sleep(Math.min(MAX_DELAY_MS, ctx.config.signInLimits.delayMs * 2 ** Math.max(0, count - 1)));
+  await sleep(Math.min(MAX_DELAY_MS, ctx.config.signInLimits.delayMs * 2 ** Math.max(0, attemptNumber(attempt) - 1)));
   return { ok: false };
 }
 
+/** Argon2 parameters raised since this hash was made: store a new hash while the password is at hand (skipped when busy). */
+async function rehashIfNeeded(ctx: Context, user: User, password: string): Promise<void> {
+  if (!ctx.passwords.needsRehash(user.passwordHash)) return;
+  try {
+    await ctx.stores.users.update({ ...user, passwordHash: await ctx.passwords.hash(password), updatedAt: ctx.now() });
+  } catch (e) {
+    if (!(e instanceof PasswordHashingBusy)) throw e;
+  }
+}
+
 /** What a sign-in form says when the answer is no. */
-export function signInRefusal(result: { retryAfter?: number }): string {
+export function signInRefusal(result: { retryAfter?: number; busy?: boolean }): string {
+  if (result.busy) return 'Too many people are signing in right now. Try again in a few seconds.';
   if (result.retryAfter === undefined) return 'Incorrect username or password.';
   const minutes = Math.ceil(result.retryAfter / 60);
   return `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/** A refused sign-in's page, answered 503 while the server is busy, 429 while locked, else as it is. */
+export function refusedSignIn(answer: ProtocolResponse, result: { retryAfter?: number; busy?: boolean }): ProtocolResponse {
+  if (result.busy) return retryLater(answer, 503, result.retryAfter ?? 1);
+  return result.retryAfter === undefined ? answer : retryLater(answer, 429, result.retryAfter);
 }

@@ -3,7 +3,7 @@ import { keyedHash, safeEqual } from '../crypto.js';
 import type { Context } from '../context.js';
 import type { Client, ClientAuthMethod } from './client.js';
 import type { Requester } from '../audit.js';
-import { countFailure, waitBeforeTrying } from '../limits.js';
+import { addressCounters, failedAttempt, takeAttempt } from '../limits.js';
 
 interface PresentedCredentials {
   method: ClientAuthMethod;
@@ -58,11 +58,12 @@ function presented(params: Record<string, string>, authorization: string | undef
 /**
  * Authenticates the client of a token, revocation or introspection request. The method used must
  * be the one the client registered; secrets are compared as keyed hashes in constant time.
+ * A client that authenticates is always served: its secret is 256-bit random, so failures are
+ * counted per client and address and per address only, and no stranger can lock a client out.
  */
 export async function authenticateClient(ctx: Context, params: Record<string, string>, authorization: string | undefined, from: Requester): Promise<Client> {
   const creds = presented(params, authorization);
   const viaHeader = creds.method === 'client_secret_basic';
-  await refuseWhileBlocked(ctx, creds.clientId, from, 'invalid_client');
   const client = await ctx.stores.clients.find(creds.clientId);
   const presentedHash = creds.secret === undefined ? '' : keyedHash(ctx.pepper, creds.secret);
   const ok =
@@ -70,21 +71,22 @@ export async function authenticateClient(ctx: Context, params: Record<string, st
     !client.disabled &&
     client.tokenEndpointAuthMethod === creds.method &&
     (creds.method === 'none' || (client.secretHash !== null && safeEqual(presentedHash, client.secretHash)));
-  if (!ok) {
-    await countFailure(ctx.limits.clientAuth, creds.clientId, from.ip);
-    throw invalidClient('client authentication failed', viaHeader);
-  }
+  if (!ok) throw await failedCredential(ctx, creds.clientId, from, 'invalid_client', invalidClient('client authentication failed', viaHeader));
   return client;
 }
 
 /**
- * While a client id (or the caller's IP) has failed too often, every request for it gets 429 with
- * Retry-After before any secret is checked: guessing stops paying. Requests that authenticate are
- * never counted, so valid traffic is not slowed.
+ * Counts a wrong high-entropy credential (client secret, registration or initial access token)
+ * per subject and address and per address, atomically. Returns the error to answer with: the
+ * usual `refusal`, or 429 with Retry-After once the address has failed too often (guessing a
+ * 256-bit value never pays, but a flood of failures is noise worth slowing).
  */
-export async function refuseWhileBlocked(ctx: Context, subject: string, from: Requester, error: 'invalid_client' | 'invalid_token'): Promise<void> {
-  const wait = await waitBeforeTrying(ctx.limits.clientAuth, subject, from.ip);
-  if (wait === 0) return;
+export async function failedCredential(ctx: Context, subject: string, from: Requester, error: 'invalid_client' | 'invalid_token', refusal: OAuthError): Promise<OAuthError> {
+  const attempt = await takeAttempt(addressCounters(ctx.limits.clientAuth, subject, from.ip));
+  if (attempt.allowed) {
+    await failedAttempt(attempt);
+    return refusal;
+  }
   await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', clientId: subject || null, ip: from.ip, userAgent: from.userAgent, reason: 'client_authentication' });
-  throw new OAuthError(error, `too many failed attempts; retry after ${wait} seconds`, { status: 429, headers: { 'Retry-After': String(wait) } });
+  return new OAuthError(error, `too many failed attempts; retry after ${attempt.retryAfter} seconds`, { status: 429, headers: { 'Retry-After': String(attempt.retryAfter) } });
 }

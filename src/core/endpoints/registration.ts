@@ -10,8 +10,7 @@ import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
 import { PATHS } from './discovery.js';
 import { requester } from '../audit.js';
-import { countFailure } from '../limits.js';
-import { refuseWhileBlocked } from '../clients/authenticate.js';
+import { failedCredential } from '../clients/authenticate.js';
 
 const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
 
@@ -87,30 +86,35 @@ function registrationView(ctx: Context, client: Client, extra: Record<string, un
   return { ...view, registration_client_uri: `${ctx.config.issuer}${PATHS.registration}/${encodeURIComponent(client.clientId)}`, ...extra };
 }
 
-/** Bad bearer tokens are limited like failed client authentication: per IP, and per client for RFC 7592. */
+/** Bad bearer tokens are counted like failed client authentication: per address (never for everyone), and per client for RFC 7592. */
 const REGISTRATION_SUBJECT = 'registration';
 
-/** Initial access tokens (§3) unless the operator opened registration to anyone. */
-async function checkInitialAccessToken(ctx: Context, req: ProtocolRequest): Promise<void> {
-  if (ctx.config.openRegistration) return;
-  const from = requester(req);
-  await refuseWhileBlocked(ctx, REGISTRATION_SUBJECT, from, 'invalid_token');
-  const token = bearerToken(req);
-  if (!(await ctx.stores.initialAccessTokens.use(sha256(token), ctx.now()))) {
-    await countFailure(ctx.limits.clientAuth, REGISTRATION_SUBJECT, from.ip);
+/**
+ * Initial access tokens (§3) unless the operator opened registration to anyone: the hash of a live
+ * token, not yet spent. It is spent only once the registration is accepted (`spendInitialAccessToken`).
+ */
+async function checkInitialAccessToken(ctx: Context, req: ProtocolRequest): Promise<string | undefined> {
+  if (ctx.config.openRegistration) return undefined;
+  const tokenHash = sha256(bearerToken(req));
+  if (!(await ctx.stores.initialAccessTokens.isLive(tokenHash, ctx.now()))) {
+    throw await failedCredential(ctx, REGISTRATION_SUBJECT, requester(req), 'invalid_token', bearerError('invalid_token', 'the initial access token is invalid, expired or used up'));
+  }
+  return tokenHash;
+}
+
+/** Spends one use, atomically: concurrent registrations with a token's last use get one client between them. */
+async function spendInitialAccessToken(ctx: Context, tokenHash: string | undefined): Promise<void> {
+  if (tokenHash !== undefined && !(await ctx.stores.initialAccessTokens.use(tokenHash, ctx.now()))) {
     throw bearerError('invalid_token', 'the initial access token is invalid, expired or used up');
   }
 }
 
 /** RFC 7592: only the registration access token of this very client may read, change or delete it. */
 async function ownClient(ctx: Context, req: ProtocolRequest, clientId: string): Promise<Client> {
-  const from = requester(req);
-  await refuseWhileBlocked(ctx, clientId, from, 'invalid_token');
   const token = bearerToken(req);
   const client = await ctx.stores.clients.find(clientId);
   if (!client || client.registrationTokenHash === null || !safeEqual(sha256(token), client.registrationTokenHash)) {
-    await countFailure(ctx.limits.clientAuth, clientId, from.ip);
-    throw bearerError('invalid_token', 'the registration access token is not valid for this client');
+    throw await failedCredential(ctx, clientId, requester(req), 'invalid_token', bearerError('invalid_token', 'the registration access token is not valid for this client'));
   }
   return client;
 }
@@ -132,12 +136,14 @@ export function registrationEndpoints(ctx: Context) {
     register: (req: ProtocolRequest) =>
       respond(async () => {
         if (req.method !== 'POST') throw new OAuthError('invalid_request', 'register with POST', { status: 405, headers: { Allow: 'POST' } });
-        await checkInitialAccessToken(ctx, req);
+        const initialAccessToken = await checkInitialAccessToken(ctx, req);
         const input = metadataInput(requireJson(req));
         const registrationToken = randomToken(32);
         const built = buildClient(input, ctx.pepper, ctx.now());
         const client: Client = { ...built.client, origin: 'dynamic', registrationTokenHash: sha256(registrationToken) };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
+        // A refused registration (bad metadata above) leaves the token's uses as they were.
+        await spendInitialAccessToken(ctx, initialAccessToken);
         await ctx.stores.clients.create(client);
         await recordChange(ctx, req, client.clientId, 'client.created');
         const extra: Record<string, unknown> = { registration_access_token: registrationToken };

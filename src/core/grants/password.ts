@@ -22,7 +22,10 @@ export const passwordGrant: Grant = {
     const password = required(params, 'password');
     const scopes = parseScope(optional(params, 'scope'));
     requireAllowedScopes(scopes, client.scopes);
-    const result = await checkCredentials(ctx, from, username, password, client.clientId);
+    const result = await checkCredentials(ctx, from, username, password, { clientId: client.clientId });
+    if (!result.ok && result.busy) {
+      throw new OAuthError('temporarily_unavailable', 'too many sign-ins are being checked; try again shortly', { status: 503, headers: { 'Retry-After': String(result.retryAfter ?? 1) } });
+    }
     if (!result.ok && result.retryAfter !== undefined) {
       // The same lock as the login page; 429 tells the app to stop, Retry-After for how long.
       throw new OAuthError('invalid_grant', 'too many failed sign-ins; try again later', { status: 429, headers: { 'Retry-After': String(result.retryAfter) } });

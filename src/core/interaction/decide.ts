@@ -8,6 +8,7 @@ import type { ProtocolRequest, ProtocolResponse } from '../protocol.js';
 import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
 import { browserBinding, currentSession } from './session.js';
 import { issueCode } from './issue-code.js';
+import { assuranceMet } from './assurance.js';
 
 /** True when the user must (re-)authenticate for this request (OpenID Connect Core §3.1.2.1). */
 export function needsLogin(request: AuthorizationRequest, authTime: number | undefined, now: number): boolean {
@@ -34,7 +35,9 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
   const now = ctx.now();
   const session = await currentSession(ctx, req);
   const loginNeeded = needsLogin(request, session?.record.authTime, now);
-  const grantId = session && !loginNeeded ? await coveringGrant(ctx, request, session.user.id) : undefined;
+  // An SSO session counts only with the second factor this client, the policy or acr_values require.
+  const assured = session !== undefined && assuranceMet(ctx, client, session.record.amr, request.acrValues);
+  const grantId = session && !loginNeeded && assured ? await coveringGrant(ctx, request, session.user.id) : undefined;
 
   if (session && !loginNeeded && grantId !== undefined) {
     return issueCode(ctx, request, session.user.id, { time: session.record.authTime, amr: session.record.amr }, grantId);
@@ -42,7 +45,9 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
   if (request.prompt.includes('none')) {
     const e = loginNeeded
       ? new OAuthError('login_required', 'the user is not signed in')
-      : new OAuthError('consent_required', 'the user has not consented to this request');
+      : !assured
+        ? new OAuthError('interaction_required', 'the user must complete two-step verification')
+        : new OAuthError('consent_required', 'the user has not consented to this request');
     return { kind: 'redirect', location: errorRedirect(ctx.config.issuer, request.redirectUri, request.state, e) };
   }
 

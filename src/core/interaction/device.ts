@@ -1,17 +1,23 @@
 import type { Context } from '../context.js';
 import { requester } from '../audit.js';
 import { sha256 } from '../crypto.js';
-import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { errorPage, page, retryLater, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import type { Client } from '../clients/client.js';
 import type { DeviceCodeRecord } from '../../store/ports.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { normalizeUserCode } from '../endpoints/device-authorization.js';
+import { failedAttempt, giveBack, takeAttempt, type Counted } from '../limits.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { SESSION_FORM } from './account.js';
 import { signInPage } from './sign-in.js';
 import { recordConsent } from './consent.js';
+import { assuranceMet } from './assurance.js';
+import { stepUp } from './second-factor.js';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+const NOT_VALID = 'That code is not valid or has expired. Check the code on your device.';
+const GONE = 'That request has expired or was already answered. Start again on your device.';
 
 function codeStep(ctx: Context, session: ActiveSession, userCode: string, error?: string, status = 200): ProtocolResponse {
   return page(status, 'device', {
@@ -24,33 +30,59 @@ function codeStep(ctx: Context, session: ActiveSession, userCode: string, error?
   });
 }
 
-/** The pending, unexpired request a typed code names; undefined for anything else. */
-async function pendingRequest(ctx: Context, typed: string): Promise<{ record: DeviceCodeRecord; code: string } | undefined> {
-  const code = normalizeUserCode(typed);
-  if (!code) return undefined;
-  const record = await ctx.stores.deviceCodes.findByUserCode(sha256(code));
+/** A pending, unexpired request whose client is still enabled. */
+interface Pending {
+  record: DeviceCodeRecord;
+  client: Client;
+}
+
+async function pendingRequest(ctx: Context, userCodeHash: string | null): Promise<Pending | undefined> {
+  if (userCodeHash === null) return undefined;
+  const record = await ctx.stores.deviceCodes.findByUserCode(userCodeHash);
   if (!record || record.status !== 'pending' || record.expiresAt <= ctx.now()) return undefined;
-  return { record, code };
+  const client = await ctx.stores.clients.find(record.clientId);
+  return client && !client.disabled ? { record, client } : undefined;
 }
 
 /**
  * The verification page of the device flow (RFC 8628 §3.3): the user signs in, types the code the
- * device shows, sees which app asks for what, and approves or denies. Wrong codes are limited per
- * session and per IP (§5.1: user codes are short, so guessing must be slow).
+ * device shows, sees which app asks for what, and approves or denies. Every typed code is counted
+ * per session and per IP before it is looked up (§5.1: user codes are short, so guessing must be
+ * slow), and the decision applies only to the code this session entered and was shown (§5.4):
+ * never to a code taken from the decision form.
  */
 export function deviceEndpoints(ctx: Context) {
-  const limits = (req: ProtocolRequest, session: ActiveSession) =>
-    [
-      [ctx.limits.userCodesPerSession, session.record.idHash],
-      [ctx.limits.userCodesPerIp, req.ip],
-    ] as const;
+  const counters = (req: ProtocolRequest, session: ActiveSession): Counted[] => [
+    [ctx.limits.userCodesPerSession, session.record.idHash],
+    [ctx.limits.userCodesPerIp, req.ip],
+  ];
+
+  /** The confirmation step for the session's code; first the second factor when the device's client requires one. */
+  async function confirmStep(req: ProtocolRequest, session: ActiveSession, pending: Pending, typedCode = ''): Promise<ProtocolResponse> {
+    if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req));
+    return page(200, 'device', {
+      step: 'confirm',
+      action: ctx.config.issuer + PATHS.deviceDecision,
+      csrfToken: formToken(ctx, SESSION_FORM, session.record.idHash),
+      username: session.user.username,
+      // Shown for the user to compare with the device (§5.4); only the hash is kept, so not after a step-up.
+      userCode: typedCode === '' ? '' : `${typedCode.slice(0, 4)}-${typedCode.slice(4)}`,
+      clientName: pending.client.name,
+      scopes: pending.record.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+    });
+  }
 
   return {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
-      const typed = req.query['user_code']?.[0] ?? '';
+      const typed = req.query['user_code']?.[0];
       const session = await currentSession(ctx, req);
       if (!session) return signInPage(ctx, req, typed ? `${PATHS.device}?user_code=${encodeURIComponent(typed.slice(0, 20))}` : PATHS.device);
-      return codeStep(ctx, session, typed.slice(0, 20));
+      // Back from the second factor (or a reload): the code this session entered, if it still waits.
+      if (typed === undefined) {
+        const pending = await pendingRequest(ctx, session.record.deviceUserCodeHash);
+        if (pending) return confirmStep(req, session, pending);
+      }
+      return codeStep(ctx, session, (typed ?? '').slice(0, 20));
     },
 
     async enterCode(req: ProtocolRequest): Promise<ProtocolResponse> {
@@ -59,30 +91,22 @@ export function deviceEndpoints(ctx: Context) {
       const form = checkedForm(ctx, req, SESSION_FORM, session.record.idHash);
       if (!form) return invalidForm();
       const typed = (form['user_code'] ?? '').slice(0, 40);
-      const counted = limits(req, session);
-      for (const [limiter, key] of counted) {
-        const { allowed, retryAfter } = await limiter.check(key);
-        if (!allowed) {
-          await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: session.user.id, ...requester(req), reason: 'device_user_code' });
-          return codeStep(ctx, session, typed, `Too many wrong codes. Try again in ${Math.ceil(retryAfter / 60)} minutes.`, 429);
-        }
+      // Counted before it is looked up: concurrent guesses cannot outrun the limit.
+      const attempt = await takeAttempt(counters(req, session));
+      if (!attempt.allowed) {
+        await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: session.user.id, ...requester(req), reason: 'device_user_code' });
+        return retryLater(codeStep(ctx, session, typed, `Too many wrong codes. Try again in ${Math.ceil(attempt.retryAfter / 60)} minutes.`, 429), 429, attempt.retryAfter);
       }
-      const found = await pendingRequest(ctx, typed);
-      if (!found) {
-        for (const [limiter, key] of counted) await limiter.fail(key);
-        return codeStep(ctx, session, typed, 'That code is not valid or has expired. Check the code on your device.');
+      const code = normalizeUserCode(typed);
+      const userCodeHash = code ? sha256(code) : null;
+      const pending = await pendingRequest(ctx, userCodeHash);
+      if (!pending || !code || userCodeHash === null) {
+        await failedAttempt(attempt);
+        return codeStep(ctx, session, typed, NOT_VALID);
       }
-      const client = await ctx.stores.clients.find(found.record.clientId);
-      if (!client || client.disabled) return codeStep(ctx, session, typed, 'That code is not valid or has expired. Check the code on your device.');
-      return page(200, 'device', {
-        step: 'confirm',
-        action: ctx.config.issuer + PATHS.deviceDecision,
-        csrfToken: formToken(ctx, SESSION_FORM, session.record.idHash),
-        username: session.user.username,
-        userCode: `${found.code.slice(0, 4)}-${found.code.slice(4)}`,
-        clientName: client.name,
-        scopes: found.record.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
-      });
+      await giveBack(attempt);
+      await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, userCodeHash);
+      return confirmStep(req, session, pending, code);
     },
 
     async decide(req: ProtocolRequest): Promise<ProtocolResponse> {
@@ -92,18 +116,22 @@ export function deviceEndpoints(ctx: Context) {
       if (!form) return invalidForm();
       const decision = form['decision'];
       if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');
-      const found = await pendingRequest(ctx, form['user_code'] ?? '');
-      if (!found) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
-      const userCodeHash = sha256(found.code);
+      const userCodeHash = session.record.deviceUserCodeHash;
+      const pending = await pendingRequest(ctx, userCodeHash);
+      if (!pending || userCodeHash === null) return codeStep(ctx, session, '', GONE);
       if (decision === 'deny') {
         await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'denied' });
+        await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, null);
         return page(200, 'message', { title: 'Request denied', message: 'The device was not given access. You can close this window.' });
       }
-      const { record } = found;
+      // Approving is issuing: what the client requires is checked here too, not only on the page before.
+      if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req));
+      const { record } = pending;
       const grant = await recordConsent(ctx, session.user.id, record.clientId, record.scopes, requester(req));
-      if (!grant) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
+      if (!grant) return codeStep(ctx, session, '', GONE);
       const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, amr: session.record.amr, grantId: grant.grantId });
-      if (!decided) return codeStep(ctx, session, '', 'That request has expired or was already answered. Start again on your device.');
+      await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, null);
+      if (!decided) return codeStep(ctx, session, '', GONE);
       return page(200, 'message', { title: 'Device connected', message: 'You can go back to your device now. You can close this window.' });
     },
   };

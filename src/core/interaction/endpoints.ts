@@ -6,11 +6,13 @@ import { errorPage, type CookieToSet, type ProtocolRequest, type ProtocolRespons
 import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
 import type { InteractionRecord } from '../../store/ports.js';
 import { BROWSER_COOKIE, currentSession } from './session.js';
-import { afterPassword } from './second-factor.js';
+import { afterPassword, stepUp, type Requirement } from './second-factor.js';
 import type { Authentication } from '../tokens/id-token.js';
 import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
-import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
+import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
+import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
+import { assuranceMet, secondFactorRequired } from './assurance.js';
 import { requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
@@ -42,6 +44,14 @@ export async function load(ctx: Context, req: ProtocolRequest, id: string): Prom
 function postedForm(req: ProtocolRequest, live: LiveInteraction): Record<string, string> | undefined {
   return formWithCsrf(req, live.record.csrfToken);
 }
+
+/** What this authorization request requires of the sign-in. */
+export function requirementOf(ctx: Context, live: LiveInteraction): Requirement {
+  return { secondFactor: secondFactorRequired(ctx, live.client, live.request.acrValues), clientId: live.client.clientId };
+}
+
+/** Whether the authentication recorded for this interaction meets what its client and request require. */
+const assured = (ctx: Context, live: LiveInteraction) => assuranceMet(ctx, live.client, live.record.amr, live.request.acrValues);
 
 function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): ProtocolResponse {
   return {
@@ -76,9 +86,12 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
   };
 }
 
-/** Finishes with a code when consent already covers the request, else shows the consent page. */
+/**
+ * Finishes with a code when consent already covers the request, else shows the consent page. When
+ * the authentication falls short of what the client requires, the interaction page asks for more.
+ */
 export async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, auth: Authentication, cookies: CookieToSet[]): Promise<ProtocolResponse> {
-  const grantId = await coveringGrant(ctx, live.request, userId);
+  const grantId = assuranceMet(ctx, live.client, auth.amr, live.request.acrValues) ? await coveringGrant(ctx, live.request, userId) : undefined;
   if (grantId === undefined) {
     return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}`, cookies };
   }
@@ -93,6 +106,15 @@ export function interactionEndpoints(ctx: Context) {
       const live = await load(ctx, req, id);
       if (!live) return expired();
       if (live.record.userId === null || live.record.authTime === null) return loginPage(ctx, live, live.request.loginHint ?? '');
+      if (!assured(ctx, live)) {
+        // Signed in without the second factor this client requires: step up in this browser's session.
+        const session = await currentSession(ctx, req);
+        if (!session || session.user.id !== live.record.userId) return expired();
+        if (!assuranceMet(ctx, live.client, session.record.amr, live.request.acrValues)) return stepUp(ctx, session, { interactionId: live.record.id }, live.client.clientId, requester(req));
+        // Proved meanwhile (another tab): take the session's stronger authentication.
+        await ctx.stores.interactions.setUser(live.record.id, session.user.id, live.record.authTime, session.record.amr);
+        live.record.amr = session.record.amr;
+      }
       // Signed in, and consent may already cover the request (after setting up a second factor).
       const auth = { time: live.record.authTime, amr: live.record.amr };
       if ((await coveringGrant(ctx, live.request, live.record.userId)) !== undefined) return afterLogin(ctx, live, live.record.userId, auth, []);
@@ -108,9 +130,9 @@ export function interactionEndpoints(ctx: Context) {
       const password = form['password'] ?? '';
       if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
 
-      const result = await checkCredentials(ctx, requester(req), username, password, live.client.clientId);
-      if (!result.ok) return loginPage(ctx, live, username, signInRefusal(result));
-      return afterPassword(ctx, req, result.user, live.client, result.risk, { interactionId: live.record.id });
+      const result = await checkCredentials(ctx, requester(req), username, password, { clientId: live.client.clientId, browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
+      if (!result.ok) return refusedSignIn(loginPage(ctx, live, username, signInRefusal(result)), result);
+      return afterPassword(ctx, req, result.user, requirementOf(ctx, live), result.risk, { interactionId: live.record.id }, result.cookies);
     },
 
     async consent(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
@@ -121,6 +143,8 @@ export function interactionEndpoints(ctx: Context) {
       const session = await currentSession(ctx, req);
       const userId = live.record.userId;
       if (!userId || !session || session.user.id !== userId || live.record.authTime === null) return expired();
+      // Consent is never the way around a second factor the client requires: back to the step-up.
+      if (!assured(ctx, live)) return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}` };
 
       const decision = form['decision'];
       if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');

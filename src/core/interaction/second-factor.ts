@@ -1,20 +1,26 @@
 import type { Context } from '../context.js';
-import type { Client } from '../clients/client.js';
 import type { User } from '../../store/ports.js';
-import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
-import { requester } from '../audit.js';
-import { countFailure, forgetFailures, waitBeforeTrying } from '../limits.js';
+import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
+import { requester, type Requester } from '../audit.js';
+import { failedAttempt, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
 import type { Risk } from '../accounts/risk.js';
 import { confirmEnrollment, hasSecondFactor, pendingEnrollment, startEnrollment, verifySecondFactor } from '../accounts/mfa.js';
 import type { Authentication } from '../tokens/id-token.js';
 import { PATHS } from '../endpoints/discovery.js';
-import { SESSION_COOKIE, pendingSession, startSession, type ActiveSession } from './session.js';
+import { SESSION_COOKIE, currentSession, pendingSession, startSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { safeReturnPath } from './sign-in.js';
 import { afterLogin, load } from './endpoints.js';
+import { provedSecondFactor } from './assurance.js';
 
 /** Where a sign-in goes once it is complete: back into an authorization request, or to one of Tessera's pages. */
 export type NextStep = { interactionId: string } | { returnTo: string };
+
+/** What this sign-in must prove: a second factor (client, policy or acr_values), and for which client (audit). */
+export interface Requirement {
+  secondFactor: boolean;
+  clientId: string | null;
+}
 
 const SECOND_FACTOR_FORM = 'second-factor';
 /** RFC 8176: a password and a one-time code, two factors. */
@@ -25,16 +31,17 @@ const decodeNext = (value: string | undefined): NextStep =>
   value?.startsWith('interaction:') ? { interactionId: value.slice('interaction:'.length) } : { returnTo: safeReturnPath(value) };
 
 const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired. Go back and sign in again.');
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
-async function factorNeeded(ctx: Context, user: User, client: Client | null, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
+async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
   const { policy, riskThreshold } = ctx.config.mfa;
-  const required = policy === 'required' || client?.requireMfa === true;
-  if (!(await hasSecondFactor(ctx, user.id))) return required ? 'enroll' : null;
-  if (required || policy === 'enrolled') return 'verify';
+  if (!(await hasSecondFactor(ctx, user.id))) return requirement.secondFactor ? 'enroll' : null;
+  if (requirement.secondFactor || policy === 'enrolled') return 'verify';
   if (risk.score < riskThreshold) return null;
   // Step-up: an unusual sign-in of a user who has a second factor must use it.
-  await ctx.audit.record({ type: 'login.step_up', userId: user.id, clientId: client?.clientId ?? null, ...requester(req), reason: `score ${risk.score}: ${risk.factors.join(',')}` });
+  await ctx.audit.record({ type: 'login.step_up', userId: user.id, clientId: requirement.clientId, ...requester(req), reason: `score ${risk.score}: ${risk.factors.join(',')}` });
   return 'verify';
 }
 
@@ -44,7 +51,7 @@ async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userI
   const live = await load(ctx, req, next.interactionId);
   if (!live) return signInAgain();
   await ctx.stores.interactions.setUser(live.record.id, userId, auth.time, auth.amr);
-  return afterLogin(ctx, live, userId, auth, cookies);
+  return afterLogin(ctx, { ...live, record: { ...live.record, userId, authTime: auth.time, amr: auth.amr } }, userId, auth, cookies);
 }
 
 function factorPage(ctx: Context, session: { idHash: string; username: string }, data: Omit<SecondFactorPageData, 'action' | 'csrfToken' | 'username'>, status = 200, cookies?: CookieToSet[]): ProtocolResponse {
@@ -56,79 +63,119 @@ function factorPage(ctx: Context, session: { idHash: string; username: string },
   );
 }
 
+/** The page that asks for the factor: a code, or (for a user without one, where one is required) setting one up. */
+async function askForFactor(ctx: Context, who: { idHash: string; username: string }, userId: string, mode: 'verify' | 'enroll', next: NextStep, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
+  if (mode === 'verify') return factorPage(ctx, who, { mode: 'verify', next: encodeNext(next) }, 200, cookies);
+  // Always a new key: one shown to an earlier, abandoned sign-in (perhaps not the user's) is never reused.
+  const enrollment = await startEnrollment(ctx, userId, who.username);
+  if (!enrollment) return signInAgain();
+  return factorPage(ctx, who, { mode: 'enroll', next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true }, 200, cookies);
+}
+
 /**
  * After a correct password: sign in at once, or start a session that waits for the second factor
  * (a code, or enrollment first when it is required and the user has none).
  */
-export async function afterPassword(ctx: Context, req: ProtocolRequest, user: User, client: Client | null, risk: Risk, next: NextStep): Promise<ProtocolResponse> {
-  const factor = await factorNeeded(ctx, user, client, risk, req);
+export async function afterPassword(ctx: Context, req: ProtocolRequest, user: User, requirement: Requirement, risk: Risk, next: NextStep, cookies: CookieToSet[] = []): Promise<ProtocolResponse> {
+  const factor = await factorNeeded(ctx, user, requirement, risk, req);
   const session = await startSession(ctx, req, user.id, factor);
-  if (factor === null) return proceed(ctx, req, next, user.id, session.auth, session.cookies);
-  const who = { idHash: session.idHash, username: user.username };
-  if (factor === 'verify') return factorPage(ctx, who, { mode: 'verify', next: encodeNext(next) }, 200, session.cookies);
-  const enrollment = await startEnrollment(ctx, user.id, user.username);
-  if (!enrollment) return signInAgain();
-  return factorPage(ctx, who, { mode: 'enroll', next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true }, 200, session.cookies);
+  const allCookies = [...session.cookies, ...cookies];
+  if (factor === null) return proceed(ctx, req, next, user.id, session.auth, allCookies);
+  return askForFactor(ctx, { idHash: session.idHash, username: user.username }, user.id, factor, next, allCookies);
 }
 
-/** POST /login/second-factor: checks the code (or confirms enrollment) and completes the sign-in. */
+/**
+ * A signed-in session that has not proved a second factor, where the client, the policy or the
+ * request now requires one (an SSO session from an ordinary app, /account or /device): ask for it,
+ * then continue to `next`. The session remembers the factor once given.
+ */
+export async function stepUp(ctx: Context, session: ActiveSession, next: NextStep, clientId: string | null, from: Requester): Promise<ProtocolResponse> {
+  await ctx.audit.record({ type: 'login.step_up', userId: session.user.id, clientId, ...from, reason: 'second_factor_required' });
+  const mode = (await hasSecondFactor(ctx, session.user.id)) ? 'verify' : 'enroll';
+  return askForFactor(ctx, { idHash: session.record.idHash, username: session.user.username }, session.user.id, mode, next);
+}
+
+type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
+
+/**
+ * Checks a second-factor code the way passwords are checked: the attempt is counted (per user
+ * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
+ */
+async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
+  const attempt = await takeAttempt(signInCounters(ctx.limits.signIn, `second-factor:${userId}`, from.ip));
+  if (!attempt.allowed) {
+    await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'locked_out' });
+    return { status: 'locked', retryAfter: attempt.retryAfter };
+  }
+  const value = await check();
+  if (value === undefined) {
+    await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'wrong_code' });
+    const { retryAfter } = await failedAttempt(attempt);
+    return retryAfter > 0 ? { status: 'locked', retryAfter } : { status: 'wrong' };
+  }
+  await succeededAttempt(attempt);
+  return { status: 'ok', value };
+}
+
+/** POST /login/second-factor: checks the code (or confirms enrollment) and completes the sign-in or the step-up. */
 export function secondFactorEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
-    const session = await pendingSession(ctx, req);
+    // A session waiting for its second factor after the password, or a signed-in one stepping up.
+    const pending = await pendingSession(ctx, req);
+    const session = pending ?? (await currentSession(ctx, req));
     if (!session) return signInAgain();
     const form = checkedForm(ctx, req, SECOND_FACTOR_FORM, session.record.idHash);
-    if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+    if (!form) return invalidForm();
     const next = decodeNext(form['next']);
     const from = requester(req);
-    const who = { idHash: session.record.idHash, username: session.user.username };
-    const mode = session.record.pendingFactor === 'enroll' ? 'enroll' : 'verify';
-    const again = async (error: string, status: number): Promise<ProtocolResponse> => {
-      if (mode === 'verify') return factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
-      const enrollment = await pendingEnrollment(ctx, session.user.id, session.user.username);
-      if (!enrollment) return signInAgain();
-      return factorPage(ctx, who, { mode, next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true, error }, status);
+    const user = session.user;
+    const who = { idHash: session.record.idHash, username: user.username };
+    const mode = pending ? (pending.record.pendingFactor === 'enroll' ? 'enroll' : 'verify') : (await hasSecondFactor(ctx, user.id)) ? 'verify' : 'enroll';
+    const again = async (error: string, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
+      let answer: ProtocolResponse;
+      if (mode === 'verify') {
+        answer = factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
+      } else {
+        const enrollment = await pendingEnrollment(ctx, user.id, user.username);
+        if (!enrollment) return signInAgain();
+        answer = factorPage(ctx, who, { mode, next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true, error }, status);
+      }
+      return retryAfter === undefined ? answer : retryLater(answer, 429, retryAfter);
     };
 
-    // Codes are guessed like passwords: the same counters, keyed by the user.
-    const subject = `second-factor:${session.user.id}`;
-    const wait = await waitBeforeTrying(ctx.limits.signIn, subject, from.ip);
-    if (wait > 0) {
-      await ctx.audit.record({ type: 'mfa.failure', userId: session.user.id, ...from, reason: 'locked_out' });
-      return again(`Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minutes.`, 429);
-    }
     const code = form['code'] ?? '';
-    let backupCodes: string[] | undefined;
-    if (mode === 'verify') {
-      const kind = await verifySecondFactor(ctx, session.user.id, code);
-      if (kind === undefined) return wrongCode();
-      await ctx.audit.record({ type: 'mfa.success', userId: session.user.id, ...from, reason: kind });
-    } else {
-      backupCodes = await confirmEnrollment(ctx, session.user.id, code);
-      if (backupCodes === undefined) return wrongCode();
-      await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...from, reason: 'at_sign_in' });
-    }
-    await forgetFailures(ctx.limits.signIn, subject, from.ip);
+    const checked =
+      mode === 'verify'
+        ? await checkCode(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
+        : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code));
+    if (checked.status === 'locked') return again(lockedMessage(checked.retryAfter), 429, checked.retryAfter);
+    if (checked.status === 'wrong') return again('That code is not right. Try the current code from your app, or a backup code.', 400);
+    const backupCodes = Array.isArray(checked.value) ? checked.value : undefined;
+    if (backupCodes === undefined) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: String(checked.value) });
+    else await ctx.audit.record({ type: 'mfa.enrolled', userId: user.id, ...from, reason: pending ? 'at_sign_in' : 'at_step_up' });
 
     const now = ctx.now();
-    const auth = { time: now, amr: MFA_AMR };
-    if (!(await ctx.stores.sessions.completeFactor(session.record.idHash, auth.amr, now, now + ctx.config.ttl.session))) return signInAgain();
-    // The cookie lived as long as a login in progress; it now lives as long as the session.
-    const cookies = [{ name: SESSION_COOKIE, value: req.cookies[SESSION_COOKIE]!, maxAge: ctx.config.ttl.session }];
-    if (backupCodes === undefined) return proceed(ctx, req, next, session.user.id, auth, cookies);
+    let auth: Authentication;
+    let cookies: CookieToSet[] = [];
+    if (pending) {
+      auth = { time: now, amr: MFA_AMR };
+      if (!(await ctx.stores.sessions.completeFactor(session.record.idHash, auth.amr, now, now + ctx.config.ttl.session))) return signInAgain();
+      // The cookie lived as long as a login in progress; it now lives as long as the session.
+      cookies = [{ name: SESSION_COOKIE, value: req.cookies[SESSION_COOKIE]!, maxAge: ctx.config.ttl.session }];
+    } else {
+      // A step-up keeps the time of the sign-in (max_age is about the password) and adds the factor.
+      auth = { time: session.record.authTime, amr: MFA_AMR };
+      if (!provedSecondFactor(session.record.amr) && !(await ctx.stores.sessions.stepUp(session.record.idHash, auth.amr))) return signInAgain();
+    }
+    if (backupCodes === undefined) return proceed(ctx, req, next, user.id, auth, cookies);
     // Just enrolled: show the backup codes once, then continue.
     if ('interactionId' in next) {
       const live = await load(ctx, req, next.interactionId);
       if (!live) return signInAgain();
-      await ctx.stores.interactions.setUser(live.record.id, session.user.id, auth.time, auth.amr);
+      await ctx.stores.interactions.setUser(live.record.id, user.id, auth.time, auth.amr);
     }
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
     return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, continueHref }, 200, cookies);
-
-    async function wrongCode(): Promise<ProtocolResponse> {
-      await ctx.audit.record({ type: 'mfa.failure', userId: session!.user.id, ...from, reason: 'wrong_code' });
-      await countFailure(ctx.limits.signIn, subject, from.ip);
-      return again('That code is not right. Try the current code from your app, or a backup code.', 400);
-    }
   };
 }
 
@@ -147,42 +194,38 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
       required: false,
       ...(error ? { error } : {}),
     });
+  const backToAccount = (): ProtocolResponse => ({ kind: 'redirect', location: ctx.config.issuer + PATHS.account });
   return {
     csrfToken: (session: ActiveSession) => formToken(ctx, ACCOUNT_FORM, session.record.idHash),
     async start(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await signedIn(req);
-      if (!session) return { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
-      if (!checkedForm(ctx, req, ACCOUNT_FORM, session.record.idHash)) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-      if (await hasSecondFactor(ctx, session.user.id)) return { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
+      if (!session) return backToAccount();
+      if (!checkedForm(ctx, req, ACCOUNT_FORM, session.record.idHash)) return invalidForm();
+      if (await hasSecondFactor(ctx, session.user.id)) return backToAccount();
       const enrollment = await startEnrollment(ctx, session.user.id, session.user.username);
-      if (!enrollment) return { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
+      if (!enrollment) return backToAccount();
       return enrollPage(session, enrollment.qr, enrollment.secret);
     },
     async confirm(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await signedIn(req);
-      if (!session) return { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
+      if (!session) return backToAccount();
       const form = checkedForm(ctx, req, ACCOUNT_FORM, session.record.idHash);
-      if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-      const from = requester(req);
-      const subject = `second-factor:${session.user.id}`;
+      if (!form) return invalidForm();
       const enrollment = await pendingEnrollment(ctx, session.user.id, session.user.username);
-      if (!enrollment) return { kind: 'redirect', location: ctx.config.issuer + PATHS.account };
-      const wait = await waitBeforeTrying(ctx.limits.signIn, subject, from.ip);
-      if (wait > 0) return enrollPage(session, enrollment.qr, enrollment.secret, `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minutes.`, 429);
-      const backupCodes = await confirmEnrollment(ctx, session.user.id, form['code'] ?? '');
-      if (!backupCodes) {
-        await countFailure(ctx.limits.signIn, subject, from.ip);
-        await ctx.audit.record({ type: 'mfa.failure', userId: session.user.id, ...from, reason: 'wrong_code' });
-        return enrollPage(session, enrollment.qr, enrollment.secret, 'That code is not right. Enter the current code from your app.', 400);
-      }
-      await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...from, reason: 'account_page' });
+      if (!enrollment) return backToAccount();
+      const checked = await checkCode(ctx, session.user.id, requester(req), () => confirmEnrollment(ctx, session.user.id, form['code'] ?? ''));
+      if (checked.status === 'locked') return retryLater(enrollPage(session, enrollment.qr, enrollment.secret, lockedMessage(checked.retryAfter), 429), 429, checked.retryAfter);
+      if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, 'That code is not right. Enter the current code from your app.', 400);
+      await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...requester(req), reason: 'account_page' });
+      // Proving the new factor also proves it for this session.
+      await ctx.stores.sessions.stepUp(session.record.idHash, MFA_AMR);
       return page(200, 'second-factor', {
         action: '',
         csrfToken: '',
         username: session.user.username,
         mode: 'codes',
         next: PATHS.account,
-        backupCodes,
+        backupCodes: checked.value,
         continueHref: ctx.config.issuer + PATHS.account,
       });
     },

@@ -1,6 +1,8 @@
 import type { Context } from '../context.js';
 import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { checkCredentials, signInRefusal } from '../accounts/sign-in.js';
+import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
+import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
+import { secondFactorRequired } from './assurance.js';
 import { requester } from '../audit.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { BROWSER_COOKIE, browserBinding } from './session.js';
@@ -45,8 +47,9 @@ export function signInEndpoint(ctx: Context) {
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
     if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
-    const result = await checkCredentials(ctx, requester(req), username, password);
-    if (!result.ok) return signInPage(ctx, req, returnTo, username, signInRefusal(result));
-    return afterPassword(ctx, req, result.user, null, result.risk, { returnTo });
+    const result = await checkCredentials(ctx, requester(req), username, password, { browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
+    if (!result.ok) return refusedSignIn(signInPage(ctx, req, returnTo, username, signInRefusal(result)), result);
+    // Tessera's own pages need what the server's policy needs; a device's client is checked when it is approved.
+    return afterPassword(ctx, req, result.user, { secondFactor: secondFactorRequired(ctx, null), clientId: null }, result.risk, { returnTo }, result.cookies);
   };
 }

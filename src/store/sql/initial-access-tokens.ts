@@ -8,6 +8,16 @@ export function sqlInitialAccessTokenStore(db: Kysely<Database>): InitialAccessT
     async create(r) {
       await db.insertInto('initial_access_tokens').values({ token_hash: r.tokenHash, created_at: r.createdAt, expires_at: r.expiresAt, uses_left: r.usesLeft }).execute();
     },
+    async isLive(tokenHash, now) {
+      const row = await db
+        .selectFrom('initial_access_tokens')
+        .select('token_hash')
+        .where('token_hash', '=', tokenHash)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => eb.or([eb('uses_left', 'is', null), eb('uses_left', '>', 0)]))
+        .executeTakeFirst();
+      return row !== undefined;
+    },
     async use(tokenHash, now) {
       // One conditional UPDATE: concurrent registrations cannot spend the last use twice.
       const result = await db

@@ -244,6 +244,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_session_device_code': {
+    async up(db: Kysely<any>) {
+      // The device user code this browser entered and had confirmed: the decision applies to it alone (RFC 8628 §5.4).
+      await db.schema.alterTable('sessions').addColumn('device_user_code_hash', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -104,6 +104,7 @@ export interface SessionsTable {
   auth_time: number;
   amr: string;
   pending_factor: string | null;
+  device_user_code_hash: string | null;
   created_at: number;
   expires_at: number;
 }

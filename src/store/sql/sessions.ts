@@ -29,6 +29,7 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
           authTime: Number(r.auth_time),
           amr: fromJsonList(r.amr),
           pendingFactor: r.pending_factor === 'verify' || r.pending_factor === 'enroll' ? r.pending_factor : null,
+          deviceUserCodeHash: r.device_user_code_hash,
           createdAt: Number(r.created_at),
           expiresAt: Number(r.expires_at),
         }
@@ -42,6 +43,13 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
         .where('pending_factor', 'is not', null)
         .executeTakeFirst();
       return changed(result) === 1;
+    },
+    async stepUp(idHash, amr) {
+      const result = await db.updateTable('sessions').set({ amr: toJsonList(amr) }).where('id_hash', '=', idHash).where('pending_factor', 'is', null).executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async setDeviceUserCode(idHash, userCodeHash) {
+      await db.updateTable('sessions').set({ device_user_code_hash: userCodeHash }).where('id_hash', '=', idHash).execute();
     },
     async destroy(idHash) {
       await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();

@@ -15,6 +15,8 @@ export interface AuthorizationRequest {
   prompt: Prompt[];
   maxAge?: number;
   loginHint?: string;
+  /** OpenID Connect Core §3.1.2.1: the assurance levels the client asks for, in order of preference. */
+  acrValues?: string[];
 }
 
 /** What the checks work on: single-valued parameters, the client, and the request being built. */

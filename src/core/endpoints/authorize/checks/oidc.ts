@@ -4,7 +4,7 @@ import type { AuthorizeCheck, Prompt } from '../request.js';
 
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
 
-/** OpenID Connect Core §3.1.2.1: nonce, prompt, max_age, login_hint. */
+/** OpenID Connect Core §3.1.2.1: nonce, prompt, max_age, login_hint, acr_values. */
 export const checkOidcParameters: AuthorizeCheck = ({ params, request }) => {
   const nonce = optional(params, 'nonce');
   if (nonce !== undefined) request.nonce = nonce;
@@ -25,4 +25,11 @@ export const checkOidcParameters: AuthorizeCheck = ({ params, request }) => {
 
   const loginHint = optional(params, 'login_hint');
   if (loginHint !== undefined) request.loginHint = loginHint;
+
+  // Voluntary (§5.5.1.1): values we do not know are ignored; what was done is told truthfully in `acr`.
+  const acrValues = optional(params, 'acr_values');
+  if (acrValues !== undefined) {
+    const values = acrValues.split(' ').filter((v) => v !== '');
+    if (values.length > 0) request.acrValues = values;
+  }
 };
