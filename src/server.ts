@@ -90,7 +90,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;
   // Count in Redis from the first request (until it connects, each node counts in memory).
   const redisConnected = redis ? await redis.connected() : true;
-  const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.ping() } : {}) };
+  const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.state() } : {}) };
   let stopping = false;
   const pepper = loadPepper(options.dataDir);
   await checkPepper(stores, pepper);

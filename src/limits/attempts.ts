@@ -1,9 +1,10 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { Counter } from './counter.js';
 import type { AddressLimiters, AddressPolicy, AttemptLimiter, FailureLimiters, FailurePolicy, Limiters } from '../core/limits.js';
 import type { Config } from '../core/config.js';
 
 /** Makes one rate-limiter-flexible limiter: `points` attempts per `duration` seconds, named by `name`. */
-export type LimiterFactory = (name: string, points: number, duration: number, blockDuration: number) => RateLimiterAbstract;
+export type LimiterFactory = (name: string, points: number, duration: number, blockDuration: number) => Counter;
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -12,7 +13,7 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * store. `consume` is atomic in memory and in Redis (a Lua script), which is what makes "count
  * before you verify" hold under concurrent requests and across nodes.
  */
-export function attemptLimiter(limiter: RateLimiterAbstract, allowance: number, lockSeconds: number): AttemptLimiter {
+export function attemptLimiter(limiter: Counter, allowance: number, lockSeconds: number): AttemptLimiter {
   return {
     allowance,
     async take(key) {

@@ -1,20 +1,23 @@
 import { json, type ProtocolResponse } from '../protocol.js';
 
-/** A dependency the node needs to serve (the database, Redis): succeeds when it answers. */
-export type ReadinessCheck = () => Promise<void>;
+/**
+ * A dependency of the node: 'ok' when it answers; 'degraded' when the node serves without it for
+ * now (Redis: counting in memory); a throw or no answer in time means the node cannot serve.
+ */
+export type ReadinessCheck = () => Promise<'ok' | 'degraded' | void>;
 
 /** How long a dependency may take to answer before the node calls itself not ready. */
 export const READINESS_TIMEOUT_MS = 2000;
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-function withTimeout(check: ReadinessCheck): Promise<'ok' | 'unreachable'> {
+function withTimeout(check: ReadinessCheck): Promise<'ok' | 'degraded' | 'unreachable'> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'unreachable'>((resolve) => {
     timer = setTimeout(() => resolve('unreachable'), READINESS_TIMEOUT_MS);
   });
   const answer = check().then(
-    () => 'ok' as const,
+    (state) => state ?? ('ok' as const),
     () => 'unreachable' as const,
   );
   return Promise.race([answer, late]).finally(() => clearTimeout(timer));
@@ -26,8 +29,9 @@ export function healthEndpoint() {
 }
 
 /**
- * Readiness: whether a load balancer should send this node traffic. 503 while a dependency does
- * not answer, and from the moment the node starts shutting down, so traffic drains away first.
+ * Readiness: whether a load balancer should send this node traffic. 503 while a dependency it
+ * cannot serve without does not answer, and from the moment the node starts shutting down, so
+ * traffic drains away first. A degraded dependency (Redis) is reported but keeps the node in.
  * The body names each dependency's state, never an address or an error message.
  */
 export function readinessEndpoint(checks: Record<string, ReadinessCheck>, stopping: () => boolean) {
@@ -36,7 +40,7 @@ export function readinessEndpoint(checks: Record<string, ReadinessCheck>, stoppi
     const names = Object.keys(checks);
     const states = await Promise.all(names.map((name) => withTimeout(checks[name]!)));
     const result = Object.fromEntries(names.map((name, i) => [name, states[i]]));
-    const ready = states.every((s) => s === 'ok');
+    const ready = states.every((s) => s !== 'unreachable');
     return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks: result }, NO_STORE);
   };
 }
