@@ -73,7 +73,7 @@ export function userCommands(program: Command): void {
       await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         const updated = { ...existing, passwordHash: await (await createPasswordHasher(argon2FromEnv())).hash(password), updatedAt: systemClock() };
-        await stores.users.update(updated);
+        await stores.users.update(existing.id, { passwordHash: updated.passwordHash }, updated.updatedAt);
         await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
         print(userView(updated), flags.json === true);
       });
@@ -95,7 +95,7 @@ export function userCommands(program: Command): void {
       await withStores(flags, async (stores, _pepper, audit) => {
         const existing = await mustFind(stores, ref);
         const updated = existing.disabled ? await enabledAgain(existing, systemClock()) : existing;
-        await stores.users.update(updated);
+        if (existing.disabled) await stores.users.update(existing.id, { disabled: false, tokensRevokedAt: updated.tokensRevokedAt }, updated.updatedAt);
         await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'enabled' });
         print(userView(updated), flags.json === true);
       });

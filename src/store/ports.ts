@@ -36,13 +36,22 @@ export interface User {
   updatedAt: number;
 }
 
+/** The fields of a user that change after it is created. */
+export type UserChanges = Partial<Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt'>>;
+
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   /** Usernames are matched case-insensitively. */
   findByUsername(username: string): Promise<User | undefined>;
   list(): Promise<User[]>;
   create(user: User): Promise<void>;
-  update(user: User): Promise<boolean>;
+  /**
+   * Writes only the fields in `changes` (and `updatedAt`), so that concurrent changes to other
+   * fields are never lost; false when the user does not exist.
+   */
+  update(id: string, changes: UserChanges, now: number): Promise<boolean>;
+  /** Replaces the password hash only while it is still `expected` (a rehash at sign-in loses to any concurrent change). */
+  setPasswordHash(id: string, expected: string, next: string, now: number): Promise<boolean>;
   delete(id: string): Promise<boolean>;
 }
 

@@ -179,7 +179,7 @@ describe('password grant (legacy first-party apps only)', () => {
     const legacy = await server.addClient({ name: 'Legacy 2', grantTypes: ['password'], scopes: ['openid'] });
     const other = await server.addUser({ username: 'quentin' });
     const stored = (await server.tessera.ctx.stores.users.findById(other.sub))!;
-    await server.tessera.ctx.stores.users.update({ ...stored, disabled: true });
+    await server.tessera.ctx.stores.users.update(stored.id, { disabled: true }, server.tessera.ctx.now());
     const res = await postForm(`${server.issuer}/token`, { grant_type: 'password', username: other.username, password: other.password }, basic(legacy.clientId, legacy.secret!));
     assert.equal(res.body['error'], 'invalid_grant');
   });

@@ -107,8 +107,15 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.users.create(user);
       assert.deepEqual(await stores.users.findByUsername('aLiCe'), user);
       await assert.rejects(stores.users.create({ ...user, id: 'u2', username: 'ALICE' }), 'usernames are unique regardless of case');
-      assert.equal(await stores.users.update({ ...user, tokensRevokedAt: 9 }), true);
+      assert.equal(await stores.users.update(user.id, { tokensRevokedAt: 9 }, 9), true);
+      assert.equal(await stores.users.update('nobody', { name: 'x' }, 9), false);
       assert.equal((await stores.users.findById('u1'))?.tokensRevokedAt, 9);
+      // Partial updates: a change of one field never writes back another read earlier.
+      await Promise.all([stores.users.update('u1', { disabled: true }, 10), stores.users.update('u1', { name: 'Alice A.' }, 10)]);
+      assert.deepEqual(await stores.users.findById('u1'), { ...user, name: 'Alice A.', disabled: true, tokensRevokedAt: 9, updatedAt: 10 });
+      assert.equal(await stores.users.setPasswordHash('u1', 'stale', 'rehashed', 11), false, 'the hash changed since it was read');
+      assert.equal(await stores.users.setPasswordHash('u1', 'p', 'rehashed', 11), true);
+      assert.equal((await stores.users.findById('u1'))?.disabled, true, 'a rehash leaves the rest of the user alone');
       assert.equal(await stores.users.delete('u1'), true);
       assert.equal(await stores.users.delete('u1'), false);
       assert.equal(await stores.users.findById('u1'), undefined);

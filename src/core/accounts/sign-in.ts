@@ -76,7 +76,8 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
 async function rehashIfNeeded(ctx: Context, user: User, password: string): Promise<void> {
   if (!ctx.passwords.needsRehash(user.passwordHash)) return;
   try {
-    await ctx.stores.users.update({ ...user, passwordHash: await ctx.passwords.hash(password), updatedAt: ctx.now() });
+    // Only the hash, and only while it is the one just checked: never the rest of a row read before argon2 ran.
+    await ctx.stores.users.setPasswordHash(user.id, user.passwordHash, await ctx.passwords.hash(password), ctx.now());
   } catch (e) {
     if (!(e instanceof PasswordHashingBusy)) throw e;
   }

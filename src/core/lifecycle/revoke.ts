@@ -30,7 +30,7 @@ export async function revokeGrant(stores: Stores, grantId: string, now: number):
  */
 export async function revokeUser(stores: Stores, user: User, now: number, action: 'disable' | 'delete'): Promise<void> {
   if (action === 'delete') await stores.users.delete(user.id);
-  else await stores.users.update({ ...user, disabled: true, tokensRevokedAt: now, updatedAt: now });
+  else await stores.users.update(user.id, { disabled: true, tokensRevokedAt: now }, now);
   for (const grantId of await stores.grants.deleteWhere({ userId: user.id })) await stores.accessTokens.revokeWhere({ grantId });
   await stores.refreshTokens.revokeWhere({ userId: user.id }, now);
   await stores.sessions.destroyForUser(user.id);

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { User, UserStore } from '../ports.js';
+import type { User, UserChanges, UserStore } from '../ports.js';
 import type { Database, UsersTable } from './schema.js';
 import { precompiled } from './precompiled.js';
 import { changed } from './json.js';
@@ -18,6 +18,19 @@ function toRow(u: User): UsersTable {
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
+}
+
+/** The columns of the fields present in `changes`, and only those. */
+function changedColumns(c: UserChanges): Partial<UsersTable> {
+  const row: Partial<UsersTable> = {};
+  if (c.username !== undefined) Object.assign(row, { username: c.username, username_lower: c.username.toLowerCase() });
+  if (c.email !== undefined) row.email = c.email;
+  if (c.emailVerified !== undefined) row.email_verified = c.emailVerified ? 1 : 0;
+  if (c.name !== undefined) row.name = c.name;
+  if (c.passwordHash !== undefined) row.password_hash = c.passwordHash;
+  if (c.disabled !== undefined) row.disabled = c.disabled ? 1 : 0;
+  if (c.tokensRevokedAt !== undefined) row.tokens_revoked_at = c.tokensRevokedAt;
+  return row;
 }
 
 function fromRow(r: Selectable<UsersTable>): User {
@@ -53,9 +66,12 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
     async create(user) {
       await db.insertInto('users').values(toRow(user)).execute();
     },
-    async update(user) {
-      const { id, created_at, ...rest } = toRow(user);
-      const result = await db.updateTable('users').set(rest).where('id', '=', id).executeTakeFirst();
+    async update(id, changes, now) {
+      const result = await db.updateTable('users').set({ ...changedColumns(changes), updated_at: now }).where('id', '=', id).executeTakeFirst();
+      return changed(result) === 1;
+    },
+    async setPasswordHash(id, expected, next, now) {
+      const result = await db.updateTable('users').set({ password_hash: next, updated_at: now }).where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
       return changed(result) === 1;
     },
     async delete(id) {
