@@ -162,7 +162,7 @@ export interface GrantStore {
 export interface SigningKeyRecord {
   kid: string;
   alg: 'ES256' | 'RS256';
-  /** Private JWK, serialized. */
+  /** Private JWK, serialized and sealed under the pepper (src/core/keys/key-ring.ts); the store keeps the string as given. */
   privateJwk: string;
   createdAt: number;
   /** Set when a newer key took over: the key still verifies, it no longer signs. */
@@ -175,6 +175,8 @@ export interface KeyStore {
   /** Stops a key from signing (it still verifies and stays published); false when unknown or already retired. */
   retire(kid: string, at: number): Promise<boolean>;
   delete(kid: string): Promise<boolean>;
+  /** Sets a key's private JWK to `next` only if it still is `expected` (compare-and-set); false otherwise. */
+  replacePrivateJwk(kid: string, expected: string, next: string): Promise<boolean>;
 }
 
 /** A browser's single sign-on session. */

@@ -152,7 +152,7 @@ describe('sign-out and the account page', () => {
       const browser = new Browser(server.issuer);
       const { tokens } = await signIn(browser);
       const { ctx } = server.tessera;
-      await rotateKeys(ctx.stores.keys, ctx.now());
+      await rotateKeys(ctx.stores.keys, ctx.pepper, ctx.now());
       await ctx.keys.reload();
       server.advance(2 * 3600);
       try {

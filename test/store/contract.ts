@@ -270,5 +270,17 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.keys.delete(key.kid), true);
       assert.equal((await stores.keys.all()).some((k) => k.kid === key.kid), false);
     });
+
+    it('replaces a private key only while it still holds the expected value: of concurrent replacements one wins', async () => {
+      const key = { kid: `k-${randomUUID()}`, alg: 'ES256' as const, privateJwk: '{"d":"clear"}', createdAt: 1, retiredAt: null };
+      await stores.keys.add(key);
+      const won = await Promise.all(['a', 'b', 'c', 'd'].map((v) => stores.keys.replacePrivateJwk(key.kid, key.privateJwk, `sealed-${v}`)));
+      assert.equal(won.filter(Boolean).length, 1);
+      const stored = (await stores.keys.all()).find((k) => k.kid === key.kid)?.privateJwk;
+      assert.equal(stored, `sealed-${['a', 'b', 'c', 'd'][won.indexOf(true)]}`);
+      assert.equal(await stores.keys.replacePrivateJwk(key.kid, key.privateJwk, 'late'), false, 'the old value is gone');
+      assert.equal(await stores.keys.replacePrivateJwk('unknown', key.privateJwk, 'x'), false);
+      await stores.keys.delete(key.kid);
+    });
   });
 }
