@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackHost } from '../hosts.js';
 import type { ApplicationType } from './client.js';
 
 /**

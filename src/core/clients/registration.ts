@@ -1,6 +1,7 @@
 import { keyedHash, randomToken } from '../crypto.js';
 import { isValidScopeToken } from '../scopes.js';
 import { redirectUriProblem } from './redirect-uri.js';
+import { isLoopbackHost, normalizedHost } from '../hosts.js';
 import {
   CLIENT_AUTH_METHODS,
   GRANT_TYPES,
@@ -144,8 +145,10 @@ export function publicUrlProblem(value: string): string | undefined {
   }
   if (url.protocol !== 'https:') return 'must use https';
   if (url.username || url.password) return 'must not contain credentials';
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return 'must not point to a local host';
+  const host = normalizedHost(url.hostname);
+  if (isLoopbackHost(host) || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') || host.endsWith('.home.arpa')) return 'must not point to a local host';
+  // A single label (`https://intranet/`) is completed by the resolver's search domains: never a public name.
+  if (!host.includes('.') && !host.includes(':')) return 'must not point to a local host';
   if (isPrivateAddress(host)) return 'must not point to a loopback or private address';
   return undefined;
 }
@@ -157,7 +160,8 @@ function isPrivateAddress(host: string): boolean {
     return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
   }
   if (host.includes(':')) {
-    return host === '::' || host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('::ffff:');
+    // `::` starts the unspecified, loopback, IPv4-mapped and IPv4-compatible addresses.
+    return host.startsWith('::') || /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
   }
   return false;
 }
