@@ -128,10 +128,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   const run = (handler: Handler, cors = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (cors) reply.headers(corsHeaders(request.method));
     if (request.method === 'OPTIONS') return reply.code(204).send();
-    return sendProtocolResponse(reply, await handler(toProtocolRequest(request)), options.secureCookies);
+    return sendProtocolResponse(reply, await handler(toProtocolRequest(request, options.secureCookies)), options.secureCookies);
   };
   const runInteraction = (handler: InteractionHandler) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
-    sendProtocolResponse(reply, await handler(toProtocolRequest(request), request.params.id), options.secureCookies);
+    sendProtocolResponse(reply, await handler(toProtocolRequest(request, options.secureCookies), request.params.id), options.secureCookies);
 
   const ANY = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
   app.route({ method: ['GET', 'POST'], url: PATHS.authorization, handler: run(endpoints.authorize) });
