@@ -47,4 +47,14 @@ describe('URLs a self-registered app gives (logo_uri, jwks_uri, …) never point
     const fine = await register({ logo_uri: 'https://cdn.example.com./logo.png', jwks_uri: 'https://keys.example.com/jwks.json' });
     assert.equal(fine.status, 201, JSON.stringify(fine.body));
   });
+
+  it('refuses loopback redirect URIs on a port outside 1–65535 or written with leading zeros', async () => {
+    const native = { application_type: 'native', token_endpoint_auth_method: 'none' };
+    for (const uri of ['http://127.0.0.1:0/cb', 'http://[::1]:0/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:080/cb', 'http://127.0.0.1:/cb']) {
+      const res = await register({ ...native, redirect_uris: [uri] });
+      assert.equal(res.status, 400, uri);
+      assert.equal(res.body['error'], 'invalid_redirect_uri', uri);
+    }
+    assert.equal((await register({ ...native, redirect_uris: ['http://127.0.0.1:65535/cb'] })).status, 201);
+  });
 });
