@@ -80,6 +80,8 @@ export type ConsumeResult =
 
 export interface CodeStore extends Expiring {
   save(record: CodeRecord): Promise<void>;
+  /** The code's record, used or not, without changing it: its binding is checked before it is consumed. */
+  find(codeHash: string): Promise<CodeRecord | undefined>;
   /** Marks the code used, atomically: of concurrent calls exactly one gets 'ok'. */
   consume(codeHash: string, now: number): Promise<ConsumeResult>;
 }

@@ -39,6 +39,16 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal((await stores.codes.consume('nope', 5)).status, 'unknown');
     });
 
+    it('finds a code, used or not, without consuming it', async () => {
+      const record = code();
+      await stores.codes.save(record);
+      assert.deepEqual(await stores.codes.find(record.codeHash), record);
+      assert.deepEqual(await stores.codes.find(record.codeHash), record);
+      assert.equal((await stores.codes.consume(record.codeHash, 5)).status, 'ok', 'finding spent nothing');
+      assert.deepEqual(await stores.codes.find(record.codeHash), record, 'a used code is still found');
+      assert.equal(await stores.codes.find('nope'), undefined);
+    });
+
     it('deletes expired codes in bounded batches, and only expired ones', async () => {
       const expired = [code({ expiresAt: 3 }), code({ expiresAt: 3 }), code({ expiresAt: 4 })];
       const live = code({ expiresAt: 50 });
