@@ -14,6 +14,11 @@ export interface ClientStore {
   /** The clients a user registered in the developer console, oldest first. */
   listByOwner(ownerId: string): Promise<Client[]>;
   create(client: Client): Promise<void>;
+  /**
+   * Creates a client of `ownerId` unless that owner already holds `max`; false then. Atomic: however
+   * many creations of one owner run at once, the owner ends with at most `max` clients.
+   */
+  createOwned(client: Client & { ownerId: string }, max: number): Promise<boolean>;
   /** Replaces the stored client; false when it does not exist. */
   update(client: Client): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;

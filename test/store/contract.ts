@@ -124,6 +124,24 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.users.findById('u1'), undefined);
     });
 
+    it('creates an owner\'s clients up to a cap, atomically under concurrent creations', async () => {
+      const base = {
+        secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
+        grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1,
+      };
+      const owner = `owner-${randomUUID()}`;
+      const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));
+      assert.equal(made.filter(Boolean).length, 5);
+      assert.equal((await stores.clients.listByOwner(owner)).length, 5);
+      assert.equal(await stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5), false);
+      const other = { ...base, clientId: randomUUID(), ownerId: `owner-${randomUUID()}` };
+      assert.equal(await stores.clients.createOwned(other, 5), true, 'another owner has a cap of their own');
+      assert.deepEqual(await stores.clients.find(other.clientId), other);
+      for (const c of await stores.clients.listByOwner(owner)) await stores.clients.delete(c.clientId);
+      await stores.clients.delete(other.clientId);
+    });
+
     it('keeps one grant per user and client, updating its scopes', async () => {
       const g1 = await stores.grants.upsert('u', 'c', ['a'], 1);
       const g2 = await stores.grants.upsert('u', 'c', ['a', 'b'], 2);
