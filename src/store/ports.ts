@@ -341,10 +341,17 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** The append-only audit log. `deleteExpired(cutoff)` drops events recorded at or before the cutoff (retention). */
+/** An audit record as read back: `count` identical events, `at` the time of the first. */
+export type StoredAuditEvent = AuditEvent & { id: number; count: number };
+
+/**
+ * The append-only audit log. Failures identical in every field but the time, from one address and
+ * within one window (a minute), are kept as one record with a count, added to atomically however
+ * many processes append. `deleteExpired(cutoff)` drops events recorded at or before the cutoff (retention).
+ */
 export interface AuditStore extends Expiring {
   append(event: AuditEvent): Promise<void>;
-  list(query: AuditQuery): Promise<(AuditEvent & { id: number })[]>;
+  list(query: AuditQuery): Promise<StoredAuditEvent[]>;
 }
 
 /** A user's TOTP second factor (RFC 6238): the secret sealed with the server's key, backup codes hashed. */

@@ -146,12 +146,12 @@ describe('refresh rotation, reuse detection and code replay', () => {
     const code = (await browser.authorize(url.href)).searchParams.get('code')!;
     const redeem = (form: Record<string, string>, auth = basic(app.clientId, app.secret!)) =>
       postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, ...form }, auth);
-    // Identical failures may be kept as one row with a count: compare the tallies before and after.
+    // Identical failures are kept as one record with a count: compare the tallies before and after.
     const tally = async (type: string) => {
       const counts: Record<string, number> = {};
       for (const e of await server.tessera.ctx.stores.audit.list({ type, limit: 1000 })) {
         const key = `${e.reason}:${e.clientId === app.clientId ? 'app' : 'other'}`;
-        counts[key] = (counts[key] ?? 0) + ('count' in e ? Number(e.count) : 1);
+        counts[key] = (counts[key] ?? 0) + e.count;
       }
       return counts;
     };

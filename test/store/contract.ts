@@ -259,6 +259,33 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual((await stores.audit.list({ since: 0, limit: 10 })).map((e) => e.at).filter((at) => at <= 300), [300]);
     });
 
+    it('keeps identical failures from one address within a minute as one record with a count, appended concurrently or not', async () => {
+      const failure = { type: 'login.failure' as const, outcome: 'failure' as const, userId: null, username: 'flood', clientId: null, ip: '192.0.2.9', userAgent: 'bot', reason: 'wrong_password' };
+      const minute = 60 * 30_000_000;
+      // One burst is one group commit; the later appends each meet the stored record.
+      await Promise.all(Array.from({ length: 100 }, () => stores.audit.append({ ...failure, at: minute + 5 })));
+      for (let i = 0; i < 5; i++) await stores.audit.append({ ...failure, at: minute + 50 });
+      await stores.audit.append({ ...failure, at: minute + 60 });
+      await stores.audit.append({ ...failure, at: minute + 61, ip: '192.0.2.10' });
+      await stores.audit.append({ ...failure, at: minute + 62, reason: 'locked_out' });
+      await Promise.all([1, 2].map(() => stores.audit.append({ ...failure, at: minute + 63, outcome: 'success', type: 'login.success', reason: 'password' })));
+      await Promise.all([1, 2].map(() => stores.audit.append({ ...failure, at: minute + 64, ip: null })));
+      const records = await stores.audit.list({ user: 'flood', limit: 20 });
+      assert.deepEqual(
+        records.map((e) => [e.at, e.type, e.ip, e.reason, e.count]),
+        [
+          [minute + 64, 'login.failure', null, 'wrong_password', 1],
+          [minute + 64, 'login.failure', null, 'wrong_password', 1],
+          [minute + 63, 'login.success', '192.0.2.9', 'password', 1],
+          [minute + 63, 'login.success', '192.0.2.9', 'password', 1],
+          [minute + 62, 'login.failure', '192.0.2.9', 'locked_out', 1],
+          [minute + 61, 'login.failure', '192.0.2.10', 'wrong_password', 1],
+          [minute + 60, 'login.failure', '192.0.2.9', 'wrong_password', 1],
+          [minute + 5, 'login.failure', '192.0.2.9', 'wrong_password', 105],
+        ],
+      );
+    });
+
     it('polls device codes at their interval, slows down early pollers, and consumes an approval once', async () => {
       const now = 1_800_000_000;
       const record = {
