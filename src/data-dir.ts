@@ -15,22 +15,31 @@ export interface LoosePermission {
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
+const modeOf = (path: string): number | undefined => {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * The data directory and its files that group or others may access (Tessera creates them 0700
- * and 0600). Missing ones are skipped: on PostgreSQL only the pepper may be there.
+ * and 0600). Missing files are skipped, and the directory matters only while it holds one: on
+ * PostgreSQL it may be empty, or hold only the pepper.
  */
 export function looseDataPermissions(dataDir: string): LoosePermission[] {
   const loose: LoosePermission[] = [];
-  const check = (path: string, want: number) => {
-    let mode: number;
-    try {
-      mode = statSync(path).mode;
-    } catch {
-      return;
-    }
-    if ((mode & 0o077) !== 0) loose.push({ path, mode: octal(mode), want: octal(want) });
-  };
-  check(dataDir, 0o700);
-  for (const name of PRIVATE_FILES) check(join(dataDir, name), 0o600);
+  const open = (mode: number) => (mode & 0o077) !== 0;
+  let holdsAny = false;
+  for (const name of PRIVATE_FILES) {
+    const path = join(dataDir, name);
+    const mode = modeOf(path);
+    if (mode === undefined) continue;
+    holdsAny = true;
+    if (open(mode)) loose.push({ path, mode: octal(mode), want: '0600' });
+  }
+  const dirMode = modeOf(dataDir);
+  if (holdsAny && dirMode !== undefined && open(dirMode)) loose.unshift({ path: dataDir, mode: octal(dirMode), want: '0700' });
   return loose;
 }
