@@ -24,7 +24,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 # The data directory holds the embedded store (single-node use) and nothing else; on PostgreSQL it stays empty.
-RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera
+RUN mkdir -p -m 0700 /var/lib/tessera && chown node:node /var/lib/tessera
 USER node
 EXPOSE 9000
 VOLUME ["/var/lib/tessera"]

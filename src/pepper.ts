@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './core/config.js';
 import { pepperFingerprint } from './core/crypto.js';
+import { sealStoredKeys } from './core/keys/key-ring.js';
 import type { Stores } from './store/ports.js';
 
 function decode(value: string, source: string): Buffer {
@@ -44,4 +45,15 @@ export async function checkPepper(stores: Stores, pepper: Buffer): Promise<void>
       'this pepper is not the one the store was set up with: every node and command using one database must share it (TESSERA_PEPPER or TESSERA_PEPPER_FILE)',
     );
   }
+}
+
+/**
+ * What every process that opens the store does once it knows the pepper: check that it is the
+ * store's, then seal what earlier releases kept in clear (private signing keys). Returns the
+ * pepper and the kids of the keys this process sealed.
+ */
+export async function preparePepper(stores: Stores, dataDir: string): Promise<{ pepper: Buffer; sealedKeys: string[] }> {
+  const pepper = loadPepper(dataDir);
+  await checkPepper(stores, pepper);
+  return { pepper, sealedKeys: await sealStoredKeys(stores.keys, pepper) };
 }

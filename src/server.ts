@@ -36,7 +36,8 @@ import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
-import { loadPepper, checkPepper } from './pepper.js';
+import { preparePepper } from './pepper.js';
+import { looseDataPermissions } from './data-dir.js';
 
 /** The grants this server offers, in the order discovery lists them. */
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
@@ -92,9 +93,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const redisConnected = redis ? await redis.connected() : true;
   const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.state() } : {}) };
   let stopping = false;
-  const pepper = loadPepper(options.dataDir);
-  await checkPepper(stores, pepper);
-  const keys = new KeyRing(stores.keys);
+  const { pepper, sealedKeys } = await preparePepper(stores, options.dataDir);
+  const keys = new KeyRing(stores.keys, pepper);
   await keys.load(now());
   const ctx: Context = {
     config,
@@ -139,6 +139,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     },
   );
   auditToLog = (event) => app.log.info({ audit: event }, 'audit');
+  for (const loose of looseDataPermissions(options.dataDir)) {
+    app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
+  }
+  if (sealedKeys.length > 0) app.log.info({ kids: sealedKeys }, 'sealed signing keys that an earlier release stored in clear');
   if (!redisConnected) app.log.warn('Redis does not answer yet: rate-limit counters are kept in memory until it does');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
   logStoreError = logError('the embedded store\'s background checkpoint failed; SQLite checkpoints in requests again');

@@ -40,9 +40,9 @@ export function keyCommands(program: Command): void {
         throw new CliError(`--alg must be one of ${SIGNING_ALGS.join(', ')}, not '${flags.alg}'`);
       }
       const algs = flags.alg === undefined ? SIGNING_ALGS : [flags.alg as SigningAlg];
-      await withStores(flags, async (stores, _pepper, audit) => {
+      await withStores(flags, async (stores, pepper, audit) => {
         const now = systemClock();
-        const added = await rotateKeys(stores.keys, now, algs);
+        const added = await rotateKeys(stores.keys, pepper, now, algs);
         for (const key of added) await audit({ type: 'key.rotated', reason: `${key.alg} ${key.kid}` });
         print(added.map((k) => keyView(k, now)), flags.json === true);
       });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openStores } from '../server.js';
-import { loadPepper, checkPepper } from '../pepper.js';
+import { preparePepper } from '../pepper.js';
 import type { Stores } from '../store/ports.js';
 import { createAuditLog, type AuditInput } from '../core/audit.js';
 import { systemClock } from '../core/context.js';
@@ -34,8 +34,7 @@ export async function withStores<T>(options: StoreOptions, fn: (stores: Stores, 
   const stores = await openStores(storeLocation(options));
   const log = createAuditLog(stores.audit, systemClock);
   try {
-    const pepper = loadPepper(options.data);
-    await checkPepper(stores, pepper);
+    const { pepper } = await preparePepper(stores, options.data);
     return await fn(stores, pepper, (event) => log.record({ userAgent: 'tessera-cli', ...event }));
   } finally {
     await stores.close();

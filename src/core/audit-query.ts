@@ -1,6 +1,5 @@
-import type { AuditEvent } from './audit.js';
 import { AUDIT_TYPES } from './audit.js';
-import type { AuditQuery } from '../store/ports.js';
+import type { AuditQuery, StoredAuditEvent } from '../store/ports.js';
 
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 1000;
@@ -41,8 +40,8 @@ export function auditQuery(filters: { since?: string; type?: string; user?: stri
   return query;
 }
 
-/** An audit event as the CLI and the admin API print it. */
-export function auditView(event: AuditEvent & { id: number }): Record<string, unknown> {
+/** An audit event as the CLI and the admin API print it; `count` is how many identical failures the record stands for. */
+export function auditView(event: StoredAuditEvent): Record<string, unknown> {
   return {
     id: event.id,
     time: new Date(event.at * 1000).toISOString(),
@@ -54,5 +53,6 @@ export function auditView(event: AuditEvent & { id: number }): Record<string, un
     ip: event.ip,
     user_agent: event.userAgent,
     reason: event.reason,
+    count: event.count,
   };
 }

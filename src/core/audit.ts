@@ -17,6 +17,7 @@ export const AUDIT_TYPES = [
   'token.refreshed',
   'token.revoked',
   'code.replay',
+  'code.misuse',
   'refresh.reuse',
   'client.created',
   'client.changed',

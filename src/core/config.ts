@@ -2,6 +2,7 @@ import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './s
 import { RETIREMENT_SLACK } from './keys/rotation.js';
 import type { AddressPolicy, FailurePolicy } from './limits.js';
 import type { RiskFactor } from './accounts/risk.js';
+import { isLoopbackHost } from './hosts.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
 export interface Config {
@@ -200,8 +201,4 @@ function validateIssuer(raw: string): string {
   if (url.search || url.hash) throw new ConfigError('issuer must not have a query or fragment');
   // RFC 8414 §3: the metadata URL is built by appending to the issuer; keep no trailing slash.
   return url.href.replace(/\/$/, '');
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }

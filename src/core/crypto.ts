@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** A random value with `bytes` bytes of entropy, base64url without padding. */
 export function randomToken(bytes = 32): string {
@@ -34,25 +34,49 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** The key that seals secrets the server must read back (TOTP secrets), derived from the pepper. */
-function sealingKey(pepper: Buffer): Buffer {
+/** What a sealed value is for; bound to it, so a value sealed for one use cannot be passed off as another. */
+export type SealPurpose = 'totp' | 'signing_key';
+
+/** Names the current sealing format: AES-256-GCM under an HKDF-SHA-256 key of the pepper (RFC 5869). */
+const SEAL_VERSION = 'v2';
+
+/** The key of format v2. A later pepper rotation adds a version with its own derivation. */
+function sealingKeyV2(pepper: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'tessera:seal:v2', 32));
+}
+
+/** The key of the first format (`iv.tag.body`, no version), still read so TOTP secrets sealed by earlier releases open. */
+function sealingKeyV1(pepper: Buffer): Buffer {
   return createHmac('sha256', pepper).update('tessera:seal:v1').digest();
 }
 
-/** Encrypts a secret that cannot be hashed because the server needs it again (AES-256-GCM). */
-export function seal(pepper: Buffer, plaintext: string): string {
+/**
+ * Encrypts a secret that cannot be hashed because the server needs it again (TOTP secrets,
+ * private signing keys): `v2.iv.tag.body`, base64url parts, the purpose as additional data.
+ */
+export function seal(pepper: Buffer, plaintext: string, purpose: SealPurpose): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealingKey(pepper), iv);
+  const cipher = createCipheriv('aes-256-gcm', sealingKeyV2(pepper), iv);
+  cipher.setAAD(Buffer.from(purpose));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
+  return [SEAL_VERSION, ...[iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url'))].join('.');
 }
 
-/** Opens what `seal` made; undefined when it was altered or sealed with another pepper. */
-export function unseal(pepper: Buffer, sealed: string): string | undefined {
-  const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
-  if (!iv || !tag || !body) return undefined;
+/** Whether a stored value is in a sealed format (of any version) rather than clear text. */
+export function isSealed(value: string): boolean {
+  return /^(v2\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(value);
+}
+
+/** Opens what `seal` made (or the first format); undefined when it was altered, sealed for another purpose or with another pepper. */
+export function unseal(pepper: Buffer, sealed: string, purpose: SealPurpose): string | undefined {
+  const parts = sealed.split('.');
+  const versioned = parts.length === 4 && parts[0] === SEAL_VERSION;
+  if (!versioned && parts.length !== 3) return undefined;
+  const [iv, tag, body] = parts.slice(versioned ? 1 : 0).map((p) => Buffer.from(p, 'base64url'));
+  if (!iv || !tag || !body || iv.length !== 12 || tag.length !== 16) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', sealingKey(pepper), iv);
+    const decipher = createDecipheriv('aes-256-gcm', versioned ? sealingKeyV2(pepper) : sealingKeyV1(pepper), iv);
+    if (versioned) decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {

@@ -45,13 +45,30 @@ export interface OAuthErrorOptions {
   headers?: Record<string, string>;
 }
 
+/** RFC 6749 §5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E ) */
+const OUTSIDE_DESCRIPTION = /[^\x20-\x21\x23-\x5B\x5D-\x7E]/g;
+
+/**
+ * A description as RFC 6749 §5.2 allows it: any other character becomes `?`. Messages name the
+ * parameter rather than echo its value; this is the last line of defense for every error
+ * rendered (JSON body, error redirect, WWW-Authenticate).
+ */
+export function safeDescription(text: string): string {
+  return text.replace(/§ ?/g, 'section ').replace(OUTSIDE_DESCRIPTION, '?');
+}
+
+/** A value quoted for a message (`'value'`) when it is short and needs no replacing, else undefined. */
+export function printable(value: string, max = 100): string | undefined {
+  return value.length > 0 && value.length <= max && value === safeDescription(value) ? `'${value}'` : undefined;
+}
+
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
-    super(description);
+    super(safeDescription(description));
     this.name = 'OAuthError';
     this.error = error;
     this.status = options.status ?? defaultStatus[error] ?? 400;

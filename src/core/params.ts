@@ -1,4 +1,4 @@
-import { invalidRequest } from './errors.js';
+import { invalidRequest, printable } from './errors.js';
 
 /** Request parameters as they arrived: every name with all of its values, in order. */
 export type Params = Record<string, string[]>;
@@ -13,10 +13,12 @@ export const MAX_PARAM_LENGTH = 4096;
 export function singleValued(params: Params): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(params)) {
-    if (values.length > 1) throw invalidRequest(`parameter '${name}' is included more than once`);
+    // The name came with the request too: shown only when it is plain text.
+    const parameter = printable(name, 64) ? `parameter '${name}'` : 'a parameter';
+    if (values.length > 1) throw invalidRequest(`${parameter} is included more than once`);
     const value = values[0];
     if (value === undefined) continue;
-    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`parameter '${name}' is too long`);
+    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`${parameter} is too long`);
     out[name] = value;
   }
   return out;

@@ -155,6 +155,8 @@ export interface LogoutPageData {
 export interface MessagePageData {
   title: string;
   message: string;
+  /** A way on that the user may choose to follow (never followed for them). */
+  link?: { href: string; label: string };
 }
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
 import { parseForm } from '../core/params.js';
+import { safeDescription } from '../core/errors.js';
 import { renderPage } from '../ui/pages.js';
 import { STYLESHEET } from '../ui/style.js';
 import { toProtocolRequest, sendProtocolResponse } from './translate.js';
@@ -79,7 +80,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: description }));
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
 }
 
 /** Builds the HTTP shell: parsing rules, headers, routes. Every protocol decision is made by the endpoints. */
@@ -127,10 +128,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   const run = (handler: Handler, cors = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (cors) reply.headers(corsHeaders(request.method));
     if (request.method === 'OPTIONS') return reply.code(204).send();
-    return sendProtocolResponse(reply, await handler(toProtocolRequest(request)), options.secureCookies);
+    return sendProtocolResponse(reply, await handler(toProtocolRequest(request, options.secureCookies)), options.secureCookies);
   };
   const runInteraction = (handler: InteractionHandler) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
-    sendProtocolResponse(reply, await handler(toProtocolRequest(request), request.params.id), options.secureCookies);
+    sendProtocolResponse(reply, await handler(toProtocolRequest(request, options.secureCookies), request.params.id), options.secureCookies);
 
   const ANY = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
   app.route({ method: ['GET', 'POST'], url: PATHS.authorization, handler: run(endpoints.authorize) });

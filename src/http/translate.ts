@@ -4,8 +4,8 @@ import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { renderPage } from '../ui/pages.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 
-/** Turns a Fastify request into the plain request the core works on. */
-export function toProtocolRequest(request: FastifyRequest): ProtocolRequest {
+/** Turns a Fastify request into the plain request the core works on; `secureCookies` reads only `__Host-` cookies. */
+export function toProtocolRequest(request: FastifyRequest, secureCookies: boolean): ProtocolRequest {
   const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -13,7 +13,7 @@ export function toProtocolRequest(request: FastifyRequest): ProtocolRequest {
     method: request.method,
     query: request.query as Params,
     headers,
-    cookies: parseCookies(request.headers.cookie),
+    cookies: parseCookies(request.headers.cookie, secureCookies),
     ip: request.ip,
   };
   if (contentType !== undefined) req.contentType = contentType;

@@ -46,6 +46,10 @@ export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () 
       forget(client.clientId);
       await inner.create(client);
     },
+    async createOwned(client, max) {
+      forget(client.clientId);
+      return inner.createOwned(client, max);
+    },
     async update(client) {
       forget(client.clientId);
       try {

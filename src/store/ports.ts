@@ -14,6 +14,11 @@ export interface ClientStore {
   /** The clients a user registered in the developer console, oldest first. */
   listByOwner(ownerId: string): Promise<Client[]>;
   create(client: Client): Promise<void>;
+  /**
+   * Creates a client of `ownerId` unless that owner already holds `max`; false then. Atomic: however
+   * many creations of one owner run at once, the owner ends with at most `max` clients.
+   */
+  createOwned(client: Client & { ownerId: string }, max: number): Promise<boolean>;
   /** Replaces the stored client; false when it does not exist. */
   update(client: Client): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
@@ -89,6 +94,8 @@ export type ConsumeResult =
 
 export interface CodeStore extends Expiring {
   save(record: CodeRecord): Promise<void>;
+  /** The code's record, used or not, without changing it: its binding is checked before it is consumed. */
+  find(codeHash: string): Promise<CodeRecord | undefined>;
   /** Marks the code used, atomically: of concurrent calls exactly one gets 'ok'. */
   consume(codeHash: string, now: number): Promise<ConsumeResult>;
 }
@@ -171,7 +178,7 @@ export interface GrantStore {
 export interface SigningKeyRecord {
   kid: string;
   alg: 'ES256' | 'RS256';
-  /** Private JWK, serialized. */
+  /** Private JWK, serialized and sealed under the pepper (src/core/keys/key-ring.ts); the store keeps the string as given. */
   privateJwk: string;
   createdAt: number;
   /** Set when a newer key took over: the key still verifies, it no longer signs. */
@@ -184,6 +191,8 @@ export interface KeyStore {
   /** Stops a key from signing (it still verifies and stays published); false when unknown or already retired. */
   retire(kid: string, at: number): Promise<boolean>;
   delete(kid: string): Promise<boolean>;
+  /** Sets a key's private JWK to `next` only if it still is `expected` (compare-and-set); false otherwise. */
+  replacePrivateJwk(kid: string, expected: string, next: string): Promise<boolean>;
 }
 
 /** A browser's single sign-on session. */
@@ -352,10 +361,17 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** The append-only audit log. `deleteExpired(cutoff)` drops events recorded at or before the cutoff (retention). */
+/** An audit record as read back: `count` identical events, `at` the time of the first. */
+export type StoredAuditEvent = AuditEvent & { id: number; count: number };
+
+/**
+ * The append-only audit log. Failures identical in every field but the time, from one address and
+ * within one window (a minute), are kept as one record with a count, added to atomically however
+ * many processes append. `deleteExpired(cutoff)` drops events recorded at or before the cutoff (retention).
+ */
 export interface AuditStore extends Expiring {
   append(event: AuditEvent): Promise<void>;
-  list(query: AuditQuery): Promise<(AuditEvent & { id: number })[]>;
+  list(query: AuditQuery): Promise<StoredAuditEvent[]>;
 }
 
 /** A user's TOTP second factor (RFC 6238): the secret sealed with the server's key, backup codes hashed. */

@@ -162,7 +162,8 @@ ${decisionForm(d.action, d.csrfToken)}`,
 
 function messagePage(d: MessagePageData): string {
   return layout(d.title, html`<h1>${d.title}</h1>
-<p>${d.message}</p>`);
+<p>${d.message}</p>
+${d.link ? html`<p><a href="${d.link.href}">${d.link.label}</a></p>` : ''}`);
 }
 
 /** A form of the signed-in user, with its CSRF token and one button. */

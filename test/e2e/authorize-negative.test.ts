@@ -34,6 +34,19 @@ describe('authorization endpoint refuses what it must', () => {
     return { error: location.searchParams.get('error'), state: location.searchParams.get('state'), location };
   };
 
+  it('refuses a native app\'s loopback redirect on a port outside 1–65535 or written with leading zeros: an error page, no redirect', async () => {
+    const nativeBase = { client_id: native, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+    for (const port of ['0', '65536', '99999', '08080', '00001']) {
+      for (const host of ['127.0.0.1', '[::1]']) {
+        const uri = `http://${host}:${port}/cb`;
+        const response = await authorize({ ...nativeBase, redirect_uri: uri });
+        assert.equal(response.status, 400, uri);
+        assert.equal(response.headers.get('location'), null, `no redirect for ${uri}`);
+      }
+    }
+    assert.equal((await authorize({ ...nativeBase, redirect_uri: 'http://127.0.0.1:65535/cb' })).status, 302, 'the highest port is fine');
+  });
+
   it('shows an error page, never a redirect, for redirect URI near-misses', async () => {
     const nearMisses = [
       'https://app.example.com/cb/',

@@ -5,6 +5,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
+import { buildClient } from '../../src/core/clients/registration.js';
+import { MAX_APPS_PER_DEVELOPER } from '../../src/core/interaction/developer-console.js';
 
 const CALLBACK = 'https://notes.example.com/callback';
 
@@ -237,5 +239,24 @@ describe('developer console', () => {
     const refresh = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(clientId, secret));
     assert.equal(refresh.status, 401);
     assert.equal((await fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status, 401);
+  });
+
+  it('holds a developer to the app cap even under a burst of concurrent registrations', async () => {
+    const { ctx } = server.tessera;
+    // One short of the cap, registered earlier.
+    for (let i = (await ctx.stores.clients.listByOwner(dev2.sub)).length; i < MAX_APPS_PER_DEVELOPER - 1; i++) {
+      const { client: app } = buildClient({ name: `Old ${i}`, redirectUris: [CALLBACK] }, ctx.pepper, ctx.now());
+      await ctx.stores.clients.create({ ...app, origin: 'console', ownerId: dev2.sub });
+    }
+    const { browser, page } = await openConsole(dev2);
+    // Open 40 connections first, so that the burst below arrives at once rather than one by one as connections open.
+    await Promise.all(Array.from({ length: 40 }, () => browser.visit(`${server.issuer}/console`)));
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => browser.submit(page, { ...webApp, name: `Burst ${i}` }, '/console/apps').then(isPage)));
+    assert.equal(answers.filter((a) => a.status === 201).length, 1, 'one registration fits under the cap');
+    for (const refused of answers.filter((a) => a.status !== 201)) {
+      assert.equal(refused.status, 400);
+      assert.match(textOf(refused.html), new RegExp(`You already have ${MAX_APPS_PER_DEVELOPER} apps`));
+    }
+    assert.equal((await ctx.stores.clients.listByOwner(dev2.sub)).length, MAX_APPS_PER_DEVELOPER);
   });
 });

@@ -81,4 +81,37 @@ describe('security headers, cookies and metadata', () => {
       await tls.close();
     }
   });
+
+  it('names every cookie __Host- when the issuer is https, signs in with them, and ignores cookies without the prefix', async () => {
+    const publicIssuer = 'https://login.example.com';
+    const tls = await startTestServer({ issuer: publicIssuer });
+    try {
+      const user = await tls.addUser({ username: 'hosted' });
+      const app = await tls.addClient({ name: 'A', redirectUris: ['https://a.example.com/cb'], scopes: ['openid'] });
+      const authorize = (prompt?: string) =>
+        `${tls.issuer}/authorize?client_id=${app.clientId}&redirect_uri=https%3A%2F%2Fa.example.com%2Fcb&response_type=code&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256${prompt ? `&prompt=${prompt}` : ''}`;
+      const browser = new Browser(tls.issuer, {}, publicIssuer);
+      const first = await browser.request(authorize());
+      const lines = first.headers.getSetCookie();
+      assert.ok(lines.length > 0);
+      for (const line of lines) {
+        assert.match(line, /^__Host-tessera_\w+=/, line);
+        assert.match(line, /; Secure/, line);
+        assert.match(line, /; Path=\/(;|$)/, line);
+        assert.doesNotMatch(line, /domain=/i, line);
+      }
+      const back = await browser.authorize(authorize(), { username: 'hosted', password: user.password });
+      assert.ok(back.searchParams.get('code'), 'the sign-in works with __Host- cookies');
+      assert.ok([...browser.cookies.keys()].every((name) => name.startsWith('__Host-')));
+      const silent = await browser.authorize(authorize('none'));
+      assert.ok(silent.searchParams.get('code'), 'the session cookie is read back');
+
+      // The same cookies without the prefix, as a sibling subdomain or an http page could plant them, sign no one in.
+      const planted = new Browser(tls.issuer, {}, publicIssuer);
+      for (const [name, value] of browser.cookies) planted.cookies.set(name.slice('__Host-'.length), value);
+      assert.equal((await planted.authorize(authorize('none'))).searchParams.get('error'), 'login_required');
+    } finally {
+      await tls.close();
+    }
+  });
 });

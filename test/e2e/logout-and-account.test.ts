@@ -152,7 +152,7 @@ describe('sign-out and the account page', () => {
       const browser = new Browser(server.issuer);
       const { tokens } = await signIn(browser);
       const { ctx } = server.tessera;
-      await rotateKeys(ctx.stores.keys, ctx.now());
+      await rotateKeys(ctx.stores.keys, ctx.pepper, ctx.now());
       await ctx.keys.reload();
       server.advance(2 * 3600);
       try {
@@ -167,6 +167,25 @@ describe('sign-out and the account page', () => {
       } finally {
         server.advance(-2 * 3600);
       }
+    });
+
+    it('without a session or a valid id_token_hint, does not send the browser on: it offers a link naming the app (RFC 9700 §4.11.2)', async () => {
+      const stranger = new Browser(server.issuer);
+      const crafted = `${server.issuer}/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent(BYE)}&state=xyz`;
+      const step = isPage(await stranger.visit(crafted));
+      assert.equal(step.status, 200);
+      assert.match(textOf(step.html), /signed out/i);
+      const link = /<a href="([^"]+)">([^<]+)<\/a>/.exec(step.html);
+      assert.ok(link, 'a link the user may follow');
+      assert.equal(link[1]!.replace(/&amp;/g, '&'), `${BYE}?state=xyz`);
+      assert.equal(link[2], 'Return to Photo Album (app.example.com)');
+
+      // A valid hint still sends the browser on at once, with no session left to end.
+      const browser = new Browser(server.issuer);
+      const { tokens } = await signIn(browser);
+      isPage(await browser.submit(isPage(await browser.visit(`${server.issuer}/logout`)), {}));
+      const back = leftTo(await browser.visit(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE, state: 'h' }).href));
+      assert.equal(back.href, `${BYE}?state=h`);
     });
 
     it('shows a signed-out page to a browser with no session', async () => {

@@ -137,4 +137,47 @@ describe('refresh rotation, reuse detection and code replay', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('cache-control'), 'no-store');
   });
+
+  it('audits a redemption by another client or with a wrong redirect_uri or verifier as code.misuse; it spends nothing, and the rightful client then redeems the code', async () => {
+    const browser = new Browser(server.issuer);
+    await codeFlow(server, config, CALLBACK, 'openid', { username: 'bob', password }, browser);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const code = (await browser.authorize(url.href)).searchParams.get('code')!;
+    const redeem = (form: Record<string, string>, auth = basic(app.clientId, app.secret!)) =>
+      postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, ...form }, auth);
+    // Identical failures are kept as one record with a count: compare the tallies before and after.
+    const tally = async (type: string) => {
+      const counts: Record<string, number> = {};
+      for (const e of await server.tessera.ctx.stores.audit.list({ type, limit: 1000 })) {
+        const key = `${e.reason}:${e.clientId === app.clientId ? 'app' : 'other'}`;
+        counts[key] = (counts[key] ?? 0) + e.count;
+      }
+      return counts;
+    };
+    const added = (after: Record<string, number>, before: Record<string, number>) =>
+      Object.fromEntries(Object.entries(after).filter(([k, n]) => n !== (before[k] ?? 0)).map(([k, n]) => [k, n - (before[k] ?? 0)]));
+    const misusesBefore = await tally('code.misuse');
+    const replaysBefore = await tally('code.replay');
+
+    const thief = await server.addClient({ name: 'Thief', redirectUris: [CALLBACK], scopes: ['openid'] });
+    const misuses = await Promise.all([
+      redeem({ code_verifier: verifier }, basic(thief.clientId, thief.secret!)),
+      redeem({ code_verifier: verifier, redirect_uri: 'https://app.example.com/other' }),
+      redeem({ code_verifier: client.randomPKCECodeVerifier() }),
+      redeem({ code_verifier: 'short' }),
+    ]);
+    for (const res of misuses) assert.equal(res.body['error'], 'invalid_grant');
+    assert.deepEqual(added(await tally('code.misuse'), misusesBefore), { 'code_verifier_mismatch:app': 2, 'other_client:other': 1, 'redirect_uri_mismatch:app': 1 });
+
+    const rightful = await redeem({ code_verifier: verifier });
+    assert.equal(rightful.status, 200, 'the misuse did not spend the code');
+    assert.equal(await userinfoStatus(server.issuer, rightful.body['access_token'] as string), 200, 'nor revoke what it issues');
+    assert.deepEqual(added(await tally('code.replay'), replaysBefore), {}, 'misuse is not recorded as a replay');
+
+    const replay = await redeem({ code_verifier: verifier });
+    assert.equal(replay.body['error'], 'invalid_grant');
+    assert.deepEqual(added(await tally('code.replay'), replaysBefore), { 'family_revoked:app': 1 }, 'a valid second redemption is the replay');
+    assert.equal(await userinfoStatus(server.issuer, rightful.body['access_token'] as string), 401, 'and revokes what the code issued');
+  });
 });

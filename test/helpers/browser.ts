@@ -18,11 +18,20 @@ export interface Page {
 export class Browser {
   readonly cookies = new Map<string, string>();
 
-  /** `headers` go with every request (a user agent, a forwarded address). */
+  /**
+   * `headers` go with every request (a user agent, a forwarded address). `publicIssuer` is the
+   * issuer the server was configured with when it differs from where it listens (an https issuer
+   * in tests): URLs under it are sent to `issuer`.
+   */
   constructor(
     private readonly issuer: string,
     private readonly headers: Record<string, string> = {},
+    private readonly publicIssuer?: string,
   ) {}
+
+  private onServer(url: string): boolean {
+    return url.startsWith(this.issuer + '/') || (this.publicIssuer !== undefined && url.startsWith(this.publicIssuer + '/'));
+  }
 
   private remember(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
@@ -38,7 +47,8 @@ export class Browser {
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers({ ...this.headers, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const target = this.publicIssuer !== undefined && url.startsWith(this.publicIssuer + '/') ? this.issuer + url.slice(this.publicIssuer.length) : url;
+    const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     this.remember(response.headers);
     return response;
   }
@@ -53,7 +63,7 @@ export class Browser {
         return { status: response.status, url: current, html: await response.text(), headers: response.headers };
       }
       const next = new URL(location, current).href;
-      if (!next.startsWith(this.issuer + '/')) return { leftTo: next };
+      if (!this.onServer(next)) return { leftTo: next };
       current = next;
       response = await this.request(next);
     }

@@ -16,6 +16,9 @@ const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export interface TestServer {
   issuer: string;
   dataDir: string;
+  port: number;
+  /** The PostgreSQL database, when TESSERA_TEST_STORE=postgres. */
+  databaseUrl?: string;
   /** The CLI's flags for this server's store (and pepper): `--data`, and `--database-url` on PostgreSQL. */
   storeArgs: string[];
   tessera: Tessera;
@@ -25,6 +28,27 @@ export interface TestServer {
   addClient(input: ClientInput & { clientId?: string }): Promise<{ clientId: string; secret?: string }>;
   addUser(input: Partial<NewUserInput> & { username: string }): Promise<{ sub: string; username: string; password: string }>;
   close(): Promise<void>;
+}
+
+/** A data directory, and on TESSERA_TEST_STORE=postgres a PostgreSQL database of its own. */
+export interface TestStore {
+  dataDir: string;
+  database?: { url: string };
+  remove(): Promise<void>;
+}
+
+export async function createTestStore(): Promise<TestStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  // TESSERA_TEST_STORE=postgres runs the same tests on a PostgreSQL database of their own.
+  const database = process.env['TESSERA_TEST_STORE'] === 'postgres' ? await createTestDatabase() : undefined;
+  return {
+    dataDir,
+    ...(database ? { database } : {}),
+    async remove() {
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -42,12 +66,14 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   config: Partial<ConfigInput> = {},
   logger?: LoggerOptions,
-  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions } = {},
+  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number } = {},
 ): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-  // TESSERA_TEST_STORE=postgres runs the same tests on a PostgreSQL database of their own.
-  const database = process.env['TESSERA_TEST_STORE'] === 'postgres' ? await createTestDatabase() : undefined;
-  const port = await freePort();
+  // A store the caller owns (to restart a server on it) is left in place on close.
+  const owned = options.store === undefined;
+  const store = options.store ?? (await createTestStore());
+  const { dataDir, database } = store;
+  // A server restarted on its store keeps its port, and so its issuer.
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   let offset = 0;
   const tessera = await createServer({
@@ -66,6 +92,8 @@ export async function startTestServer(
   return {
     issuer,
     dataDir,
+    port,
+    ...(database ? { databaseUrl: database.url } : {}),
     storeArgs: ['--data', dataDir, ...(database ? ['--database-url', database.url] : [])],
     tessera,
     advance(seconds) {
@@ -85,8 +113,7 @@ export async function startTestServer(
     },
     async close() {
       await tessera.close();
-      await database?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (owned) await store.remove();
     },
   };
 }

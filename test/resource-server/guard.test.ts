@@ -133,7 +133,7 @@ describe('resource-server guard', () => {
     // A key Tessera has just added is found by fetching again once the cooldown is over.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const { rotateKeys } = await import('../../src/core/keys/rotation.js');
-    await rotateKeys(server.tessera.ctx.stores.keys, server.tessera.ctx.now(), ['ES256']);
+    await rotateKeys(server.tessera.ctx.stores.keys, server.tessera.ctx.pepper, server.tessera.ctx.now(), ['ES256']);
     await server.tessera.ctx.keys.reload();
     assert.equal((await call(await tokenFor())).status, 200, 'a token signed with the rotated key passes');
   });

@@ -39,6 +39,16 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal((await stores.codes.consume('nope', 5)).status, 'unknown');
     });
 
+    it('finds a code, used or not, without consuming it', async () => {
+      const record = code();
+      await stores.codes.save(record);
+      assert.deepEqual(await stores.codes.find(record.codeHash), record);
+      assert.deepEqual(await stores.codes.find(record.codeHash), record);
+      assert.equal((await stores.codes.consume(record.codeHash, 5)).status, 'ok', 'finding spent nothing');
+      assert.deepEqual(await stores.codes.find(record.codeHash), record, 'a used code is still found');
+      assert.equal(await stores.codes.find('nope'), undefined);
+    });
+
     it('deletes expired codes in bounded batches, and only expired ones', async () => {
       const expired = [code({ expiresAt: 3 }), code({ expiresAt: 3 }), code({ expiresAt: 4 })];
       const live = code({ expiresAt: 50 });
@@ -119,6 +129,24 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.users.delete('u1'), true);
       assert.equal(await stores.users.delete('u1'), false);
       assert.equal(await stores.users.findById('u1'), undefined);
+    });
+
+    it('creates an owner\'s clients up to a cap, atomically under concurrent creations', async () => {
+      const base = {
+        secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
+        grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1,
+      };
+      const owner = `owner-${randomUUID()}`;
+      const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));
+      assert.equal(made.filter(Boolean).length, 5);
+      assert.equal((await stores.clients.listByOwner(owner)).length, 5);
+      assert.equal(await stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5), false);
+      const other = { ...base, clientId: randomUUID(), ownerId: `owner-${randomUUID()}` };
+      assert.equal(await stores.clients.createOwned(other, 5), true, 'another owner has a cap of their own');
+      assert.deepEqual(await stores.clients.find(other.clientId), other);
+      for (const c of await stores.clients.listByOwner(owner)) await stores.clients.delete(c.clientId);
+      await stores.clients.delete(other.clientId);
     });
 
     it('keeps one grant per user and client, updating its scopes', async () => {
@@ -255,6 +283,33 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual((await stores.audit.list({ since: 0, limit: 10 })).map((e) => e.at).filter((at) => at <= 300), [300]);
     });
 
+    it('keeps identical failures from one address within a minute as one record with a count, appended concurrently or not', async () => {
+      const failure = { type: 'login.failure' as const, outcome: 'failure' as const, userId: null, username: 'flood', clientId: null, ip: '192.0.2.9', userAgent: 'bot', reason: 'wrong_password' };
+      const minute = 60 * 30_000_000;
+      // One burst is one group commit; the later appends each meet the stored record.
+      await Promise.all(Array.from({ length: 100 }, () => stores.audit.append({ ...failure, at: minute + 5 })));
+      for (let i = 0; i < 5; i++) await stores.audit.append({ ...failure, at: minute + 50 });
+      await stores.audit.append({ ...failure, at: minute + 60 });
+      await stores.audit.append({ ...failure, at: minute + 61, ip: '192.0.2.10' });
+      await stores.audit.append({ ...failure, at: minute + 62, reason: 'locked_out' });
+      await Promise.all([1, 2].map(() => stores.audit.append({ ...failure, at: minute + 63, outcome: 'success', type: 'login.success', reason: 'password' })));
+      await Promise.all([1, 2].map(() => stores.audit.append({ ...failure, at: minute + 64, ip: null })));
+      const records = await stores.audit.list({ user: 'flood', limit: 20 });
+      assert.deepEqual(
+        records.map((e) => [e.at, e.type, e.ip, e.reason, e.count]),
+        [
+          [minute + 64, 'login.failure', null, 'wrong_password', 1],
+          [minute + 64, 'login.failure', null, 'wrong_password', 1],
+          [minute + 63, 'login.success', '192.0.2.9', 'password', 1],
+          [minute + 63, 'login.success', '192.0.2.9', 'password', 1],
+          [minute + 62, 'login.failure', '192.0.2.9', 'locked_out', 1],
+          [minute + 61, 'login.failure', '192.0.2.10', 'wrong_password', 1],
+          [minute + 60, 'login.failure', '192.0.2.9', 'wrong_password', 1],
+          [minute + 5, 'login.failure', '192.0.2.9', 'wrong_password', 105],
+        ],
+      );
+    });
+
     it('polls device codes at their interval, slows down early pollers, and consumes an approval once', async () => {
       const now = 1_800_000_000;
       const record = {
@@ -293,6 +348,18 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal((await stores.keys.all()).find((k) => k.kid === key.kid)?.retiredAt, 5);
       assert.equal(await stores.keys.delete(key.kid), true);
       assert.equal((await stores.keys.all()).some((k) => k.kid === key.kid), false);
+    });
+
+    it('replaces a private key only while it still holds the expected value: of concurrent replacements one wins', async () => {
+      const key = { kid: `k-${randomUUID()}`, alg: 'ES256' as const, privateJwk: '{"d":"clear"}', createdAt: 1, retiredAt: null };
+      await stores.keys.add(key);
+      const won = await Promise.all(['a', 'b', 'c', 'd'].map((v) => stores.keys.replacePrivateJwk(key.kid, key.privateJwk, `sealed-${v}`)));
+      assert.equal(won.filter(Boolean).length, 1);
+      const stored = (await stores.keys.all()).find((k) => k.kid === key.kid)?.privateJwk;
+      assert.equal(stored, `sealed-${['a', 'b', 'c', 'd'][won.indexOf(true)]}`);
+      assert.equal(await stores.keys.replacePrivateJwk(key.kid, key.privateJwk, 'late'), false, 'the old value is gone');
+      assert.equal(await stores.keys.replacePrivateJwk('unknown', key.privateJwk, 'x'), false);
+      await stores.keys.delete(key.kid);
     });
   });
 }

@@ -20,6 +20,11 @@ function memoryKeyStore(): KeyStore {
       if (at >= 0) records.splice(at, 1);
       return at >= 0;
     },
+    async replacePrivateJwk(kid, expected, next) {
+      const record = records.find((r) => r.kid === kid && r.privateJwk === expected);
+      if (record) record.privateJwk = next;
+      return record !== undefined;
+    },
   };
 }
 
@@ -27,7 +32,8 @@ const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : 
 const claims = (extra: Record<string, unknown> = {}) => ({ iss: ISSUER, sub: 'u1', iat: NOW, exp: NOW + 60, ...extra });
 
 describe('JWTs the server signs and verifies (node:crypto)', () => {
-  const keys = new KeyRing(memoryKeyStore());
+  const PEPPER = Buffer.alloc(32, 1);
+  const keys = new KeyRing(memoryKeyStore(), PEPPER);
   let es256: ReturnType<KeyRing['signingKey']>;
   let rs256: ReturnType<KeyRing['signingKey']>;
   const rejects = (token: string, typ = 'at+jwt') => assert.rejects(verifyOwnJwt(keys, token, typ, ISSUER, NOW));
@@ -92,7 +98,7 @@ describe('JWTs the server signs and verifies (node:crypto)', () => {
 
   it('remembers a verified token, but still checks its expiry and that its key is still ours', async () => {
     const store = memoryKeyStore();
-    const ring = new KeyRing(store);
+    const ring = new KeyRing(store, Buffer.alloc(32, 2));
     await ring.load(NOW);
     const token = signJwt(ring, 'ES256', 'at+jwt', claims());
     assert.equal((await verifyOwnJwt(ring, token, 'at+jwt', ISSUER, NOW)).payload.sub, 'u1');

@@ -19,6 +19,12 @@ describe('redirect URI matching', () => {
     ['http://localhost:4000/cb', ['http://localhost/cb'], 'native', undefined],
     ['http://127.0.0.1:4000@evil.com/cb', ['http://127.0.0.1/cb'], 'native', undefined],
     ['http://127.0.0.1:99999999/cb', ['http://127.0.0.1/cb'], 'native', undefined],
+    ['http://127.0.0.1:65536/cb', ['http://127.0.0.1/cb'], 'native', undefined],
+    ['http://127.0.0.1:0/cb', ['http://127.0.0.1/cb'], 'native', undefined],
+    ['http://127.0.0.1:08080/cb', ['http://127.0.0.1/cb'], 'native', undefined],
+    ['http://[::1]:00001/cb', ['http://[::1]/cb'], 'native', undefined],
+    ['http://127.0.0.1:65535/cb', ['http://127.0.0.1/cb'], 'native', 'http://127.0.0.1/cb'],
+    ['http://127.0.0.1:1/cb', ['http://127.0.0.1:3000/cb'], 'native', 'http://127.0.0.1:3000/cb'],
     ['https://127.0.0.1:4000/cb', ['https://127.0.0.1/cb'], 'native', undefined],
     ['com.example.app:/cb', ['com.example.app:/cb'], 'native', 'com.example.app:/cb'],
     ['com.example.app:/cb2', ['com.example.app:/cb'], 'native', undefined],
@@ -37,6 +43,8 @@ describe('redirect URI registration rules', () => {
     ['http://localhost:3000/cb', 'web'],
     ['http://127.0.0.1/cb', 'native'],
     ['http://[::1]/cb', 'native'],
+    ['http://127.0.0.1:65535/cb', 'native'],
+    ['https://app.example.com:8443/cb', 'web'],
     ['com.example.app:/oauth', 'native'],
   ];
   for (const [uri, type] of ok) it(`accepts ${uri} for ${type}`, () => assert.equal(redirectUriProblem(uri, type), undefined));
@@ -52,6 +60,12 @@ describe('redirect URI registration rules', () => {
     ['com.example.app:/cb', 'web', /native/],
     ['/relative/cb', 'web', /absolute/],
     ['https://user:pw@app.example.com/cb', 'web', /credentials/],
+    ['http://127.0.0.1:0/cb', 'native', /port/],
+    ['http://127.0.0.1:65536/cb', 'native', /absolute|port/],
+    ['http://127.0.0.1:080/cb', 'native', /port/],
+    ['http://[::1]:0/cb', 'native', /port/],
+    ['http://127.0.0.1:/cb', 'native', /port/],
+    ['https://app.example.com:0/cb', 'web', /port/],
   ];
   for (const [uri, type, why] of refused) it(`refuses ${uri} for ${type}`, () => assert.match(redirectUriProblem(uri, type) ?? '', why));
 });

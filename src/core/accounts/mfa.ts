@@ -32,14 +32,14 @@ export async function hasSecondFactor(ctx: Context, userId: string): Promise<boo
 /** Starts (or restarts) TOTP enrollment: a new secret, kept sealed until the first code confirms it. */
 export async function startEnrollment(ctx: Context, userId: string, username: string): Promise<Enrollment | undefined> {
   const secret = generateSecret();
-  const started = await ctx.stores.mfa.startEnrollment({ userId, secretSealed: seal(ctx.pepper, secret), enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: ctx.now() });
+  const started = await ctx.stores.mfa.startEnrollment({ userId, secretSealed: seal(ctx.pepper, secret, 'totp'), enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: ctx.now() });
   return started ? enrollmentOf(ctx, username, secret) : undefined;
 }
 
 /** The enrollment waiting for its first code, shown again (after a wrong code). */
 export async function pendingEnrollment(ctx: Context, userId: string, username: string): Promise<Enrollment | undefined> {
   const record = await ctx.stores.mfa.find(userId);
-  const secret = record && record.enabledAt === null ? unseal(ctx.pepper, record.secretSealed) : undefined;
+  const secret = record && record.enabledAt === null ? unseal(ctx.pepper, record.secretSealed, 'totp') : undefined;
   return secret === undefined ? undefined : enrollmentOf(ctx, username, secret);
 }
 
@@ -50,7 +50,7 @@ async function enrollmentOf(ctx: Context, username: string, secret: string): Pro
 }
 
 async function checkTotp(ctx: Context, secretSealed: string, lastTimeStep: number, code: string): Promise<number | undefined> {
-  const secret = unseal(ctx.pepper, secretSealed);
+  const secret = unseal(ctx.pepper, secretSealed, 'totp');
   if (secret === undefined || !/^\d{6}$/.test(code)) return undefined;
   const result = await verify({ secret, token: code, epoch: ctx.now(), epochTolerance: TOLERANCE_SECONDS, afterTimeStep: lastTimeStep });
   return result.valid ? Math.floor(ctx.now() / PERIOD) + result.delta : undefined;

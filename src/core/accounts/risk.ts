@@ -35,6 +35,7 @@ export async function loginRisk(ctx: Context, userId: string, from: Requester): 
   if (!history.some((e) => e.userAgent === from.userAgent)) factors.push('new_device');
   if (!history.some((e) => e.ip === from.ip)) factors.push('new_ip');
   if (history.length >= MIN_HISTORY_FOR_HOURS && !history.some((e) => hoursApart(hourOf(e.at), hourOf(now)) <= 1)) factors.push('unusual_hour');
-  if (failures.length >= RECENT_FAILURES) factors.push('recent_failures');
+  // A record may stand for several identical failures.
+  if (failures.reduce((n, e) => n + e.count, 0) >= RECENT_FAILURES) factors.push('recent_failures');
   return { score: factors.reduce((sum, f) => sum + weights[f], 0), factors };
 }

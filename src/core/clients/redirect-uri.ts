@@ -1,16 +1,24 @@
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackHost } from '../hosts.js';
 import type { ApplicationType } from './client.js';
 
 /**
  * A loopback redirect URI split around its port: RFC 8252 §7.3 lets a native app pick any
  * port at run time, so the rest of the string must match exactly and only the port may vary.
  */
-const LOOPBACK_IP_URI = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;
+const LOOPBACK_IP_URI = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d+))?([/?].*)?$/;
+
+/** A TCP port as a URI may name one: 1–65535, no leading zeros (port 0 or 65536 would reach no app, or another one). */
+const isPortNumber = (port: string): boolean => /^[1-9]\d{0,4}$/.test(port) && Number(port) <= 65535;
 
 function withoutPort(uri: string): string | undefined {
   const m = LOOPBACK_IP_URI.exec(uri);
-  if (!m) return undefined;
+  if (!m || (m[2] !== undefined && !isPortNumber(m[2]))) return undefined;
   return `http://${m[1]}${m[3] ?? ''}`;
+}
+
+/** The port written in an http(s) URI, as written (URL parsing would drop leading zeros); undefined when there is none. */
+function writtenPort(uri: string): string | undefined {
+  return /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#[\]]*):([^/?#]*)/i.exec(uri)?.[1];
 }
 
 /**
@@ -47,6 +55,8 @@ export function redirectUriProblem(uri: string, applicationType: ApplicationType
   if (uri.includes('#')) return 'must not contain a fragment';
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `must not use the ${url.protocol} scheme`;
   if (url.username || url.password) return 'must not contain credentials';
+  const port = writtenPort(uri);
+  if (port !== undefined && !isPortNumber(port)) return 'must name a port from 1 to 65535, without leading zeros';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname) ? undefined : 'must use https (http only for loopback addresses)';

@@ -1,6 +1,8 @@
 import { keyedHash, randomToken } from '../crypto.js';
+import { printable } from '../errors.js';
 import { isValidScopeToken } from '../scopes.js';
 import { redirectUriProblem } from './redirect-uri.js';
+import { isLoopbackHost, normalizedHost } from '../hosts.js';
 import {
   CLIENT_AUTH_METHODS,
   GRANT_TYPES,
@@ -40,6 +42,12 @@ export class ClientMetadataError extends Error {
 
 const DEFAULT_CODE_FLOW_SCOPES = ['openid', 'profile', 'email'];
 
+/** A value in a message, when it can be shown as it is (these messages also become error_description, RFC 6749 §5.2). */
+const shown = (value: string): string => {
+  const quoted = printable(value, 200);
+  return quoted ? ` ${quoted}` : '';
+};
+
 /** Fills defaults and checks every rule; returns the complete, consistent client or throws ClientMetadataError. */
 function resolve(
   input: ClientInput,
@@ -59,15 +67,15 @@ function resolve(
   const grantTypes = [...new Set(input.grantTypes ?? base?.grantTypes ?? ['authorization_code', 'refresh_token'])];
   for (const g of grantTypes) {
     if (!GRANT_TYPES.includes(g as GrantType)) {
-      throw new ClientMetadataError('grant_types', `unsupported grant type '${g}' (supported: ${GRANT_TYPES.join(', ')})`);
+      throw new ClientMetadataError('grant_types', `unsupported grant type${shown(g)} (supported: ${GRANT_TYPES.join(', ')})`);
     }
   }
   if (grantTypes.length === 0) throw new ClientMetadataError('grant_types', 'at least one grant type is required');
   if (type === 'public' && grantTypes.includes('client_credentials')) {
-    throw new ClientMetadataError('grant_types', 'client_credentials needs a confidential client (RFC 6749 §4.4)');
+    throw new ClientMetadataError('grant_types', 'client_credentials needs a confidential client (RFC 6749 section 4.4)');
   }
   if (type === 'public' && grantTypes.includes('password')) {
-    throw new ClientMetadataError('grant_types', 'the password grant is only for confidential first-party clients (RFC 9700 §2.4)');
+    throw new ClientMetadataError('grant_types', 'the password grant is only for confidential first-party clients (RFC 9700 section 2.4)');
   }
   if (grantTypes.includes('refresh_token') && !grantTypes.some((g) => USER_GRANTS.includes(g as GrantType))) {
     throw new ClientMetadataError('grant_types', 'refresh_token is only issued with a grant that acts for a user (authorization_code, device code, password)');
@@ -76,7 +84,7 @@ function resolve(
   const redirectUris = [...new Set(input.redirectUris ?? base?.redirectUris ?? [])];
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri, applicationType);
-    if (problem) throw new ClientMetadataError('redirect_uris', `redirect URI '${uri}' ${problem}`);
+    if (problem) throw new ClientMetadataError('redirect_uris', `redirect URI${shown(uri)} ${problem}`);
   }
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new ClientMetadataError('redirect_uris', 'authorization_code needs at least one redirect URI');
@@ -85,18 +93,18 @@ function resolve(
   const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? base?.postLogoutRedirectUris ?? [])];
   for (const uri of postLogoutRedirectUris) {
     const problem = redirectUriProblem(uri, applicationType);
-    if (problem) throw new ClientMetadataError('post_logout_redirect_uris', `post-logout redirect URI '${uri}' ${problem}`);
+    if (problem) throw new ClientMetadataError('post_logout_redirect_uris', `post-logout redirect URI${shown(uri)} ${problem}`);
   }
 
   const codeFlow = grantTypes.some((g) => USER_GRANTS.includes(g as GrantType));
   const scopes = [...new Set(input.scopes ?? base?.scopes ?? (codeFlow ? DEFAULT_CODE_FLOW_SCOPES : []))];
   for (const s of scopes) {
-    if (!isValidScopeToken(s)) throw new ClientMetadataError('scope', `'${s}' is not a valid scope (RFC 6749 §3.3)`);
+    if (!isValidScopeToken(s)) throw new ClientMetadataError('scope', `scope${shown(s)} is not a valid scope token (RFC 6749 section 3.3)`);
   }
 
   const method = input.tokenEndpointAuthMethod ?? (input.type === undefined ? base?.tokenEndpointAuthMethod : undefined) ?? (type === 'public' ? 'none' : 'client_secret_basic');
   if (!CLIENT_AUTH_METHODS.includes(method as ClientAuthMethod)) {
-    throw new ClientMetadataError('token_endpoint_auth_method', `unsupported method '${method}' (supported: ${CLIENT_AUTH_METHODS.join(', ')})`);
+    throw new ClientMetadataError('token_endpoint_auth_method', `unsupported method${shown(method)} (supported: ${CLIENT_AUTH_METHODS.join(', ')})`);
   }
   if ((type === 'public') !== (method === 'none')) {
     throw new ClientMetadataError('token_endpoint_auth_method', type === 'public' ? "public clients use 'none'" : "confidential clients cannot use 'none'");
@@ -106,10 +114,10 @@ function resolve(
   for (const field of ['logo_uri', 'policy_uri', 'tos_uri', 'client_uri', 'jwks_uri'] as const) {
     const value = extras[field];
     const problem = value === undefined ? undefined : publicUrlProblem(value);
-    if (problem) throw new ClientMetadataError(field, `${field} '${value}' ${problem}`);
+    if (value !== undefined && problem) throw new ClientMetadataError(field, `${field}${shown(value)} ${problem}`);
   }
   for (const contact of extras.contacts ?? []) {
-    if (contact.length === 0 || contact.length > 320 || /[\s<>]/.test(contact)) throw new ClientMetadataError('contacts', `'${contact}' is not a contact address`);
+    if (contact.length === 0 || contact.length > 320 || /[\s<>]/.test(contact)) throw new ClientMetadataError('contacts', `contact${shown(contact)} is not an address`);
   }
   const description = extras.description;
   if (description !== undefined && (description.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(description))) {
@@ -144,8 +152,10 @@ export function publicUrlProblem(value: string): string | undefined {
   }
   if (url.protocol !== 'https:') return 'must use https';
   if (url.username || url.password) return 'must not contain credentials';
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return 'must not point to a local host';
+  const host = normalizedHost(url.hostname);
+  if (isLoopbackHost(host) || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') || host.endsWith('.home.arpa')) return 'must not point to a local host';
+  // A single label (`https://intranet/`) is completed by the resolver's search domains: never a public name.
+  if (!host.includes('.') && !host.includes(':')) return 'must not point to a local host';
   if (isPrivateAddress(host)) return 'must not point to a loopback or private address';
   return undefined;
 }
@@ -157,7 +167,8 @@ function isPrivateAddress(host: string): boolean {
     return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
   }
   if (host.includes(':')) {
-    return host === '::' || host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('::ffff:');
+    // `::` starts the unspecified, loopback, IPv4-mapped and IPv4-compatible addresses.
+    return host.startsWith('::') || /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
   }
   return false;
 }

@@ -1,10 +1,10 @@
-import { OAuthError, type OAuthErrorCode } from '../errors.js';
+import { OAuthError, safeDescription, type OAuthErrorCode } from '../errors.js';
 import type { ProtocolRequest } from '../protocol.js';
 
 /** RFC 6750 §3: the challenge that tells a client why its bearer token was not accepted. */
 export function bearerError(error: OAuthErrorCode | undefined, description: string, extra: Record<string, string> = {}): OAuthError {
   const parts = ['realm="tessera"'];
-  if (error) parts.push(`error="${error}"`, `error_description="${description.replace(/["\\]/g, '')}"`);
+  if (error) parts.push(`error="${error}"`, `error_description="${safeDescription(description)}"`);
   for (const [k, v] of Object.entries(extra)) parts.push(`${k}="${v}"`);
   const status = error === 'insufficient_scope' ? 403 : error === 'invalid_request' ? 400 : 401;
   return new OAuthError(error ?? 'invalid_token', description, { status, headers: { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` } });

@@ -64,16 +64,32 @@ async function resolveTarget(ctx: Context, params: Record<string, string>): Prom
   return target;
 }
 
+const SIGNED_OUT = { title: 'You are signed out', message: 'You have signed out of Tessera. You can close this window.' };
+
 function finish(target: LogoutTarget, cookies: CookieToSet[]): ProtocolResponse {
   if (target.redirectUri) return { kind: 'redirect', location: redirectWith(target.redirectUri, { state: target.state }), cookies };
-  return page(200, 'message', { title: 'You are signed out', message: 'You have signed out of Tessera. You can close this window.' }, cookies);
+  return page(200, 'message', SIGNED_OUT, cookies);
+}
+
+/**
+ * Nothing to sign out and nothing vouching for the request: anyone can craft this link, so it must
+ * not bounce the browser on to the app's URI (an open redirect, RFC 9700 §4.11.2). The page names
+ * the app and lets the user go there if they choose.
+ */
+function signedOutPage(target: LogoutTarget): ProtocolResponse {
+  if (!target.redirectUri || !target.clientName) return page(200, 'message', SIGNED_OUT);
+  const href = redirectWith(target.redirectUri, { state: target.state });
+  const host = new URL(href).host;
+  const label = `Return to ${target.clientName}${host ? ` (${host})` : ''}`;
+  return page(200, 'message', { ...SIGNED_OUT, message: 'You are not signed in to Tessera.', link: { href, label } });
 }
 
 /**
  * The end-session endpoint (OpenID Connect RP-Initiated Logout 1.0). A valid id_token_hint for
  * the signed-in user ends the session at once; otherwise the user confirms on a page (a forged
  * link must not sign people out). Afterwards the browser goes to the client's registered
- * post_logout_redirect_uri with `state`, or sees a "signed out" page.
+ * post_logout_redirect_uri with `state`, or sees a "signed out" page. Without a session, only a
+ * valid id_token_hint sends the browser on at once; otherwise the user is offered a link.
  */
 export function endSessionEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
@@ -96,7 +112,7 @@ export function endSessionEndpoint(ctx: Context) {
       return { kind: 'redirect', location: `${ctx.config.issuer}${PATHS.endSession}?${new URLSearchParams(params).toString()}` };
     }
     const session = await currentSession(ctx, req);
-    if (!session) return finish(target, []);
+    if (!session) return target.hintSubject !== undefined ? finish(target, []) : signedOutPage(target);
 
     if (confirming && !checkedForm(ctx, req, SESSION_FORM, session.record.idHash)) {
       return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');

@@ -18,7 +18,7 @@ export function tokenEndpoint(ctx: Context, grants: readonly Grant[]) {
       const client = await authenticateClient(ctx, params, req.headers['authorization'], from);
       const grantType = required(params, 'grant_type');
       const grant = byType.get(grantType);
-      if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type '${grantType}' is not supported`);
+      if (!grant) throw new OAuthError('unsupported_grant_type', 'the grant_type is not supported');
       if (!client.grantTypes.includes(grant.grantType)) {
         throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
       }

@@ -154,9 +154,8 @@ export function developerConsoleEndpoints(ctx: Context) {
       const scopes = ctx.config.selfServiceScopes.filter((s) => form[`scope:${s}`] !== undefined);
       const refuse = (message: string) => listView(session, 400, entered, scopes, message);
       if (!isAppType(entered.type)) return refuse('Choose what kind of app this is.');
-      if ((await ctx.stores.clients.listByOwner(session.user.id)).length >= MAX_APPS_PER_DEVELOPER) {
-        return refuse(`You already have ${MAX_APPS_PER_DEVELOPER} apps; delete one first.`);
-      }
+      const full = () => refuse(`You already have ${MAX_APPS_PER_DEVELOPER} apps; delete one first.`);
+      if ((await ctx.stores.clients.listByOwner(session.user.id)).length >= MAX_APPS_PER_DEVELOPER) return full();
       try {
         const built = buildClient(
           {
@@ -169,9 +168,10 @@ export function developerConsoleEndpoints(ctx: Context) {
           ctx.pepper,
           ctx.now(),
         );
-        const client: Client = { ...built.client, origin: 'console', ownerId: session.user.id };
+        const client = { ...built.client, origin: 'console' as const, ownerId: session.user.id };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
-        await ctx.stores.clients.create(client);
+        // The check above is for the common case; the store enforces the cap against concurrent requests.
+        if (!(await ctx.stores.clients.createOwned(client, MAX_APPS_PER_DEVELOPER))) return full();
         await recordChange(req, session, client, 'client.created', 'console');
         return appView(session, client, { status: 201, ...(built.secret ? { secret: built.secret } : {}), notice: 'Your app is registered.' });
       } catch (e) {

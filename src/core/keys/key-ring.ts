@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { KeyStore, SigningKeyRecord } from '../../store/ports.js';
+import { isSealed, seal, unseal } from '../crypto.js';
 
 export type SigningAlg = 'ES256' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
@@ -15,17 +16,53 @@ export interface SigningKey {
   retiredAt: number | null;
 }
 
-/** Makes a new key pair: P-256 for ES256 (fast), 2048-bit RSA for RS256. The kid is the RFC 7638 thumbprint. */
-export async function generateSigningKey(alg: SigningAlg, now: number): Promise<SigningKeyRecord> {
+/** Thrown when a stored private key cannot be opened: sealed under another pepper, or altered. */
+export class SealedKeyError extends Error {
+  override name = 'SealedKeyError';
+}
+
+/**
+ * Makes a new key pair: P-256 for ES256 (fast), 2048-bit RSA for RS256. The kid is the RFC 7638
+ * thumbprint. The private JWK leaves here sealed under the pepper: the store never sees it in clear.
+ */
+export async function generateSigningKey(alg: SigningAlg, now: number, pepper: Buffer): Promise<SigningKeyRecord> {
   const { privateKey } =
     alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK);
-  return { kid, alg, privateJwk: JSON.stringify(jwk), createdAt: now, retiredAt: null };
+  return { kid, alg, privateJwk: seal(pepper, JSON.stringify(jwk), 'signing_key'), createdAt: now, retiredAt: null };
 }
 
-function fromRecord(record: SigningKeyRecord): SigningKey {
-  const privateKey = createPrivateKey({ key: JSON.parse(record.privateJwk) as JWK, format: 'jwk' } as never);
+/**
+ * The private JWK of a stored key, in clear. A key stored in clear is refused: every process seals
+ * such rows (`sealStoredKeys`) before it loads keys, so one found later was written by someone
+ * without the pepper, and must not sign.
+ */
+function openPrivateJwk(record: SigningKeyRecord, pepper: Buffer): JWK {
+  if (!isSealed(record.privateJwk)) throw new SealedKeyError(`the signing key ${record.kid} is stored in clear: run 'tessera migrate' to seal it`);
+  const text = unseal(pepper, record.privateJwk, 'signing_key');
+  if (text === undefined) throw new SealedKeyError(`the signing key ${record.kid} cannot be opened with this pepper`);
+  return JSON.parse(text) as JWK;
+}
+
+/**
+ * Seals every private key still stored in clear (written before keys were sealed). Safe when
+ * several processes start at once: each row is replaced only if it still holds the clear text
+ * this process read, so a row is sealed once and never overwritten with a different sealing.
+ * Returns the kids this call sealed.
+ */
+export async function sealStoredKeys(store: KeyStore, pepper: Buffer): Promise<string[]> {
+  const sealed: string[] = [];
+  for (const record of await store.all()) {
+    if (isSealed(record.privateJwk)) continue;
+    const next = seal(pepper, record.privateJwk, 'signing_key');
+    if (await store.replacePrivateJwk(record.kid, record.privateJwk, next)) sealed.push(record.kid);
+  }
+  return sealed;
+}
+
+function fromRecord(record: SigningKeyRecord, pepper: Buffer): SigningKey {
+  const privateKey = createPrivateKey({ key: openPrivateJwk(record, pepper), format: 'jwk' } as never);
   const publicKey = createPublicKey(privateKey);
   const exported = publicKey.export({ format: 'jwk' }) as JWK;
   return {
@@ -48,7 +85,10 @@ export class KeyRing {
   private byKid = new Map<string, SigningKey>();
   private lastLoad = 0;
 
-  constructor(private readonly store: KeyStore) {}
+  constructor(
+    private readonly store: KeyStore,
+    private readonly pepper: Buffer,
+  ) {}
 
   /** Loads keys from the store; with `createAt`, first creates one per algorithm that has no active key (first start). */
   async load(createAt?: number): Promise<void> {
@@ -56,7 +96,7 @@ export class KeyRing {
     if (createAt !== undefined) {
       for (const alg of SIGNING_ALGS) {
         if (!records.some((r) => r.alg === alg && r.retiredAt === null)) {
-          await this.store.add(await generateSigningKey(alg, createAt));
+          await this.store.add(await generateSigningKey(alg, createAt, this.pepper));
         }
       }
       records = await this.store.all();
@@ -65,7 +105,7 @@ export class KeyRing {
     const previous = this.byKid;
     this.keys = records.map((r) => {
       const known = previous.get(r.kid);
-      return known ? { ...known, retiredAt: r.retiredAt } : fromRecord(r);
+      return known ? { ...known, retiredAt: r.retiredAt } : fromRecord(r, this.pepper);
     });
     this.byKid = new Map(this.keys.map((k) => [k.kid, k]));
     this.lastLoad = Date.now();

@@ -24,11 +24,11 @@ export function keyState(key: SigningKeyRecord, now: number, retention: number):
  * Adds a new key for each algorithm and only then retires the keys it replaces, so there is
  * always one that signs. The new public keys are published from the moment they are stored.
  */
-export async function rotateKeys(store: KeyStore, now: number, algs: readonly SigningAlg[] = SIGNING_ALGS): Promise<SigningKeyRecord[]> {
+export async function rotateKeys(store: KeyStore, pepper: Buffer, now: number, algs: readonly SigningAlg[] = SIGNING_ALGS): Promise<SigningKeyRecord[]> {
   const before = await store.all();
   const added: SigningKeyRecord[] = [];
   for (const alg of algs) {
-    const key = await generateSigningKey(alg, now);
+    const key = await generateSigningKey(alg, now, pepper);
     await store.add(key);
     added.push(key);
   }

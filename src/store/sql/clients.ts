@@ -1,8 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientOrigin, ClientType, GrantType } from '../../core/clients/client.js';
 import type { ChangeFeed, ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
+import { isPostgres } from './dialect.js';
+
+/** Rolls back a creation that would take its owner past the cap. */
+class OverTheCap extends Error {}
 
 const ORIGINS: readonly ClientOrigin[] = ['operator', 'dynamic', 'console'];
 
@@ -72,6 +76,25 @@ export function sqlClientStore(db: Kysely<Database>, changes?: ChangeFeed): Clie
     async create(client) {
       await db.insertInto('clients').values(toRow(client)).execute();
       await announce(client.clientId);
+    },
+    async createOwned(client, max) {
+      const created = await db
+        .transaction()
+        .execute(async (trx) => {
+          // PostgreSQL (read committed) would let concurrent creations each count the others out: they take turns per owner.
+          if (isPostgres(db)) await sql`select pg_advisory_xact_lock(hashtext(${`tessera:clients-of:${client.ownerId}`}))`.execute(trx);
+          // SQLite: writing first makes this transaction the writer until it ends, so the count below is final.
+          await trx.insertInto('clients').values(toRow(client)).execute();
+          const { n } = await trx.selectFrom('clients').select((eb) => eb.fn.countAll().as('n')).where('owner_id', '=', client.ownerId).executeTakeFirstOrThrow();
+          if (Number(n) > max) throw new OverTheCap();
+          return true;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof OverTheCap) return false;
+          throw e;
+        });
+      if (created) await announce(client.clientId);
+      return created;
     },
     async update(client) {
       const { client_id, created_at, ...rest } = toRow(client);

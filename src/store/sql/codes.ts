@@ -35,7 +35,12 @@ export function sqlCodeStore(db: Kysely<Database>): CodeStore {
       .where('consumed_at', 'is', null)
       .returningAll(),
   );
+  const select = precompiled<Database, Selectable<CodesTable>>((db, param) => db.selectFrom('codes').selectAll().where('code_hash', '=', param(0)));
   return {
+    async find(codeHash) {
+      const [row] = (await select(db, codeHash)).rows;
+      return row && fromRow(row);
+    },
     async save(c) {
       await insert(db, {
           code_hash: c.codeHash,
@@ -59,7 +64,7 @@ export function sqlCodeStore(db: Kysely<Database>): CodeStore {
       // One conditional UPDATE: the database decides which of concurrent redemptions wins.
       const [won] = (await markConsumed(db, now, codeHash)).rows;
       if (won) return { status: 'ok', record: fromRow(won) };
-      const seen = await db.selectFrom('codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      const [seen] = (await select(db, codeHash)).rows;
       return seen ? { status: 'consumed', record: fromRow(seen) } : { status: 'unknown' };
     },
     deleteExpired: (now, limit) => deleteExpiredRows(db, 'codes', now, limit),

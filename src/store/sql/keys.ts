@@ -30,6 +30,10 @@ export function sqlKeyStore(db: Kysely<Database>, changes?: ChangeFeed): KeyStor
       await announce();
       return changed(result) === 1;
     },
+    async replacePrivateJwk(kid, expected, next) {
+      const result = await db.updateTable('signing_keys').set({ private_jwk: next }).where('kid', '=', kid).where('private_jwk', '=', expected).executeTakeFirst();
+      return changed(result) === 1;
+    },
     async delete(kid) {
       const result = await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
       await announce();

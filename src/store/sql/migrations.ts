@@ -250,6 +250,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('device_user_code_hash', 'text').execute();
     },
   },
+  '0010_audit_aggregation': {
+    async up(db: Kysely<any>) {
+      // Identical failures from one address within a window share a row (src/store/sql/audit.ts).
+      await db.schema.alterTable('audit_events').addColumn('count', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('audit_events').addColumn('aggregate_key', 'text').execute();
+      await db.schema.createIndex('audit_events_aggregate_key').on('audit_events').column('aggregate_key').unique().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,7 +12,7 @@ export const checkOidcParameters: AuthorizeCheck = ({ params, request }) => {
   const prompt = optional(params, 'prompt');
   if (prompt !== undefined) {
     const values = prompt.split(' ').filter((v) => v !== '');
-    for (const v of values) if (!PROMPTS.includes(v as Prompt)) throw invalidRequest(`prompt value '${v}' is not supported`);
+    for (const v of values) if (!PROMPTS.includes(v as Prompt)) throw invalidRequest(`prompt has a value that is not supported (supported: ${PROMPTS.join(', ')})`);
     if (values.includes('none') && values.length > 1) throw invalidRequest("prompt 'none' cannot be combined with other values");
     request.prompt = [...new Set(values)] as Prompt[];
   }
