@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: Tessera against node-oidc-provider and a bare "floor" endpoint, each server
- * pinned to core 0 in production mode, autocannon on core 1; see bench/README.md.
+ * pinned to core 0 in production mode, autocannon on core 1; then Tessera alone under a flood of
+ * wrong passwords (login-flood); see bench/README.md.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { canPin } from './lib/processes.js';
 import { profileOf, summarizeProfile } from './lib/profile.js';
 import { runLoad } from './lib/load.js';
 import { signIn } from './lib/prepare.js';
+import { LOGIN_FLOOD, runLoginFlood } from './lib/login-flood.js';
 import { SCENARIOS, type Implementation, type RunContext } from './lib/scenarios.js';
 import { ROOT, startFloor, startOidcProvider, startTessera, tmpWorkDir, type Target } from './lib/targets.js';
 import { goalsTable, ratio, summarize, table, type Goal, type RunRecord } from './lib/report.js';
@@ -47,11 +49,45 @@ if (pinning && !alreadyPinned) {
 }
 
 async function main(): Promise<void> {
+  const known = [...SCENARIOS.map((s) => s.id), LOGIN_FLOOD];
+  const unknown = only?.filter((id) => !known.includes(id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only names no scenario ${unknown.join(', ')}; there are: ${known.join(', ')}`);
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
-  if (scenarios.length === 0) throw new Error(`--only names no scenario; there are: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const loginFlood = !only || only.includes(LOGIN_FLOOD);
   const core = pinning ? 0 : undefined;
   const workDir = tmpWorkDir();
   console.log(pinning ? 'servers on core 0, load generator on core 1' : 'WARNING: taskset or a second core is missing; nothing is pinned');
+  const printed: string[] = [];
+  const results: Record<string, unknown> = {};
+  try {
+    if (scenarios.length > 0) {
+      const throughput = await runThroughput(scenarios, core, workDir);
+      printed.push(throughput.printed);
+      Object.assign(results, throughput.record);
+    }
+    if (loginFlood) {
+      console.log(`\n${LOGIN_FLOOD}: Tessera only, ${reps} repetitions`);
+      const flood = await runLoginFlood({ core, workDir, reps });
+      printed.push(flood.printed);
+      results['loginFlood'] = flood.record;
+    }
+    console.log('\n' + printed.join('\n\n'));
+
+    const resultsDir = join(ROOT, 'bench/results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: pinning };
+    const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || undefined;
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), commit, machine, options: { seconds, reps, warmup, connections }, ...results }, null, 2));
+    console.log(`\nwrote ${file}`);
+  } finally {
+    if (flags['keep-logs']) console.log(`server logs and data: ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The throughput scenarios on every server, interleaved; returns the printed tables and the record for the results file. */
+async function runThroughput(scenarios: typeof SCENARIOS, core: number | undefined, workDir: string): Promise<{ printed: string; record: Record<string, unknown> }> {
   console.log(`${connections} connections, warm-up ${warmup} s, then ${reps} × ${seconds} s per scenario and server, interleaved\n`);
 
   // With --profile, the Tessera servers write V8 CPU profiles when they stop.
@@ -121,14 +157,7 @@ async function main(): Promise<void> {
       'Targets:',
       goalsTable(goals),
     ].join('\n');
-    console.log('\n' + printed);
-
-    const resultsDir = join(ROOT, 'bench/results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: pinning };
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, options: { seconds, reps, warmup, connections }, summaries, goals, memory, runs }, null, 2));
-    console.log(`\nwrote ${file}`);
+    return { printed, record: { summaries, goals, memory, runs } };
   } finally {
     await Promise.all(started.map((t) => t.server.stop()));
     if (flags.profile) {
@@ -136,8 +165,6 @@ async function main(): Promise<void> {
       const profile = es256 && profileOf(profileDir, es256.server.child.pid);
       if (profile) console.log(`\n${summarizeProfile(profile, ROOT)}\n\nprofiles in ${profileDir} (open them in Chrome DevTools)`);
     }
-    if (flags['keep-logs']) console.log(`server logs and data: ${workDir}`);
-    else rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -30,7 +30,7 @@ export interface Target {
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const USER = { login: 'bench', password: 'a long benchmark passphrase 7' };
 
-interface StartOptions {
+export interface StartOptions {
   core: number | undefined;
   workDir: string;
   /** Extra flags for node itself (--cpu-prof). */
@@ -45,18 +45,8 @@ export async function startTessera(name: string, alg: 'ES256' | 'RS256', options
   const web = await tesseraJson<{ client_id: string; client_secret: string }>([
     'client', 'create', ...store, '--name', 'bench-web', '--redirect-uri', REDIRECT_URI, '--scope', 'openid profile email offline_access',
   ]);
-  const user = await tessera(['user', 'create', ...store, '--username', USER.login, '--name', 'Bench User', '--email', 'bench@bench.example', '--email-verified', '--password-stdin'], USER.password);
-  if (user.code !== 0) throw new Error(`tessera user create failed: ${user.stderr}`);
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const server = await startServerProcess({
-    name,
-    url,
-    args: [...(options.nodeArgs ?? []), join(ROOT, 'bin/tessera.js'), 'serve', '--port', String(port), '--issuer', url, ...store, '--access-token-alg', alg],
-    core: options.core,
-    logFile: join(options.workDir, `${name}.log`),
-    readyPath: '/health',
-  });
+  await createUser(data, USER.login, USER.password, 'Bench User');
+  const server = await serveTessera(name, data, options, ['--access-token-alg', alg]);
   return {
     server,
     paths: { token: '/token', authorize: '/authorize', introspect: '/introspect', userinfo: '/userinfo' },
@@ -65,6 +55,26 @@ export async function startTessera(name: string, alg: 'ES256' | 'RS256', options
     web: { id: web.client_id, secret: web.client_secret, redirectUri: REDIRECT_URI },
     user: USER,
   };
+}
+
+/** Makes a user with the CLI, as an operator would. */
+export async function createUser(data: string, username: string, password: string, name = username): Promise<void> {
+  const user = await tessera(['user', 'create', '--data', data, '--username', username, '--name', name, '--email', `${username}@bench.example`, '--email-verified', '--password-stdin'], password);
+  if (user.code !== 0) throw new Error(`tessera user create failed: ${user.stderr}`);
+}
+
+/** `tessera serve` from the build on the store in `data`, with `serveArgs` added; ready when /health answers. */
+export async function serveTessera(name: string, data: string, options: StartOptions, serveArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  return startServerProcess({
+    name,
+    url,
+    args: [...(options.nodeArgs ?? []), join(ROOT, 'bin/tessera.js'), 'serve', '--port', String(port), '--issuer', url, '--data', data, ...serveArgs],
+    core: options.core,
+    logFile: join(options.workDir, `${name}.log`),
+    readyPath: '/health',
+  });
 }
 
 /** node-oidc-provider with the same clients; the ES256 and RS256 API clients share one process. */
