@@ -7,6 +7,9 @@ import { Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { tesseraJson } from '../helpers/cli.js';
+import { randomUUID } from 'node:crypto';
+import { createPasswordHasher } from '../../src/core/accounts/passwords.js';
+import { buildUser } from '../../src/core/accounts/users.js';
 
 /**
  * Attacks on the limits with real concurrent bursts (issue 15 §1, §4, §5): every request of a burst
@@ -30,9 +33,9 @@ function recordPasswordChecks(server: TestServer): string[] {
   const passwords = server.tessera.ctx.passwords;
   const verify = passwords.verify.bind(passwords);
   const checked: string[] = [];
-  passwords.verify = async (hash, password) => {
+  passwords.verify = async (hash, password, requester) => {
     checked.push(password);
-    return verify(hash, password);
+    return verify(hash, password, requester);
   };
   return checked;
 }
@@ -211,6 +214,32 @@ describe('strangers cannot lock real clients and users out', () => {
       assert.match(alert(isPage(await browser.submit(form, { username: 'erin', password: erin.password }))), /Too many failed sign-ins/);
       await server.tessera.ctx.limits.signIn.pair.reset(`erin\u000010.8.5.2`);
     }
+  });
+});
+
+describe('one flooding address cannot crowd everyone else out of password checks', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ signInLimits: { perPair: 5, perSubject: 1000, perIp: 1000, delayMs: 1 } }, undefined, { trustProxy: true, passwordHashing: { concurrency: 1, queue: 8 } });
+  });
+  after(() => server.close());
+
+  it('keeps signing in people from other addresses while one address floods the queue', async () => {
+    const people = await Promise.all(Array.from({ length: 5 }, (_, i) => server.addUser({ username: `person${i}` })));
+    // The flood names accounts whose hashes are costly to check (older, stronger parameters), so it really fills the queue.
+    const costly = await createPasswordHasher({ memoryCost: 65536, timeCost: 3, parallelism: 1 });
+    const template = await buildUser({ username: 'template', password: 'their own long password' }, costly, server.tessera.ctx.now());
+    for (let i = 0; i < 60; i++) await server.tessera.ctx.stores.users.create({ ...template, id: randomUUID(), username: `target${i}` });
+    const flooder = await signInForm(server, '10.5.0.1');
+    const forms = await Promise.all(people.map((_, i) => signInForm(server, `10.5.1.${i}`)));
+    const flood = Array.from({ length: 60 }, (_, i) => flooder.browser.submit(flooder.form, { username: `target${i}`, password: 'a wrong password' }));
+    // Once the flood's first answers are back, its checks fill what the queue would let them.
+    await answered(flood, 1);
+    const real = await Promise.all(people.map((p, i) => forms[i]!.browser.submit(forms[i]!.form, { username: p.username, password: p.password })));
+    const floodPages = (await Promise.all(flood)).map(isPage);
+    assert.deepEqual(real.map((p) => textOf(isPage(p).html).includes('Your account')), [true, true, true, true, true], 'every real sign-in went through');
+    assert.ok(floodPages.some((p) => p.status === 503), 'the flooding address was turned away, not everyone');
   });
 });
 

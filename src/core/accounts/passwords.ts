@@ -16,10 +16,11 @@ export const DEFAULT_ARGON2: Argon2Params = { memoryCost: 19456, timeCost: 2, pa
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /**
-   * Checks a password (throws PasswordHashingBusy when the process is saturated). With no stored hash (unknown user) it checks against a dummy hash,
-   * so an unknown username costs the same time as a wrong password.
+   * Checks a password; throws PasswordHashingBusy when the process, or this `requester` (an IP
+   * address), has too many checks running or waiting. With no stored hash (unknown user) it checks
+   * against a dummy hash, so an unknown username costs the same time as a wrong password.
    */
-  verify(storedHash: string | undefined, password: string): Promise<boolean>;
+  verify(storedHash: string | undefined, password: string, requester?: string): Promise<boolean>;
   /** Whether a stored hash was made with other parameters than the current ones (rehash at the next sign-in). */
   needsRehash(storedHash: string): boolean;
 }
@@ -40,7 +41,7 @@ export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2
       const stored = paramsOf(storedHash);
       return !stored || stored.memoryCost !== params.memoryCost || stored.timeCost !== params.timeCost || stored.parallelism !== params.parallelism;
     },
-    async verify(storedHash, password) {
+    async verify(storedHash, password, requester) {
       return bounded(async () => {
         try {
           const ok = await verify(storedHash ?? dummy, password);
@@ -48,7 +49,7 @@ export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2
         } catch {
           return false;
         }
-      });
+      }, requester);
     },
   };
 }

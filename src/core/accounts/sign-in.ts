@@ -43,7 +43,7 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   const user = await ctx.stores.users.findByUsername(username);
   let verified: boolean;
   try {
-    verified = await ctx.passwords.verify(user?.passwordHash, password);
+    verified = await ctx.passwords.verify(user?.passwordHash, password, from.ip);
   } catch (e) {
     if (!(e instanceof PasswordHashingBusy)) throw e;
     // Not checked, so not a failure.
