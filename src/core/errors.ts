@@ -85,3 +85,12 @@ export class OAuthError extends Error {
 }
 
 export const invalidRequest = (description: string): OAuthError => new OAuthError('invalid_request', description);
+
+/**
+ * Something the server depends on (the database) did not answer in time or at all. Adapters throw
+ * it; the HTTP shell answers 503 with Retry-After, in the endpoint's format, instead of hanging or a 500.
+ */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError';
+  readonly retryAfter = 5;
+}

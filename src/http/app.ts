@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
+import { DependencyUnavailableError } from '../core/errors.js';
 import { parseForm } from '../core/params.js';
 import { safeDescription } from '../core/errors.js';
 import { renderPage } from '../ui/pages.js';
@@ -113,6 +114,11 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof DependencyUnavailableError) {
+      request.log.warn({ err: error }, 'a dependency did not answer');
+      reply.header('Retry-After', String(error.retryAfter));
+      return sendError(request, reply, 503, 'temporarily_unavailable', 'the server cannot complete the request right now; try again shortly');
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

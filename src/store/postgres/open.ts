@@ -5,6 +5,7 @@ import type { Database } from '../sql/schema.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import { sqlStores } from '../sql/index.js';
 import { pgChangeFeed } from './change-feed.js';
+import { boundedPool } from './pool.js';
 
 /** Connections per process; several nodes share the server's max_connections (100 by default). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -37,13 +38,17 @@ export function redactUrl(url: string): string {
  * the others wait, then find nothing left to do.
  */
 export async function openPostgresStores(connectionString: string, options: PostgresOptions = {}): Promise<Stores> {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? DEFAULT_POOL_SIZE });
-  // An idle connection that breaks (database restart) is replaced on next use; it must not crash the process.
-  pool.on('error', () => {});
+  const { pool } = boundedPool(connectionString, options.poolSize ?? DEFAULT_POOL_SIZE);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const applied = await migrateToLatest(db);
-    options.onMigrated?.(applied);
+    // Migrations may take long (or wait for another node's) and have no request waiting: no timeouts there.
+    const migrator = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
+    try {
+      const applied = await migrateToLatest(migrator);
+      options.onMigrated?.(applied);
+    } finally {
+      await migrator.destroy();
+    }
     const changes = await pgChangeFeed(connectionString, db);
     return sqlStores(db, changes);
   } catch (e) {
