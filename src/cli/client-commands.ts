@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
 import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
 import { systemClock } from '../core/context.js';
+import { ClientChangedMeanwhile, changeClientMetadata } from '../core/clients/change.js';
 import { enabledAgain, revokeClient } from '../core/lifecycle/revoke.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
@@ -87,15 +88,24 @@ export function clientCommands(program: Command): void {
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
+      const { requireMfa, ...metadata } = toInput(flags);
       await withStores(flags, async (stores, pepper, audit) => {
         const existing = await mustFind(stores, clientId);
         const now = systemClock();
-        const { client: changed, secret } = changeClient(existing, toInput(flags), pepper, now);
-        const updated = flags.enable && existing.disabled ? await enabledAgain(changed, now) : changed;
-        await stores.clients.update(updated);
-        if (flags.disable) await revokeClient(stores, updated, now, 'disable');
+        // Each part writes only what it changes: the registration under optimistic concurrency, the state directly.
+        let secret: string | undefined;
+        if (Object.keys(metadata).length > 0) {
+          const changed = await changeClientMetadata(stores, clientId, (current) => changeClient(current, metadata, pepper, now), now).catch((e: unknown) => {
+            throw e instanceof ClientChangedMeanwhile ? new CliError(e.message) : e;
+          });
+          if (!changed) throw new CliError(`no client with id '${clientId}'`);
+          secret = changed.secret;
+        }
+        if (requireMfa !== undefined) await stores.clients.setState(clientId, { requireMfa }, now);
+        if (flags.enable && existing.disabled) await stores.clients.setState(clientId, { disabled: false, tokensRevokedAt: (await enabledAgain(existing, now)).tokensRevokedAt }, now);
+        if (flags.disable) await revokeClient(stores, existing, now, 'disable');
         await audit({ type: 'client.changed', clientId, reason: flags.disable ? 'disabled' : flags.enable ? 'enabled' : 'metadata' });
-        print({ ...toMetadataView((await stores.clients.find(clientId)) ?? updated, secret) }, flags.json === true);
+        print({ ...toMetadataView((await stores.clients.findFresh(clientId)) ?? existing, secret) }, flags.json === true);
       });
     });
 
@@ -106,7 +116,8 @@ export function clientCommands(program: Command): void {
         if (existing.type !== 'confidential') throw new CliError('public clients have no secret');
         const { secret, secretHash } = newClientSecret(pepper);
         const updated = { ...existing, secretHash, updatedAt: systemClock() };
-        await stores.clients.update(updated);
+        // Only the secret: nothing else read above is written back.
+        await stores.clients.setState(clientId, { secretHash }, updated.updatedAt);
         await audit({ type: 'client.changed', clientId, reason: 'secret_rotated' });
         print({ ...toMetadataView(updated, secret) }, flags.json === true);
       });

@@ -50,12 +50,21 @@ export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () 
       forget(client.clientId);
       return inner.createOwned(client, max);
     },
-    async update(client) {
-      forget(client.clientId);
+    findFresh: (clientId) => inner.findFresh(clientId),
+    async updateMetadata(clientId, metadata, expectedVersion, now) {
+      forget(clientId);
       try {
-        return await inner.update(client);
+        return await inner.updateMetadata(clientId, metadata, expectedVersion, now);
       } finally {
-        forget(client.clientId);
+        forget(clientId);
+      }
+    },
+    async setState(clientId, state, now) {
+      forget(clientId);
+      try {
+        return await inner.setState(clientId, state, now);
+      } finally {
+        forget(clientId);
       }
     },
     async delete(clientId) {

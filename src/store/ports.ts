@@ -3,10 +3,10 @@
  * contract suite in test/store/contract.ts. Codes, tokens, sessions and secrets appear here only
  * as hashes, so a leaked database yields no usable credential.
  */
-import type { Client } from '../core/clients/client.js';
+import type { Client, ClientMetadata, ClientState } from '../core/clients/client.js';
 import type { AuditEvent } from '../core/audit.js';
 
-export type { Client };
+export type { Client, ClientMetadata, ClientState };
 
 export interface ClientStore {
   find(clientId: string): Promise<Client | undefined>;
@@ -19,8 +19,16 @@ export interface ClientStore {
    * many creations of one owner run at once, the owner ends with at most `max` clients.
    */
   createOwned(client: Client & { ownerId: string }, max: number): Promise<boolean>;
-  /** Replaces the stored client; false when it does not exist. */
-  update(client: Client): Promise<boolean>;
+  /** The client as stored now, never from a cache: what a change is computed from. */
+  findFresh(clientId: string): Promise<Client | undefined>;
+  /**
+   * Writes a client's registration metadata, only if its version is still `expectedVersion` (then
+   * it grows by one). Never touches its state (disabled, secret, require-MFA). 'stale' when the
+   * client changed since it was read: compute the change again from a fresh read.
+   */
+  updateMetadata(clientId: string, metadata: ClientMetadata, expectedVersion: number, now: number): Promise<'ok' | 'stale' | 'missing'>;
+  /** Sets only the given state fields (and grows the version, so metadata changes computed before it are recomputed). */
+  setState(clientId: string, state: ClientState, now: number): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
   /** Whether any client is allowed this grant type (discovery advertises opt-in grants only then). */
   anyWithGrant(grantType: string): Promise<boolean>;
@@ -152,6 +160,17 @@ export interface AccessTokenStore extends Expiring {
   revokeWhere(owner: AccessTokenOwner): Promise<void>;
   revokeJti(jti: string, expiresAt: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+}
+
+/**
+ * Families (one code's lineage) that were revoked, remembered until every token that could have been
+ * issued in them has expired. Issuance writes its tokens first and looks here afterwards, and
+ * revocation marks here first and sweeps afterwards, so of two racing requests at least one sees the
+ * other: no token of a revoked family stays active.
+ */
+export interface RevokedFamilyStore extends Expiring {
+  mark(familyId: string, at: number, until: number): Promise<void>;
+  isRevoked(familyId: string): Promise<boolean>;
 }
 
 /** A user's consent to a client for a set of scopes; everything issued under it carries its id. */
@@ -309,6 +328,7 @@ export interface Stores {
   codes: CodeStore;
   refreshTokens: RefreshStore;
   accessTokens: AccessTokenStore;
+  revokedFamilies: RevokedFamilyStore;
   grants: GrantStore;
   keys: KeyStore;
   sessions: SessionStore;

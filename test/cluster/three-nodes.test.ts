@@ -72,27 +72,32 @@ describe('three nodes on one PostgreSQL database and Redis', () => {
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
   });
 
-  it('lets exactly one of the nodes redeem a code sent to all of them at once', async () => {
+  it('lets at most one of the nodes redeem a code sent to all of them at once, and the replays revoke what it got', async () => {
     const session = await signedIn();
     for (let round = 0; round < 5; round++) {
       const grant = await codeFrom(c, session);
       const answers = await Promise.all([a, b, c, a, b].map((node) => redeem(node, grant)));
-      assert.equal(answers.filter((r) => r.status === 200).length, 1, `round ${round}: ${answers.map((r) => r.status).join(' ')}`);
+      const won = answers.filter((r) => r.status === 200);
+      assert.ok(won.length <= 1, `round ${round}: ${answers.map((r) => r.status).join(' ')}`);
       assert.ok(answers.filter((r) => r.status !== 200).every((r) => r.status === 400 && r.body['error'] === 'invalid_grant'));
+      // The other redemptions were replays (RFC 6749 §4.1.2): whatever the winner got is revoked.
+      for (const w of won) assert.equal((await token(b, { grant_type: 'refresh_token', refresh_token: String(w.body['refresh_token']) })).status, 400);
     }
   });
 
-  it('rotates a refresh token used on several nodes at once for exactly one of them, and leaves no second lineage', async () => {
+  it('rotates a refresh token used on several nodes at once for at most one of them, and leaves no lineage alive', async () => {
     const session = await signedIn();
     const first = await redeem(a, await codeFrom(a, session));
     const refreshToken = String(first.body['refresh_token']);
     const answers = await Promise.all([a, b, c, a, b, c].map((node) => token(node, { grant_type: 'refresh_token', refresh_token: refreshToken })));
     const won = answers.filter((r) => r.status === 200);
-    assert.equal(won.length, 1, answers.map((r) => r.status).join(' '));
+    assert.ok(won.length <= 1, answers.map((r) => r.status).join(' '));
     // The others were reuse (RFC 9700 §4.14.2): the family is revoked, so the winner's new token is dead too.
-    const next = await token(b, { grant_type: 'refresh_token', refresh_token: String(won[0]!.body['refresh_token']) });
-    assert.equal(next.status, 400);
-    assert.equal(next.body['error'], 'invalid_grant');
+    for (const w of won) {
+      const next = await token(b, { grant_type: 'refresh_token', refresh_token: String(w.body['refresh_token']) });
+      assert.equal(next.status, 400);
+      assert.equal(next.body['error'], 'invalid_grant');
+    }
   });
 
   it('sees on node B, at once, a revocation made on node A', async () => {

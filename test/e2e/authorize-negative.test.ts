@@ -101,7 +101,7 @@ describe('authorization endpoint refuses what it must', () => {
     }
     const off = await server.addClient({ name: 'Off', redirectUris: [CALLBACK], scopes: ['openid'] });
     const stored = (await server.tessera.ctx.stores.clients.find(off.clientId))!;
-    await server.tessera.ctx.stores.clients.update({ ...stored, disabled: true });
+    await server.tessera.ctx.stores.clients.setState(stored.clientId, { disabled: true }, server.tessera.ctx.now());
     assert.equal((await authorize(valid({ client_id: off.clientId }))).status, 400);
   });
 

@@ -61,7 +61,7 @@ describe('token endpoint: client authentication and request rules', () => {
   it('refuses a disabled client', async () => {
     const off = await server.addClient({ name: 'Off', grantTypes: ['client_credentials'], scopes: ['read'] });
     const stored = (await server.tessera.ctx.stores.clients.find(off.clientId))!;
-    await server.tessera.ctx.stores.clients.update({ ...stored, disabled: true });
+    await server.tessera.ctx.stores.clients.setState(stored.clientId, { disabled: true }, server.tessera.ctx.now());
     assert.equal((await postForm(token, cc, basic(off.clientId, off.secret!))).status, 401);
   });
 

@@ -88,7 +88,7 @@ function roundRobin(nodes: ClusterNode[]): Server {
  * `count` real Tessera processes (`tessera serve`) on one fresh PostgreSQL database and the
  * machine's Redis, sharing a pepper, behind a round-robin proxy that is their issuer.
  */
-export async function startCluster(count: number): Promise<Cluster> {
+export async function startCluster(count: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
   const lbPort = await freePort();
@@ -103,6 +103,7 @@ export async function startCluster(count: number): Promise<Cluster> {
     TESSERA_TRUST_PROXY: 'true',
     TESSERA_ARGON2_MEMORY_KIB: '8192',
     TESSERA_ARGON2_TIME_COST: '1',
+    ...extraEnv,
   };
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < count; i++) {

@@ -91,12 +91,22 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.accessTokens.isRevoked('jti-x'), true);
     });
 
+    it('remembers revoked families until their mark expires, whoever marks them first', async () => {
+      const family = `fam-${randomUUID()}`;
+      assert.equal(await stores.revokedFamilies.isRevoked(family), false);
+      await Promise.all([stores.revokedFamilies.mark(family, 10, 100), stores.revokedFamilies.mark(family, 11, 200)]);
+      assert.equal(await stores.revokedFamilies.isRevoked(family), true);
+      assert.equal(await stores.revokedFamilies.deleteExpired(99, 10), 0);
+      assert.ok((await stores.revokedFamilies.deleteExpired(100, 10)) >= 1);
+      assert.equal(await stores.revokedFamilies.isRevoked(family), false);
+    });
+
     it('stores clients and users round-trip, with usernames matched case-insensitively', async () => {
       const client = {
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1,
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1, version: 1,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -105,11 +115,19 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual(await stores.clients.listByOwner('u-dev'), [owned]);
       assert.deepEqual(await stores.clients.listByOwner('u-other'), []);
       await stores.clients.delete('owned');
-      assert.equal(await stores.clients.update({ ...client, name: 'M' }), true);
-      assert.equal((await stores.clients.find('cid'))?.name, 'M');
-      assert.equal(await stores.clients.update({ ...client, disabled: true, tokensRevokedAt: 7 }), true);
-      assert.equal((await stores.clients.find('cid'))?.tokensRevokedAt, 7);
-      assert.equal(await stores.clients.update({ ...client, clientId: 'none' }), false);
+      const metadata = { name: 'M', type: client.type, applicationType: client.applicationType, redirectUris: client.redirectUris, postLogoutRedirectUris: [], grantTypes: client.grantTypes, scopes: client.scopes, tokenEndpointAuthMethod: client.tokenEndpointAuthMethod, extras: {} };
+      assert.equal(await stores.clients.updateMetadata('cid', metadata, 1, 5), 'ok');
+      assert.deepEqual(await stores.clients.findFresh('cid'), { ...client, name: 'M', postLogoutRedirectUris: [], extras: {}, updatedAt: 5, version: 2 });
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Stale' }, 1, 6), 'stale', 'computed from version 1, which is gone');
+      assert.equal(await stores.clients.updateMetadata('none', metadata, 1, 6), 'missing');
+      // State is set apart from metadata, and a metadata change never writes it back.
+      assert.equal(await stores.clients.setState('cid', { disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false }, 7), true);
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Owner edit' }, 3, 8), 'ok');
+      assert.deepEqual(await stores.clients.find('cid'), { ...client, name: 'Owner edit', postLogoutRedirectUris: [], extras: {}, disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, updatedAt: 8, version: 4 });
+      assert.equal(await stores.clients.setState('none', { disabled: true }, 7), false);
+      // Concurrent changes computed from one version: exactly one is written.
+      const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((name) => stores.clients.updateMetadata('cid', { ...metadata, name }, 4, 9)));
+      assert.deepEqual(outcomes.sort(), ['ok', 'stale', 'stale', 'stale']);
       assert.equal(await stores.clients.delete('cid'), true);
       assert.equal(await stores.clients.find('cid'), undefined);
 
@@ -135,7 +153,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1, version: 1,
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));

@@ -19,7 +19,7 @@ describe('sqlite: the server and the CLI on one file', () => {
   const client: Client = {
     clientId: 'shared', secretHash: 'h', name: 'Before', type: 'confidential', applicationType: 'web', redirectUris: ['https://a/cb'],
     postLogoutRedirectUris: [], grantTypes: ['authorization_code'], scopes: ['openid'], tokenEndpointAuthMethod: 'client_secret_basic',
-    disabled: false, tokensRevokedAt: null, origin: 'operator', registrationTokenHash: null, ownerId: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1,
+    disabled: false, tokensRevokedAt: null, origin: 'operator', registrationTokenHash: null, ownerId: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1, version: 1,
   };
 
   // A request arrives on a later turn of the event loop than the last one; the store looks for
@@ -39,7 +39,7 @@ describe('sqlite: the server and the CLI on one file', () => {
       // That was another connection too, so the server looked again; now cached, a change by the CLI must show at once.
       await nextRequest();
       assert.equal((await server.clients.find('shared'))?.name, 'Unseen');
-      assert.equal(await cli.clients.update({ ...client, disabled: true }), true);
+      assert.equal(await cli.clients.setState('shared', { disabled: true }, 2), true);
       await nextRequest();
       assert.equal((await server.clients.find('shared'))?.disabled, true);
       assert.equal(await cli.clients.delete('shared'), true);
@@ -48,7 +48,7 @@ describe('sqlite: the server and the CLI on one file', () => {
       // The server's own writes reach its cache directly.
       await server.clients.create(client);
       assert.equal((await server.clients.find('shared'))?.name, 'Before');
-      await server.clients.update({ ...client, name: 'Own' });
+      assert.equal(await server.clients.updateMetadata('shared', { ...client, name: 'Own' }, 1, 3), 'ok');
       assert.equal((await server.clients.find('shared'))?.name, 'Own');
     } finally {
       await server.close();

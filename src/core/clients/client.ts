@@ -62,7 +62,18 @@ export interface Client {
   extras: ClientExtras;
   createdAt: number;
   updatedAt: number;
+  /** Grows with every change: a change computed from an older read is refused (optimistic concurrency). */
+  version: number;
 }
+
+/** What a client's registration says, which its owner (RFC 7592, the console) or an operator may change. */
+export type ClientMetadata = Pick<Client, 'name' | 'type' | 'applicationType' | 'redirectUris' | 'postLogoutRedirectUris' | 'grantTypes' | 'scopes' | 'tokenEndpointAuthMethod' | 'extras'> & {
+  /** Only when the change turns the client public (null) or confidential (a new secret). */
+  secretHash?: string | null;
+};
+
+/** The client's state that operators set (and the console's secret rotation): never written by a metadata change. */
+export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa'>>;
 
 /** The RFC 7591 view of a client, as the CLI and APIs print it. */
 export interface ClientMetadataView {

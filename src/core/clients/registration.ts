@@ -52,7 +52,7 @@ const shown = (value: string): string => {
 function resolve(
   input: ClientInput,
   base: Client | undefined,
-): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId'> {
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -208,6 +208,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     ownerId: null,
     createdAt: now,
     updatedAt: now,
+    version: 1,
   };
   return credentials ? { client, secret: credentials.secret } : { client };
 }

@@ -6,6 +6,7 @@ import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { ClientMetadataError, buildClient, changeClient, checkSelfServiceClient, type ClientInput } from '../clients/registration.js';
 import { revokeClient } from '../lifecycle/revoke.js';
+import { ClientChangedMeanwhile, changeClientMetadata } from '../clients/change.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
 import { PATHS } from './discovery.js';
@@ -70,6 +71,7 @@ function metadataInput(raw: unknown): ClientInput {
 
 /** Client metadata rules broken, named as RFC 7591 §3.2.2 wants. */
 function asRegistrationError(e: unknown): unknown {
+  if (e instanceof ClientChangedMeanwhile) return new OAuthError('invalid_request', e.message, { status: 409 });
   if (!(e instanceof ClientMetadataError)) return e;
   const code = e.field === 'redirect_uris' || e.field === 'post_logout_redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
   return new OAuthError(code, e.message);
@@ -166,9 +168,19 @@ export function registrationEndpoints(ctx: Context) {
         if (typeof body !== 'object' || body === null || (body as Record<string, unknown>)['client_id'] !== client.clientId) {
           throw metadataError('client_id in the body must be this client\'s id');
         }
-        const changed = changeClient(client, metadataInput(body), ctx.pepper, ctx.now());
-        checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
-        await ctx.stores.clients.update(changed.client);
+        const input = metadataInput(body);
+        // Only the registration is written, and only over what was read: an operator's disable, secret or require-MFA stays.
+        const changed = await changeClientMetadata(
+          ctx.stores,
+          client.clientId,
+          (current) => {
+            const result = changeClient(current, input, ctx.pepper, ctx.now());
+            checkSelfServiceClient(result.client, ctx.config.selfServiceScopes);
+            return result;
+          },
+          ctx.now(),
+        );
+        if (!changed) throw bearerError('invalid_token', 'the registration access token is not valid for this client');
         await recordChange(ctx, req, client.clientId, 'client.changed');
         const extra = changed.secret === undefined ? {} : { client_secret: changed.secret, client_secret_expires_at: 0 };
         return json(200, registrationView(ctx, changed.client, extra), { ...NO_STORE });

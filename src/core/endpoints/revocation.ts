@@ -7,7 +7,7 @@ import { authenticateClient } from '../clients/authenticate.js';
 import { requester, type Requester } from '../audit.js';
 import { readAccessToken } from '../tokens/access-token.js';
 import { looksLikeJwt } from '../lifecycle/active-tokens.js';
-import { revokeFamily } from '../lifecycle/revoke.js';
+import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 import { backChannelParams, errorJson } from './form.js';
 
 /**
@@ -27,7 +27,7 @@ async function revoke(ctx: Context, caller: Client, token: string, from: Request
   }
   const record = await ctx.stores.refreshTokens.find(sha256(token));
   if (record && record.clientId === caller.clientId) {
-    await revokeFamily(ctx.stores, record.familyId, ctx.now());
+    await revokeFamily(ctx.stores, record.familyId, ctx.now(), familyMarkUntil(ctx.config, ctx.now()));
     await revoked(record.userId, 'refresh_token');
   }
 }

@@ -7,7 +7,7 @@ import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { verifyCodeVerifier } from '../pkce.js';
 import { activeUser, issueFirstTokens } from './user-tokens.js';
-import { revokeFamily } from '../lifecycle/revoke.js';
+import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 import type { Requester } from '../audit.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -52,7 +52,7 @@ export const authorizationCodeGrant: Grant = {
     if (result.status === 'unknown') throw invalidGrant('the code is invalid');
     if (result.status === 'consumed') {
       // The request is otherwise valid, so it comes from the code's rightful client: a true replay.
-      await revokeFamily(ctx.stores, result.record.familyId, now);
+      await revokeFamily(ctx.stores, result.record.familyId, now, familyMarkUntil(ctx.config, now));
       await ctx.audit.record({ type: 'code.replay', outcome: 'failure', userId: result.record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
       throw invalidGrant('the code was already used; tokens issued from it are revoked');
     }

@@ -4,7 +4,7 @@ import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { parseScope } from '../scopes.js';
 import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
-import { revokeFamily } from '../lifecycle/revoke.js';
+import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -16,7 +16,7 @@ export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
   async handle(ctx, client, params, from) {
     const reused = async (record: { userId: string; familyId: string }, now: number): Promise<never> => {
-      await revokeFamily(ctx.stores, record.familyId, now);
+      await revokeFamily(ctx.stores, record.familyId, now, familyMarkUntil(ctx.config, now));
       await ctx.audit.record({ type: 'refresh.reuse', outcome: 'failure', userId: record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
       throw invalidGrant('the refresh token was already used; its grant is revoked');
     };

@@ -7,7 +7,7 @@ import { issueAccessToken } from '../tokens/access-token.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
-import { revokeFamily } from '../lifecycle/revoke.js';
+import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 
 /** What a user's tokens are issued under: who, to which client, with which consent and family. */
 export interface UserGrant {
@@ -57,10 +57,14 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   const scopes = grant.accessScopes ?? grant.scopes;
   const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime }, now);
   await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
-  // Checked after recording, so a consent revoked meanwhile cannot miss these tokens (see revokeGrant).
-  if (grant.grantId !== null && !(await ctx.stores.grants.findById(grant.grantId))) {
-    await revokeFamily(ctx.stores, grant.familyId, now);
-    throw new OAuthError('invalid_grant', 'the user has withdrawn this application\'s access');
+  // Checked after recording, so a consent or family revoked meanwhile cannot miss these tokens (see revokeGrant, revokeFamily).
+  const [grantGone, familyRevoked] = await Promise.all([
+    grant.grantId !== null ? ctx.stores.grants.findById(grant.grantId).then((g) => g === undefined) : false,
+    ctx.stores.revokedFamilies.isRevoked(grant.familyId),
+  ]);
+  if (grantGone || familyRevoked) {
+    await revokeFamily(ctx.stores, grant.familyId, now, familyMarkUntil(ctx.config, now));
+    throw new OAuthError('invalid_grant', familyRevoked ? 'the tokens of this grant were revoked' : 'the user has withdrawn this application\'s access');
   }
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;

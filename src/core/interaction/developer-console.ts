@@ -4,6 +4,7 @@ import { errorPage, page, type ConsoleAppForm, type ProtocolRequest, type Protoc
 import { APP_TYPES, appTypeInput, appTypeLabel, appTypeOf, isAppType } from '../clients/app-types.js';
 import { ClientMetadataError, buildClient, changeClient, checkSelfServiceClient, newClientSecret } from '../clients/registration.js';
 import { revokeClient } from '../lifecycle/revoke.js';
+import { ClientChangedMeanwhile, changeClientMetadata } from '../clients/change.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { requester } from '../audit.js';
 import { currentSession, type ActiveSession } from './session.js';
@@ -184,13 +185,23 @@ export function developerConsoleEndpoints(ctx: Context) {
       onOwnApp(req, clientId, async (session, form, client) => {
         if (appTypeOf(client) === 'service') return appView(session, client, { status: 400, error: 'Services do not use redirect URIs.' });
         try {
-          const changed = changeClient(client, { redirectUris: lines(form['redirect_uris']) }, ctx.pepper, ctx.now());
-          checkSelfServiceClient(changed.client, ctx.config.selfServiceScopes);
-          await ctx.stores.clients.update(changed.client);
+          const redirectUris = lines(form['redirect_uris']);
+          const changed = await changeClientMetadata(
+            ctx.stores,
+            client.clientId,
+            (current) => {
+              const result = changeClient(current, { redirectUris }, ctx.pepper, ctx.now());
+              checkSelfServiceClient(result.client, ctx.config.selfServiceScopes);
+              return result;
+            },
+            ctx.now(),
+          );
+          if (!changed) return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
           await recordChange(req, session, client, 'client.changed', 'redirect_uris');
           return appView(session, changed.client, { notice: 'Redirect URIs saved.' });
         } catch (e) {
           if (e instanceof ClientMetadataError) return appView(session, client, { status: 400, error: e.message });
+          if (e instanceof ClientChangedMeanwhile) return appView(session, client, { status: 409, error: 'The app was changed meanwhile. Try again.' });
           throw e;
         }
       }),
@@ -201,7 +212,8 @@ export function developerConsoleEndpoints(ctx: Context) {
         if (client.type !== 'confidential') return appView(session, client, { status: 400, error: 'This app has no secret.' });
         const { secret, secretHash } = newClientSecret(ctx.pepper);
         const rotated = { ...client, secretHash, updatedAt: ctx.now() };
-        await ctx.stores.clients.update(rotated);
+        // Only the secret is written: nothing else read above can overwrite a change made meanwhile.
+        await ctx.stores.clients.setState(client.clientId, { secretHash }, rotated.updatedAt);
         await recordChange(req, session, client, 'client.changed', 'secret_rotated');
         return appView(session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
       }),

@@ -39,7 +39,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
   const report: CleanupReport = {
     codes: await drain(stores.codes, now),
     refreshTokens: await drain(stores.refreshTokens, now),
-    accessTokens: await drain(stores.accessTokens, now),
+    accessTokens: (await drain(stores.accessTokens, now)) + (await drain(stores.revokedFamilies, now)),
     sessions: await drain(stores.sessions, now),
     interactions: await drain(stores.interactions, now),
     deviceCodes: await drain(stores.deviceCodes, now),

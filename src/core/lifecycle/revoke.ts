@@ -1,15 +1,28 @@
 import type { Client } from '../clients/client.js';
 import type { Stores, User } from '../../store/ports.js';
+import type { Config } from '../config.js';
 
 /**
  * What each action revokes (docs/token-lifecycle.md is the readable version of this file).
  * Every function takes the stores and the time only, so the server and the CLI share them.
  */
 
-/** One family, the lineage of one authorization code: its refresh tokens and the access tokens issued in it. */
-export async function revokeFamily(stores: Stores, familyId: string, now: number): Promise<void> {
+/**
+ * One family, the lineage of one authorization code: its refresh tokens and the access tokens issued
+ * in it. The durable mark comes first and is committed before the sweeps: a request issuing in this
+ * family at the same instant checks the mark after writing its tokens (see issueUserTokens), so it
+ * either sees the mark or wrote its tokens before the sweeps look. `markUntil`: past the expiry of
+ * any token the family can hold.
+ */
+export async function revokeFamily(stores: Stores, familyId: string, now: number, markUntil: number): Promise<void> {
+  await stores.revokedFamilies.mark(familyId, now, markUntil);
   await stores.refreshTokens.revokeWhere({ familyId }, now);
   await stores.accessTokens.revokeWhere({ familyId });
+}
+
+/** How long a family's revocation mark must last: past the expiry of tokens issued in it at the moment of the revocation. */
+export function familyMarkUntil(config: Pick<Config, 'ttl'>, now: number): number {
+  return now + Math.max(config.ttl.refreshToken, config.ttl.accessToken, config.ttl.idToken) + 60;
 }
 
 /**
@@ -39,7 +52,7 @@ export async function revokeUser(stores: Stores, user: User, now: number, action
 /** A disabled or deleted client: the same for every grant and token of the client, client_credentials tokens included. */
 export async function revokeClient(stores: Stores, client: Client, now: number, action: 'disable' | 'delete'): Promise<void> {
   if (action === 'delete') await stores.clients.delete(client.clientId);
-  else await stores.clients.update({ ...client, disabled: true, tokensRevokedAt: now, updatedAt: now });
+  else await stores.clients.setState(client.clientId, { disabled: true, tokensRevokedAt: now }, now);
   for (const grantId of await stores.grants.deleteWhere({ clientId: client.clientId })) await stores.accessTokens.revokeWhere({ grantId });
   await stores.refreshTokens.revokeWhere({ clientId: client.clientId }, now);
 }

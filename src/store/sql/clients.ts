@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientOrigin, ClientType, GrantType } from '../../core/clients/client.js';
+import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientMetadata, ClientOrigin, ClientState, ClientType, GrantType } from '../../core/clients/client.js';
 import type { ChangeFeed, ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
@@ -31,7 +31,34 @@ function toRow(c: Client): ClientsTable {
     extras: JSON.stringify(c.extras),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
+    version: c.version,
   };
+}
+
+/** The columns of a metadata change: never the state columns (disabled, tokens_revoked_at, require_mfa, origin, owner). */
+function metadataColumns(m: ClientMetadata): Partial<ClientsTable> {
+  const row: Partial<ClientsTable> = {
+    name: m.name,
+    type: m.type,
+    application_type: m.applicationType,
+    redirect_uris: toJsonList(m.redirectUris),
+    post_logout_redirect_uris: toJsonList(m.postLogoutRedirectUris),
+    grant_types: toJsonList(m.grantTypes),
+    scopes: toJsonList(m.scopes),
+    token_endpoint_auth_method: m.tokenEndpointAuthMethod,
+    extras: JSON.stringify(m.extras),
+  };
+  if (m.secretHash !== undefined) row.secret_hash = m.secretHash;
+  return row;
+}
+
+function stateColumns(s: ClientState): Partial<ClientsTable> {
+  const row: Partial<ClientsTable> = {};
+  if (s.disabled !== undefined) row.disabled = s.disabled ? 1 : 0;
+  if (s.tokensRevokedAt !== undefined) row.tokens_revoked_at = s.tokensRevokedAt;
+  if (s.secretHash !== undefined) row.secret_hash = s.secretHash;
+  if (s.requireMfa !== undefined) row.require_mfa = s.requireMfa ? 1 : 0;
+  return row;
 }
 
 function fromRow(r: Selectable<ClientsTable>): Client {
@@ -55,6 +82,7 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     extras: JSON.parse(r.extras) as ClientExtras,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    version: Number(r.version),
   };
 }
 
@@ -96,10 +124,31 @@ export function sqlClientStore(db: Kysely<Database>, changes?: ChangeFeed): Clie
       if (created) await announce(client.clientId);
       return created;
     },
-    async update(client) {
-      const { client_id, created_at, ...rest } = toRow(client);
-      const result = await db.updateTable('clients').set(rest).where('client_id', '=', client_id).executeTakeFirst();
-      await announce(client_id);
+    async findFresh(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async updateMetadata(clientId, metadata, expectedVersion, now) {
+      const result = await db
+        .updateTable('clients')
+        .set((eb) => ({ ...metadataColumns(metadata), updated_at: now, version: eb('version', '+', 1) }))
+        .where('client_id', '=', clientId)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      if (changed(result) === 1) {
+        await announce(clientId);
+        return 'ok';
+      }
+      const exists = await db.selectFrom('clients').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+      return exists ? 'stale' : 'missing';
+    },
+    async setState(clientId, state, now) {
+      const result = await db
+        .updateTable('clients')
+        .set((eb) => ({ ...stateColumns(state), updated_at: now, version: eb('version', '+', 1) }))
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      await announce(clientId);
       return changed(result) === 1;
     },
     async anyWithGrant(grantType) {

@@ -7,6 +7,7 @@ import { sqlUserStore } from './users.js';
 import { sqlCodeStore } from './codes.js';
 import { sqlRefreshStore } from './refresh-tokens.js';
 import { sqlAccessTokenStore } from './access-tokens.js';
+import { sqlRevokedFamilyStore } from './revoked-families.js';
 import { sqlGrantStore } from './grants.js';
 import { sqlKeyStore } from './keys.js';
 import { sqlInteractionStore, sqlSessionStore } from './sessions.js';
@@ -28,6 +29,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     codes: sqlCodeStore(db),
     refreshTokens: sqlRefreshStore(db),
     accessTokens: sqlAccessTokenStore(db),
+    revokedFamilies: sqlRevokedFamilyStore(db),
     grants: sqlGrantStore(db),
     keys: sqlKeyStore(db, changes),
     sessions: sqlSessionStore(db),

@@ -258,6 +258,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_aggregate_key').on('audit_events').column('aggregate_key').unique().execute();
     },
   },
+  '0011_client_version': {
+    async up(db: Kysely<any>) {
+      // Optimistic concurrency for client changes: an owner's edit computed before an operator's change must not undo it.
+      await db.schema.alterTable('clients').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
+  '0012_revoked_families': {
+    async up(db: Kysely<any>) {
+      // A durable mark per revoked token family, checked by every issuance after it writes (issue 16).
+      await db.schema
+        .createTable('revoked_families')
+        .addColumn('family_id', 'text', (c) => c.primaryKey())
+        .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('revoked_families_expires_at').on('revoked_families').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

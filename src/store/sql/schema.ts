@@ -20,6 +20,7 @@ export interface ClientsTable {
   extras: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface UsersTable {
@@ -78,6 +79,12 @@ export interface IssuedAccessTokensTable {
 
 export interface RevokedJtisTable {
   jti: string;
+  expires_at: number;
+}
+
+export interface RevokedFamiliesTable {
+  family_id: string;
+  revoked_at: number;
   expires_at: number;
 }
 
@@ -152,6 +159,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   issued_access_tokens: IssuedAccessTokensTable;
   revoked_jtis: RevokedJtisTable;
+  revoked_families: RevokedFamiliesTable;
   grants: GrantsTable;
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
