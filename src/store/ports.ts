@@ -338,6 +338,9 @@ export interface Stores {
   audit: AuditStore;
   mfa: MfaStore;
   settings: SettingStore;
+  identityProviders: IdentityProviderStore;
+  federatedIdentities: FederatedIdentityStore;
+  federationStates: FederationStateStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.
@@ -348,6 +351,86 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+/** An upstream identity provider an operator added: an LDAP directory, an OpenID provider or an OAuth 2.0 provider. */
+export interface IdentityProviderRecord {
+  id: string;
+  /** The operator's name for it (CLI, audit, `idp=` on /authorize); unique. */
+  name: string;
+  kind: 'ldap' | 'oidc' | 'oauth2';
+  /** What users see: "Continue with <displayName>". */
+  displayName: string;
+  enabled: boolean;
+  /** Order among the sources of a username (local users are 0); lower comes first. */
+  priority: number;
+  /** Email domains this provider claims (home-realm discovery). */
+  domains: string[];
+  /** The kind's settings as JSON; secrets in it are sealed under the pepper. */
+  settings: string;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export type IdentityProviderChanges = Partial<Pick<IdentityProviderRecord, 'displayName' | 'priority' | 'domains' | 'settings'>>;
+
+export interface IdentityProviderStore {
+  /** Every provider, in priority order (then by name). */
+  list(): Promise<IdentityProviderRecord[]>;
+  findByName(name: string): Promise<IdentityProviderRecord | undefined>;
+  findById(id: string): Promise<IdentityProviderRecord | undefined>;
+  /** False when the name is taken. */
+  create(record: IdentityProviderRecord): Promise<boolean>;
+  /** Writes `changes` only if the version is still `expectedVersion` ('stale' otherwise). */
+  update(id: string, changes: IdentityProviderChanges, expectedVersion: number, now: number): Promise<'ok' | 'stale' | 'missing'>;
+  setEnabled(id: string, enabled: boolean, now: number): Promise<boolean>;
+  /** Deletes the provider and the links of its users to it (the users themselves stay). */
+  delete(id: string): Promise<boolean>;
+}
+
+/** A Tessera user as a provider knows them: keyed by (provider, subject), never by email alone. */
+export interface FederatedIdentity {
+  providerId: string;
+  subject: string;
+  userId: string;
+  /** What the provider said at the last sign-in. */
+  username: string | null;
+  email: string | null;
+  groups: string[];
+  createdAt: number;
+  lastSignInAt: number;
+}
+
+export interface FederatedIdentityStore {
+  find(providerId: string, subject: string): Promise<FederatedIdentity | undefined>;
+  listByUser(userId: string): Promise<FederatedIdentity[]>;
+  /** Links the identity to its user; false when (provider, subject) is linked already (to anyone). */
+  link(identity: FederatedIdentity): Promise<boolean>;
+  /** Records a sign-in with what the provider says about the user now. */
+  touch(providerId: string, subject: string, seen: { username: string | null; email: string | null; groups: string[] }, at: number): Promise<void>;
+  /** Removes a link of this user; false when there was none. */
+  unlink(providerId: string, subject: string, userId: string): Promise<boolean>;
+}
+
+/** A sign-in at an upstream provider in progress (state, nonce, PKCE verifier), bound to one browser. */
+export interface FederationStateRecord {
+  stateHash: string;
+  providerId: string;
+  browserHash: string;
+  nonce: string;
+  /** The PKCE code verifier, sealed: it is a secret until the code is redeemed. */
+  verifierSealed: string;
+  /** Where the sign-in continues afterwards (an interaction, or one of Tessera's pages). */
+  next: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface FederationStateStore extends Expiring {
+  create(record: FederationStateRecord): Promise<void>;
+  /** Takes the record out, atomically: of concurrent callbacks with one state, one gets it. */
+  consume(stateHash: string, now: number): Promise<FederationStateRecord | undefined>;
+}
+
 /** Values every process using the store must agree on. */
 export interface SettingStore {
   /** The stored value of `name`; when there is none, `value` is stored and returned (the first writer wins). */
@@ -355,7 +438,7 @@ export interface SettingStore {
 }
 
 /** A change to something a node may cache. */
-export type StoreChange = { kind: 'client'; clientId: string } | { kind: 'keys' };
+export type StoreChange = { kind: 'client'; clientId: string } | { kind: 'keys' } | { kind: 'identity_providers' };
 
 export interface ChangeFeed {
   /** Announces a change to every subscriber of every process, this one included. */

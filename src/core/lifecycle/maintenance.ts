@@ -41,7 +41,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     refreshTokens: await drain(stores.refreshTokens, now),
     accessTokens: (await drain(stores.accessTokens, now)) + (await drain(stores.revokedFamilies, now)),
     sessions: await drain(stores.sessions, now),
-    interactions: await drain(stores.interactions, now),
+    interactions: (await drain(stores.interactions, now)) + (await drain(stores.federationStates, now)),
     deviceCodes: await drain(stores.deviceCodes, now),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config))).length,
     // Audit events older than the retention period (config.auditRetention).

@@ -1,13 +1,14 @@
 import { type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'sessions' | 'interactions' | 'device_codes';
+type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'federation_states' | 'sessions' | 'interactions' | 'device_codes';
 const KEY: Record<ExpiringTable, string> = {
   codes: 'code_hash',
   refresh_tokens: 'token_hash',
   issued_access_tokens: 'jti',
   revoked_jtis: 'jti',
   revoked_families: 'family_id',
+  federation_states: 'state_hash',
   sessions: 'id_hash',
   interactions: 'id',
   device_codes: 'device_code_hash',

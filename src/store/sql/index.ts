@@ -15,6 +15,7 @@ import { sqlDeviceCodeStore } from './device-codes.js';
 import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 import { sqlAuditStore } from './audit.js';
 import { sqlMfaStore } from './mfa.js';
+import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
  * All store ports over one SQL database (the same queries serve SQLite and PostgreSQL). With a
@@ -38,6 +39,9 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     initialAccessTokens: sqlInitialAccessTokenStore(db),
     audit: sqlAuditStore(db),
     mfa: sqlMfaStore(db),
+    identityProviders: sqlIdentityProviderStore(db, changes),
+    federatedIdentities: sqlFederatedIdentityStore(db),
+    federationStates: sqlFederationStateStore(db),
     settings: {
       async getOrSet(name, value) {
         await db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();

@@ -276,6 +276,52 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('revoked_families_expires_at').on('revoked_families').column('expires_at').execute();
     },
   },
+  '0013_federation': {
+    async up(db: Kysely<any>) {
+      // Upstream identity providers (LDAP, OIDC, OAuth 2.0); secrets inside `settings` are sealed under the pepper.
+      await db.schema
+        .createTable('identity_providers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('domains', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      // A user of Tessera as known to a provider: keyed by (provider, subject), never by email.
+      await db.schema
+        .createTable('federated_identities')
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('username', 'text')
+        .addColumn('email', 'text')
+        .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_sign_in_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federated_identities_pk', ['provider_id', 'subject'])
+        .execute();
+      await db.schema.createIndex('federated_identities_user').on('federated_identities').column('user_id').execute();
+      // A sign-in at an upstream provider in progress: single use, bound to the browser that started it.
+      await db.schema
+        .createTable('federation_states')
+        .addColumn('state_hash', 'text', (c) => c.primaryKey())
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('browser_hash', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('verifier_sealed', 'text', (c) => c.notNull())
+        .addColumn('next', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('federation_states_expires_at').on('federation_states').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -169,6 +169,45 @@ export interface Database {
   audit_events: AuditEventsTable;
   user_mfa: UserMfaTable;
   settings: SettingsTable;
+  identity_providers: IdentityProvidersTable;
+  federated_identities: FederatedIdentitiesTable;
+  federation_states: FederationStatesTable;
+}
+
+export interface IdentityProvidersTable {
+  id: string;
+  name: string;
+  kind: string;
+  display_name: string;
+  enabled: number;
+  priority: number;
+  domains: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface FederatedIdentitiesTable {
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  username: string | null;
+  email: string | null;
+  groups: string;
+  created_at: number;
+  last_sign_in_at: number;
+}
+
+export interface FederationStatesTable {
+  state_hash: string;
+  provider_id: string;
+  browser_hash: string;
+  nonce: string;
+  verifier_sealed: string;
+  next: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SettingsTable {
