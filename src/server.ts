@@ -36,6 +36,10 @@ import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
+import { federationRegistry } from './core/federation/registry.js';
+import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
+import { directoriesReadiness } from './core/federation/readiness.js';
+import { federationAdapters } from './federation/adapters.js';
 import { preparePepper } from './pepper.js';
 import { looseDataPermissions } from './data-dir.js';
 
@@ -94,6 +98,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.state() } : {}) };
   let stopping = false;
   const { pepper, sealedKeys } = await preparePepper(stores, options.dataDir);
+  // Where this deployment answers, for commands that print URLs to register elsewhere (`idp show`).
+  await stores.settings.set('issuer', config.issuer);
   const keys = new KeyRing(stores.keys, pepper);
   await keys.load(now());
   const ctx: Context = {
@@ -106,8 +112,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
     // The HTTP app is built with this context, so its logger is attached once it exists (below).
     audit: createAuditLog(stores.audit, now, (event) => auditToLog(event)),
+    federation: federationRegistry(stores.identityProviders, federationAdapters, pepper, stores.changes),
     now,
   };
+  readiness['directories'] = directoriesReadiness(ctx);
   let auditToLog = (_event: AuditEvent): void => {};
   const app = buildHttpApp(
     {
@@ -117,6 +125,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       introspection: introspectionEndpoint(ctx),
       endSession: endSessionEndpoint(ctx),
       account: accountEndpoints(ctx),
+      federation: upstreamSignInEndpoints(ctx),
       signIn: signInEndpoint(ctx),
       secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
@@ -163,6 +172,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       stopping = true;
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
+      await ctx.federation.close();
       await stores.close();
       await redis?.close();
     },

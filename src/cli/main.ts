@@ -12,6 +12,9 @@ import { auditCommands } from './audit-commands.js';
 import { AuditQueryError } from '../core/audit-query.js';
 import { StoreUnavailableError } from '../store/postgres/open.js';
 import { migrateCommand } from './migrate-command.js';
+import { idpCommands } from './idp-commands.js';
+import { ProviderInputError } from '../core/federation/providers.js';
+import { ProviderNotFoundError } from '../core/admin/identity-providers.js';
 import { readSecretFiles } from './secret-files.js';
 
 // Before the commands are defined: their option defaults read the environment.
@@ -30,9 +33,10 @@ keyCommands(program);
 registrationCommands(program);
 auditCommands(program);
 migrateCommand(program);
+idpCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError];
 
 try {
   await program.parseAsync(process.argv);

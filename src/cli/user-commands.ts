@@ -5,16 +5,11 @@ import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
 import { enabledAgain, revokeUser } from '../core/lifecycle/revoke.js';
 import type { Stores, User } from '../store/ports.js';
+import { readSecretFromStdin } from './stdin.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
-/** Reads the password from standard input (so it never shows in the process list or shell history). */
-async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new CliError('--password-stdin expects the password on standard input, e.g. a pipe');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
+const readPassword = () => readSecretFromStdin('--password-stdin');
 
 /** A user by username or by sub. */
 async function mustFind(stores: Stores, ref: string): Promise<User> {

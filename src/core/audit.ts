@@ -26,6 +26,11 @@ export const AUDIT_TYPES = [
   'user.changed',
   'user.deleted',
   'key.rotated',
+  'idp.created',
+  'idp.changed',
+  'idp.deleted',
+  'identity.linked',
+  'identity.unlinked',
   'rate_limit.hit',
 ] as const;
 

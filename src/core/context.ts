@@ -4,6 +4,7 @@ import type { Stores } from '../store/ports.js';
 import type { PasswordHasher } from './accounts/passwords.js';
 import type { Limiters } from './limits.js';
 import type { AuditLog } from './audit.js';
+import type { FederationRegistry } from './federation/registry.js';
 
 /** Everything an endpoint needs; built once by src/server.ts (or by tests). */
 export interface Context {
@@ -16,6 +17,8 @@ export interface Context {
   limits: Limiters;
   /** Security-relevant events go here (audit store and structured log). */
   audit: AuditLog;
+  /** Upstream identity providers (directories, OpenID and OAuth 2.0 providers) and their adapters. */
+  federation: FederationRegistry;
   /** Unix seconds; tests can move time. */
   now(): number;
 }

@@ -14,6 +14,8 @@ export interface ProtocolRequest {
   headers: Record<string, string | undefined>;
   cookies: Record<string, string>;
   ip: string;
+  /** The query string as sent (without `?`): an upstream provider's callback is checked as a whole. */
+  rawQuery?: string;
 }
 
 export interface CookieToSet {
@@ -23,7 +25,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -31,7 +33,7 @@ export type ProtocolResponse =
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
   | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string> };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {
@@ -115,6 +117,21 @@ export interface LoginPageData {
   clientName: string;
   username: string;
   error?: string;
+  /** Upstream providers offered as "Continue with <name>" links. */
+  providers?: { name: string; href: string }[];
+  /** Some provider claims email domains: an address alone (no password) continues there. */
+  homeRealm?: boolean;
+}
+
+/** A first sign-in through an upstream provider whose address belongs to an account here: prove it, or make a new one. */
+export interface LinkAccountPageData {
+  action: string;
+  csrfToken: string;
+  hidden: Record<string, string>;
+  providerName: string;
+  email: string;
+  username: string;
+  error?: string;
 }
 
 export interface ConsentPageData {
@@ -140,6 +157,9 @@ export interface AccountPageData {
   logoutAction: string;
   apps: { grantId: string; clientName: string; since: string; scopes: { name: string; description: string }[] }[];
   notice?: string;
+  /** How the user signs in: a password here, and each linked provider; each can be unlinked while another remains. */
+  signInMethods: { label: string; unlink?: { provider: string; subject: string } }[];
+  unlinkAction: string;
   /** The second factor: set up (with backup codes left), or a form to set it up. */
   secondFactor: { enabled: true; backupCodesLeft: number } | { enabled: false; action: string; csrfToken: string };
 }

@@ -18,7 +18,8 @@ export interface Endpoints {
   revocation: Handler;
   introspection: Handler;
   endSession: Handler;
-  account: { show: Handler; revoke: Handler; secondFactor: { start: Handler; confirm: Handler } };
+  account: { show: Handler; revoke: Handler; unlink: Handler; secondFactor: { start: Handler; confirm: Handler } };
+  federation: { start: InteractionHandler; callback: InteractionHandler; link: Handler };
   secondFactor: Handler;
   signIn: Handler;
   deviceAuthorization: Handler;
@@ -57,7 +58,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console'];
+const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console', '/federation'];
 
 /**
  * One access-log line per request ("request completed", which names the request too) instead of
@@ -161,6 +162,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post(PATHS.device, run(endpoints.device.enterCode));
   app.post(PATHS.deviceDecision, run(endpoints.device.decide));
   app.post(PATHS.accountRevoke, run(endpoints.account.revoke));
+  app.post(PATHS.accountUnlink, run(endpoints.account.unlink));
+  app.get('/federation/:id/start', runInteraction(endpoints.federation.start));
+  app.get('/federation/:id/callback', runInteraction(endpoints.federation.callback));
+  app.post(PATHS.federationLink, run(endpoints.federation.link));
   app.post(PATHS.accountSecondFactor, run(endpoints.account.secondFactor.start));
   app.post(PATHS.accountSecondFactorConfirm, run(endpoints.account.secondFactor.confirm));
   app.post(PATHS.secondFactor, run(endpoints.secondFactor));

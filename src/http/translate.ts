@@ -16,6 +16,8 @@ export function toProtocolRequest(request: FastifyRequest, secureCookies: boolea
     cookies: parseCookies(request.headers.cookie, secureCookies),
     ip: request.ip,
   };
+  const query = request.url.indexOf('?');
+  if (query >= 0) req.rawQuery = request.url.slice(query + 1);
   if (contentType !== undefined) req.contentType = contentType;
   if (contentType === 'application/x-www-form-urlencoded' && request.body) req.form = request.body as Params;
   if (contentType === 'application/json') req.json = request.body;

@@ -56,6 +56,8 @@ export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   /** Usernames are matched case-insensitively. */
   findByUsername(username: string): Promise<User | undefined>;
+  /** Users with this email address (case-insensitive): for linking decisions, never to sign anyone in. */
+  listByEmail(email: string): Promise<User[]>;
   list(): Promise<User[]>;
   create(user: User): Promise<void>;
   /**
@@ -409,6 +411,11 @@ export interface FederatedIdentityStore {
   touch(providerId: string, subject: string, seen: { username: string | null; email: string | null; groups: string[] }, at: number): Promise<void>;
   /** Removes a link of this user; false when there was none. */
   unlink(providerId: string, subject: string, userId: string): Promise<boolean>;
+  /**
+   * Removes a link of this user only if at least `keep` other links remain, atomically (one user's
+   * concurrent unlinks take turns), so the last way to sign in is never removed.
+   */
+  unlinkKeeping(providerId: string, subject: string, userId: string, keep: number): Promise<boolean>;
 }
 
 /** A sign-in at an upstream provider in progress (state, nonce, PKCE verifier), bound to one browser. */
@@ -435,6 +442,10 @@ export interface FederationStateStore extends Expiring {
 export interface SettingStore {
   /** The stored value of `name`; when there is none, `value` is stored and returned (the first writer wins). */
   getOrSet(name: string, value: string): Promise<string>;
+  /** The stored value of `name`, if any. */
+  get(name: string): Promise<string | undefined>;
+  /** Stores `value` for `name`, replacing any earlier one. */
+  set(name: string, value: string): Promise<void>;
 }
 
 /** A change to something a node may cache. */

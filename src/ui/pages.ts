@@ -4,6 +4,7 @@ import type {
   ConsolePageData,
   DevicePageData,
   ErrorPageData,
+  LinkAccountPageData,
   LoginPageData,
   LogoutPageData,
   MessagePageData,
@@ -44,8 +45,31 @@ ${hiddenFields(d.hidden ?? {})}
 <label for="username">Username</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
 <label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${d.username ? html` autofocus` : ''}>
+<input type="password" id="password" name="password" autocomplete="current-password"${d.homeRealm ? '' : html` required`}${d.username ? html` autofocus` : ''}>
+${d.homeRealm ? html`<p class="muted">With a work address, leave the password empty to continue with your organization's sign-in.</p>` : ''}
 <div class="actions"><button type="submit">Sign in</button></div>
+</form>
+${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ?? []).map((p) => html`<p><a class="button secondary" href="${p.href}">Continue with ${p.name}</a></p>`)}</div>` : ''}`,
+  );
+}
+
+function linkAccountPage(d: LinkAccountPageData): string {
+  return layout(
+    'Link your account',
+    html`<h1>You already have an account here</h1>
+<p>An account here uses the address <strong>${d.email}</strong> that ${d.providerName} gave. Sign in to it once to link ${d.providerName} to it, or make a separate account.</p>
+${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
+<form method="post" action="${d.action}">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+${hiddenFields(d.hidden)}
+<label for="username">Username</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" value="${d.username}" autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password">
+<div class="actions">
+<button type="submit" name="decision" value="link">Link and sign in</button>
+<button type="submit" name="decision" value="new" class="secondary">Make a separate account</button>
+</div>
 </form>`,
   );
 }
@@ -92,6 +116,17 @@ function accountPage(d: AccountPageData): string {
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
 <h2>Applications you allowed</h2>
 ${apps}
+<h2>How you sign in</h2>
+<ul class="methods">${d.signInMethods.map(
+      (m) => html`<li>${m.label}${m.unlink
+        ? html` <form method="post" action="${d.unlinkAction}" class="inline">
+<input type="hidden" name="csrf" value="${d.csrfToken}">
+<input type="hidden" name="provider" value="${m.unlink.provider}">
+<input type="hidden" name="subject" value="${m.unlink.subject}">
+<button type="submit" class="secondary">Unlink</button>
+</form>`
+        : ''}</li>`,
+    )}</ul>
 <h2>Two-step verification</h2>
 ${d.secondFactor.enabled
   ? html`<p>On: sign-ins ask for a code from your authenticator app. <span class="muted">${d.secondFactor.backupCodesLeft} backup codes left.</span></p>`
@@ -277,6 +312,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   device: devicePage,
   console: consolePage,
   'second-factor': secondFactorPage,
+  'link-account': linkAccountPage,
 };
 
 export function renderPage(page: PageName, data: PageData): string {

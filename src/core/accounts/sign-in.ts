@@ -7,11 +7,18 @@ import { attemptNumber, failedAttempt, giveBack, signInCounters, succeededAttemp
 import { loginRisk, type Risk } from './risk.js';
 import { PasswordHashingBusy } from './password-gate.js';
 import { rememberDevice, trustedDevice } from './device-cookie.js';
+import { checkPassword, type PasswordCheck } from '../federation/password-sources.js';
 
 export type SignInResult =
   | { ok: true; user: User; risk: Risk; cookies: CookieToSet[] }
-  /** `retryAfter` while locked; `busy` when the server has too many password checks running (503). */
-  | { ok: false; retryAfter?: number; busy?: boolean };
+  /**
+   * `retryAfter` while locked; `busy` when the server has too many password checks running (503);
+   * `refusal` when the password was not the question: a directory did not answer, or refused a right password.
+   */
+  | { ok: false; retryAfter?: number; busy?: boolean; refusal?: Refusal };
+
+/** Why a sign-in was refused other than for a wrong password. */
+export type Refusal = 'directory_unavailable' | 'directory_disabled' | 'password_expired' | 'username_taken';
 
 export interface SignInOptions {
   clientId?: string | null;
@@ -40,10 +47,9 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
     return { ok: false, retryAfter: attempt.retryAfter };
   }
 
-  const user = await ctx.stores.users.findByUsername(username);
-  let verified: boolean;
+  let check: PasswordCheck;
   try {
-    verified = await ctx.passwords.verify(user?.passwordHash, password, from.ip);
+    check = await checkPassword(ctx, username, password, from.ip);
   } catch (e) {
     if (!(e instanceof PasswordHashingBusy)) throw e;
     // Not checked, so not a failure.
@@ -51,16 +57,24 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
     await ctx.audit.record({ type: 'login.failure', ...about, reason: 'server_busy' });
     return { ok: false, busy: true, retryAfter: e.retryAfter };
   }
-  if (verified && user && !user.disabled) {
+  if (check.status === 'ok') {
+    const { user } = check;
     await succeededAttempt(attempt);
-    await rehashIfNeeded(ctx, user, password);
+    if (check.via === 'password') await rehashIfNeeded(ctx, user, password);
     // Judged against the history before this sign-in joins it.
     const risk = await loginRisk(ctx, user.id, from);
-    await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: 'password' });
+    await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: check.via });
     return { ok: true, user, risk, cookies: options.browser ? [rememberDevice(ctx, options.browser.deviceCookie, subject)] : [] };
   }
+  if (check.status !== 'wrong') {
+    // Nothing was guessed: a directory did not answer, or the password was right but the account cannot sign in.
+    await giveBack(attempt);
+    const refusal: Refusal = check.status === 'unavailable' ? 'directory_unavailable' : check.status === 'username_taken' ? 'username_taken' : check.reason === 'disabled' ? 'directory_disabled' : 'password_expired';
+    await ctx.audit.record({ type: 'login.failure', ...about, reason: `${refusal}:${check.provider}` });
+    return { ok: false, refusal };
+  }
 
-  const reason = !user ? 'unknown_user' : user.disabled ? 'disabled' : 'wrong_password';
+  const { user, reason } = check;
   await ctx.audit.record({ type: 'login.failure', ...about, userId: user?.id ?? null, reason });
   const { retryAfter } = await failedAttempt(attempt);
   if (retryAfter > 0) {
@@ -83,8 +97,16 @@ async function rehashIfNeeded(ctx: Context, user: User, password: string): Promi
   }
 }
 
+const REFUSALS: Record<Refusal, string> = {
+  directory_unavailable: 'The directory that holds your account cannot be reached right now. Try again in a few minutes.',
+  directory_disabled: 'Your account is disabled in your organization\'s directory. Contact your administrator.',
+  password_expired: 'Your password has expired. Change it with your organization\'s tools, then sign in again.',
+  username_taken: 'This username belongs to another account here. Contact your administrator.',
+};
+
 /** What a sign-in form says when the answer is no. */
-export function signInRefusal(result: { retryAfter?: number; busy?: boolean }): string {
+export function signInRefusal(result: { retryAfter?: number; busy?: boolean; refusal?: Refusal }): string {
+  if (result.refusal) return REFUSALS[result.refusal];
   if (result.busy) return 'Too many people are signing in right now. Try again in a few seconds.';
   if (result.retryAfter === undefined) return 'Incorrect username or password.';
   const minutes = Math.ceil(result.retryAfter / 60);
@@ -92,7 +114,8 @@ export function signInRefusal(result: { retryAfter?: number; busy?: boolean }): 
 }
 
 /** A refused sign-in's page, answered 503 while the server is busy, 429 while locked, else as it is. */
-export function refusedSignIn(answer: ProtocolResponse, result: { retryAfter?: number; busy?: boolean }): ProtocolResponse {
+export function refusedSignIn(answer: ProtocolResponse, result: { retryAfter?: number; busy?: boolean; refusal?: Refusal }): ProtocolResponse {
   if (result.busy) return retryLater(answer, 503, result.retryAfter ?? 1);
+  if (result.refusal === 'directory_unavailable') return retryLater(answer, 503, 30);
   return result.retryAfter === undefined ? answer : retryLater(answer, 429, result.retryAfter);
 }

@@ -20,6 +20,8 @@ export const PATHS = {
   registration: '/register',
   account: '/account',
   accountRevoke: '/account/revoke',
+  accountUnlink: '/account/sign-in-methods/unlink',
+  federationLink: '/federation/link',
   console: '/console',
   adminAudit: '/admin/audit',
   secondFactor: '/login/second-factor',

@@ -4,14 +4,14 @@ import { json, type ProtocolResponse } from '../protocol.js';
  * A dependency of the node: 'ok' when it answers; 'degraded' when the node serves without it for
  * now (Redis: counting in memory); a throw or no answer in time means the node cannot serve.
  */
-export type ReadinessCheck = () => Promise<'ok' | 'degraded' | void>;
+export type ReadinessCheck = () => Promise<'ok' | 'degraded' | 'absent' | void>;
 
 /** How long a dependency may take to answer before the node calls itself not ready. */
 export const READINESS_TIMEOUT_MS = 2000;
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-function withTimeout(check: ReadinessCheck): Promise<'ok' | 'degraded' | 'unreachable'> {
+function withTimeout(check: ReadinessCheck): Promise<'ok' | 'degraded' | 'absent' | 'unreachable'> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'unreachable'>((resolve) => {
     timer = setTimeout(() => resolve('unreachable'), READINESS_TIMEOUT_MS);
@@ -39,7 +39,8 @@ export function readinessEndpoint(checks: Record<string, ReadinessCheck>, stoppi
     if (stopping()) return json(503, { status: 'stopping' }, NO_STORE);
     const names = Object.keys(checks);
     const states = await Promise.all(names.map((name) => withTimeout(checks[name]!)));
-    const result = Object.fromEntries(names.map((name, i) => [name, states[i]]));
+    // 'absent': nothing of that kind is configured now (no directory), so nothing to report.
+    const result = Object.fromEntries(names.map((name, i) => [name, states[i]]).filter(([, state]) => state !== 'absent'));
     const ready = states.every((s) => s !== 'unreachable');
     return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks: result }, NO_STORE);
   };

@@ -43,7 +43,9 @@ export type DirectoryAnswer =
   | { status: 'ok'; entry: DirectoryEntry }
   | { status: 'no_such_user' }
   | { status: 'wrong_password' }
+  /** Only once the password was found right (AD answers 533 to a bind then, or the entry's flags say so after a bind). */
   | { status: 'disabled'; entry: DirectoryEntry }
+  /** Only once the password was found right (AD: 532 expired, 773 must change). */
   | { status: 'password_expired'; entry: DirectoryEntry }
   /** The directory could not be reached or did not answer in time; never a reason to try another source. */
   | { status: 'unavailable' };

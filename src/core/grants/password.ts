@@ -30,7 +30,10 @@ export const passwordGrant: Grant = {
       // The same lock as the login page; 429 tells the app to stop, Retry-After for how long.
       throw new OAuthError('invalid_grant', 'too many failed sign-ins; try again later', { status: 429, headers: { 'Retry-After': String(result.retryAfter) } });
     }
-    if (!result.ok) throw new OAuthError('invalid_grant', 'the username or password is wrong');
+    if (!result.ok && result.refusal === 'directory_unavailable') {
+      throw new OAuthError('temporarily_unavailable', 'the directory that holds this account does not answer; try again later', { status: 503, headers: { 'Retry-After': '30' } });
+    }
+    if (!result.ok) throw new OAuthError('invalid_grant', result.refusal ? 'this account cannot sign in here' : 'the username or password is wrong');
     const { user } = result;
     // The password grant has no second step: an account or client that needs one must use the browser.
     if (ctx.config.mfa.policy === 'required' || client.requireMfa || (await hasSecondFactor(ctx, user.id))) {

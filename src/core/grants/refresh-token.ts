@@ -4,6 +4,7 @@ import { sha256 } from '../crypto.js';
 import { optional, required } from '../params.js';
 import { parseScope } from '../scopes.js';
 import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
+import { requireDirectoryAccount } from '../federation/directory-status.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -33,6 +34,7 @@ export const refreshTokenGrant: Grant = {
     const widened = requested.filter((s) => !record.scopes.includes(s));
     if (widened.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${widened.join(' ')}`);
     await activeUser(ctx, record.userId);
+    await requireDirectoryAccount(ctx, record.userId);
 
     const grant = {
       userId: record.userId,

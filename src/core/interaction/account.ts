@@ -14,6 +14,25 @@ export const SESSION_FORM = 'session';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
 
+/**
+ * How the user signs in: a password of their own, a directory, and each upstream provider linked.
+ * An upstream link can be removed while another way in remains.
+ */
+async function signInMethods(ctx: Context, session: ActiveSession): Promise<{ label: string; unlink?: { provider: string; subject: string } }[]> {
+  const providers = await ctx.federation.enabled();
+  const linked = await ctx.stores.federatedIdentities.listByUser(session.user.id);
+  const methods: { label: string; upstream?: { provider: string; subject: string } }[] = [];
+  if (session.user.passwordHash !== '') methods.push({ label: 'A password' });
+  for (const identity of linked) {
+    const provider = providers.find((p) => p.id === identity.providerId);
+    if (!provider) continue;
+    const who = identity.username ?? identity.email;
+    if (provider.kind === 'ldap') methods.push({ label: `Your organization's directory (${provider.displayName})` });
+    else methods.push({ label: `${provider.displayName}${who ? ` as ${who}` : ''}`, upstream: { provider: provider.id, subject: identity.subject } });
+  }
+  return methods.map((m) => (m.upstream && methods.length > 1 ? { label: m.label, unlink: m.upstream } : { label: m.label }));
+}
+
 async function accountPage(ctx: Context, session: ActiveSession, secondFactor: ReturnType<typeof accountSecondFactorEndpoints>, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
   const grants = await ctx.stores.grants.listByUser(session.user.id);
   const apps = [];
@@ -36,6 +55,8 @@ async function accountPage(ctx: Context, session: ActiveSession, secondFactor: R
       revokeAction: ctx.config.issuer + PATHS.accountRevoke,
       logoutAction: ctx.config.issuer + PATHS.endSession,
       apps,
+      signInMethods: await signInMethods(ctx, session),
+      unlinkAction: ctx.config.issuer + PATHS.accountUnlink,
       secondFactor: (await hasSecondFactor(ctx, session.user.id))
         ? { enabled: true, backupCodesLeft: await backupCodesLeft(ctx, session.user.id) }
         : { enabled: false, action: ctx.config.issuer + PATHS.accountSecondFactor, csrfToken: secondFactor.csrfToken(session) },
@@ -55,6 +76,22 @@ export function accountEndpoints(ctx: Context) {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await currentSession(ctx, req);
       return session ? accountPage(ctx, session, secondFactor) : signInPage(ctx, req, PATHS.account);
+    },
+
+    /** Removes the link to an upstream provider, when another way to sign in remains. */
+    async unlink(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const session = await currentSession(ctx, req);
+      if (!session) return backToAccount(ctx);
+      const form = checkedForm(ctx, req, SESSION_FORM, session.record.idHash);
+      if (!form) return invalidForm();
+      const target = (await signInMethods(ctx, session)).find((m) => m.unlink?.provider === form['provider'] && m.unlink?.subject === form['subject']);
+      // Only the user's own links, and never the last way in; anything else is ignored like an unknown id.
+      // A user without a password of their own must keep one other link; checked again in the store, against concurrent unlinks.
+      const keep = session.user.passwordHash === '' ? 1 : 0;
+      if (target?.unlink && (await ctx.stores.federatedIdentities.unlinkKeeping(target.unlink.provider, target.unlink.subject, session.user.id, keep))) {
+        await ctx.audit.record({ type: 'identity.unlinked', userId: session.user.id, ...requester(req), reason: target.label });
+      }
+      return backToAccount(ctx);
     },
 
     /** Forgets the consent and revokes every token issued under it, at once. */

@@ -12,6 +12,7 @@ import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
+import { homeRealm, loginChoices, providerForAddress, startUrl } from '../federation/choices.js';
 import { assuranceMet, secondFactorRequired } from './assurance.js';
 import { requester } from '../audit.js';
 import { recordConsent } from './consent.js';
@@ -53,7 +54,7 @@ export function requirementOf(ctx: Context, live: LiveInteraction): Requirement 
 /** Whether the authentication recorded for this interaction meets what its client and request require. */
 const assured = (ctx: Context, live: LiveInteraction) => assuranceMet(ctx, live.client, live.record.amr, live.request.acrValues);
 
-function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): ProtocolResponse {
+async function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): Promise<ProtocolResponse> {
   return {
     kind: 'page',
     status: 200,
@@ -63,9 +64,20 @@ function loginPage(ctx: Context, live: LiveInteraction, username: string, error?
       csrfToken: live.record.csrfToken,
       clientName: live.client.name,
       username,
+      ...(await loginChoices(ctx, { interactionId: live.record.id })),
       ...(error ? { error } : {}),
     },
   };
+}
+
+/**
+ * The provider this request asks for (`idp=NAME`), or whose domain its `login_hint` names
+ * (home-realm discovery): the sign-in goes straight there.
+ */
+async function requestedProvider(ctx: Context, live: LiveInteraction): Promise<string | undefined> {
+  const named = live.request.idp === undefined ? undefined : await ctx.federation.byName(live.request.idp);
+  if (named && named.kind !== 'ldap') return named.name;
+  return live.request.loginHint ? (await providerForAddress(ctx, live.request.loginHint))?.name : undefined;
 }
 
 async function consentPage(ctx: Context, live: LiveInteraction): Promise<ProtocolResponse> {
@@ -105,7 +117,11 @@ export function interactionEndpoints(ctx: Context) {
     async show(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
       const live = await load(ctx, req, id);
       if (!live) return expired();
-      if (live.record.userId === null || live.record.authTime === null) return loginPage(ctx, live, live.request.loginHint ?? '');
+      if (live.record.userId === null || live.record.authTime === null) {
+        const provider = await requestedProvider(ctx, live);
+        if (provider) return { kind: 'redirect', location: startUrl(ctx, provider, { interactionId: live.record.id }) };
+        return loginPage(ctx, live, live.request.loginHint ?? '');
+      }
       if (!assured(ctx, live)) {
         // Signed in without the second factor this client requires: step up in this browser's session.
         const session = await currentSession(ctx, req);
@@ -128,10 +144,13 @@ export function interactionEndpoints(ctx: Context) {
       if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
       const username = (form['username'] ?? '').trim();
       const password = form['password'] ?? '';
+      // An address whose domain a provider claims signs in there; its password is never looked at here.
+      const home = await homeRealm(ctx, username, password);
+      if (home) return { kind: 'redirect', location: startUrl(ctx, home.name, { interactionId: live.record.id }) };
       if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
 
       const result = await checkCredentials(ctx, requester(req), username, password, { clientId: live.client.clientId, browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
-      if (!result.ok) return refusedSignIn(loginPage(ctx, live, username, signInRefusal(result)), result);
+      if (!result.ok) return refusedSignIn(await loginPage(ctx, live, username, signInRefusal(result)), result);
       return afterPassword(ctx, req, result.user, requirementOf(ctx, live), result.risk, { interactionId: live.record.id }, result.cookies);
     },
 

@@ -76,9 +76,10 @@ async function askForFactor(ctx: Context, who: { idHash: string; username: strin
  * After a correct password: sign in at once, or start a session that waits for the second factor
  * (a code, or enrollment first when it is required and the user has none).
  */
-export async function afterPassword(ctx: Context, req: ProtocolRequest, user: User, requirement: Requirement, risk: Risk, next: NextStep, cookies: CookieToSet[] = []): Promise<ProtocolResponse> {
-  const factor = await factorNeeded(ctx, user, requirement, risk, req);
-  const session = await startSession(ctx, req, user.id, factor);
+export async function afterPassword(ctx: Context, req: ProtocolRequest, user: User, requirement: Requirement, risk: Risk, next: NextStep, cookies: CookieToSet[] = [], amr: string[] = ['pwd']): Promise<ProtocolResponse> {
+  // A provider that asserted a second factor (amr "mfa") proved what a code would.
+  const factor = amr.includes('mfa') ? null : await factorNeeded(ctx, user, requirement, risk, req);
+  const session = await startSession(ctx, req, user.id, factor, amr);
   const allCookies = [...session.cookies, ...cookies];
   if (factor === null) return proceed(ctx, req, next, user.id, session.auth, allCookies);
   return askForFactor(ctx, { idHash: session.idHash, username: user.username }, user.id, factor, next, allCookies);

@@ -41,12 +41,13 @@ export async function startSession(
   req: ProtocolRequest,
   userId: string,
   pendingFactor: SessionRecord['pendingFactor'] = null,
+  amr: string[] = ['pwd'],
 ): Promise<{ auth: Authentication; idHash: string; cookies: CookieToSet[] }> {
   const old = req.cookies[SESSION_COOKIE];
   if (old) await ctx.stores.sessions.destroy(sha256(old));
   const id = randomToken(32);
   const now = ctx.now();
-  const auth = { time: now, amr: ['pwd'] };
+  const auth = { time: now, amr };
   // A session waiting for its second factor lives only as long as a login in progress.
   const ttl = pendingFactor === null ? ctx.config.ttl.session : ctx.config.ttl.interaction;
   await ctx.stores.sessions.create({ idHash: sha256(id), userId, authTime: now, amr: auth.amr, pendingFactor, createdAt: now, expiresAt: now + ttl });

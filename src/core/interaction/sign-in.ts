@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
+import { homeRealm, loginChoices, startUrl } from '../federation/choices.js';
 import { secondFactorRequired } from './assurance.js';
 import { requester } from '../audit.js';
 import { PATHS } from '../endpoints/discovery.js';
@@ -21,7 +22,7 @@ export function safeReturnPath(value: string | undefined): string {
 }
 
 /** The sign-in form for Tessera's own pages (account, device verification); returns to `returnTo` afterwards. */
-export function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string, username = '', error?: string): ProtocolResponse {
+export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string, username = '', error?: string): Promise<ProtocolResponse> {
   const browser = browserBinding(req);
   return page(
     200,
@@ -32,6 +33,7 @@ export function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string,
       clientName: 'Tessera',
       username,
       hidden: { return_to: safeReturnPath(returnTo) },
+      ...(await loginChoices(ctx, { returnTo: safeReturnPath(returnTo) })),
       ...(error ? { error } : {}),
     },
     browser.cookies,
@@ -46,9 +48,11 @@ export function signInEndpoint(ctx: Context) {
     const returnTo = safeReturnPath(form['return_to']);
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
+    const home = await homeRealm(ctx, username, password);
+    if (home) return { kind: 'redirect', location: startUrl(ctx, home.name, { returnTo }) };
     if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
     const result = await checkCredentials(ctx, requester(req), username, password, { browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
-    if (!result.ok) return refusedSignIn(signInPage(ctx, req, returnTo, username, signInRefusal(result)), result);
+    if (!result.ok) return refusedSignIn(await signInPage(ctx, req, returnTo, username, signInRefusal(result)), result);
     // Tessera's own pages need what the server's policy needs; a device's client is checked when it is approved.
     return afterPassword(ctx, req, result.user, { secondFactor: secondFactorRequired(ctx, null), clientId: null }, result.risk, { returnTo }, result.cookies);
   };

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { isPostgres } from './dialect.js';
 import type {
   ChangeFeed,
   FederatedIdentity,
@@ -151,6 +152,16 @@ export function sqlFederatedIdentityStore(db: Kysely<Database>): FederatedIdenti
         .where('provider_id', '=', providerId)
         .where('subject', '=', subject)
         .execute();
+    },
+    async unlinkKeeping(providerId, subject, userId, keep) {
+      return db.transaction().execute(async (trx) => {
+        // PostgreSQL: the user's row is the lock one user's unlinks queue on. SQLite: a write transaction is alone anyway.
+        if (isPostgres(db)) await sql`select id from users where id = ${userId} for update`.execute(trx);
+        const { n } = await trx.selectFrom('federated_identities').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+        if (Number(n) - 1 < keep) return false;
+        const result = await trx.deleteFrom('federated_identities').where('provider_id', '=', providerId).where('subject', '=', subject).where('user_id', '=', userId).executeTakeFirst();
+        return changed(result) === 1;
+      });
     },
     async unlink(providerId, subject, userId) {
       const result = await db.deleteFrom('federated_identities').where('provider_id', '=', providerId).where('subject', '=', subject).where('user_id', '=', userId).executeTakeFirst();

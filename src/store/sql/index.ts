@@ -43,6 +43,12 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     federatedIdentities: sqlFederatedIdentityStore(db),
     federationStates: sqlFederationStateStore(db),
     settings: {
+      async get(name) {
+        return (await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;
+      },
+      async set(name, value) {
+        await db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+      },
       async getOrSet(name, value) {
         await db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
         const row = await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();

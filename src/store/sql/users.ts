@@ -59,6 +59,10 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       const row = await db.selectFrom('users').selectAll().where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
       return row && fromRow(row);
     },
+    async listByEmail(email) {
+      const rows = await db.selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).orderBy('created_at').execute();
+      return rows.map(fromRow);
+    },
     async list() {
       const rows = await db.selectFrom('users').selectAll().orderBy('created_at').orderBy('username_lower').execute();
       return rows.map(fromRow);

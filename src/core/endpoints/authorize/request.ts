@@ -17,6 +17,8 @@ export interface AuthorizationRequest {
   loginHint?: string;
   /** OpenID Connect Core §3.1.2.1: the assurance levels the client asks for, in order of preference. */
   acrValues?: string[];
+  /** An identity provider to sign in with, by name (`idp`): skips the choice on the login page. */
+  idp?: string;
 }
 
 /** What the checks work on: single-valued parameters, the client, and the request being built. */
