@@ -56,8 +56,10 @@ export interface Limiters {
   userCodesPerSession: AttemptLimiter;
   /** ...and per IP, with more room: many people can share one address. */
   userCodesPerIp: AttemptLimiter;
-  /** Sign-ins (login pages, password grant) and second-factor codes. */
+  /** Sign-ins (login pages, password grant). */
   signIn: FailureLimiters;
+  /** Second-factor codes, per user: counters of their own, so no typed username can reach them. */
+  secondFactor: FailureLimiters;
   /** Failed client authentication and bad bearer tokens at /register, per address. */
   clientAuth: AddressLimiters;
 }

@@ -69,6 +69,7 @@ export function buildLimiters(make: LimiterFactory, config: Config): Limiters {
     userCodesPerSession: limiterOf(make, 'user-codes:session', 5, userCodes),
     userCodesPerIp: limiterOf(make, 'user-codes:ip', 20, userCodes),
     signIn: failureLimiters(make, 'sign-in', config.signInLimits),
+    secondFactor: failureLimiters(make, 'second-factor', config.signInLimits),
     clientAuth: addressLimiters(make, 'client-auth', config.clientAuthLimits),
   };
 }

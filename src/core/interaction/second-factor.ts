@@ -103,7 +103,7 @@ type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status:
  * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
  */
 async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
-  const attempt = await takeAttempt(signInCounters(ctx.limits.signIn, `second-factor:${userId}`, from.ip));
+  const attempt = await takeAttempt(signInCounters(ctx.limits.secondFactor, userId, from.ip));
   if (!attempt.allowed) {
     await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'locked_out' });
     return { status: 'locked', retryAfter: attempt.retryAfter };
