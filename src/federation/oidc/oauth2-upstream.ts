@@ -47,14 +47,18 @@ export function oauth2Upstream(settings: OAuth2Settings, options: AdapterOptions
 
   return {
     async authorizationUrl(signIn: UpstreamSignIn): Promise<string> {
-      return client.buildAuthorizationUrl(config, {
-        response_type: 'code',
-        redirect_uri: signIn.redirectUri,
-        scope: settings.scopes.join(' '),
-        state: signIn.state,
-        code_challenge: await client.calculatePKCECodeChallenge(signIn.codeVerifier),
-        code_challenge_method: 'S256',
-      }).href;
+      try {
+        return client.buildAuthorizationUrl(config, {
+          response_type: 'code',
+          redirect_uri: signIn.redirectUri,
+          scope: settings.scopes.join(' '),
+          state: signIn.state,
+          code_challenge: await client.calculatePKCECodeChallenge(signIn.codeVerifier),
+          code_challenge_method: 'S256',
+        }).href;
+      } catch {
+        throw new UpstreamError('the authorization request could not be built from these settings', 'invalid_response');
+      }
     },
 
     async finish(callbackUrl: string, signIn: UpstreamSignIn): Promise<UpstreamClaims> {

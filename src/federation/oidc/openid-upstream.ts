@@ -42,15 +42,19 @@ export function openIdUpstream(settings: OidcSettings, options: AdapterOptions):
   return {
     async authorizationUrl(signIn: UpstreamSignIn): Promise<string> {
       const config = await metadata.get();
-      return client.buildAuthorizationUrl(config, {
-        response_type: 'code',
-        redirect_uri: signIn.redirectUri,
-        scope: scope.join(' '),
-        state: signIn.state,
-        nonce: signIn.nonce,
-        code_challenge: await client.calculatePKCECodeChallenge(signIn.codeVerifier),
-        code_challenge_method: 'S256',
-      }).href;
+      try {
+        return client.buildAuthorizationUrl(config, {
+          response_type: 'code',
+          redirect_uri: signIn.redirectUri,
+          scope: scope.join(' '),
+          state: signIn.state,
+          nonce: signIn.nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(signIn.codeVerifier),
+          code_challenge_method: 'S256',
+        }).href;
+      } catch (error) {
+        throw toUpstreamError(error, 'metadata');
+      }
     },
 
     async finish(callbackUrl: string, signIn: UpstreamSignIn): Promise<UpstreamClaims> {
