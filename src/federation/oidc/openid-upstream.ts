@@ -103,9 +103,16 @@ export function openIdUpstream(settings: OidcSettings, options: AdapterOptions):
       if (server.code_challenge_methods_supported && !server.code_challenge_methods_supported.includes('S256')) problems.push('does not offer PKCE with S256');
       if (server.jwks_uri === undefined) problems.push('publishes no jwks_uri to check ID tokens with');
       if (problems.length > 0) throw new UpstreamError(`the provider at ${issuer.href} ${problems.join(', ')}`, 'invalid_response');
-      const keys = await fetchVia(server.jwks_uri!, { headers: { accept: 'application/json' } });
-      if (keys.status !== 200) throw new UpstreamError(`the provider's jwks_uri ${server.jwks_uri} answered HTTP ${keys.status}`, 'invalid_response');
-      await keys.body?.cancel();
+      const jwksUri = server.jwks_uri!;
+      let status: number;
+      try {
+        const keys = await fetchVia(jwksUri, { headers: { accept: 'application/json' } });
+        status = keys.status;
+        await keys.body?.cancel();
+      } catch (error) {
+        throw new UpstreamError(`the provider's jwks_uri ${jwksUri}: ${toUpstreamError(error, 'metadata').message}`, 'unavailable');
+      }
+      if (status !== 200) throw new UpstreamError(`the provider's jwks_uri ${jwksUri} answered HTTP ${status}`, 'invalid_response');
     },
   };
 }

@@ -69,7 +69,7 @@ function networkCause(error: unknown, timeoutMs: number): string {
 export function transport(timeoutMs: number): Transport {
   return async (url, { body, ...init }) => {
     const target = new URL(url);
-    requireSecure(target, 'every provider endpoint');
+    requireSecure(target, 'a provider endpoint');
     // The deadline covers the answer's body too: a provider that stalls mid-answer is cut off as well.
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
