@@ -1,20 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { UpstreamError, type OAuth2Settings, type Upstream, type UpstreamSignIn } from '../../src/core/federation/ports.js';
+import type { Upstream } from '../../src/core/federation/ports.js';
 import { upstreamProvider } from '../../src/federation/oidc/index.js';
-import { Browser } from '../helpers/browser.js';
-import { startOAuth2Provider, startOpenIdProvider, type OAuth2Misbehaviour, type OpenIdMisbehaviour, type TestProvider, type UpstreamUser } from '../helpers/upstream-idp.js';
+import { startOpenIdProvider, type OpenIdMisbehaviour, type TestProvider, type UpstreamUser } from '../helpers/upstream-idp.js';
+import { assertSafe, closedPort, codeOf, newSignIn, REDIRECT, refusal, signInAt as signInWith, silentServer, timed } from '../helpers/upstream-sign-in.js';
 
 /**
- * The upstream adapter against real providers in their own processes over real sockets: the test
- * plays the browser (fetch and cookies) and the core (state, nonce and verifier kept per sign-in).
- * No Tessera runs: the redirect back to it is where the browser stops, and its URL is the callback.
+ * The upstream adapter against a real OpenID provider (node-oidc-provider) in its own process over
+ * real sockets, and against providers that cannot be reached. The plain OAuth 2.0 side is in
+ * upstream-adapter-oauth2.test.ts.
  */
 
-const REDIRECT = 'http://127.0.0.1:9/federation/acme/callback';
 const SECRET = 'acme-client-secret-with-enough-entropy-0123456789';
 const TIMEOUT_MS = 1_000;
 const ALICE: UpstreamUser = {
@@ -28,71 +26,7 @@ const ALICE: UpstreamUser = {
   amr: ['pwd', 'mfa'],
 };
 const SCOPES = ['openid', 'email', 'profile', 'groups'];
-
-function newSignIn(): UpstreamSignIn {
-  return { redirectUri: REDIRECT, state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
-}
-
-/** Runs the browser's part: from the authorization URL, through the provider's sign-in form, to the callback URL. */
-async function signInAt(upstream: Upstream, issuer: string, signIn = newSignIn(), user = { username: ALICE.username, password: ALICE.password }) {
-  const url = await upstream.authorizationUrl(signIn);
-  const callback = await new Browser(issuer).authorize(url, user);
-  return { url: new URL(url), callback: callback.href, signIn };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof UpstreamError, `expected an UpstreamError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the sign-in to be refused');
-}
-
-/** A message shown to people holds no markup, no stack and none of the flow's secrets. */
-function assertSafe(error: UpstreamError, ...secrets: string[]): void {
-  assert.doesNotMatch(error.message, /[<>]|\n\s+at /);
-  for (const secret of secrets) assert.ok(!error.message.includes(secret), `message leaks ${secret}`);
-}
-
-function codeOf(callback: string): string {
-  return new URL(callback).searchParams.get('code') ?? '';
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Accepts connections and never answers: a provider that hangs. */
-async function silentServer(): Promise<{ url: string; connections(): number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => connections,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-async function timed<T>(promise: Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await promise;
-  return { value, ms: performance.now() - start };
-}
+const signInAt = (upstream: Upstream, issuer: string) => signInWith(upstream, issuer, { username: ALICE.username, password: ALICE.password });
 
 describe('upstream OpenID provider (node-oidc-provider in its own process)', () => {
   let acme: TestProvider<OpenIdMisbehaviour>;
@@ -339,113 +273,5 @@ describe('unreachable upstream providers', () => {
     } finally {
       await silent.close();
     }
-  });
-});
-
-describe('upstream plain OAuth 2.0 provider (GitHub-like, in its own process)', () => {
-  let hub: TestProvider<OAuth2Misbehaviour>;
-  const HUB_SECRET = 'octohub-client-secret-0123456789abcdef';
-  const OCTO = { id: 4242, login: 'octo', email: 'octo@example.com', name: 'Octo Cat', verified: { email: true } };
-  const github = (overrides: Partial<OAuth2Settings> = {}): Upstream =>
-    upstreamProvider(
-      {
-        kind: 'oauth2',
-        oauth2: {
-          authorizationEndpoint: `${hub.issuer}/authorize`,
-          tokenEndpoint: `${hub.issuer}/token`,
-          userEndpoint: `${hub.issuer}/user`,
-          clientId: 'tessera-gh',
-          clientSecret: HUB_SECRET,
-          scopes: ['read:user', 'user:email'],
-          mapping: { subject: 'id', username: 'login', email: 'email', emailVerified: null, name: 'name' },
-          ...overrides,
-        },
-      },
-      { timeoutMs: TIMEOUT_MS },
-    );
-  const octo = { username: 'octo', password: 'octo-password' };
-
-  before(async () => {
-    hub = await startOAuth2Provider({
-      clients: [{ client_id: 'tessera-gh', client_secret: HUB_SECRET, redirect_uris: [REDIRECT] }],
-      users: [{ login: 'octo', password: octo.password, profile: OCTO }],
-    });
-  });
-  after(() => hub.stop());
-
-  it('signs a user in and maps the user JSON (a numeric id becomes text; unverified unless mapped)', async () => {
-    const upstream = github();
-    const { url, callback, signIn } = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
-    assert.equal(url.searchParams.get('state'), signIn.state);
-    assert.equal(url.searchParams.get('nonce'), null, 'no nonce without OpenID Connect');
-    assert.deepEqual(await upstream.finish(callback, signIn), {
-      subject: '4242',
-      username: 'octo',
-      email: 'octo@example.com',
-      emailVerified: false,
-      name: 'Octo Cat',
-      amr: [],
-      groups: [],
-    });
-  });
-
-  it('reads whether the address is verified from a dotted path when one is mapped', async () => {
-    const upstream = github({ mapping: { subject: 'id', username: 'login', email: 'email', emailVerified: 'verified.email', name: 'name' } });
-    const { callback, signIn } = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-    assert.equal((await upstream.finish(callback, signIn)).emailVerified, true);
-  });
-
-  it('refuses a state mismatch, a provider error, a wrong client secret and a replayed code', async () => {
-    const upstream = github();
-    const first = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-    assert.equal((await refusal(upstream.finish(first.callback, newSignIn()))).reason, 'state_mismatch');
-
-    await hub.misbehave('access_denied');
-    try {
-      const denied = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-      const error = await refusal(upstream.finish(denied.callback, denied.signIn));
-      assert.equal(error.reason, 'provider_error');
-      assert.match(error.message, /access_denied/);
-      assertSafe(error);
-    } finally {
-      await hub.misbehave(null);
-    }
-
-    const wrongSecret = await refusal(github({ clientSecret: 'not-the-secret' }).finish(first.callback, first.signIn));
-    assert.equal(wrongSecret.reason, 'invalid_response');
-    assert.match(wrongSecret.message, /invalid_client/);
-
-    const fresh = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-    await upstream.finish(fresh.callback, fresh.signIn);
-    const replay = await refusal(upstream.finish(fresh.callback, fresh.signIn));
-    assert.equal(replay.reason, 'invalid_response');
-    assert.match(replay.message, /invalid_grant/);
-    assertSafe(replay, codeOf(fresh.callback));
-  });
-
-  it('gives up on a token endpoint that hangs within the timeout', async () => {
-    const upstream = github();
-    const { callback, signIn } = await signInAt(upstream, hub.issuer, newSignIn(), octo);
-    await hub.misbehave('stall_token');
-    try {
-      const { value: error, ms } = await timed(refusal(upstream.finish(callback, signIn)));
-      assert.equal(error.reason, 'unavailable');
-      assert.ok(ms < TIMEOUT_MS + 1_500, `took ${ms} ms`);
-    } finally {
-      await hub.misbehave(null);
-    }
-  });
-
-  it('check() reaches every endpoint and names the one that is wrong', async () => {
-    await github().check();
-    const missingUser = await refusal(github({ userEndpoint: `${hub.issuer}/api/user` }).check());
-    assert.match(missingUser.message, /user endpoint .*\/api\/user .*HTTP 404/);
-    const port = await closedPort();
-    const deadToken = await refusal(github({ tokenEndpoint: `http://127.0.0.1:${port}/token` }).check());
-    assert.equal(deadToken.reason, 'unavailable');
-    assert.match(deadToken.message, /token endpoint .*connection refused/);
-    const plainHttp = await refusal(github({ userEndpoint: 'http://api.example.com/user' }).check());
-    assert.match(plainHttp.message, /must use https/);
   });
 });
