@@ -70,7 +70,8 @@ export interface ServerOptions extends StoreLocation {
   /** How many password hashes run and wait at once before sign-ins get 503 (default: the cores, 16 waiting per core). */
   passwordHashing?: GateOptions;
   logger?: boolean | LoggerOptions;
-  trustProxy?: boolean;
+  /** Proxies in front of the node whose X-Forwarded-* headers are believed (hops); none by default. */
+  trustProxy?: number;
   /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
   redis?: { url: string; prefix?: string };
   now?: () => number;

@@ -15,7 +15,7 @@ interface ServeFlags {
   issuer?: string;
   data: string;
   databaseUrl?: string;
-  trustProxy?: boolean;
+  trustProxy?: string | boolean;
   openRegistration?: boolean;
   consoleUsers?: string;
   lockoutFailures?: string;
@@ -35,7 +35,7 @@ export function serveCommand(program: Command): void {
     .option('--issuer <url>', 'public URL of this server (default http://localhost:PORT)', process.env['TESSERA_ISSUER'])
     .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
     .option('--database-url <url>', 'PostgreSQL instead of the embedded store, shared by every node (postgres://user@host:5432/db)', process.env['TESSERA_DATABASE_URL'])
-    .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy', process.env['TESSERA_TRUST_PROXY'] === 'true')
+    .option('--trust-proxy [hops]', 'believe X-Forwarded-* from this many reverse proxies in front of the node (default 1)', process.env['TESSERA_TRUST_PROXY'])
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
     .option('--console-users <who>', "who may register apps in the developer console: 'all' or usernames separated by commas (default: nobody)", process.env['TESSERA_CONSOLE_USERS'])
     .option('--self-service-scopes <scopes>', 'scopes that self-registered apps may hold, separated by spaces (default: openid profile email offline_access)', process.env['TESSERA_SELF_SERVICE_SCOPES'])
@@ -53,6 +53,8 @@ export function serveCommand(program: Command): void {
         if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
         return Number(value);
       };
+      // `true` (the flag alone, or TESSERA_TRUST_PROXY=true) is one proxy: the usual load balancer.
+      const trustProxy = flags.trustProxy === undefined || flags.trustProxy === false || flags.trustProxy === 'false' ? 0 : flags.trustProxy === true || flags.trustProxy === 'true' ? 1 : (count('--trust-proxy', flags.trustProxy) ?? 0);
       const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
       const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
       const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
@@ -80,7 +82,7 @@ export function serveCommand(program: Command): void {
         config,
         argon2: argon2FromEnv(),
         logger: true,
-        trustProxy: flags.trustProxy === true,
+        ...(trustProxy > 0 ? { trustProxy } : {}),
         // One Redis can serve several Tessera deployments, each under its own key prefix.
         ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
       });

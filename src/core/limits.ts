@@ -111,6 +111,19 @@ export async function failedAttempt(attempt: Attempt & { allowed: true }): Promi
 }
 
 /**
+ * Runs the check of an attempt. If the check fails with an error (a database that stalled), nothing
+ * was decided: the points go back, so an outage never turns into a lockout.
+ */
+export async function checkAttempt<T>(attempt: Attempt & { allowed: true }, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (e) {
+    await giveBack(attempt).catch(() => {});
+    throw e;
+  }
+}
+
+/**
  * The attempt succeeded: the narrowest counter (the first: username+IP, or the device) starts
  * afresh, and the points taken from the wider ones go back.
  */
@@ -122,13 +135,41 @@ export async function succeededAttempt(attempt: Attempt & { allowed: true }): Pr
 /** How many attempts the first (narrowest) counter has seen in its window, this one included. */
 export const attemptNumber = (attempt: Attempt & { allowed: true }): number => attempt.taken[0]?.count ?? 1;
 
-const pairKey = (subject: string, ip: string) => `${subject}\u0000${ip}`;
+/**
+ * The address a limit counts: an IPv4 address as it is (an IPv4-mapped IPv6 address as IPv4), and
+ * an IPv6 address by its /64 network, which one host or customer usually holds whole (RFC 6177):
+ * counting each IPv6 address apart would give such a host billions of fresh allowances.
+ */
+export function addressBucket(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+const pairKey = (subject: string, ip: string) => `${subject}\u0000${addressBucket(ip)}`;
 
 /** The counters a sign-in from an unknown browser is taken from: username+IP, username, IP. */
 export function signInCounters(limiters: FailureLimiters, subject: string, ip: string): Counted[] {
   return [
     [limiters.pair, pairKey(subject, ip)],
-    [limiters.ip, ip],
+    [limiters.ip, addressBucket(ip)],
+    [limiters.subject, subject],
+  ];
+}
+
+/**
+ * The password grant: every request comes from the app's server, so its address says nothing about
+ * who is guessing. Counted per username through this app, and per username; not per address, or the
+ * app's own address would lock all its users at once.
+ */
+export function appSignInCounters(limiters: FailureLimiters, subject: string, clientId: string): Counted[] {
+  return [
+    [limiters.pair, `${subject}\u0000client:${clientId}`],
     [limiters.subject, subject],
   ];
 }
@@ -142,6 +183,6 @@ export function trustedDeviceCounters(limiters: FailureLimiters, subject: string
 export function addressCounters(limiters: AddressLimiters, subject: string, ip: string): Counted[] {
   return [
     [limiters.pair, pairKey(subject, ip)],
-    [limiters.ip, ip],
+    [limiters.ip, addressBucket(ip)],
   ];
 }

@@ -106,6 +106,8 @@ export interface DevicePageData {
   userCode: string;
   clientName?: string;
   scopes?: { name: string; description: string }[];
+  /** Names the request shown, so the answer applies to it and not to a code entered meanwhile in another window. */
+  requestRef?: string;
   error?: string;
 }
 

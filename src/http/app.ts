@@ -52,7 +52,11 @@ export interface HttpOptions {
   secureCookies: boolean;
   https: boolean;
   logger?: boolean | LoggerOptions;
-  trustProxy?: boolean;
+  /**
+   * How many proxies in front of the node to believe: the client address is the one the outermost
+   * of them saw. Never more, or a client could write its own address into X-Forwarded-For.
+   */
+  trustProxy?: number;
 }
 
 /** Largest request body accepted anywhere; protocol requests are small. */
@@ -91,7 +95,8 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     logger: options.logger ? { level: 'info', ...(typeof options.logger === 'object' ? options.logger : {}), serializers: { req: requestSerializer } } : false,
     bodyLimit: BODY_LIMIT,
     logController: new OneLinePerRequest(),
-    trustProxy: options.trustProxy ?? false,
+    // proxy-addr walks from the socket outwards: hop 0 is the nearest proxy; only the first N are believed.
+    trustProxy: options.trustProxy ? (_address: string, hop: number) => hop < (options.trustProxy ?? 0) : false,
     // Keep every value of repeated parameters, so the core can refuse them (RFC 6749 §3.1).
     routerOptions: { querystringParser: (q: string) => parseForm(q), ignoreTrailingSlash: false },
     frameworkErrors: (error, request, reply) => {

@@ -161,6 +161,7 @@ export interface AccessTokenStore extends Expiring {
   /** Puts every recorded access token of the owner on the revocation list. */
   revokeWhere(owner: AccessTokenOwner): Promise<void>;
   revokeJti(jti: string, expiresAt: number): Promise<void>;
+  /** On the revocation list, or recorded under a grant that no longer exists or a family marked revoked. */
   isRevoked(jti: string): Promise<boolean>;
 }
 
@@ -262,6 +263,8 @@ export interface InteractionRecord {
   userId: string | null;
   authTime: number | null;
   amr: string[];
+  /** Hash of the SSO session that signed the user in for this request: only that session may consent or get its code. */
+  sessionHash: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -269,7 +272,7 @@ export interface InteractionRecord {
 export interface InteractionStore extends Expiring {
   create(record: InteractionRecord): Promise<void>;
   find(id: string): Promise<InteractionRecord | undefined>;
-  setUser(id: string, userId: string, authTime: number, amr: string[]): Promise<void>;
+  setUser(id: string, userId: string, authTime: number, amr: string[], sessionHash: string): Promise<void>;
   delete(id: string): Promise<void>;
 }
 
@@ -498,13 +501,16 @@ export interface MfaRecord {
   lastTimeStep: number;
   backupCodeHashes: string[];
   createdAt: number;
+  /** While enrollment waits: hash of the session that started it (the only one shown the key and able to confirm it). */
+  pendingSession: string | null;
 }
 
 export interface MfaStore {
   find(userId: string): Promise<MfaRecord | undefined>;
   /** Starts (or restarts) an enrollment, replacing a pending one; an enabled factor is not replaced. */
   startEnrollment(record: MfaRecord): Promise<boolean>;
-  enable(userId: string, backupCodeHashes: string[], timeStep: number, now: number): Promise<boolean>;
+  /** Turns on the pending factor whose sealed secret is `secretSealed` (not one restarted meanwhile). */
+  enable(userId: string, backupCodeHashes: string[], timeStep: number, now: number, secretSealed: string): Promise<boolean>;
   /** Records a TOTP time step as used, atomically; false when it (or a later one) was used already. */
   useTimeStep(userId: string, timeStep: number): Promise<boolean>;
   /** Spends one backup code, atomically; false when it is not (or no longer) there. */

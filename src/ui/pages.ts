@@ -191,7 +191,7 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <p class="muted">Signed in as ${d.username}</p>
 ${d.userCode ? html`<p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>` : html`<p>Check that this is the app you are connecting on your device.</p>`}
 ${scopeList(d.scopes ?? [])}
-${decisionForm(d.action, d.csrfToken)}`,
+${decisionForm(d.action, d.csrfToken, d.requestRef ? { request: d.requestRef } : {})}`,
   );
 }
 

@@ -66,8 +66,8 @@ describe('refused requests do not grow the audit log without bound', () => {
   it('still counts every failure where it matters: recent failed sign-ins raise the risk score', async () => {
     const ida = await server.addUser({ username: 'ida' });
     const { ctx } = server.tessera;
-    const enrollment = await startEnrollment(ctx, ida.sub, ida.username);
-    assert.ok(await confirmEnrollment(ctx, ida.sub, totp(enrollment!.secret, ctx.now())));
+    const enrollment = await startEnrollment(ctx, ida.sub, ida.username, 'setup-session');
+    assert.ok(await confirmEnrollment(ctx, ida.sub, totp(enrollment!.secret, ctx.now()), 'setup-session'));
     const laptop = { 'user-agent': 'Laptop/1.0' };
     const signIn = async (password: string) => {
       const browser = new Browser(server.issuer, laptop);

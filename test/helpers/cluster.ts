@@ -100,7 +100,8 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
     TESSERA_PEPPER: randomBytes(32).toString('base64url'),
     TESSERA_ISSUER: issuer,
     TESSERA_DATA_DIR: dataDir,
-    TESSERA_TRUST_PROXY: 'true',
+    // Two hops: the test client plays an outer proxy naming the client address, the round-robin proxy the load balancer.
+    TESSERA_TRUST_PROXY: '2',
     TESSERA_ARGON2_MEMORY_KIB: '8192',
     TESSERA_ARGON2_TIME_COST: '1',
     ...extraEnv,

@@ -82,7 +82,8 @@ export async function startTestServer(
     config: { issuer, ...config },
     argon2: TEST_ARGON2,
     ...(logger ? { logger } : {}),
-    ...(options.trustProxy ? { trustProxy: true } : {}),
+    // The test client plays the one proxy in front of the server: its X-Forwarded-For names the client.
+    ...(options.trustProxy ? { trustProxy: 1 } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,

@@ -213,7 +213,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.accessTokens.revokeJti('new-at', 3000);
       await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 30 });
       await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 3000 });
-      const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, amr: [], createdAt: 1 };
+      const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, amr: [], sessionHash: null, createdAt: 1 };
       await stores.interactions.create({ ...interaction, id: 'old-i', expiresAt: 30 });
       await stores.interactions.create({ ...interaction, id: 'new-i', expiresAt: 3000 });
 
@@ -249,14 +249,16 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     });
 
     it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once', async () => {
-      const base = { userId: 'mfa-u', secretSealed: 's1', enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: 1 };
+      const base = { userId: 'mfa-u', secretSealed: 's1', enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: 1, pendingSession: 'sess-a' as string | null };
       assert.equal(await stores.mfa.startEnrollment(base), true);
       assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's2' }), true, 'a pending enrollment is replaced');
       assert.equal((await stores.mfa.find('mfa-u'))?.secretSealed, 's2');
-      assert.equal(await stores.mfa.enable('mfa-u', ['h1', 'h2'], 100, 5), true);
-      assert.equal(await stores.mfa.enable('mfa-u', ['h3'], 101, 6), false, 'enabled once');
+      assert.equal((await stores.mfa.find('mfa-u'))?.pendingSession, 'sess-a');
+      assert.equal(await stores.mfa.enable('mfa-u', ['h1', 'h2'], 100, 5, 's1'), false, 'only the secret that was checked is enabled, not one restarted meanwhile');
+      assert.equal(await stores.mfa.enable('mfa-u', ['h1', 'h2'], 100, 5, 's2'), true);
+      assert.equal(await stores.mfa.enable('mfa-u', ['h3'], 101, 6, 's2'), false, 'enabled once');
       assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's3' }), false, 'an enabled factor stays');
-      assert.deepEqual(await stores.mfa.find('mfa-u'), { ...base, secretSealed: 's2', enabledAt: 5, lastTimeStep: 100, backupCodeHashes: ['h1', 'h2'] });
+      assert.deepEqual(await stores.mfa.find('mfa-u'), { ...base, secretSealed: 's2', enabledAt: 5, lastTimeStep: 100, backupCodeHashes: ['h1', 'h2'], pendingSession: null });
       assert.equal(await stores.mfa.useTimeStep('mfa-u', 100), false, 'the confirming step is spent');
       const steps = await Promise.all([stores.mfa.useTimeStep('mfa-u', 101), stores.mfa.useTimeStep('mfa-u', 101)]);
       assert.deepEqual(steps.sort(), [false, true]);

@@ -134,3 +134,17 @@ describe('html escaping', () => {
     assert.equal(html`<p>${'<b>'}</p>${html`<i>ok</i>`}`.value, '<p>&lt;b&gt;</p><i>ok</i>');
   });
 });
+
+describe('the address a limit counts', () => {
+  it('counts IPv4 addresses apart, IPv4-mapped ones as IPv4, and IPv6 by /64 network', async () => {
+    const { addressBucket } = await import('../../src/core/limits.js');
+    assert.equal(addressBucket('203.0.113.7'), '203.0.113.7');
+    assert.equal(addressBucket('::ffff:203.0.113.7'), '203.0.113.7');
+    assert.equal(addressBucket('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+    assert.equal(addressBucket('2001:db8:1:2:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+    assert.equal(addressBucket('2001:0db8:0001:0002::'), '2001:db8:1:2::/64');
+    assert.equal(addressBucket('2001:db8::1'), '2001:db8:0:0::/64');
+    assert.equal(addressBucket('::1'), '0:0:0:0::/64');
+    assert.notEqual(addressBucket('2001:db8:1:3::1'), addressBucket('2001:db8:1:2::1'));
+  });
+});

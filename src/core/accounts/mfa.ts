@@ -1,7 +1,7 @@
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 import type { Context } from '../context.js';
-import { keyedHash, randomCode, seal, unseal } from '../crypto.js';
+import { keyedHash, randomCode, safeEqual, seal, unseal } from '../crypto.js';
 
 /** RFC 6238 defaults that every authenticator app understands: SHA-1, 6 digits, 30 s. */
 const PERIOD = 30;
@@ -30,16 +30,22 @@ export async function hasSecondFactor(ctx: Context, userId: string): Promise<boo
 }
 
 /** Starts (or restarts) TOTP enrollment: a new secret, kept sealed until the first code confirms it. */
-export async function startEnrollment(ctx: Context, userId: string, username: string): Promise<Enrollment | undefined> {
+/**
+ * Starts (or restarts) TOTP enrollment for the session `sessionHash`: a new secret, kept sealed until
+ * the first code confirms it. Only that session is shown the key again and can confirm it, so
+ * another session of the same account (someone who knows the password) never learns it.
+ */
+export async function startEnrollment(ctx: Context, userId: string, username: string, sessionHash: string): Promise<Enrollment | undefined> {
   const secret = generateSecret();
-  const started = await ctx.stores.mfa.startEnrollment({ userId, secretSealed: seal(ctx.pepper, secret, 'totp'), enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: ctx.now() });
+  const started = await ctx.stores.mfa.startEnrollment({ userId, secretSealed: seal(ctx.pepper, secret, 'totp'), enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: ctx.now(), pendingSession: sessionHash });
   return started ? enrollmentOf(ctx, username, secret) : undefined;
 }
 
-/** The enrollment waiting for its first code, shown again (after a wrong code). */
-export async function pendingEnrollment(ctx: Context, userId: string, username: string): Promise<Enrollment | undefined> {
+/** The enrollment this session started and that waits for its first code, shown again (after a wrong code). */
+export async function pendingEnrollment(ctx: Context, userId: string, username: string, sessionHash: string): Promise<Enrollment | undefined> {
   const record = await ctx.stores.mfa.find(userId);
-  const secret = record && record.enabledAt === null ? unseal(ctx.pepper, record.secretSealed, 'totp') : undefined;
+  if (!record || record.enabledAt !== null || record.pendingSession === null || !safeEqual(record.pendingSession, sessionHash)) return undefined;
+  const secret = unseal(ctx.pepper, record.secretSealed, 'totp');
   return secret === undefined ? undefined : enrollmentOf(ctx, username, secret);
 }
 
@@ -57,13 +63,13 @@ async function checkTotp(ctx: Context, secretSealed: string, lastTimeStep: numbe
 }
 
 /** Confirms enrollment with a first correct code; returns the backup codes, shown once. */
-export async function confirmEnrollment(ctx: Context, userId: string, typed: string): Promise<string[] | undefined> {
+export async function confirmEnrollment(ctx: Context, userId: string, typed: string, sessionHash: string): Promise<string[] | undefined> {
   const record = await ctx.stores.mfa.find(userId);
-  if (!record || record.enabledAt !== null) return undefined;
+  if (!record || record.enabledAt !== null || record.pendingSession === null || !safeEqual(record.pendingSession, sessionHash)) return undefined;
   const step = await checkTotp(ctx, record.secretSealed, record.lastTimeStep, normalize(typed));
   if (step === undefined) return undefined;
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => randomCode(BACKUP_ALPHABET, 10));
-  const enabled = await ctx.stores.mfa.enable(userId, codes.map((c) => backupHash(ctx, c)), step, ctx.now());
+  const enabled = await ctx.stores.mfa.enable(userId, codes.map((c) => backupHash(ctx, c)), step, ctx.now(), record.secretSealed);
   return enabled ? codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`) : undefined;
 }
 

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import type { Requester } from '../audit.js';
 import { retryLater, type CookieToSet, type ProtocolResponse } from '../protocol.js';
-import { attemptNumber, failedAttempt, giveBack, signInCounters, succeededAttempt, takeAttempt, trustedDeviceCounters } from '../limits.js';
+import { addressBucket, appSignInCounters, attemptNumber, checkAttempt, failedAttempt, giveBack, signInCounters, succeededAttempt, takeAttempt, trustedDeviceCounters } from '../limits.js';
 import { loginRisk, type Risk } from './risk.js';
 import { PasswordHashingBusy } from './password-gate.js';
 import { rememberDevice, trustedDevice } from './device-cookie.js';
@@ -22,6 +22,8 @@ export type Refusal = 'directory_unavailable' | 'directory_disabled' | 'password
 
 export interface SignInOptions {
   clientId?: string | null;
+  /** The password grant: the request comes from this app's server, not from the person. */
+  viaApp?: string;
   /** A sign-in from a browser: its device cookie (absent for the password grant, which has no browser). */
   browser?: { deviceCookie: string | undefined };
 }
@@ -41,7 +43,8 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   const limits = ctx.limits.signIn;
   const about = { username: subject, clientId: options.clientId ?? null, ip: from.ip, userAgent: from.userAgent };
   const device = options.browser ? trustedDevice(ctx, options.browser.deviceCookie, subject) : undefined;
-  const attempt = await takeAttempt(device ? trustedDeviceCounters(limits, subject, device) : signInCounters(limits, subject, from.ip));
+  const counters = device ? trustedDeviceCounters(limits, subject, device) : options.viaApp !== undefined ? appSignInCounters(limits, subject, options.viaApp) : signInCounters(limits, subject, from.ip);
+  const attempt = await takeAttempt(counters);
   if (!attempt.allowed) {
     await ctx.audit.record({ type: 'login.failure', ...about, reason: 'locked_out' });
     return { ok: false, retryAfter: attempt.retryAfter };
@@ -49,11 +52,10 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
 
   let check: PasswordCheck;
   try {
-    check = await checkPassword(ctx, username, password, from.ip);
+    check = await checkAttempt(attempt, () => checkPassword(ctx, username, password, addressBucket(from.ip)));
   } catch (e) {
     if (!(e instanceof PasswordHashingBusy)) throw e;
-    // Not checked, so not a failure.
-    await giveBack(attempt);
+    // Not checked, so not a failure (its points went back).
     await ctx.audit.record({ type: 'login.failure', ...about, reason: 'server_busy' });
     return { ok: false, busy: true, retryAfter: e.retryAfter };
   }

@@ -22,7 +22,7 @@ export const passwordGrant: Grant = {
     const password = required(params, 'password');
     const scopes = parseScope(optional(params, 'scope'));
     requireAllowedScopes(scopes, client.scopes);
-    const result = await checkCredentials(ctx, from, username, password, { clientId: client.clientId });
+    const result = await checkCredentials(ctx, from, username, password, { clientId: client.clientId, viaApp: client.clientId });
     if (!result.ok && result.busy) {
       throw new OAuthError('temporarily_unavailable', 'too many sign-ins are being checked; try again shortly', { status: 503, headers: { 'Retry-After': String(result.retryAfter ?? 1) } });
     }

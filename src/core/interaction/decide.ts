@@ -62,6 +62,7 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
     userId: session && !loginNeeded ? session.user.id : null,
     authTime: session && !loginNeeded ? session.record.authTime : null,
     amr: session && !loginNeeded ? session.record.amr : [],
+    sessionHash: session && !loginNeeded ? session.record.idHash : null,
     createdAt: now,
     expiresAt: now + ctx.config.ttl.interaction,
   });

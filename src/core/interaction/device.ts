@@ -1,12 +1,12 @@
 import type { Context } from '../context.js';
 import { requester } from '../audit.js';
-import { sha256 } from '../crypto.js';
+import { keyedHash, safeEqual, sha256 } from '../crypto.js';
 import { errorPage, page, retryLater, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import type { Client } from '../clients/client.js';
 import type { DeviceCodeRecord } from '../../store/ports.js';
 import { PATHS } from '../endpoints/discovery.js';
 import { normalizeUserCode } from '../endpoints/device-authorization.js';
-import { failedAttempt, giveBack, takeAttempt, type Counted } from '../limits.js';
+import { addressBucket, checkAttempt, failedAttempt, giveBack, takeAttempt, type Counted } from '../limits.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { SESSION_FORM } from './account.js';
@@ -54,7 +54,7 @@ async function pendingRequest(ctx: Context, userCodeHash: string | null): Promis
 export function deviceEndpoints(ctx: Context) {
   const counters = (req: ProtocolRequest, session: ActiveSession): Counted[] => [
     [ctx.limits.userCodesPerSession, session.record.idHash],
-    [ctx.limits.userCodesPerIp, req.ip],
+    [ctx.limits.userCodesPerIp, addressBucket(req.ip)],
   ];
 
   /** The confirmation step for the session's code; first the second factor when the device's client requires one. */
@@ -69,8 +69,25 @@ export function deviceEndpoints(ctx: Context) {
       userCode: typedCode === '' ? '' : `${typedCode.slice(0, 4)}-${typedCode.slice(4)}`,
       clientName: pending.client.name,
       scopes: pending.record.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+      requestRef: requestRef(session, pending.record.userCodeHash),
     });
   }
+
+  /**
+   * What the confirmation form carries: the request it shows, sealed to this session with a keyed
+   * hash. The answer goes to that request, even if another code was entered meanwhile in another
+   * window; no other session's form, and no code typed into a form, can name one.
+   */
+  const requestRef = (session: ActiveSession, userCodeHash: string) => `${userCodeHash}.${keyedHash(ctx.pepper, `device-request:${session.record.idHash}:${userCodeHash}`)}`;
+  const requestOf = (session: ActiveSession, ref: string | undefined): string | null => {
+    const userCodeHash = ref?.split('.')[0] ?? '';
+    return ref !== undefined && userCodeHash !== '' && safeEqual(ref, requestRef(session, userCodeHash)) ? userCodeHash : null;
+  };
+
+  /** The session stops remembering a code once it is answered (the one it shows after a step-up). */
+  const forgetIfCurrent = async (session: ActiveSession, userCodeHash: string) => {
+    if (session.record.deviceUserCodeHash === userCodeHash) await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, null);
+  };
 
   return {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
@@ -99,7 +116,7 @@ export function deviceEndpoints(ctx: Context) {
       }
       const code = normalizeUserCode(typed);
       const userCodeHash = code ? sha256(code) : null;
-      const pending = await pendingRequest(ctx, userCodeHash);
+      const pending = await checkAttempt(attempt, () => pendingRequest(ctx, userCodeHash));
       if (!pending || !code || userCodeHash === null) {
         await failedAttempt(attempt);
         return codeStep(ctx, session, typed, NOT_VALID);
@@ -116,12 +133,13 @@ export function deviceEndpoints(ctx: Context) {
       if (!form) return invalidForm();
       const decision = form['decision'];
       if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');
-      const userCodeHash = session.record.deviceUserCodeHash;
+      // The request this form showed to this session: never a code from the form, never another window's.
+      const userCodeHash = requestOf(session, form['request']);
       const pending = await pendingRequest(ctx, userCodeHash);
       if (!pending || userCodeHash === null) return codeStep(ctx, session, '', GONE);
       if (decision === 'deny') {
         await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'denied' });
-        await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, null);
+        await forgetIfCurrent(session, userCodeHash);
         return page(200, 'message', { title: 'Request denied', message: 'The device was not given access. You can close this window.' });
       }
       // Approving is issuing: what the client requires is checked here too, not only on the page before.
@@ -130,7 +148,7 @@ export function deviceEndpoints(ctx: Context) {
       const grant = await recordConsent(ctx, session.user.id, record.clientId, record.scopes, requester(req));
       if (!grant) return codeStep(ctx, session, '', GONE);
       const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, amr: session.record.amr, grantId: grant.grantId });
-      await ctx.stores.sessions.setDeviceUserCode(session.record.idHash, null);
+      await forgetIfCurrent(session, userCodeHash);
       if (!decided) return codeStep(ctx, session, '', GONE);
       return page(200, 'message', { title: 'Device connected', message: 'You can go back to your device now. You can close this window.' });
     },

@@ -5,7 +5,7 @@ import { safeEqual, sha256 } from '../crypto.js';
 import { errorPage, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize/request.js';
 import type { InteractionRecord } from '../../store/ports.js';
-import { BROWSER_COOKIE, currentSession } from './session.js';
+import { BROWSER_COOKIE, currentSession, type ActiveSession } from './session.js';
 import { afterPassword, stepUp, type Requirement } from './second-factor.js';
 import type { Authentication } from '../tokens/id-token.js';
 import { coveringGrant } from './decide.js';
@@ -39,6 +39,13 @@ export async function load(ctx: Context, req: ProtocolRequest, id: string): Prom
   const client = await ctx.stores.clients.find(record.clientId);
   if (!client || client.disabled) return undefined;
   return { record, request: JSON.parse(record.request) as AuthorizationRequest, client };
+}
+
+/** The browser's session, if it is the one that signed this interaction's user in. */
+async function signedInSession(ctx: Context, req: ProtocolRequest, live: LiveInteraction): Promise<ActiveSession | undefined> {
+  const session = await currentSession(ctx, req);
+  if (!session || live.record.sessionHash === null || !safeEqual(session.record.idHash, live.record.sessionHash) || session.user.id !== live.record.userId) return undefined;
+  return session;
 }
 
 /** The form of a page POST, with its CSRF token checked; undefined when it is not a valid post of this interaction. */
@@ -122,13 +129,14 @@ export function interactionEndpoints(ctx: Context) {
         if (provider) return { kind: 'redirect', location: startUrl(ctx, provider, { interactionId: live.record.id }) };
         return loginPage(ctx, live, live.request.loginHint ?? '');
       }
+      // Only the session that signed this request in may go on with it: not one signed in later, nor none.
+      const session = await signedInSession(ctx, req, live);
+      if (!session) return expired();
       if (!assured(ctx, live)) {
-        // Signed in without the second factor this client requires: step up in this browser's session.
-        const session = await currentSession(ctx, req);
-        if (!session || session.user.id !== live.record.userId) return expired();
+        // Signed in without the second factor this client requires: step up in this session.
         if (!assuranceMet(ctx, live.client, session.record.amr, live.request.acrValues)) return stepUp(ctx, session, { interactionId: live.record.id }, live.client.clientId, requester(req));
         // Proved meanwhile (another tab): take the session's stronger authentication.
-        await ctx.stores.interactions.setUser(live.record.id, session.user.id, live.record.authTime, session.record.amr);
+        await ctx.stores.interactions.setUser(live.record.id, session.user.id, live.record.authTime, session.record.amr, session.record.idHash);
         live.record.amr = session.record.amr;
       }
       // Signed in, and consent may already cover the request (after setting up a second factor).
@@ -159,9 +167,9 @@ export function interactionEndpoints(ctx: Context) {
       if (!live) return expired();
       const form = postedForm(req, live);
       if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
-      const session = await currentSession(ctx, req);
+      const session = await signedInSession(ctx, req, live);
       const userId = live.record.userId;
-      if (!userId || !session || session.user.id !== userId || live.record.authTime === null) return expired();
+      if (!userId || !session || live.record.authTime === null) return expired();
       // Consent is never the way around a second factor the client requires: back to the step-up.
       if (!assured(ctx, live)) return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}` };
 

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
 import { requester, type Requester } from '../audit.js';
-import { failedAttempt, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
+import { checkAttempt, failedAttempt, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
 import type { Risk } from '../accounts/risk.js';
 import { confirmEnrollment, hasSecondFactor, pendingEnrollment, startEnrollment, verifySecondFactor } from '../accounts/mfa.js';
 import type { Authentication } from '../tokens/id-token.js';
@@ -10,7 +10,7 @@ import { PATHS } from '../endpoints/discovery.js';
 import { SESSION_COOKIE, currentSession, pendingSession, startSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { safeReturnPath } from './sign-in.js';
-import { afterLogin, load } from './endpoints.js';
+import { afterLogin, load, type LiveInteraction } from './endpoints.js';
 import { provedSecondFactor } from './assurance.js';
 
 /** Where a sign-in goes once it is complete: back into an authorization request, or to one of Tessera's pages. */
@@ -45,13 +45,31 @@ async function factorNeeded(ctx: Context, user: User, requirement: Requirement, 
   return 'verify';
 }
 
+/**
+ * The session that goes on to `next`: one that just signed in (`fresh`) may sign any of this
+ * browser's requests in; a session stepping up only one it signed in before, so an old form
+ * cannot carry an earlier sign-in into a request that asked for a new one (prompt=login, max_age).
+ */
+interface Continuing {
+  idHash: string;
+  fresh: boolean;
+}
+
 /** Signs the user in for good: back to the authorization request, or to the page that asked. */
-async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userId: string, auth: Authentication, cookies: CookieToSet[]): Promise<ProtocolResponse> {
+async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userId: string, auth: Authentication, cookies: CookieToSet[], session: Continuing): Promise<ProtocolResponse> {
   if ('returnTo' in next) return { kind: 'redirect', location: ctx.config.issuer + next.returnTo, cookies };
-  const live = await load(ctx, req, next.interactionId);
+  const live = await signInInto(ctx, req, next.interactionId, userId, auth, session);
   if (!live) return signInAgain();
-  await ctx.stores.interactions.setUser(live.record.id, userId, auth.time, auth.amr);
-  return afterLogin(ctx, { ...live, record: { ...live.record, userId, authTime: auth.time, amr: auth.amr } }, userId, auth, cookies);
+  return afterLogin(ctx, live, userId, auth, cookies);
+}
+
+/** Records the sign-in on the interaction, when this session may; the interaction as it now stands. */
+async function signInInto(ctx: Context, req: ProtocolRequest, interactionId: string, userId: string, auth: Authentication, session: Continuing): Promise<LiveInteraction | undefined> {
+  const live = await load(ctx, req, interactionId);
+  if (!live) return undefined;
+  if (!session.fresh && (live.record.userId !== userId || live.record.sessionHash !== session.idHash)) return undefined;
+  await ctx.stores.interactions.setUser(live.record.id, userId, auth.time, auth.amr, session.idHash);
+  return { ...live, record: { ...live.record, userId, authTime: auth.time, amr: auth.amr, sessionHash: session.idHash } };
 }
 
 function factorPage(ctx: Context, session: { idHash: string; username: string }, data: Omit<SecondFactorPageData, 'action' | 'csrfToken' | 'username'>, status = 200, cookies?: CookieToSet[]): ProtocolResponse {
@@ -67,7 +85,7 @@ function factorPage(ctx: Context, session: { idHash: string; username: string },
 async function askForFactor(ctx: Context, who: { idHash: string; username: string }, userId: string, mode: 'verify' | 'enroll', next: NextStep, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
   if (mode === 'verify') return factorPage(ctx, who, { mode: 'verify', next: encodeNext(next) }, 200, cookies);
   // Always a new key: one shown to an earlier, abandoned sign-in (perhaps not the user's) is never reused.
-  const enrollment = await startEnrollment(ctx, userId, who.username);
+  const enrollment = await startEnrollment(ctx, userId, who.username, who.idHash);
   if (!enrollment) return signInAgain();
   return factorPage(ctx, who, { mode: 'enroll', next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true }, 200, cookies);
 }
@@ -81,7 +99,7 @@ export async function afterPassword(ctx: Context, req: ProtocolRequest, user: Us
   const factor = amr.includes('mfa') ? null : await factorNeeded(ctx, user, requirement, risk, req);
   const session = await startSession(ctx, req, user.id, factor, amr);
   const allCookies = [...session.cookies, ...cookies];
-  if (factor === null) return proceed(ctx, req, next, user.id, session.auth, allCookies);
+  if (factor === null) return proceed(ctx, req, next, user.id, session.auth, allCookies, { idHash: session.idHash, fresh: true });
   return askForFactor(ctx, { idHash: session.idHash, username: user.username }, user.id, factor, next, allCookies);
 }
 
@@ -108,7 +126,7 @@ async function checkCode<T>(ctx: Context, userId: string, from: Requester, check
     await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'locked_out' });
     return { status: 'locked', retryAfter: attempt.retryAfter };
   }
-  const value = await check();
+  const value = await checkAttempt(attempt, check);
   if (value === undefined) {
     await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'wrong_code' });
     const { retryAfter } = await failedAttempt(attempt);
@@ -137,7 +155,7 @@ export function secondFactorEndpoint(ctx: Context) {
       if (mode === 'verify') {
         answer = factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
       } else {
-        const enrollment = await pendingEnrollment(ctx, user.id, user.username);
+        const enrollment = await pendingEnrollment(ctx, user.id, user.username, session.record.idHash);
         if (!enrollment) return signInAgain();
         answer = factorPage(ctx, who, { mode, next: encodeNext(next), qr: enrollment.qr, secret: enrollment.secret, required: true, error }, status);
       }
@@ -148,7 +166,7 @@ export function secondFactorEndpoint(ctx: Context) {
     const checked =
       mode === 'verify'
         ? await checkCode(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
-        : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code));
+        : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code, session.record.idHash));
     if (checked.status === 'locked') return again(lockedMessage(checked.retryAfter), 429, checked.retryAfter);
     if (checked.status === 'wrong') return again('That code is not right. Try the current code from your app, or a backup code.', 400);
     const backupCodes = Array.isArray(checked.value) ? checked.value : undefined;
@@ -168,13 +186,10 @@ export function secondFactorEndpoint(ctx: Context) {
       auth = { time: session.record.authTime, amr: MFA_AMR };
       if (!provedSecondFactor(session.record.amr) && !(await ctx.stores.sessions.stepUp(session.record.idHash, auth.amr))) return signInAgain();
     }
-    if (backupCodes === undefined) return proceed(ctx, req, next, user.id, auth, cookies);
+    const continuing = { idHash: session.record.idHash, fresh: pending !== undefined };
+    if (backupCodes === undefined) return proceed(ctx, req, next, user.id, auth, cookies, continuing);
     // Just enrolled: show the backup codes once, then continue.
-    if ('interactionId' in next) {
-      const live = await load(ctx, req, next.interactionId);
-      if (!live) return signInAgain();
-      await ctx.stores.interactions.setUser(live.record.id, user.id, auth.time, auth.amr);
-    }
+    if ('interactionId' in next && !(await signInInto(ctx, req, next.interactionId, user.id, auth, continuing))) return signInAgain();
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
     return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, continueHref }, 200, cookies);
   };
@@ -203,7 +218,7 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
       if (!session) return backToAccount();
       if (!checkedForm(ctx, req, ACCOUNT_FORM, session.record.idHash)) return invalidForm();
       if (await hasSecondFactor(ctx, session.user.id)) return backToAccount();
-      const enrollment = await startEnrollment(ctx, session.user.id, session.user.username);
+      const enrollment = await startEnrollment(ctx, session.user.id, session.user.username, session.record.idHash);
       if (!enrollment) return backToAccount();
       return enrollPage(session, enrollment.qr, enrollment.secret);
     },
@@ -212,9 +227,9 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
       if (!session) return backToAccount();
       const form = checkedForm(ctx, req, ACCOUNT_FORM, session.record.idHash);
       if (!form) return invalidForm();
-      const enrollment = await pendingEnrollment(ctx, session.user.id, session.user.username);
+      const enrollment = await pendingEnrollment(ctx, session.user.id, session.user.username, session.record.idHash);
       if (!enrollment) return backToAccount();
-      const checked = await checkCode(ctx, session.user.id, requester(req), () => confirmEnrollment(ctx, session.user.id, form['code'] ?? ''));
+      const checked = await checkCode(ctx, session.user.id, requester(req), () => confirmEnrollment(ctx, session.user.id, form['code'] ?? '', session.record.idHash));
       if (checked.status === 'locked') return retryLater(enrollPage(session, enrollment.qr, enrollment.secret, lockedMessage(checked.retryAfter), 429), 429, checked.retryAfter);
       if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, 'That code is not right. Enter the current code from your app.', 400);
       await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...requester(req), reason: 'account_page' });

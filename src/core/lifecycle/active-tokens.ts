@@ -43,7 +43,14 @@ export async function activeAccessToken(ctx: Context, token: string): Promise<Ac
 export async function activeRefreshToken(ctx: Context, token: string): Promise<RefreshRecord | undefined> {
   const record = await ctx.stores.refreshTokens.find(sha256(token));
   if (!record || record.revokedAt !== null || record.rotatedAt !== null || record.expiresAt <= ctx.now()) return undefined;
-  return (await liveParties(ctx, record.clientId, record.userId, record.createdAt)) ? record : undefined;
+  // The durable marks decide, not only the sweeps: a revocation cut short still counts.
+  const [parties, grant, familyRevoked] = await Promise.all([
+    liveParties(ctx, record.clientId, record.userId, record.createdAt),
+    record.grantId === null ? undefined : ctx.stores.grants.findById(record.grantId),
+    ctx.stores.revokedFamilies.isRevoked(record.familyId),
+  ]);
+  if (!parties || familyRevoked || (record.grantId !== null && !grant)) return undefined;
+  return record;
 }
 
 /** Refresh tokens are opaque; our access tokens are JWTs (three dot-separated parts). The format decides, not the hint. */

@@ -17,6 +17,17 @@ export function sqlAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
   }, 500);
   // On every introspection and userinfo request: built once (see precompiled).
   const revokedJti = precompiled<Database, { jti: string }>((db, param) => db.selectFrom('revoked_jtis').select('jti').where('jti', '=', param(0)));
+  // A user token whose grant is gone or whose family is marked is revoked too, even if the sweep that
+  // lists its jti never ran (a revocation cut short by a stalled database leaves nothing half-done).
+  const voidedByOwner = precompiled<Database, { jti: string }>((db, param) =>
+    db
+      .selectFrom('issued_access_tokens as t')
+      .leftJoin('grants as g', 'g.grant_id', 't.grant_id')
+      .leftJoin('revoked_families as f', 'f.family_id', 't.family_id')
+      .select('t.jti')
+      .where('t.jti', '=', param(0))
+      .where((eb) => eb.or([eb.and([eb('t.grant_id', 'is not', null), eb('g.grant_id', 'is', null)]), eb('f.family_id', 'is not', null)])),
+  );
   return {
     recordIssued,
     async revokeWhere(owner) {
@@ -36,7 +47,8 @@ export function sqlAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
         .execute();
     },
     async isRevoked(jti) {
-      return (await revokedJti(db, jti)).rows.length > 0;
+      if ((await revokedJti(db, jti)).rows.length > 0) return true;
+      return (await voidedByOwner(db, jti)).rows.length > 0;
     },
     async deleteExpired(now, limit) {
       return (await expiredIssued(now, limit)) + (await expiredRevoked(now, limit));

@@ -15,25 +15,27 @@ export function sqlMfaStore(db: Kysely<Database>): MfaStore {
           lastTimeStep: Number(r.last_time_step),
           backupCodeHashes: fromJsonList(r.backup_codes),
           createdAt: Number(r.created_at),
+          pendingSession: r.pending_session,
         }
       );
     },
     async startEnrollment(m) {
-      const row = { user_id: m.userId, secret_sealed: m.secretSealed, enabled_at: null, last_time_step: 0, backup_codes: '[]', created_at: m.createdAt };
+      const row = { user_id: m.userId, secret_sealed: m.secretSealed, enabled_at: null, last_time_step: 0, backup_codes: '[]', created_at: m.createdAt, pending_session: m.pendingSession };
       // Replace only a pending enrollment; an enabled factor stays until it is reset.
       const result = await db
         .insertInto('user_mfa')
         .values(row)
-        .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret_sealed: m.secretSealed, created_at: m.createdAt }).where('user_mfa.enabled_at', 'is', null))
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret_sealed: m.secretSealed, created_at: m.createdAt, pending_session: m.pendingSession }).where('user_mfa.enabled_at', 'is', null))
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    async enable(userId, hashes, timeStep, now) {
+    async enable(userId, hashes, timeStep, now, secretSealed) {
       const result = await db
         .updateTable('user_mfa')
-        .set({ enabled_at: now, backup_codes: toJsonList(hashes), last_time_step: timeStep })
+        .set({ enabled_at: now, backup_codes: toJsonList(hashes), last_time_step: timeStep, pending_session: null })
         .where('user_id', '=', userId)
         .where('enabled_at', 'is', null)
+        .where('secret_sealed', '=', secretSealed)
         .executeTakeFirst();
       return changed(result) === 1;
     },

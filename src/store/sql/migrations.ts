@@ -322,6 +322,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('federation_states_expires_at').on('federation_states').column('expires_at').execute();
     },
   },
+  '0014_interaction_session': {
+    async up(db: Kysely<any>) {
+      // The session that signed a login or consent in progress in: no other session may finish it.
+      await db.schema.alterTable('interactions').addColumn('session_hash', 'text').execute();
+    },
+  },
+  '0015_enrollment_session': {
+    async up(db: Kysely<any>) {
+      // The session that started setting up a factor: only it is shown the key, and only it can confirm it.
+      await db.schema.alterTable('user_mfa').addColumn('pending_session', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

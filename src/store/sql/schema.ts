@@ -125,6 +125,7 @@ export interface InteractionsTable {
   user_id: string | null;
   auth_time: number | null;
   amr: string;
+  session_hash: string | null;
   created_at: number;
   expires_at: number;
 }
@@ -222,6 +223,7 @@ export interface UserMfaTable {
   last_time_step: number;
   backup_codes: string;
   created_at: number;
+  pending_session: string | null;
 }
 
 export interface AuditEventsTable {

@@ -75,6 +75,7 @@ export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
           user_id: i.userId,
           auth_time: i.authTime,
           amr: toJsonList(i.amr),
+          session_hash: i.sessionHash,
           created_at: i.createdAt,
           expires_at: i.expiresAt,
         })
@@ -92,13 +93,14 @@ export function sqlInteractionStore(db: Kysely<Database>): InteractionStore {
           userId: r.user_id,
           authTime: r.auth_time === null ? null : Number(r.auth_time),
           amr: fromJsonList(r.amr),
+          sessionHash: r.session_hash,
           createdAt: Number(r.created_at),
           expiresAt: Number(r.expires_at),
         }
       );
     },
-    async setUser(id, userId, authTime, amr) {
-      await db.updateTable('interactions').set({ user_id: userId, auth_time: authTime, amr: toJsonList(amr) }).where('id', '=', id).execute();
+    async setUser(id, userId, authTime, amr, sessionHash) {
+      await db.updateTable('interactions').set({ user_id: userId, auth_time: authTime, amr: toJsonList(amr), session_hash: sessionHash }).where('id', '=', id).execute();
     },
     async delete(id) {
       await db.deleteFrom('interactions').where('id', '=', id).execute();
