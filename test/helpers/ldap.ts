@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -167,7 +167,10 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts slapd in the foreground; ready when it logs "slapd starting" (after its listeners are open). */
+/**
+ * Starts slapd in the foreground. It logs "slapd starting" while its daemon thread may not have called
+ * listen() yet: ready is when, after that, each listener accepts a connection.
+ */
 async function startSlapd(dir: string, [ldap, ldaps]: [number, number]): Promise<Running> {
   // `-d none` keeps slapd in the foreground and prints only what it always logs: its fatal errors and "slapd starting".
   const child = spawn(SLAPD, ['-h', `ldap://127.0.0.1:${ldap}/ ldaps://127.0.0.1:${ldaps}/ ${ldapiUrl(dir)}`, '-f', join(dir, 'slapd.conf'), '-d', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -192,10 +195,12 @@ async function startSlapd(dir: string, [ldap, ldaps]: [number, number]): Promise
       clearTimeout(timer);
       reject(new SlapdError(`slapd exited with ${code} while starting`, output));
     });
-  }).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
+  })
+    .then(() => Promise.all([{ host: '127.0.0.1', port: ldap }, { host: '127.0.0.1', port: ldaps }, { path: join(dir, 'ldapi') }].map((to) => accepting(to, exited))))
+    .catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error instanceof SlapdError ? error : new SlapdError(String(error), output);
+    });
   return {
     child,
     output: () => output,
@@ -207,6 +212,22 @@ async function startSlapd(dir: string, [ldap, ldaps]: [number, number]): Promise
       clearTimeout(force);
     },
   };
+}
+
+async function accepting(to: NetConnectOpts, exited: Promise<unknown>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 5))) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(to, () => {
+        socket.destroy();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (gone) throw new Error('slapd exited while starting');
+    if (Date.now() - started > 5000) throw new Error(`slapd does not accept connections on ${JSON.stringify(to)}`);
+  }
 }
 
 async function ldapadd(dir: string, admin: { dn: string }, slapd: Running): Promise<void> {
