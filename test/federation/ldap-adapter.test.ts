@@ -151,7 +151,10 @@ describe('LDAP adapter against a real OpenLDAP (slapd)', () => {
     const clear = directory({ startTls: false });
     assert.match(await rejection(clear.check()), /requires a protected connection: use ldaps:\/\/ or --start-tls/);
     assert.deepEqual(await clear.authenticate('alice', USERS.alice.password), { status: 'unavailable' });
-    assert.match(await rejection(directory({ url: slapd.ldapsUrl, startTls: true }).check()), /refused StartTLS|TLS with ldaps:\/\/127\.0\.0\.1:\d+ failed/);
+    const plainToTlsPort = slapd.ldapsUrl.replace('ldaps:', 'ldap:');
+    for (const startTls of [true, false])
+      assert.match(await rejection(directory({ url: plainToTlsPort, startTls }).check()), /^ldap:\/\/127\.0\.0\.1:\d+ closed the connection (during StartTLS|when binding as the service account) instead of answering; ldaps:\/\/ needs the directory's TLS port/);
+    assert.match(await rejection(directory({ url: slapd.url.replace('ldap:', 'ldaps:'), startTls: false }).check()), /^TLS with ldaps:\/\/127\.0\.0\.1:\d+ failed \(.+\); ldaps:\/\/ needs the directory's TLS port/);
   });
 
   it('check() binds as the service account and reads the bases, naming what is wrong', async () => {
@@ -161,7 +164,9 @@ describe('LDAP adapter against a real OpenLDAP (slapd)', () => {
     assert.match(await rejection(directory({ bindDn: `cn=nobody,${SUFFIX}` }).check()), /wrong bind DN or password for cn=nobody,dc=tessera,dc=test/);
     assert.match(await rejection(directory({ userBase: `ou=nowhere,${SUFFIX}` }).check()), /^ou=nowhere,dc=tessera,dc=test does not exist in ldap:\/\/127\.0\.0\.1:\d+/);
     assert.match(await rejection(directory({ groupSearch: { ...GROUP_SEARCH, base: `ou=nogroups,${SUFFIX}` } }).check()), /^ou=nogroups,dc=tessera,dc=test does not exist/);
-    for (const message of [wrongPassword]) assert.equal(message.includes(SERVICE.password) || message.includes('not the secret'), false);
+    assert.match(await rejection(directory({ userFilter: '(uid={username})(cn=x)' }).check()), /^the filter \(uid=tessera-check-\d+\)\(cn=x\) does not work with ldap:\/\/127\.0\.0\.1:\d+: .*paren/i);
+    assert.match(await rejection(directory({ groupSearch: { ...GROUP_SEARCH, filter: '(member={dn}' } }).check()), /^the filter \(member=cn=tessera-reader,.+ does not work/);
+    assert.equal(wrongPassword.includes(SERVICE.password) || wrongPassword.includes('not the secret'), false, 'no password in a message');
   });
 
   it('finds a user by entryUUID, and nothing for an unknown or malformed id', async () => {

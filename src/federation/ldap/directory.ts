@@ -75,11 +75,17 @@ class LdapDirectory implements Directory {
     let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
     try {
       connection = await openConnection(settings, { dn: settings.bindDn, password: settings.bindPassword });
-      for (const base of [settings.userBase, ...(settings.groupSearch ? [settings.groupSearch.base] : [])]) {
-        const client = connection.client;
-        await client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }).catch((error: unknown) => {
-          throw new LdapFailure('search', error, base);
+      const { client } = connection;
+      const read = (stage: 'search' | 'filter', base: string, filter: string, scope: 'base' | 'sub') =>
+        client.search(base, { scope, filter, attributes: ['1.1'], sizeLimit: 1 }).catch((error: unknown) => {
+          throw new LdapFailure(stage, error, stage === 'search' ? base : filter);
         });
+      await read('search', settings.userBase, '(objectClass=*)', 'base');
+      // The filters once, with values that match no one: a filter that cannot work shows here, not at the first sign-in.
+      await read('filter', settings.userBase, fillFilter(settings.userFilter, '{username}', `tessera-check-${Date.now()}`), 'sub');
+      if (settings.groupSearch) {
+        await read('search', settings.groupSearch.base, '(objectClass=*)', 'base');
+        await read('filter', settings.groupSearch.base, fillFilter(settings.groupSearch.filter, '{dn}', settings.bindDn), 'sub');
       }
     } catch (error) {
       throw new Error(operatorMessage(error, settings), { cause: error });

@@ -2,15 +2,15 @@ import { ConfidentialityRequiredError, InvalidCredentialsError, NoSuchObjectErro
 import type { LdapSettings } from '../../core/federation/ports.js';
 
 /** Where talking to the directory went wrong: the operator's message depends on it. */
-export type Stage = 'ca_file' | 'connect' | 'starttls' | 'service_bind' | 'search';
+export type Stage = 'ca_file' | 'connect' | 'starttls' | 'service_bind' | 'search' | 'filter';
 
 export class LdapFailure extends Error {
   override name = 'LdapFailure';
   constructor(
     readonly stage: Stage,
     cause: unknown,
-    /** The DN searched, for a search that failed. */
-    readonly base?: string,
+    /** The DN searched (stage 'search'), or the filter (stage 'filter'). */
+    readonly subject?: string,
   ) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
@@ -51,15 +51,19 @@ export function operatorMessage(error: unknown, settings: LdapSettings): string 
   if (code === 'CERT_HAS_EXPIRED') return `the TLS certificate of ${where} has expired`;
   if (code === 'CERT_NOT_YET_VALID') return `the TLS certificate of ${where} is not valid yet (check the clocks)`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the TLS certificate of ${where} is not for this host name: ${detail}`;
-  if (code?.startsWith('ERR_SSL_') || code === 'ECONNRESET')
-    return `TLS with ${where} failed (${detail}); ldaps:// needs the directory's TLS port (636), ldap:// with --start-tls its plain port (389)`;
+  const ports = "ldaps:// needs the directory's TLS port (636), ldap:// (with or without --start-tls) its plain port (389)";
+  if (code?.startsWith('ERR_SSL_') || code === 'ECONNRESET') return `TLS with ${where} failed (${detail}); ${ports}`;
+  // What ldapts says when the server hangs up instead of answering, as a TLS port does to plain LDAP.
+  if (/^Connection closed before message response/.test(detail)) return `${where} closed the connection ${describeStage(stage)} instead of answering; ${ports}`;
   if (stage === 'starttls' && cause instanceof ResultCodeError) return `${where} refused StartTLS (${detail}); is TLS configured on the directory?`;
   if (cause instanceof ConfidentialityRequiredError || cause instanceof StrongAuthRequiredError)
     return `${where} requires a protected connection: use ldaps:// or --start-tls (${detail})`;
   if (stage === 'service_bind' && cause instanceof InvalidCredentialsError)
     return `${where} refused the service account: wrong bind DN or password for ${settings.bindDn}`;
-  if (stage === 'search' && cause instanceof NoSuchObjectError)
-    return `${error instanceof LdapFailure && error.base ? error.base : 'the base DN'} does not exist in ${where} (or the service account may not read it)`;
+  const subject = error instanceof LdapFailure ? error.subject : undefined;
+  if (stage === 'search' && cause instanceof NoSuchObjectError) return `${subject ?? 'the base DN'} does not exist in ${where} (or the service account may not read it)`;
+  if (stage === 'filter' && !(cause instanceof Error && 'code' in cause && typeof cause.code === 'string'))
+    return `the filter ${subject ?? ''} does not work with ${where}: ${detail}`;
   if (cause instanceof ResultCodeError) return `${where} answered ${cause.name} (result ${cause.code}) ${describeStage(stage)}: ${detail}`;
   return `${where}: ${detail} ${describeStage(stage)}`.trim();
 }
@@ -73,6 +77,7 @@ function describeStage(stage: Stage | undefined): string {
     case 'service_bind':
       return 'when binding as the service account';
     case 'search':
+    case 'filter':
       return 'when searching';
     default:
       return '';
