@@ -43,7 +43,7 @@ export interface AccountFlags {
  * unless the password never expires), or PASSWORD_EXPIRED, which AD computes only in
  * msDS-User-Account-Control-Computed (it is never stored in userAccountControl itself).
  */
-export function accountFlags(values: { userAccountControl?: string; pwdLastSet?: string; computed?: string }): AccountFlags {
+export function accountFlags(values: { userAccountControl?: string | undefined; pwdLastSet?: string | undefined; computed?: string | undefined }): AccountFlags {
   const uac = integer(values.userAccountControl);
   const computed = integer(values.computed);
   const mustChange = values.pwdLastSet !== undefined && values.pwdLastSet.trim() === '0' && (uac & UF.DONT_EXPIRE_PASSWD) === 0;

@@ -26,19 +26,17 @@ export function toDirectoryEntry(raw: Entry, settings: LdapSettings, searchedGro
   if (id === undefined) return undefined;
   const groups = new Map<string, string>();
   for (const dn of [...values(raw, a.groups).map(text), ...searchedGroups]) if (dn !== undefined && !groups.has(dn.toLowerCase())) groups.set(dn.toLowerCase(), dn);
-  const flags = settings.preset === 'ad'
-    ? accountFlags({
-        ...optional('userAccountControl', text(values(raw, 'userAccountControl')[0])),
-        ...optional('pwdLastSet', text(values(raw, 'pwdLastSet')[0])),
-        ...optional('computed', text(values(raw, 'msDS-User-Account-Control-Computed')[0])),
-      })
-    : { disabled: false, passwordExpired: false };
+  const first = (name: string) => text(values(raw, name)[0]);
+  const flags =
+    settings.preset === 'ad'
+      ? accountFlags({ userAccountControl: first('userAccountControl'), pwdLastSet: first('pwdLastSet'), computed: first('msDS-User-Account-Control-Computed') })
+      : { disabled: false, passwordExpired: false };
   return {
     id,
     dn: raw.dn,
-    username: text(values(raw, a.username)[0]) ?? raw.dn,
-    email: text(values(raw, a.email)[0]) ?? null,
-    name: text(values(raw, a.name)[0]) ?? null,
+    username: first(a.username) ?? raw.dn,
+    email: first(a.email) ?? null,
+    name: first(a.name) ?? null,
     groups: [...groups.values()],
     ...flags,
   };
@@ -58,8 +56,4 @@ function values(raw: Entry, name: string): (string | Buffer)[] {
 function text(value: string | Buffer | undefined): string | undefined {
   const s = Buffer.isBuffer(value) ? value.toString('utf8') : value;
   return s === undefined || s === '' ? undefined : s;
-}
-
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
