@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs before `npm test`: installs, from Debian's packages, what the tests drive that npm does not
 # bring: Chromium for the browser tests (playwright-core never downloads a browser of its own, so
-# they use /usr/bin/chromium) and Python's authlib for the interoperability tests (/usr/bin/python3).
+# they use /usr/bin/chromium), Python's authlib for the interoperability tests (/usr/bin/python3), and
+# OpenLDAP's slapd with ldap-utils for the directory tests (they start their own slapd on free ports
+# as the current user; a system slapd the package may start on 389 is never used).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import authlib, requests' >/dev/null 2>&1 || missing+=(python3-authlib python3-requests)
+{ [ -x /usr/sbin/slapd ] && command -v ldapadd >/dev/null 2>&1; } || missing+=(slapd ldap-utils)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -21,3 +24,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get install -y -q "${missing[@]}" >/dev/null || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${missing[@]}" >/dev/null; }
 test -x /usr/bin/chromium
 /usr/bin/python3 -c 'import authlib, requests'
+test -x /usr/sbin/slapd

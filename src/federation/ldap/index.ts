@@ -1,0 +1,1 @@
+export { ldapDirectory } from './directory.js';
