@@ -1,14 +1,9 @@
 import type { FederationAdapters } from '../core/federation/ports.js';
+import { ldapDirectory } from './ldap/index.js';
+import { upstreamProvider } from './oidc/index.js';
 
-/**
- * The adapters for each kind of provider. TEMPORARY while the LDAP and OIDC adapters are built on
- * their branches: any use fails loudly. Replaced by the real adapters before this lands.
- */
+/** The adapters for each kind of provider: ldapts for directories, openid-client for OpenID and OAuth 2.0 providers. */
 export const federationAdapters: FederationAdapters = {
-  directory() {
-    throw new Error('the LDAP adapter is not wired in yet');
-  },
-  upstream() {
-    throw new Error('the OpenID Connect adapter is not wired in yet');
-  },
+  directory: (settings) => ldapDirectory(settings),
+  upstream: (settings) => upstreamProvider(settings),
 };

@@ -27,6 +27,8 @@ export interface TestDirectory {
   otherCaFile: string;
   /** Binds slapd has received, from its monitor database (cn=Monitor). */
   binds(): Promise<number>;
+  /** Changes the directory as its administrator would (LDIF for ldapmodify: changetype add, modify, delete). */
+  modify(ldif: string): Promise<void>;
   /** Stops slapd (the data stays); `start` brings it back on the same ports. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -78,6 +80,11 @@ export async function startTestDirectory(): Promise<TestDirectory> {
     ldapsUrl: `ldaps://127.0.0.1:${ports[1]}`,
     caFile: join(dir, 'ca.pem'),
     otherCaFile: join(dir, 'other-ca.pem'),
+    async modify(ldif) {
+      const file = join(dir, `change-${Date.now()}-${Math.random().toString(36).slice(2)}.ldif`);
+      writeFileSync(file, ldif);
+      await run('ldapmodify', ['-x', '-H', ldapiUrl(dir), '-D', admin.dn, '-y', join(dir, 'admin.pw'), '-f', file], { env: { ...process.env, LDAPNOINIT: '1' } });
+    },
     async binds() {
       const client = new Client({ url, timeout: 2000 });
       try {
