@@ -1,14 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
-import { runExample, type Example } from '../helpers/examples.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startNotesApp, type Example, type NotesApp } from '../helpers/examples.js';
 import { launchChromium } from '../helpers/chromium.js';
 
 describe('the example notes web app in a real browser', () => {
   let server: TestServer;
   let chromium: Browser;
-  let api: Example;
+  let notes: NotesApp;
   let web: Example;
   let appUrl: string;
   let alice: { password: string };
@@ -17,26 +17,14 @@ describe('the example notes web app in a real browser', () => {
     // Access tokens that expire within the test, so the app must refresh.
     server = await startTestServer({ ttl: { accessToken: 3 } });
     alice = await server.addUser({ username: 'alice', name: 'Alice Liddell' });
-    const apiPort = await freePort();
-    api = runExample('notes-api.mjs', { TESSERA_ISSUER: server.issuer, PORT: String(apiPort) });
-    const apiUrl = (await api.waitFor(/notes API listening on (\S+)/))[1]!;
-    const webPort = await freePort();
-    appUrl = `http://127.0.0.1:${webPort}`;
-    const client = await server.addClient({
-      name: 'Notes',
-      redirectUris: [`${appUrl}/callback`],
-      postLogoutRedirectUris: [`${appUrl}/`],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'profile', 'offline_access', 'notes:read', 'notes:write'],
-    });
-    web = runExample('notes-web.mjs', { TESSERA_ISSUER: server.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.secret!, NOTES_API: apiUrl, PORT: String(webPort), APP_URL: appUrl });
-    await web.waitFor(/notes web app listening/);
+    notes = await startNotesApp(server);
+    appUrl = notes.appUrl;
+    web = notes.web;
     chromium = await launchChromium();
   });
   after(async () => {
     await chromium?.close();
-    web?.stop();
-    api?.stop();
+    notes?.stop();
     await server.close();
   });
 

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
-import { runExample, type Example } from '../helpers/examples.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startNotesApp, type NotesApp } from '../helpers/examples.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startTestDirectory, type TestDirectory } from '../helpers/ldap.js';
 import { PEOPLE, SERVICE, USERS } from '../helpers/ldap-fixtures.js';
@@ -19,8 +19,7 @@ describe('federated sign-in in a real browser', () => {
   let directory: TestDirectory;
   let acme: TestProvider<OpenIdMisbehaviour>;
   let chromium: Browser;
-  let api: Example;
-  let web: Example;
+  let notes: NotesApp;
   let appUrl: string;
   const SECRET = 'acme-client-secret-with-enough-entropy-0123456789';
   const GRACE = { sub: 'acme-grace', username: 'grace', password: 'grace acme password', email: 'grace@acme.example', email_verified: true, name: 'Grace Hopper', groups: [] };
@@ -34,26 +33,13 @@ describe('federated sign-in in a real browser', () => {
     const oidc = await tessera(['idp', 'add', 'oidc', '--name', 'acme', '--display-name', 'Acme', '--issuer', acme.issuer, '--client-id', 'tessera', '--client-secret-stdin', ...server.storeArgs], SECRET);
     assert.equal(oidc.code, 0, oidc.stderr);
 
-    const apiPort = await freePort();
-    api = runExample('notes-api.mjs', { TESSERA_ISSUER: server.issuer, PORT: String(apiPort) });
-    const apiUrl = (await api.waitFor(/notes API listening on (\S+)/))[1]!;
-    const webPort = await freePort();
-    appUrl = `http://127.0.0.1:${webPort}`;
-    const client = await server.addClient({
-      name: 'Notes',
-      redirectUris: [`${appUrl}/callback`],
-      postLogoutRedirectUris: [`${appUrl}/`],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'profile', 'offline_access', 'notes:read', 'notes:write'],
-    });
-    web = runExample('notes-web.mjs', { TESSERA_ISSUER: server.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.secret!, NOTES_API: apiUrl, PORT: String(webPort), APP_URL: appUrl });
-    await web.waitFor(/notes web app listening/);
+    notes = await startNotesApp(server);
+    appUrl = notes.appUrl;
     chromium = await launchChromium();
   });
   after(async () => {
     await chromium?.close();
-    web?.stop();
-    api?.stop();
+    notes?.stop();
     await server.close();
     await acme.stop();
     await directory.close();

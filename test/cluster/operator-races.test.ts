@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster.js';
-import { Browser, type Page } from '../helpers/browser.js';
+import { isPage, Browser, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 
 /**
@@ -12,11 +12,6 @@ import { basic, postForm } from '../helpers/http.js';
  */
 
 const CALLBACK = 'https://app.example.com/cb';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('races across three nodes', () => {
   let cluster: Cluster;

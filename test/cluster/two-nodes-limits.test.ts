@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 
 /**
@@ -10,10 +10,6 @@ import { basic, postForm } from '../helpers/http.js';
  * and strangers cannot lock a client or a user's usual browser out on either node.
  */
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 const fromIp = (ip: string): Record<string, string> => ({ 'x-forwarded-for': ip });
 

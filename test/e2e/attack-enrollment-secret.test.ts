@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
 
 /**
@@ -13,10 +13,6 @@ import { totp } from '../helpers/totp.js';
  * the very second factor that was meant to lock them out.
  */
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const keyOf = (page: Page): string | undefined => /<code id="totp_secret">([A-Z2-7]+)<\/code>/.exec(page.html)?.[1];
 
 describe("a second factor being set up stays the user's own", () => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { randomUUID } from 'node:crypto';
 import { createPasswordHasher } from '../../src/core/accounts/passwords.js';
 import { buildUser } from '../../src/core/accounts/users.js';
@@ -15,11 +15,6 @@ import { buildUser } from '../../src/core/accounts/users.js';
  * the documented proxy picks its own address: the per-username+IP and per-IP sign-in limits and
  * the per-address share of the password-hashing places (and the audit's IP) are the attacker's to set.
  */
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 /** The proxy of docs/deployment.md: appends the peer's address, as nginx's $proxy_add_x_forwarded_for does. */
 function nginxLike(target: string): Server {

@@ -1,13 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createTestDatabase } from '../helpers/postgres.js';
-import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { serverOnStallablePostgres, type ServerOnStallablePostgres } from '../helpers/postgres-stall.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 
 /**
  * Attack (review of issues 15/16): a sign-in takes its point from the limits *before* it reads the
@@ -18,45 +14,28 @@ import { Browser, textOf, type Page } from '../helpers/browser.js';
  * the right password once the database is back.
  */
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 
 describe('a PostgreSQL stall does not count as failed sign-ins', () => {
-  let proxy: StallProxy;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
+  let stalling: ServerOnStallablePostgres;
   let server: TestServer;
 
   before(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startStallProxy(Number(target.port || 5432), target.hostname);
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
-    dataDir = mkdtempSync(join(tmpdir(), 'tessera-stall-lock-'));
-    server = await startTestServer({ signInLimits: { perPair: 5, perSubject: 20, perIp: 50, delayMs: 1 } }, undefined, { store: { dataDir, database: { url: viaProxy.toString() }, remove: async () => {} } });
+    stalling = await serverOnStallablePostgres({ signInLimits: { perPair: 5, perSubject: 20, perIp: 50, delayMs: 1 } });
+    server = stalling.server;
   });
-  after(async () => {
-    proxy.resume();
-    await server.close();
-    await proxy.close();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => stalling.close());
 
   it('signs the user in with the right password after their tries during a stall were answered 503', async () => {
     const user = await server.addUser({ username: 'sam' });
     const browser = new Browser(server.issuer);
     const form = isPage(await browser.visit(`${server.issuer}/account`));
 
-    proxy.stall();
+    stalling.proxy.stall();
     // Sam presses "Sign in" five times (the right password each time); each answer says to try again.
     const tries = (await Promise.all(Array.from({ length: 5 }, () => browser.submit(form, { username: 'sam', password: user.password })))).map(isPage);
     assert.deepEqual(tries.map((t) => t.status), [503, 503, 503, 503, 503]);
-    proxy.resume();
+    stalling.proxy.resume();
     await sleep(500);
 
     const after = isPage(await browser.submit(form, { username: 'sam', password: user.password }));

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
 
 /**
@@ -13,10 +13,6 @@ import { totp } from '../helpers/totp.js';
  * victim's second factor everywhere, their usual browser included.
  */
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 const fromIp = (ip: string): Record<string, string> => ({ 'x-forwarded-for': ip });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
 
 /**
@@ -17,11 +17,6 @@ import { totp } from '../helpers/totp.js';
  */
 
 const CALLBACK = 'https://app.example.com/cb';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('prompt=login always asks for the password', () => {
   let server: TestServer;

@@ -4,18 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { tesseraJson } from '../helpers/cli.js';
 import { confirmEnrollment, startEnrollment } from '../../src/core/accounts/mfa.js';
 
 const CALLBACK = 'https://app.example.com/cb';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 /** Identical failures are gathered per minute of the clock: start a burst early in one. */
 async function earlyInAMinute(): Promise<void> {

@@ -3,16 +3,11 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
-import { Browser, formOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { tessera, tesseraJson } from '../helpers/cli.js';
 
 const CALLBACK = 'https://app.example.com/cb';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 type Event = Record<string, unknown> & { type: string };
 

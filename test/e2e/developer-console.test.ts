@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { buildClient } from '../../src/core/clients/registration.js';
 import { MAX_APPS_PER_DEVELOPER } from '../../src/core/interaction/developer-console.js';
 
 const CALLBACK = 'https://notes.example.com/callback';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 const clientIdOf = (page: Page): string => /<code id="client_id">([^<]+)<\/code>/.exec(page.html)?.[1] ?? assert.fail(`no client id: ${textOf(page.html)}`);
 const secretOf = (page: Page): string | undefined => /<code id="client_secret">([^<]+)<\/code>/.exec(page.html)?.[1];

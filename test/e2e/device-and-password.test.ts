@@ -3,16 +3,11 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm, userinfoStatus } from '../helpers/http.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('device authorization grant (RFC 8628)', () => {
   let server: TestServer;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { postForm } from '../helpers/http.js';
 
 /**
@@ -13,11 +13,6 @@ import { postForm } from '../helpers/http.js';
  */
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('device decisions are bound to the code the session entered', () => {
   let server: TestServer;

@@ -6,7 +6,7 @@ import { startTestDirectory, type TestDirectory } from '../helpers/ldap.js';
 import { AD_PEOPLE, AD_USERS, PEOPLE, SERVICE, USERS } from '../helpers/ldap-fixtures.js';
 import { tessera, tesseraJson } from '../helpers/cli.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 
 /**
@@ -16,10 +16,6 @@ import { basic, postForm } from '../helpers/http.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1]?.replace(/&#39;/g, "'") ?? '';
 
 describe('signing in with an LDAP directory', () => {

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startOAuth2Provider, startOpenIdProvider, type OAuth2Misbehaviour, type OpenIdMisbehaviour, type TestProvider, type UpstreamUser } from '../helpers/upstream-idp.js';
 import { tessera, tesseraJson } from '../helpers/cli.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 
 /**
  * Users sign in to apps through Tessera with an upstream OpenID provider ("Acme", node-oidc-provider
@@ -32,10 +32,6 @@ const CAROL = acmeUser('carol');
 const DAN = acmeUser('dan', { email: 'dan@corp.example' });
 const ERIN = acmeUser('erin', { email: 'erin@corp.example' });
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 
 describe('signing in with upstream providers', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { tesseraJson } from '../helpers/cli.js';
@@ -18,11 +18,6 @@ import { buildUser } from '../../src/core/accounts/users.js';
 
 const BURST = 60;
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 const fromIp = (ip: string): Record<string, string> => ({ 'x-forwarded-for': ip });

@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm, userinfoStatus } from '../helpers/http.js';
 import { rotateKeys } from '../../src/core/keys/rotation.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 const BYE = 'https://app.example.com/signed-out';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 function leftTo(step: Page | { leftTo: string }): URL {
   if (!('leftTo' in step)) throw new Error(`expected a redirect away, got page (${step.status}): ${textOf(step.html)}`);

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { Browser, type Page } from '../helpers/browser.js';
+import { isPage, Browser, type Page } from '../helpers/browser.js';
 import { createPasswordHasher } from '../../src/core/accounts/passwords.js';
 import { revokeUser } from '../../src/core/lifecycle/revoke.js';
 import { buildUser } from '../../src/core/accounts/users.js';
@@ -11,11 +11,6 @@ import { buildUser } from '../../src/core/accounts/users.js';
  * Writes that race each other must not undo one another (issue 16): an update changes only the
  * fields it means to, so an operator's change made while another request was in flight stays.
  */
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('a sign-in that re-hashes the password', () => {
   let server: TestServer;

@@ -1,15 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { tessera } from '../helpers/cli.js';
 import { buildUser } from '../../src/core/accounts/users.js';
 import { createPasswordHasher } from '../../src/core/accounts/passwords.js';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('password policy and hashing', () => {
   let server: TestServer;

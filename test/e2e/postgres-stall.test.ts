@@ -1,12 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createTestDatabase } from '../helpers/postgres.js';
-import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
+import type { TestServer } from '../helpers/server.js';
+import { serverOnStallablePostgres, type ServerOnStallablePostgres } from '../helpers/postgres-stall.js';
 import { Browser, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 
@@ -20,30 +16,17 @@ import { basic, postForm } from '../helpers/http.js';
 const HANG = 15_000;
 
 describe('a PostgreSQL that stops answering', () => {
-  let proxy: StallProxy;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
+  let stalling: ServerOnStallablePostgres;
   let server: TestServer;
   let service: { clientId: string; secret?: string };
 
   before(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startStallProxy(Number(target.port || 5432), target.hostname);
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
-    dataDir = mkdtempSync(join(tmpdir(), 'tessera-stall-'));
-    server = await startTestServer({}, undefined, { store: { dataDir, database: { url: viaProxy.toString() }, remove: async () => {} } });
+    stalling = await serverOnStallablePostgres();
+    server = stalling.server;
     service = await server.addClient({ name: 'Service', grantTypes: ['client_credentials'], scopes: ['api'] });
     await server.addUser({ username: 'pia' });
   });
-  after(async () => {
-    proxy.resume();
-    await server.close();
-    await proxy.close();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => stalling.close());
 
   const within = <T>(work: Promise<T>) => Promise.race([work, sleep(HANG).then(() => assert.fail('the request hung'))]);
   const token = () => postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(service.clientId, service.secret!));
@@ -53,7 +36,7 @@ describe('a PostgreSQL that stops answering', () => {
     const browser = new Browser(server.issuer);
     const form = (await browser.visit(`${server.issuer}/account`)) as Page;
 
-    proxy.stall();
+    stalling.proxy.stall();
     const answers = await within(Promise.all(Array.from({ length: 5 }, () => token())));
     for (const a of answers) {
       assert.equal(a.status, 503, JSON.stringify(a.body));
@@ -68,7 +51,7 @@ describe('a PostgreSQL that stops answering', () => {
     assert.equal(ready.status, 503);
     assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: 'unreachable' });
 
-    proxy.resume();
+    stalling.proxy.resume();
     let status = 0;
     for (let i = 0; i < 40 && status !== 200; i++) {
       await sleep(250);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
-import { Browser, type Page } from '../helpers/browser.js';
+import { isPage, Browser, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 
 /**
@@ -15,11 +15,6 @@ import { basic, postForm } from '../helpers/http.js';
 
 /** A request that hangs fails the test instead of the suite: far longer than any answer may take here. */
 const HANG = 8000;
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 describe('a Redis that stops answering', () => {
   let redis: ChildProcess;

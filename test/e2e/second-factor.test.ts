@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, formOf, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { tesseraJson } from '../helpers/cli.js';
 
 const CALLBACK = 'https://app.example.com/cb';
-
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 
 const alert = (page: Page): string => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1] ?? '';
 const keyOf = (page: Page): string => /<code id="totp_secret">([A-Z2-7]+)<\/code>/.exec(page.html)?.[1] ?? assert.fail(`no key: ${textOf(page.html)}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
-import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { isPage, Browser, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
 
 /**
@@ -16,10 +16,6 @@ const CALLBACK = 'https://app.example.com/cb';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const ACR_MFA = 'urn:tessera:acr:mfa';
 
-function isPage(step: Page | { leftTo: string }): Page {
-  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
-  return step;
-}
 const keyOf = (page: Page): string => /<code id="totp_secret">([A-Z2-7]+)<\/code>/.exec(page.html)?.[1] ?? assert.fail(`no key: ${textOf(page.html)}`);
 
 type User = { sub: string; username: string; password: string };

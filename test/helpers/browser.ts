@@ -101,6 +101,12 @@ export class Browser {
   }
 }
 
+/** The page a step ended on; fails the test if the browser left the server instead. */
+export function isPage(step: Page | { leftTo: string }): Page {
+  if ('leftTo' in step) throw new Error(`expected a page, left to ${step.leftTo}`);
+  return step;
+}
+
 export function formOf(html: string, actionEnd?: string): { action: string; hidden: Record<string, string> } {
   const forms = [...html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
   const form = actionEnd === undefined ? forms[0] : forms.find((f) => decodeEntities(f[1]!).endsWith(actionEnd));

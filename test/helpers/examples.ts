@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './cli.js';
+import { freePort, type TestServer } from './server.js';
 
 export interface Example {
   process: ChildProcess;
@@ -33,5 +34,35 @@ export function runExample(file: string, env: Record<string, string>): Example {
     },
     exited: () => exit,
     stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/** The notes API and web app of examples/, registered at `server` as the client "Notes" and running on free ports. */
+export interface NotesApp {
+  appUrl: string;
+  web: Example;
+  stop(): void;
+}
+
+export async function startNotesApp(server: TestServer): Promise<NotesApp> {
+  const api = runExample('notes-api.mjs', { TESSERA_ISSUER: server.issuer, PORT: String(await freePort()) });
+  const apiUrl = (await api.waitFor(/notes API listening on (\S+)/))[1]!;
+  const appUrl = `http://127.0.0.1:${await freePort()}`;
+  const client = await server.addClient({
+    name: 'Notes',
+    redirectUris: [`${appUrl}/callback`],
+    postLogoutRedirectUris: [`${appUrl}/`],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'offline_access', 'notes:read', 'notes:write'],
+  });
+  const web = runExample('notes-web.mjs', { TESSERA_ISSUER: server.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.secret!, NOTES_API: apiUrl, PORT: new URL(appUrl).port, APP_URL: appUrl });
+  await web.waitFor(/notes web app listening/);
+  return {
+    appUrl,
+    web,
+    stop() {
+      web.stop();
+      api.stop();
+    },
   };
 }

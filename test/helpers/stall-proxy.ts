@@ -9,15 +9,28 @@ export interface StallProxy {
   port: number;
   stall(): void;
   resume(): void;
+  /** Stalls, from then on, the one connection on which the client next sends bytes containing `pattern` (one statement of one request). */
+  stallOn(pattern: string): void;
+  /** Whether a `stallOn` pattern was seen. */
+  stalledOnPattern(): boolean;
   close(): Promise<void>;
 }
 
 export async function startStallProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<StallProxy> {
   let stalled = false;
+  let pattern: string | undefined;
+  let patternSeen = false;
+  const frozen = new Set<Socket>();
   const held: { to: Socket; data: Buffer }[] = [];
   const sockets = new Set<Socket>();
   const forward = (from: Socket, to: Socket) =>
     from.on('data', (data: Buffer) => {
+      if (pattern !== undefined && data.includes(pattern)) {
+        pattern = undefined;
+        patternSeen = true;
+        frozen.add(from).add(to);
+      }
+      if (frozen.has(from)) return;
       if (stalled) held.push({ to, data });
       else to.write(data);
     });
@@ -43,6 +56,10 @@ export async function startStallProxy(targetPort: number, targetHost = '127.0.0.
     stall() {
       stalled = true;
     },
+    stallOn(text) {
+      pattern = text;
+    },
+    stalledOnPattern: () => patternSeen,
     resume() {
       stalled = false;
       for (const { to, data } of held.splice(0)) if (!to.destroyed) to.write(data);
