@@ -3,6 +3,7 @@ import { buildClient, changeClient, newClientSecret, type ClientInput } from '..
 import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
 import { systemClock } from '../core/context.js';
 import { ClientChangedMeanwhile, changeClientMetadata } from '../core/clients/change.js';
+import { findApi } from '../core/admin/apis.js';
 import { enabledAgain, revokeClient } from '../core/lifecycle/revoke.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
@@ -18,6 +19,7 @@ interface ClientFlags extends StoreOptions {
   scope?: string;
   authMethod?: string;
   requireMfa?: string;
+  defaultApi?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -32,7 +34,8 @@ function metadataFlags(command: Command): Command {
     .option('--grant-type <grant>', 'authorization_code, refresh_token or client_credentials (repeat for several)', collect)
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
-    .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client');
+    .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client')
+    .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself");
 }
 
 function toInput(flags: ClientFlags): ClientInput {
@@ -45,6 +48,7 @@ function toInput(flags: ClientFlags): ClientInput {
   if (flags.grantType !== undefined) input.grantTypes = flags.grantType;
   if (flags.scope !== undefined) input.scopes = flags.scope.split(' ').filter((s) => s !== '');
   if (flags.authMethod !== undefined) input.tokenEndpointAuthMethod = flags.authMethod;
+  if (flags.defaultApi !== undefined) input.defaultApi = flags.defaultApi === 'none' ? null : flags.defaultApi;
   if (flags.requireMfa !== undefined) {
     if (flags.requireMfa !== 'on' && flags.requireMfa !== 'off') throw new CliError(`--require-mfa must be 'on' or 'off', not '${flags.requireMfa}'`);
     input.requireMfa = flags.requireMfa === 'on';
@@ -64,7 +68,9 @@ export function clientCommands(program: Command): void {
   withStoreOptions(metadataFlags(client.command('create').description('register a new client; its secret is shown only now'))).action(async (flags: ClientFlags) => {
     if (flags.name === undefined) throw new CliError('--name is required');
     await withStores(flags, async (stores, pepper, audit) => {
-      const { client: created, secret } = buildClient(toInput(flags), pepper, systemClock());
+      const input = toInput(flags);
+      if (input.defaultApi) await findApi(stores, input.defaultApi);
+      const { client: created, secret } = buildClient(input, pepper, systemClock());
       await stores.clients.create(created);
       await audit({ type: 'client.created', clientId: created.clientId, reason: 'operator' });
       print({ ...toMetadataView(created, secret) }, flags.json === true);
@@ -88,7 +94,7 @@ export function clientCommands(program: Command): void {
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
-      const { requireMfa, ...metadata } = toInput(flags);
+      const { requireMfa, defaultApi, ...metadata } = toInput(flags);
       await withStores(flags, async (stores, pepper, audit) => {
         const existing = await mustFind(stores, clientId);
         const now = systemClock();
@@ -102,6 +108,10 @@ export function clientCommands(program: Command): void {
           secret = changed.secret;
         }
         if (requireMfa !== undefined) await stores.clients.setState(clientId, { requireMfa }, now);
+        if (defaultApi !== undefined) {
+          if (defaultApi !== null) await findApi(stores, defaultApi);
+          await stores.clients.setState(clientId, { defaultApi }, now);
+        }
         if (flags.enable && existing.disabled) await stores.clients.setState(clientId, { disabled: false, tokensRevokedAt: (await enabledAgain(existing, now)).tokensRevokedAt }, now);
         if (flags.disable) await revokeClient(stores, existing, now, 'disable');
         await audit({ type: 'client.changed', clientId, reason: flags.disable ? 'disabled' : flags.enable ? 'enabled' : 'metadata' });

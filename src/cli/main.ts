@@ -13,6 +13,9 @@ import { AuditQueryError } from '../core/audit-query.js';
 import { StoreUnavailableError } from '../store/postgres/open.js';
 import { migrateCommand } from './migrate-command.js';
 import { idpCommands } from './idp-commands.js';
+import { apiCommands } from './api-commands.js';
+import { ApiInputError } from '../core/apis/apis.js';
+import { ApiNotFoundError } from '../core/admin/apis.js';
 import { ProviderInputError } from '../core/federation/providers.js';
 import { ProviderNotFoundError } from '../core/admin/identity-providers.js';
 import { readSecretFiles } from './secret-files.js';
@@ -34,9 +37,10 @@ registrationCommands(program);
 auditCommands(program);
 migrateCommand(program);
 idpCommands(program);
+apiCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError];
 
 try {
   await program.parseAsync(process.argv);

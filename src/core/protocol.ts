@@ -105,7 +105,7 @@ export interface DevicePageData {
   username: string;
   userCode: string;
   clientName?: string;
-  scopes?: { name: string; description: string }[];
+  scopes?: { name: string; description: string; api?: string }[];
   /** Names the request shown, so the answer applies to it and not to a code entered meanwhile in another window. */
   requestRef?: string;
   error?: string;
@@ -141,7 +141,7 @@ export interface ConsentPageData {
   csrfToken: string;
   clientName: string;
   username: string;
-  scopes: { name: string; description: string }[];
+  scopes: { name: string; description: string; api?: string }[];
   /** The app registered itself (RFC 7591): nobody vouched for its name. */
   unverified?: boolean;
 }

@@ -31,10 +31,11 @@ function quoted(value: string): string {
   return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
-/** The WWW-Authenticate header for a refusal (RFC 6750 §3). */
-export function wwwAuthenticate(e: BearerError, realm?: string): string {
+/** The WWW-Authenticate header for a refusal (RFC 6750 §3), pointing to the API's metadata when it has some (RFC 9728 §5.1). */
+export function wwwAuthenticate(e: BearerError, realm?: string, resourceMetadata?: string): string {
   const params: string[] = [];
   if (realm !== undefined) params.push(`realm=${quoted(realm)}`);
+  if (resourceMetadata !== undefined && e.status === 401) params.push(`resource_metadata=${quoted(resourceMetadata)}`);
   if (e.error !== undefined && e.error !== 'temporarily_unavailable') {
     params.push(`error=${quoted(e.error)}`, `error_description=${quoted(e.description)}`);
     if (e.scope !== undefined) params.push(`scope=${quoted(e.scope)}`);
@@ -43,9 +44,9 @@ export function wwwAuthenticate(e: BearerError, realm?: string): string {
 }
 
 /** The status, headers and JSON body of a refusal, for any HTTP framework. */
-export function bearerResponse(e: BearerError, realm?: string): { status: number; headers: Record<string, string>; body: Record<string, string> } {
+export function bearerResponse(e: BearerError, realm?: string, resourceMetadata?: string): { status: number; headers: Record<string, string>; body: Record<string, string> } {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  if (e.status === 401 || e.status === 403 || e.status === 400) headers['WWW-Authenticate'] = wwwAuthenticate(e, realm);
+  if (e.status === 401 || e.status === 403 || e.status === 400) headers['WWW-Authenticate'] = wwwAuthenticate(e, realm, resourceMetadata);
   const body: Record<string, string> = { error: e.error ?? 'invalid_token', error_description: e.description };
   if (e.scope !== undefined) body['scope'] = e.scope;
   return { status: e.status, headers, body };

@@ -24,7 +24,7 @@ export function requireScope(guard: Guard, ...scopes: string[]) {
       },
       (e: unknown) => {
         if (!(e instanceof BearerError)) return next(e);
-        const answer = bearerResponse(e, guard.realm);
+        const answer = bearerResponse(e, guard.realm, guard.resourceMetadataUrl);
         res.status(answer.status).set(answer.headers).json(answer.body);
       },
     );

@@ -19,7 +19,7 @@ export function requireScope(guard: Guard, ...scopes: string[]) {
       request.accessToken = await guard.verifyAccessToken(request, scopes);
     } catch (e) {
       if (!(e instanceof BearerError)) throw e;
-      const answer = bearerResponse(e, guard.realm);
+      const answer = bearerResponse(e, guard.realm, guard.resourceMetadataUrl);
       await reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
   };

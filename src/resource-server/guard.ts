@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { BearerError } from './bearer-error.js';
+import { metadataUrl, protectedResourceMetadata, type ProtectedResourceMetadata, type ProtectedResourceOptions } from './protected-resource.js';
 
 /** The algorithms Tessera signs with. Never `none`, never HMAC: a public key must not become a shared secret. */
 export const ALLOWED_ALGORITHMS = ['ES256', 'RS256'] as const;
@@ -22,6 +23,11 @@ export interface GuardOptions {
   introspection?: { clientId: string; clientSecret: string; cacheSeconds?: number };
   /** The realm in WWW-Authenticate. */
   realm?: string;
+  /**
+   * This API as an RFC 9728 protected resource: `metadata()` describes it, and 401 answers point to
+   * that description (`resource_metadata`). Its `resource` is usually also the `audience`.
+   */
+  protectedResource?: ProtectedResourceOptions;
   /** After fetching the JWKS, wait this long before fetching it again for an unknown `kid` (default 10). */
   jwksCooldownSeconds?: number;
 }
@@ -71,6 +77,10 @@ function scopesOf(claims: JWTPayload): string[] {
 
 export interface Guard {
   readonly realm: string | undefined;
+  /** Where this API's RFC 9728 metadata is served, when it is a protected resource. */
+  readonly resourceMetadataUrl: string | undefined;
+  /** Its RFC 9728 metadata (serve it at `metadataPath(resource)`); undefined without `protectedResource`. */
+  metadata(): ProtectedResourceMetadata | undefined;
   /** Verifies the request's access token and that it holds every one of `scopes`; throws BearerError otherwise. */
   verifyAccessToken(request: RequestLike, scopes?: readonly string[]): Promise<VerifiedToken>;
   /** Verifies a token string (no scope check). */
@@ -191,8 +201,11 @@ export function createGuard(options: GuardOptions): Guard {
     return local ?? remote;
   }
 
+  const described = options.protectedResource;
   return {
     realm: options.realm,
+    resourceMetadataUrl: described ? metadataUrl(described.resource) : undefined,
+    metadata: () => (described ? protectedResourceMetadata(issuer, described) : undefined),
     verifyToken,
     async verifyAccessToken(request, scopes = []) {
       const token = await verifyToken(bearerToken(request));

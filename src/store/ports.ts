@@ -93,6 +93,8 @@ export interface CodeRecord {
   grantId: string;
   /** The token family that redeeming this code starts; replay revokes it. */
   familyId: string;
+  /** The API (RFC 8707 resource) the tokens are for; null: Tessera itself. */
+  resource: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -119,6 +121,8 @@ export interface RefreshRecord {
   scopes: string[];
   authTime: number;
   amr: string[];
+  /** The API (RFC 8707 resource) the lineage's access tokens are for; null: Tessera itself. */
+  resource: string | null;
   createdAt: number;
   expiresAt: number;
   rotatedAt: number | null;
@@ -344,6 +348,7 @@ export interface Stores {
   mfa: MfaStore;
   settings: SettingStore;
   identityProviders: IdentityProviderStore;
+  apis: ApiStore;
   federatedIdentities: FederatedIdentityStore;
   federationStates: FederationStateStore;
   /**
@@ -441,6 +446,35 @@ export interface FederationStateStore extends Expiring {
   consume(stateHash: string, now: number): Promise<FederationStateRecord | undefined>;
 }
 
+/** An API (resource server, RFC 8707): what access tokens for it say in `aud`, and the scopes it defines. */
+export interface ApiRecord {
+  id: string;
+  /** An absolute URI without fragment (RFC 8707 §2): the `resource` clients ask for, and the tokens' `aud`. */
+  identifier: string;
+  name: string;
+  scopes: { name: string; description: string }[];
+  /** Overrides of the server's access token lifetime (seconds) and algorithm for this API. */
+  accessTokenTtl: number | null;
+  accessTokenAlg: 'ES256' | 'RS256' | null;
+  /** Role-based access control: a client gets an API scope only if the user holds it through a role. */
+  rbac: boolean;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export type ApiChanges = Partial<Pick<ApiRecord, 'name' | 'scopes' | 'accessTokenTtl' | 'accessTokenAlg' | 'rbac'>>;
+
+export interface ApiStore {
+  list(): Promise<ApiRecord[]>;
+  findByIdentifier(identifier: string): Promise<ApiRecord | undefined>;
+  /** False when the identifier is taken. */
+  create(api: ApiRecord): Promise<boolean>;
+  /** Writes `changes` only over `expectedVersion` ('stale' when the API changed since it was read). */
+  update(id: string, changes: ApiChanges, expectedVersion: number, now: number): Promise<'ok' | 'stale' | 'missing'>;
+  delete(id: string): Promise<boolean>;
+}
+
 /** Values every process using the store must agree on. */
 export interface SettingStore {
   /** The stored value of `name`; when there is none, `value` is stored and returned (the first writer wins). */
@@ -452,7 +486,7 @@ export interface SettingStore {
 }
 
 /** A change to something a node may cache. */
-export type StoreChange = { kind: 'client'; clientId: string } | { kind: 'keys' } | { kind: 'identity_providers' };
+export type StoreChange = { kind: 'client'; clientId: string } | { kind: 'keys' } | { kind: 'identity_providers' } | { kind: 'apis' };
 
 export interface ChangeFeed {
   /** Announces a change to every subscriber of every process, this one included. */

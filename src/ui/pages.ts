@@ -164,10 +164,13 @@ ${hiddenFields(hidden)}
 </form>`;
 }
 
-function scopeList(scopes: { name: string; description: string }[]): SafeHtml {
-  return scopes.length > 0
-    ? html`<p>It will be able to:</p><ul class="scopes">${scopes.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>`
-    : html`<p>It asks for no access beyond knowing that you signed in.</p>`;
+/** What an app may do, grouped: the account itself first, then each API by name. */
+function scopeList(scopes: { name: string; description: string; api?: string }[]): SafeHtml {
+  if (scopes.length === 0) return html`<p>It asks for no access beyond knowing that you signed in.</p>`;
+  const groups = new Map<string, { name: string; description: string }[]>();
+  for (const s of scopes) groups.set(s.api ?? '', [...(groups.get(s.api ?? '') ?? []), s]);
+  const items = (list: { name: string; description: string }[]) => html`<ul class="scopes">${list.map((s) => html`<li>${s.description} <code>${s.name}</code></li>`)}</ul>`;
+  return html`<p>It will be able to:</p>${[...groups].map(([api, list]) => (api === '' ? items(list) : html`<h2 class="api">${api}</h2>${items(list)}`))}`;
 }
 
 function devicePage(d: DevicePageData): string {

@@ -21,10 +21,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     const code = (over: Partial<CodeRecord> = {}): CodeRecord => ({
       codeHash: randomUUID(), clientId: 'c', userId: 'u', redirectUri: 'https://a/cb', redirectUriInRequest: true, codeChallenge: 'x',
-      scopes: ['openid'], nonce: null, authTime: 1, amr: ['pwd', 'otp', 'mfa'], grantId: 'g', familyId: randomUUID(), createdAt: 1, expiresAt: 100, ...over,
+      scopes: ['openid'], nonce: null, authTime: 1, amr: ['pwd', 'otp', 'mfa'], grantId: 'g', familyId: randomUUID(), resource: null, createdAt: 1, expiresAt: 100, ...over,
     });
     const refresh = (over: Partial<RefreshRecord> = {}): RefreshRecord => ({
-      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'],
+      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'], resource: null,
       createdAt: 1, expiresAt: 1000, rotatedAt: null, revokedAt: null, ...over,
     });
 
@@ -106,7 +106,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1, version: 1,
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -153,7 +153,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1, version: 1,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));

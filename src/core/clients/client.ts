@@ -57,6 +57,8 @@ export interface Client {
   requireMfa: boolean;
   /** The user who registered it in the developer console; null otherwise. */
   ownerId: string | null;
+  /** The API (its identifier) tokens are for when a request names no `resource` (RFC 8707); null: Tessera itself. */
+  defaultApi: string | null;
   /** Hash of the RFC 7592 registration access token of a dynamic client. */
   registrationTokenHash: string | null;
   extras: ClientExtras;
@@ -73,7 +75,7 @@ export type ClientMetadata = Pick<Client, 'name' | 'type' | 'applicationType' | 
 };
 
 /** The client's state that operators set (and the console's secret rotation): never written by a metadata change. */
-export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa'>>;
+export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'defaultApi'>>;
 
 /** The RFC 7591 view of a client, as the CLI and APIs print it. */
 export interface ClientMetadataView {
@@ -89,6 +91,8 @@ export interface ClientMetadataView {
   token_endpoint_auth_method: ClientAuthMethod;
   /** Tessera's own: users must pass a second factor to sign in to this client. */
   require_mfa: boolean;
+  /** Tessera's own: the API (RFC 8707 resource) its tokens are for when a request names none. */
+  default_api?: string;
   client_id_issued_at: number;
   disabled: boolean;
   client_secret?: string;
@@ -111,6 +115,7 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     scope: client.scopes.join(' '),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     require_mfa: client.requireMfa,
+    ...(client.defaultApi !== null ? { default_api: client.defaultApi } : {}),
     client_id_issued_at: client.createdAt,
     disabled: client.disabled,
   };

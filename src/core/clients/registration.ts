@@ -27,6 +27,8 @@ export interface ClientInput {
   tokenEndpointAuthMethod?: string;
   extras?: ClientExtras;
   requireMfa?: boolean;
+  /** Operators only: the API a client's tokens are for when a request names none. */
+  defaultApi?: string | null;
 }
 
 /** Raised for client metadata that cannot be accepted; `field` names the RFC 7591 member at fault. */
@@ -52,7 +54,7 @@ const shown = (value: string): string => {
 function resolve(
   input: ClientInput,
   base: Client | undefined,
-): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version'> {
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version' | 'defaultApi'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -206,6 +208,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     origin: 'operator',
     registrationTokenHash: null,
     ownerId: null,
+    defaultApi: input.defaultApi ?? null,
     createdAt: now,
     updatedAt: now,
     version: 1,

@@ -8,6 +8,7 @@ import { optional, required } from '../params.js';
 import { verifyCodeVerifier } from '../pkce.js';
 import { activeUser, issueFirstTokens } from './user-tokens.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
+import { grantedApi } from '../apis/resources.js';
 import type { Requester } from '../audit.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -60,6 +61,8 @@ export const authorizationCodeGrant: Grant = {
     if (record.expiresAt <= now) throw invalidGrant('the code has expired');
     await activeUser(ctx, record.userId);
 
+    // RFC 8707 §2.2: the token request may name the resource again, not another one.
+    await grantedApi(ctx, record.resource, optional(params, 'resource'));
     const grant = {
       userId: record.userId,
       scopes: record.scopes,
@@ -68,6 +71,7 @@ export const authorizationCodeGrant: Grant = {
       nonce: record.nonce,
       familyId: record.familyId,
       grantId: record.grantId,
+      resource: record.resource,
     };
     return issueFirstTokens(ctx, client, grant, now);
   },

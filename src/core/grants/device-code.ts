@@ -5,6 +5,7 @@ import { OAuthError } from '../errors.js';
 import { sha256 } from '../crypto.js';
 import { required } from '../params.js';
 import { activeUser, issueFirstTokens } from './user-tokens.js';
+import { requestedApi } from '../apis/resources.js';
 
 /**
  * RFC 8628 §3.4–3.5: the device polls until the user approves or denies on another device. The
@@ -27,7 +28,8 @@ export const deviceCodeGrant: Grant = {
     if (!(await ctx.stores.deviceCodes.consume(deviceCodeHash))) throw new OAuthError('invalid_grant', 'the device code was already used');
     if (record.userId === null || record.authTime === null || record.grantId === null) throw new OAuthError('invalid_grant', 'the device code is invalid');
     await activeUser(ctx, record.userId);
-    const grant = { userId: record.userId, scopes: record.scopes, authTime: record.authTime, amr: record.amr, nonce: null, familyId: randomUUID(), grantId: record.grantId };
+    const api = await requestedApi(ctx, client, undefined);
+    const grant = { userId: record.userId, scopes: record.scopes, authTime: record.authTime, amr: record.amr, nonce: null, familyId: randomUUID(), grantId: record.grantId, resource: api?.identifier ?? null };
     return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -6,6 +6,7 @@ import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { checkCredentials } from '../accounts/sign-in.js';
 import { issueFirstTokens } from './user-tokens.js';
 import { recordConsent } from '../interaction/consent.js';
+import { requestedApi } from '../apis/resources.js';
 import { hasSecondFactor } from '../accounts/mfa.js';
 
 /**
@@ -44,7 +45,8 @@ export const passwordGrant: Grant = {
     // A first-party app: consent is implied, but recorded so the user can see and revoke it on /account.
     const consent = await recordConsent(ctx, user.id, client.clientId, scopes, from);
     if (!consent) throw new OAuthError('invalid_grant', 'the user or the client is no longer active');
-    const grant = { userId: user.id, scopes, authTime: now, amr: ['pwd'], nonce: null, familyId: randomUUID(), grantId: consent.grantId };
+    const api = await requestedApi(ctx, client, optional(params, 'resource'));
+    const grant = { userId: user.id, scopes, authTime: now, amr: ['pwd'], nonce: null, familyId: randomUUID(), grantId: consent.grantId, resource: api?.identifier ?? null };
     return issueFirstTokens(ctx, client, grant, now);
   },
 };

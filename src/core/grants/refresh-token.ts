@@ -5,6 +5,7 @@ import { optional, required } from '../params.js';
 import { parseScope } from '../scopes.js';
 import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
 import { requireDirectoryAccount } from '../federation/directory-status.js';
+import { grantedApi } from '../apis/resources.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -45,7 +46,10 @@ export const refreshTokenGrant: Grant = {
       nonce: null,
       familyId: record.familyId,
       grantId: record.grantId,
+      resource: record.resource,
     };
+    // RFC 8707 §2.2: a refresh may name the lineage's resource, not another one.
+    await grantedApi(ctx, record.resource, optional(params, 'resource'));
     const next = newRefreshToken(ctx, client, grant, now);
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);
     // A concurrent request rotated it first: two lineages must never both live.

@@ -3,7 +3,8 @@ import type { Client } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { randomToken, sha256 } from '../crypto.js';
 import { formatScope } from '../scopes.js';
-import { issueAccessToken } from '../tokens/access-token.js';
+import { audienceOf, issueAccessToken } from '../tokens/access-token.js';
+import { grantedApi, scopesFor } from '../apis/resources.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
@@ -20,6 +21,8 @@ export interface UserGrant {
   nonce: string | null;
   familyId: string;
   grantId: string | null;
+  /** The API the access tokens are for (RFC 8707); null: Tessera itself. */
+  resource: string | null;
 }
 
 /** The user a grant was issued to, if they can still receive tokens. */
@@ -41,6 +44,7 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
     scopes: grant.scopes,
     authTime: grant.authTime,
     amr: grant.amr,
+    resource: grant.resource,
     createdAt: now,
     expiresAt: now + ctx.config.ttl.refreshToken,
     rotatedAt: null,
@@ -54,8 +58,9 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
  * when `openid` was granted. The refresh token, if any, is made by the caller.
  */
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
-  const scopes = grant.accessScopes ?? grant.scopes;
-  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime }, now);
+  const api = await grantedApi(ctx, grant.resource, undefined);
+  const scopes = scopesFor(api, grant.accessScopes ?? grant.scopes);
+  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...audienceOf(api) }, now);
   await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
   // Checked after recording, so a consent or family revoked meanwhile cannot miss these tokens (see revokeGrant, revokeFamily).
   const [grantGone, familyRevoked] = await Promise.all([

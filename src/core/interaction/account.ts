@@ -8,6 +8,7 @@ import { accountSecondFactorEndpoints } from './second-factor.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { checkedForm, formToken } from './form-token.js';
+import { describeScopes } from '../apis/scope-descriptions.js';
 
 /** Forms of a signed-in browser (revoke an app, sign out) carry a token bound to its session. */
 export const SESSION_FORM = 'session';
@@ -43,7 +44,7 @@ async function accountPage(ctx: Context, session: ActiveSession, secondFactor: R
       grantId: grant.grantId,
       clientName: client.name,
       since: new Date(grant.createdAt * 1000).toISOString().slice(0, 10),
-      scopes: grant.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+      scopes: await describeScopes(ctx, grant.scopes),
     });
   }
   return page(

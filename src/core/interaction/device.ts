@@ -14,6 +14,7 @@ import { signInPage } from './sign-in.js';
 import { recordConsent } from './consent.js';
 import { assuranceMet } from './assurance.js';
 import { stepUp } from './second-factor.js';
+import { describeScopes } from '../apis/scope-descriptions.js';
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
 const NOT_VALID = 'That code is not valid or has expired. Check the code on your device.';
@@ -68,7 +69,7 @@ export function deviceEndpoints(ctx: Context) {
       // Shown for the user to compare with the device (§5.4); only the hash is kept, so not after a step-up.
       userCode: typedCode === '' ? '' : `${typedCode.slice(0, 4)}-${typedCode.slice(4)}`,
       clientName: pending.client.name,
-      scopes: pending.record.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+      scopes: await describeScopes(ctx, pending.record.scopes),
       requestRef: requestRef(session, pending.record.userCodeHash),
     });
   }

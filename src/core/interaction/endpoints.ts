@@ -12,6 +12,7 @@ import { coveringGrant } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
+import { describeScopes } from '../apis/scope-descriptions.js';
 import { homeRealm, loginChoices, providerForAddress, startUrl } from '../federation/choices.js';
 import { assuranceMet, secondFactorRequired } from './assurance.js';
 import { requester } from '../audit.js';
@@ -100,7 +101,7 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
       clientName: live.client.name,
       username: user.username,
       unverified: live.client.origin !== 'operator',
-      scopes: live.request.scopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name })),
+      scopes: await describeScopes(ctx, live.request.scopes),
     },
   };
 }

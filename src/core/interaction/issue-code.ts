@@ -29,6 +29,7 @@ export async function issueCode(
     amr: auth.amr,
     grantId,
     familyId: randomUUID(),
+    resource: request.resource ?? null,
     createdAt: now,
     expiresAt: now + ctx.config.ttl.authorizationCode,
   });

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt, verifyOwnJwt } from './jwt.js';
 import { formatScope } from '../scopes.js';
+import type { ApiRecord } from '../../store/ports.js';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -13,6 +14,17 @@ export interface AccessTokenInput {
   clientId: string;
   scopes: readonly string[];
   authTime?: number;
+  /** An API's identifier (RFC 8707): the token's `aud`; else the server's default audience. */
+  audience?: string;
+  /** The API's own lifetime (seconds) and algorithm, when it sets them. */
+  ttl?: number;
+  alg?: 'ES256' | 'RS256';
+}
+
+/** What an API sets for its tokens: its identifier as `aud`, and its lifetime and algorithm if it has them. */
+export function audienceOf(api: ApiRecord | undefined): Pick<AccessTokenInput, 'audience' | 'ttl' | 'alg'> {
+  if (!api) return {};
+  return { audience: api.identifier, ...(api.accessTokenTtl !== null ? { ttl: api.accessTokenTtl } : {}), ...(api.accessTokenAlg !== null ? { alg: api.accessTokenAlg } : {}) };
 }
 
 export interface IssuedAccessToken {
@@ -25,11 +37,12 @@ export interface IssuedAccessToken {
 /** Issues a JWT access token with the claims RFC 9068 §2.2 requires. */
 export async function issueAccessToken(config: Config, keys: KeyRing, input: AccessTokenInput, now: number): Promise<IssuedAccessToken> {
   const jti = randomUUID();
-  const expiresAt = now + config.ttl.accessToken;
+  const ttl = input.ttl ?? config.ttl.accessToken;
+  const expiresAt = now + ttl;
   const claims: Record<string, unknown> = {
     iss: config.issuer,
     sub: input.subject,
-    aud: config.accessTokenAudience,
+    aud: input.audience ?? config.accessTokenAudience,
     client_id: input.clientId,
     scope: formatScope(input.scopes),
     jti,
@@ -37,8 +50,8 @@ export async function issueAccessToken(config: Config, keys: KeyRing, input: Acc
     exp: expiresAt,
   };
   if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
-  const token = signJwt(keys, config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
-  return { token, jti, expiresIn: config.ttl.accessToken, expiresAt };
+  const token = signJwt(keys, input.alg ?? config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
+  return { token, jti, expiresIn: ttl, expiresAt };
 }
 
 export interface AccessTokenClaims {

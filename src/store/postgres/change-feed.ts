@@ -11,6 +11,7 @@ function parseChange(payload: string | undefined): StoreChange | undefined {
     const value = JSON.parse(payload ?? '') as Partial<StoreChange>;
     if (value.kind === 'keys') return { kind: 'keys' };
     if (value.kind === 'identity_providers') return { kind: 'identity_providers' };
+    if (value.kind === 'apis') return { kind: 'apis' };
     if (value.kind === 'client' && typeof value.clientId === 'string') return { kind: 'client', clientId: value.clientId };
   } catch {
     // Not ours (someone else on the channel): ignore.

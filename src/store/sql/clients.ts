@@ -28,6 +28,7 @@ function toRow(c: Client): ClientsTable {
     registration_token_hash: c.registrationTokenHash,
     owner_id: c.ownerId,
     require_mfa: c.requireMfa ? 1 : 0,
+    default_api: c.defaultApi,
     extras: JSON.stringify(c.extras),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
@@ -58,6 +59,7 @@ function stateColumns(s: ClientState): Partial<ClientsTable> {
   if (s.tokensRevokedAt !== undefined) row.tokens_revoked_at = s.tokensRevokedAt;
   if (s.secretHash !== undefined) row.secret_hash = s.secretHash;
   if (s.requireMfa !== undefined) row.require_mfa = s.requireMfa ? 1 : 0;
+  if (s.defaultApi !== undefined) row.default_api = s.defaultApi;
   return row;
 }
 
@@ -79,6 +81,7 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     registrationTokenHash: r.registration_token_hash,
     ownerId: r.owner_id,
     requireMfa: Boolean(r.require_mfa),
+    defaultApi: r.default_api,
     extras: JSON.parse(r.extras) as ClientExtras,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),

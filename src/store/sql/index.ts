@@ -15,6 +15,7 @@ import { sqlDeviceCodeStore } from './device-codes.js';
 import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 import { sqlAuditStore } from './audit.js';
 import { sqlMfaStore } from './mfa.js';
+import { sqlApiStore } from './apis.js';
 import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
@@ -40,6 +41,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     audit: sqlAuditStore(db),
     mfa: sqlMfaStore(db),
     identityProviders: sqlIdentityProviderStore(db, changes),
+    apis: sqlApiStore(db, changes),
     federatedIdentities: sqlFederatedIdentityStore(db),
     federationStates: sqlFederationStateStore(db),
     settings: {

@@ -334,6 +334,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('user_mfa').addColumn('pending_session', 'text').execute();
     },
   },
+  '0016_apis': {
+    async up(db: Kysely<any>) {
+      // APIs (RFC 8707 resources): their identifiers are the `aud` of access tokens for them.
+      await db.schema
+        .createTable('apis')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('identifier', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('access_token_ttl', 'integer')
+        .addColumn('access_token_alg', 'text')
+        .addColumn('rbac', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      // The API a client's tokens are for when a request names none; the API a code and a refresh lineage were granted for.
+      await db.schema.alterTable('clients').addColumn('default_api', 'text').execute();
+      await db.schema.alterTable('codes').addColumn('resource', 'text').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('resource', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -17,6 +17,7 @@ export interface ClientsTable {
   registration_token_hash: string | null;
   owner_id: string | null;
   require_mfa: number;
+  default_api: string | null;
   extras: string;
   created_at: number;
   updated_at: number;
@@ -52,6 +53,7 @@ export interface CodesTable {
   family_id: string;
   created_at: number;
   expires_at: number;
+  resource: string | null;
   consumed_at: number | null;
 }
 
@@ -66,6 +68,7 @@ export interface RefreshTokensTable {
   amr: string;
   created_at: number;
   expires_at: number;
+  resource: string | null;
   rotated_at: number | null;
   revoked_at: number | null;
 }
@@ -171,6 +174,7 @@ export interface Database {
   user_mfa: UserMfaTable;
   settings: SettingsTable;
   identity_providers: IdentityProvidersTable;
+  apis: ApisTable;
   federated_identities: FederatedIdentitiesTable;
   federation_states: FederationStatesTable;
 }
@@ -209,6 +213,19 @@ export interface FederationStatesTable {
   next: string;
   created_at: number;
   expires_at: number;
+}
+
+export interface ApisTable {
+  id: string;
+  identifier: string;
+  name: string;
+  scopes: string;
+  access_token_ttl: number | null;
+  access_token_alg: string | null;
+  rbac: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
 }
 
 export interface SettingsTable {

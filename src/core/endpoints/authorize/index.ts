@@ -13,9 +13,11 @@ import { checkScope } from './checks/scope.js';
 import { checkPkce } from './checks/pkce.js';
 import { checkOidcParameters } from './checks/oidc.js';
 import { checkIdentityProviderHint } from './checks/idp-hint.js';
+import { checkResourceSyntax } from './checks/resource.js';
+import { requestedApi } from '../../apis/resources.js';
 
 /** The checks after client and redirect URI are known, in the order the specs validate. Errors here are redirected. */
-const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint];
+const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint, checkResourceSyntax];
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2). */
 export function authorizationEndpoint(ctx: Context) {
@@ -39,6 +41,10 @@ export function authorizationEndpoint(ctx: Context) {
       };
       if (state !== undefined && state !== '') request.state = state;
       for (const check of CHECKS) check({ params: single, client: target.client, request });
+      // The API the tokens will be for: named, or the client's default; unknown is invalid_target (RFC 8707 §2).
+      const api = await requestedApi(ctx, target.client, request.resource);
+      if (api) request.resource = api.identifier;
+      else delete request.resource;
       return await continueAuthorization(ctx, req, target.client, request);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;

@@ -19,6 +19,8 @@ export interface AuthorizationRequest {
   acrValues?: string[];
   /** An identity provider to sign in with, by name (`idp`): skips the choice on the login page. */
   idp?: string;
+  /** RFC 8707: the API the tokens are for (the request's `resource`, else the client's default API). */
+  resource?: string;
 }
 
 /** What the checks work on: single-valued parameters, the client, and the request being built. */

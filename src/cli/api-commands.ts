@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { systemClock } from '../core/context.js';
+import { apiView, parseScopeDefinition, type ApiInput } from '../core/apis/apis.js';
+import { createApi, deleteApi, findApi, updateApi } from '../core/admin/apis.js';
+import type { AdminContext } from '../core/admin/identity-providers.js';
+import type { Stores } from '../store/ports.js';
+import { CliError, print } from './output.js';
+import { withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
+import { parseDuration } from './durations.js';
+
+interface ApiFlags extends StoreOptions {
+  identifier?: string;
+  name?: string;
+  scope?: string[];
+  accessTokenTtl?: string;
+  accessTokenAlg?: string;
+  rbac?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function apiFlags(command: Command): Command {
+  return command
+    .option('--name <name>', 'what people see, e.g. on the consent page')
+    .option('--scope <name=description>', 'a scope of this API and what it lets an app do (repeat for several; replaces the list)', collect)
+    .option('--access-token-ttl <duration>', "lifetime of access tokens for this API, e.g. 10m (default: the server's)")
+    .option('--access-token-alg <alg>', 'ES256 or RS256 for access tokens for this API')
+    .option('--rbac <on|off>', "role-based access: an app gets this API's scopes only as far as the user's roles give them");
+}
+
+function toInput(flags: ApiFlags): ApiInput {
+  const input: ApiInput = {};
+  if (flags.identifier !== undefined) input.identifier = flags.identifier;
+  if (flags.name !== undefined) input.name = flags.name;
+  if (flags.scope !== undefined) input.scopes = flags.scope.map(parseScopeDefinition);
+  if (flags.accessTokenTtl !== undefined) input.accessTokenTtl = parseDuration('--access-token-ttl', flags.accessTokenTtl);
+  if (flags.accessTokenAlg !== undefined) {
+    if (flags.accessTokenAlg !== 'ES256' && flags.accessTokenAlg !== 'RS256') throw new CliError(`--access-token-alg must be ES256 or RS256, not '${flags.accessTokenAlg}'`);
+    input.accessTokenAlg = flags.accessTokenAlg;
+  }
+  if (flags.rbac !== undefined) {
+    if (flags.rbac !== 'on' && flags.rbac !== 'off') throw new CliError(`--rbac must be 'on' or 'off', not '${flags.rbac}'`);
+    input.rbac = flags.rbac === 'on';
+  }
+  return input;
+}
+
+const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => ({ stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) });
+
+export function apiCommands(program: Command): void {
+  const api = program.command('api').description('APIs (resource servers): the audiences of access tokens (RFC 8707) and their scopes');
+  withStoreOptions(apiFlags(api.command('create').description('define an API').requiredOption('--identifier <uri>', "the API's URI: what apps pass as `resource`, and tokens' `aud`"))).action(
+    async (flags: ApiFlags) => {
+      if (flags.name === undefined) throw new CliError('--name is required');
+      await withStores(flags, async (stores, pepper, audit) => print(apiView(await createApi(adminOf(stores, pepper, audit), toInput(flags))), flags.json === true));
+    },
+  );
+  withStoreOptions(api.command('list').description('list APIs')).action(async (flags: ApiFlags) => {
+    await withStores(flags, async (stores) => {
+      const apis = await stores.apis.list();
+      if (flags.json) print(apis.map(apiView), true);
+      else print(apis.map((a) => ({ identifier: a.identifier, name: a.name, scopes: a.scopes.map((s) => s.name), rbac: a.rbac })), false);
+    });
+  });
+  withStoreOptions(api.command('show <identifier>').description('show an API')).action(async (identifier: string, flags: ApiFlags) => {
+    await withStores(flags, async (stores) => print(apiView(await findApi(stores, identifier)), flags.json === true));
+  });
+  withStoreOptions(apiFlags(api.command('update <identifier>').description('change an API; unset options keep their value'))).action(async (identifier: string, flags: ApiFlags) => {
+    await withStores(flags, async (stores, pepper, audit) => print(apiView(await updateApi(adminOf(stores, pepper, audit), identifier, toInput(flags))), flags.json === true));
+  });
+  withStoreOptions(api.command('delete <identifier>').description('delete an API (tokens already issued for it run out on their own)')).action(async (identifier: string, flags: ApiFlags) => {
+    await withStores(flags, async (stores, pepper, audit) => {
+      await deleteApi(adminOf(stores, pepper, audit), identifier);
+      print({ deleted: identifier }, flags.json === true);
+    });
+  });
+}

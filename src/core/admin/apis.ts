@@ -1,0 +1,48 @@
+import type { ApiRecord, Stores } from '../../store/ports.js';
+import { ApiInputError, apiChanges, buildApi, type ApiInput } from '../apis/apis.js';
+import type { AdminContext } from './identity-providers.js';
+
+/** Managing APIs (resource servers): one function per operation, for the CLI and the admin API to come. */
+export class ApiNotFoundError extends Error {
+  override name = 'ApiNotFoundError';
+  constructor(identifier: string) {
+    super(`no API with identifier '${identifier}'`);
+  }
+}
+
+export async function findApi(stores: Stores, identifier: string): Promise<ApiRecord> {
+  const api = await stores.apis.findByIdentifier(identifier);
+  if (!api) throw new ApiNotFoundError(identifier);
+  return api;
+}
+
+export async function createApi(admin: AdminContext, input: ApiInput): Promise<ApiRecord> {
+  const api = buildApi(input, admin.now);
+  if (!(await admin.stores.apis.create(api))) throw new ApiInputError(`an API with identifier '${api.identifier}' exists already`);
+  await admin.audit({ type: 'api.created', reason: api.identifier });
+  return api;
+}
+
+export async function updateApi(admin: AdminContext, identifier: string, input: ApiInput): Promise<ApiRecord> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const api = await findApi(admin.stores, identifier);
+    const changes = apiChanges(api, input);
+    const outcome = await admin.stores.apis.update(api.id, changes, api.version, admin.now);
+    if (outcome === 'missing') throw new ApiNotFoundError(identifier);
+    if (outcome === 'ok') {
+      await admin.audit({ type: 'api.changed', reason: api.identifier });
+      return { ...api, ...changes, updatedAt: admin.now, version: api.version + 1 };
+    }
+  }
+  throw new ApiInputError(`API '${identifier}' kept changing meanwhile; try again`);
+}
+
+/**
+ * Deletes an API. Tokens already issued for it stay valid until they expire (its guard checks
+ * them); refresh and code redemptions for it stop (its identifier is no longer a resource here).
+ */
+export async function deleteApi(admin: AdminContext, identifier: string): Promise<void> {
+  const api = await findApi(admin.stores, identifier);
+  await admin.stores.apis.delete(api.id);
+  await admin.audit({ type: 'api.deleted', reason: api.identifier });
+}

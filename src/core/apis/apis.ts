@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { ApiChanges, ApiRecord } from '../../store/ports.js';
+import { OIDC_SCOPES, isValidScopeToken } from '../scopes.js';
+
+/** What an operator gives to define or change an API; unset fields keep their value. */
+export interface ApiInput {
+  identifier?: string;
+  name?: string;
+  scopes?: { name: string; description: string }[];
+  accessTokenTtl?: number | null;
+  accessTokenAlg?: 'ES256' | 'RS256' | null;
+  rbac?: boolean;
+}
+
+export class ApiInputError extends Error {
+  override name = 'ApiInputError';
+}
+
+/** RFC 8707 §2: an absolute URI, no fragment. */
+export function resourceProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (value.includes('#')) return 'must not contain a fragment';
+  if (url.username || url.password) return 'must not contain credentials';
+  return undefined;
+}
+
+function checkedScopes(scopes: { name: string; description: string }[]): { name: string; description: string }[] {
+  const seen = new Set<string>();
+  for (const s of scopes) {
+    if (!isValidScopeToken(s.name)) throw new ApiInputError(`'${s.name}' is not a valid scope (RFC 6749 §3.3)`);
+    if (OIDC_SCOPES.has(s.name) || s.name === 'groups') throw new ApiInputError(`'${s.name}' is an OpenID Connect scope, not an API's`);
+    if (seen.has(s.name)) throw new ApiInputError(`scope '${s.name}' is given twice`);
+    if (s.description.length > 200 || /[\u0000-\u001f\u007f]/.test(s.description)) throw new ApiInputError(`the description of '${s.name}' must be at most 200 characters of text`);
+    seen.add(s.name);
+  }
+  return scopes.map((s) => ({ name: s.name, description: s.description.trim() || s.name }));
+}
+
+function resolve(input: ApiInput, base?: ApiRecord): Omit<ApiRecord, 'id' | 'createdAt' | 'updatedAt' | 'version'> {
+  const identifier = base?.identifier ?? input.identifier ?? '';
+  const problem = resourceProblem(identifier);
+  if (problem) throw new ApiInputError(`identifier '${identifier}' ${problem}`);
+  const name = (input.name ?? base?.name ?? '').trim();
+  if (name === '' || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new ApiInputError('name must be 1 to 100 characters of text');
+  const accessTokenTtl = input.accessTokenTtl === undefined ? (base?.accessTokenTtl ?? null) : input.accessTokenTtl;
+  if (accessTokenTtl !== null && (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 24 * 3600)) throw new ApiInputError('access token lifetime must be between 1 second and 24 hours');
+  const accessTokenAlg = input.accessTokenAlg === undefined ? (base?.accessTokenAlg ?? null) : input.accessTokenAlg;
+  if (accessTokenAlg !== null && accessTokenAlg !== 'ES256' && accessTokenAlg !== 'RS256') throw new ApiInputError("access token algorithm must be 'ES256' or 'RS256'");
+  return { identifier, name, scopes: checkedScopes(input.scopes ?? base?.scopes ?? []), accessTokenTtl, accessTokenAlg, rbac: input.rbac ?? base?.rbac ?? false };
+}
+
+export function buildApi(input: ApiInput, now: number): ApiRecord {
+  return { id: randomUUID(), ...resolve(input), createdAt: now, updatedAt: now, version: 1 };
+}
+
+export function apiChanges(base: ApiRecord, input: ApiInput): ApiChanges {
+  if (input.identifier !== undefined && input.identifier !== base.identifier) throw new ApiInputError('the identifier of an API cannot change: tokens for it name it');
+  const { name, scopes, accessTokenTtl, accessTokenAlg, rbac } = resolve(input, base);
+  return { name, scopes, accessTokenTtl, accessTokenAlg, rbac };
+}
+
+/** Parses `name=Description` (as `--scope` takes it); a scope without `=` describes itself. */
+export function parseScopeDefinition(text: string): { name: string; description: string } {
+  const eq = text.indexOf('=');
+  return eq < 0 ? { name: text.trim(), description: text.trim() } : { name: text.slice(0, eq).trim(), description: text.slice(eq + 1).trim() };
+}
+
+/** The API as the CLI and APIs show it. */
+export function apiView(api: ApiRecord): Record<string, unknown> {
+  return {
+    identifier: api.identifier,
+    name: api.name,
+    scopes: api.scopes,
+    access_token_ttl: api.accessTokenTtl,
+    access_token_alg: api.accessTokenAlg,
+    rbac: api.rbac,
+    created_at: new Date(api.createdAt * 1000).toISOString(),
+  };
+}
