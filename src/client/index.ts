@@ -1,0 +1,12 @@
+/**
+ * The app side of Tessera, on openid-client: a web app's sign-in and sessions (`oauthClient`), a
+ * service's own token (`clientCredentials`) and a device's sign-in (`deviceFlow`). Each hands out a
+ * `fetch` that attaches the access token and renews it, one renewal at a time.
+ */
+export { connect, type ConnectOptions } from './connect.js';
+export { oauthClient, OAuthClient, type OAuthClientOptions, type PendingSignIn, type AuthorizationUrlOptions } from './oauth-client.js';
+export { UserClient, type SignedIn } from './user-client.js';
+export { UserSession, type SessionHooks } from './user-session.js';
+export { SignedOutError } from './errors.js';
+export type { TokenSet } from './token-set.js';
+export type { Fetch, AccessTokenSource } from './authorized-fetch.js';
