@@ -5,6 +5,7 @@
  */
 export { connect, type ConnectOptions } from './connect.js';
 export { oauthClient, OAuthClient, type OAuthClientOptions, type PendingSignIn, type AuthorizationUrlOptions } from './oauth-client.js';
+export { clientCredentials, ClientCredentialsClient, type ClientCredentialsOptions } from './client-credentials.js';
 export { UserClient, type SignedIn } from './user-client.js';
 export { UserSession, type SessionHooks } from './user-session.js';
 export { SignedOutError } from './errors.js';
