@@ -102,4 +102,23 @@ describe('client library: a 401 from the API, and a refused refresh', () => {
     assert.ok(ended instanceof SignedOutError);
     assert.equal((await refreshRequests(server, registered.clientId)).reused - before.reused, 1);
   });
+
+  it('keeps the new tokens when storing them fails, so the spent refresh token is never sent again', async () => {
+    const { tokens } = await signIn(server, client, alice);
+    let storeUp = false;
+    const session = client.session(tokens, {
+      onTokens: () => {
+        if (!storeUp) throw new Error('session store unreachable');
+      },
+    });
+    const before = await refreshRequests(server, registered.clientId);
+    await assert.rejects(session.refresh(), /session store unreachable/);
+    assert.notEqual(session.tokens.refreshToken, tokens.refreshToken, 'the rotated refresh token is held all the same');
+    storeUp = true;
+    await session.refresh();
+    const after = await refreshRequests(server, registered.clientId);
+    assert.equal(after.refreshed - before.refreshed, 2);
+    assert.equal(after.reused, before.reused, 'no reuse, so the family lives');
+    assert.equal(session.signedOut, false);
+  });
 });
