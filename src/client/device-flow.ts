@@ -69,16 +69,31 @@ export class DeviceFlowClient extends UserClient {
     });
     // openid-client stops at expires_in unless given a signal of the app's own: keep both.
     const expiry = AbortSignal.timeout(device.expires_in * 1000);
+    const stop = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
+    const stopped = rejectOnAbort(stop);
     try {
-      signal?.throwIfAborted();
-      const polling = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
-      return this.signedIn(await oidc.pollDeviceAuthorizationGrant(this.configuration, device, undefined, { signal: polling }));
+      stop.throwIfAborted();
+      const polling = oidc.pollDeviceAuthorizationGrant(this.configuration, device, undefined, { signal: stop });
+      // openid-client sees an abort only between steps of its wait (up to 5 s): answer the app at once.
+      polling.catch(() => undefined);
+      return this.signedIn(await Promise.race([polling, stopped.promise]));
     } catch (e) {
       throw ending(e, signal, expiry) ?? e;
     } finally {
+      stopped.dispose();
       this.#watchers.delete(device.device_code);
     }
   }
+}
+
+/** A promise that rejects when `signal` aborts, until disposed. */
+function rejectOnAbort(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let listener: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    listener = () => reject(signal.reason);
+    signal.addEventListener('abort', listener, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', listener) };
 }
 
 /** The OAuth error of a token response (RFC 6749 §5.2), undefined for anything else. */
