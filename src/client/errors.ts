@@ -1,6 +1,6 @@
 /**
  * The user's session is over: Tessera refused the refresh token (revoked, expired, or reused — a
- * reuse revokes the whole family), or the access token expired and there is no refresh token.
+ * reuse revokes the whole family), or the access token is spent and there is no refresh token.
  * The user must sign in again.
  */
 export class SignedOutError extends Error {

@@ -30,7 +30,7 @@ export class Lineages {
    */
   refresh(tokens: TokenSet, adopt: (next: TokenSet) => void, store: (next: TokenSet) => Promise<void>): Promise<TokenSet> {
     const refreshToken = tokens.refreshToken;
-    if (refreshToken === undefined) return Promise.reject(new SignedOutError('the access token expired and there is no refresh token'));
+    if (refreshToken === undefined) return Promise.reject(new SignedOutError('the access token is spent and there is no refresh token to get another'));
     let flight = this.#flights.get(refreshToken);
     if (flight === undefined) {
       const granted = oidc.refreshTokenGrant(this.config, refreshToken).then(
