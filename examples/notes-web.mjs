@@ -3,15 +3,18 @@
 //   TESSERA_ISSUER=… CLIENT_ID=… CLIENT_SECRET=… NOTES_API=http://localhost:4000 PORT=3000 node examples/notes-web.mjs
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import * as oidc from 'openid-client';
+import { oauthClient, SignedOutError } from 'tessera/client';
 
-const issuer = new URL(process.env.TESSERA_ISSUER ?? 'http://localhost:9000');
 const api = process.env.NOTES_API ?? 'http://localhost:4000';
 const port = Number(process.env.PORT ?? 3000);
 const base = process.env.APP_URL ?? `http://localhost:${port}`;
-const options = issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined;
-const config = await oidc.discovery(issuer, process.env.CLIENT_ID, undefined, oidc.ClientSecretBasic(process.env.CLIENT_SECRET), options);
-const SCOPE = 'openid profile offline_access notes:read notes:write';
+const client = await oauthClient({
+  issuer: process.env.TESSERA_ISSUER ?? 'http://localhost:9000',
+  clientId: process.env.CLIENT_ID,
+  clientSecret: process.env.CLIENT_SECRET,
+  redirectUri: `${base}/callback`,
+  scope: 'openid profile offline_access notes:read notes:write',
+});
 
 /** Server-side sessions by a random cookie; the browser never holds a token. */
 const sessions = new Map();
@@ -28,31 +31,24 @@ function session(request, reply) {
   return sessions.get(id);
 }
 
-/** The access token, refreshed first if it has expired (or is about to). */
-async function accessToken(s) {
-  if (s.expiresAt - 5 <= Date.now() / 1000) {
-    const tokens = await oidc.refreshTokenGrant(config, s.refreshToken);
-    keep(s, tokens);
-    console.log('refreshed the access token');
-  }
-  return s.accessToken;
-}
-
-function keep(s, tokens) {
-  s.accessToken = tokens.access_token;
-  s.refreshToken = tokens.refresh_token ?? s.refreshToken;
-  s.idToken = tokens.id_token ?? s.idToken;
-  s.expiresAt = Date.now() / 1000 + (tokens.expiresIn() ?? 0);
-}
+const forget = (s) => {
+  for (const key of Object.keys(s)) delete s[key];
+};
 
 const app = Fastify();
 app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body))));
+// Tessera refused to refresh (the user signed out elsewhere, or an admin revoked the app): start over.
+app.setErrorHandler((error, _request, reply) => {
+  if (error instanceof SignedOutError) return reply.redirect('/');
+  throw error;
+});
 
 app.get('/', async (request, reply) => {
   const s = session(request, reply);
   reply.type('text/html; charset=utf-8');
   if (!s.user) return page(`<h1>Notes</h1><p><a id="sign-in" href="/login">Sign in with Tessera</a></p>`);
-  const response = await fetch(`${api}/notes`, { headers: { authorization: `Bearer ${await accessToken(s)}` } });
+  // The user's fetch attaches the access token, refreshing it first when it is about to expire.
+  const response = await s.auth.fetch(`${api}/notes`);
   const { notes = [] } = await response.json();
   const items = notes.map((n) => `<li>${escape(n.text)}</li>`).join('');
   return page(
@@ -65,34 +61,27 @@ app.get('/', async (request, reply) => {
 
 app.get('/login', async (request, reply) => {
   const s = session(request, reply);
-  s.verifier = oidc.randomPKCECodeVerifier();
-  s.state = oidc.randomState();
-  s.nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${base}/callback`,
-    scope: SCOPE,
-    code_challenge: await oidc.calculatePKCECodeChallenge(s.verifier),
-    code_challenge_method: 'S256',
-    state: s.state,
-    nonce: s.nonce,
-  });
+  const { url, pending } = await client.authorizationUrl();
+  s.pending = pending;
   return reply.redirect(url.href);
 });
 
 app.get('/callback', async (request, reply) => {
   const s = session(request, reply);
-  if (!s.verifier) return reply.code(400).type('text/html; charset=utf-8').send(page('<p>No sign-in in progress. <a href="/">Start again</a></p>'));
+  if (!s.pending) return reply.code(400).type('text/html; charset=utf-8').send(page('<p>No sign-in in progress. <a href="/">Start again</a></p>'));
   try {
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, base), { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce });
-    keep(s, tokens);
+    const { tokens, claims } = await client.completeSignIn(new URL(request.url, base), s.pending);
+    s.auth = client.session(tokens, {
+      // Kept in memory here; an app with a session store would save the new tokens there.
+      onTokens: () => console.log('refreshed the access token'),
+      onSignedOut: () => forget(s),
+    });
     // The ID token says who signed in; their name comes from UserInfo (OpenID Connect Core §5.4).
-    s.user = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims().sub);
+    s.user = await client.userInfo(s.auth, claims.sub);
   } catch (e) {
     return reply.code(400).type('text/html; charset=utf-8').send(page(`<p>Sign-in failed: ${escape(e.error ?? e.message)}. <a href="/">Start again</a></p>`));
   } finally {
-    delete s.verifier;
-    delete s.state;
-    delete s.nonce;
+    delete s.pending;
   }
   return reply.redirect('/');
 });
@@ -100,9 +89,9 @@ app.get('/callback', async (request, reply) => {
 app.post('/notes', async (request, reply) => {
   const s = session(request, reply);
   if (!s.user) return reply.redirect('/');
-  await fetch(`${api}/notes`, {
+  await s.auth.fetch(`${api}/notes`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await accessToken(s)}`, 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text: request.body?.text ?? '' }),
   });
   return reply.redirect('/');
@@ -111,10 +100,10 @@ app.post('/notes', async (request, reply) => {
 // Signs out here and at Tessera (RP-Initiated Logout), then comes back.
 app.get('/logout', async (request, reply) => {
   const s = session(request, reply);
-  const idToken = s.idToken;
-  for (const key of Object.keys(s)) delete s[key];
+  const idToken = s.auth?.tokens.idToken;
+  forget(s);
   if (!idToken) return reply.redirect('/');
-  return reply.redirect(oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${base}/` }).href);
+  return reply.redirect(client.endSessionUrl({ idTokenHint: idToken, postLogoutRedirectUri: `${base}/` }).href);
 });
 
 const address = await app.listen({ port, host: '127.0.0.1' });
