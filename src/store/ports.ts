@@ -199,7 +199,7 @@ export interface GrantStore {
 
 export interface SigningKeyRecord {
   kid: string;
-  alg: 'ES256' | 'RS256';
+  alg: 'ES256' | 'RS256' | 'PS256';
   /** Private JWK, serialized and sealed under the pepper (src/core/keys/key-ring.ts); the store keeps the string as given. */
   privateJwk: string;
   createdAt: number;
