@@ -3,15 +3,16 @@ import { makeConfig } from '../core/config.js';
 import { systemClock } from '../core/context.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/key-ring.js';
 import { keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
-import type { SigningKeyRecord } from '../store/ports.js';
+import type { SigningKeyRecord, Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
-/** The CLI has no server config; retention follows the default token lifetimes, as `serve` uses them. */
-const RETENTION = keyRetention(makeConfig({ issuer: 'http://localhost' }));
+/** The CLI has no server config; retention follows the default token lifetimes, as `serve` uses them, and the clients' own. */
+const DEFAULTS = makeConfig({ issuer: 'http://localhost' });
+const retention = async (stores: Stores) => keyRetention(DEFAULTS, await stores.clients.list());
 
-function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {
-  const state = keyState(key, now, RETENTION);
+function keyView(key: SigningKeyRecord, now: number, retention: number): Record<string, unknown> {
+  const state = keyState(key, now, retention);
   return {
     kid: key.kid,
     alg: key.alg,
@@ -19,7 +20,7 @@ function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {
     created_at: key.createdAt,
     retired_at: key.retiredAt,
     // When a retired key may go: every token it signed has expired by then.
-    prunable_at: key.retiredAt === null ? null : key.retiredAt + RETENTION,
+    prunable_at: key.retiredAt === null ? null : key.retiredAt + retention,
   };
 }
 
@@ -29,7 +30,8 @@ export function keyCommands(program: Command): void {
   withStoreOptions(keys.command('list').description('list signing keys, active and retired')).action(async (flags: StoreOptions) => {
     await withStores(flags, async (stores) => {
       const now = systemClock();
-      print((await stores.keys.all()).map((k) => keyView(k, now)), flags.json === true);
+      const kept = await retention(stores);
+      print((await stores.keys.all()).map((k) => keyView(k, now, kept)), flags.json === true);
     });
   });
 
@@ -44,13 +46,14 @@ export function keyCommands(program: Command): void {
         const now = systemClock();
         const added = await rotateKeys(stores.keys, pepper, now, algs);
         for (const key of added) await audit({ type: 'key.rotated', reason: `${key.alg} ${key.kid}` });
-        print(added.map((k) => keyView(k, now)), flags.json === true);
+        const kept = await retention(stores);
+        print(added.map((k) => keyView(k, now, kept)), flags.json === true);
       });
     });
 
   withStoreOptions(keys.command('prune').description('remove retired keys whose tokens have all expired')).action(async (flags: StoreOptions) => {
     await withStores(flags, async (stores) => {
-      const removed = await pruneKeys(stores.keys, systemClock(), RETENTION);
+      const removed = await pruneKeys(stores.keys, systemClock(), await retention(stores));
       print({ pruned: removed }, flags.json === true);
     });
   });

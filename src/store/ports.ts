@@ -120,7 +120,10 @@ export interface RefreshRecord {
   authTime: number;
   amr: string[];
   createdAt: number;
+  /** When this token expires: its idle lifetime from `createdAt`, but never past `absoluteExpiresAt`. */
   expiresAt: number;
+  /** When the lineage ends, whatever its rotations; null for lineages begun before such ends were kept. */
+  absoluteExpiresAt: number | null;
   rotatedAt: number | null;
   revokedAt: number | null;
 }
@@ -235,14 +238,23 @@ export interface SessionRecord {
    */
   deviceUserCodeHash: string | null;
   createdAt: number;
+  /** The session ends then, unless use extends it (`touch`)... */
   expiresAt: number;
+  /** ...never past this. */
+  absoluteExpiresAt: number;
 }
 
 export interface SessionStore extends Expiring {
   create(session: Omit<SessionRecord, 'deviceUserCodeHash'>): Promise<void>;
   find(idHash: string): Promise<SessionRecord | undefined>;
   /** Marks the second factor done: the session signs its user in from now on. */
-  completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number): Promise<boolean>;
+  completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number, absoluteExpiresAt: number): Promise<boolean>;
+  /**
+   * A signed-in session was used at `now`: it ends at `expiresAt` from now on (the caller keeps that
+   * within its absolute end). Only ever later, so concurrent uses cannot shorten it; a session that
+   * ended before `now`, or that waits for its second factor, stays as it is.
+   */
+  touch(idHash: string, now: number, expiresAt: number): Promise<void>;
   /** A signed-in session proved a second factor later (step-up): it remembers the stronger `amr`. */
   stepUp(idHash: string, amr: string[]): Promise<boolean>;
   /** Remembers (or, with null, forgets) the device user code this session is confirming. */

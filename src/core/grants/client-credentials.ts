@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import { optional } from '../params.js';
 import { OIDC_SCOPES, formatScope, parseScope, requireAllowedScopes } from '../scopes.js';
 import { issueAccessToken } from '../tokens/access-token.js';
+import { accessTokenAlg, tokenLifetimes } from '../tokens/lifetimes.js';
 
 /** RFC 6749 §4.4: a confidential client acting for itself. No refresh token, no ID token. */
 export const clientCredentialsGrant: Grant = {
@@ -15,7 +16,8 @@ export const clientCredentialsGrant: Grant = {
     const scopes = requested.length > 0 ? requested : machineScopes;
     requireAllowedScopes(scopes, machineScopes);
     const now = ctx.now();
-    const access = await issueAccessToken(ctx.config, ctx.keys, { subject: client.clientId, clientId: client.clientId, scopes }, now);
+    const settings = { ttl: tokenLifetimes(ctx.config, client).accessToken, alg: accessTokenAlg(ctx.config, client) };
+    const access = await issueAccessToken(ctx.config, ctx.keys, { subject: client.clientId, clientId: client.clientId, scopes, ...settings }, now);
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   },
 };

@@ -8,6 +8,7 @@ import { issueIdToken } from '../tokens/id-token.js';
 import type { RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
+import { accessTokenAlg, idTokenAlg, tokenLifetimes } from '../tokens/lifetimes.js';
 
 /** What a user's tokens are issued under: who, to which client, with which consent and family. */
 export interface UserGrant {
@@ -29,9 +30,15 @@ export async function activeUser(ctx: Context, userId: string): Promise<User> {
   return user;
 }
 
-/** A new refresh token record in the grant's family; the caller stores it (save or rotate). */
-export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, now: number): { token: string; record: RefreshRecord } {
+/**
+ * A new refresh token record in the grant's family; the caller stores it (save or rotate). It lives
+ * its idle lifetime, but never past the end of its lineage: `lineageEndsAt` for a rotation, or the
+ * absolute lifetime from now for the first token of a family.
+ */
+export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, now: number, lineageEndsAt?: number): { token: string; record: RefreshRecord } {
   const token = randomToken(32);
+  const lifetimes = tokenLifetimes(ctx.config, client);
+  const absoluteExpiresAt = lineageEndsAt ?? now + lifetimes.refreshTokenAbsolute;
   const record: RefreshRecord = {
     tokenHash: sha256(token),
     familyId: grant.familyId,
@@ -42,7 +49,8 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
     authTime: grant.authTime,
     amr: grant.amr,
     createdAt: now,
-    expiresAt: now + ctx.config.ttl.refreshToken,
+    expiresAt: Math.min(now + lifetimes.refreshToken, absoluteExpiresAt),
+    absoluteExpiresAt,
     rotatedAt: null,
     revokedAt: null,
   };
@@ -55,7 +63,13 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
  */
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
   const scopes = grant.accessScopes ?? grant.scopes;
-  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime }, now);
+  const lifetimes = tokenLifetimes(ctx.config, client);
+  const access = await issueAccessToken(
+    ctx.config,
+    ctx.keys,
+    { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ttl: lifetimes.accessToken, alg: accessTokenAlg(ctx.config, client) },
+    now,
+  );
   await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
   // Checked after recording, so a consent or family revoked meanwhile cannot miss these tokens (see revokeGrant, revokeFamily).
   const [grantGone, familyRevoked] = await Promise.all([
@@ -63,13 +77,14 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
     ctx.stores.revokedFamilies.isRevoked(grant.familyId),
   ]);
   if (grantGone || familyRevoked) {
-    await revokeFamily(ctx.stores, grant.familyId, now, familyMarkUntil(ctx.config, now));
+    await revokeFamily(ctx.stores, grant.familyId, now, familyMarkUntil(ctx.config, now, client));
     throw new OAuthError('invalid_grant', familyRevoked ? 'the tokens of this grant were revoked' : 'the user has withdrawn this application\'s access');
   }
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   if (grant.scopes.includes('openid')) {
-    response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce }, now);
+    const idToken = { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, ttl: lifetimes.idToken, alg: idTokenAlg(ctx.config, client) };
+    response.id_token = await issueIdToken(ctx.config, ctx.keys, idToken, now);
   }
   return response;
 }

@@ -1,6 +1,7 @@
 import type { Client } from '../clients/client.js';
 import type { Stores, User } from '../../store/ports.js';
 import type { Config } from '../config.js';
+import { tokenLifetimes } from '../tokens/lifetimes.js';
 
 /**
  * What each action revokes (docs/token-lifecycle.md is the readable version of this file).
@@ -20,9 +21,10 @@ export async function revokeFamily(stores: Stores, familyId: string, now: number
   await stores.accessTokens.revokeWhere({ familyId });
 }
 
-/** How long a family's revocation mark must last: past the expiry of tokens issued in it at the moment of the revocation. */
-export function familyMarkUntil(config: Pick<Config, 'ttl'>, now: number): number {
-  return now + Math.max(config.ttl.refreshToken, config.ttl.accessToken, config.ttl.idToken) + 60;
+/** How long a family's revocation mark must last: past the expiry of tokens issued in it (to its client) at the moment of the revocation. */
+export function familyMarkUntil(config: Pick<Config, 'ttl'>, now: number, client: Pick<Client, 'lifetimes'>): number {
+  const lifetimes = tokenLifetimes(config, client);
+  return now + Math.max(lifetimes.refreshToken, lifetimes.accessToken, lifetimes.idToken) + 60;
 }
 
 /**

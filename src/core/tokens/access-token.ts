@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt, verifyOwnJwt } from './jwt.js';
 import { formatScope } from '../scopes.js';
+import type { AccessTokenAlg } from '../clients/client.js';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -13,6 +14,9 @@ export interface AccessTokenInput {
   clientId: string;
   scopes: readonly string[];
   authTime?: number;
+  /** Seconds it lives and what signs it (see lifetimes.ts); the server's when not given. */
+  ttl?: number;
+  alg?: AccessTokenAlg;
 }
 
 export interface IssuedAccessToken {
@@ -25,7 +29,8 @@ export interface IssuedAccessToken {
 /** Issues a JWT access token with the claims RFC 9068 §2.2 requires. */
 export async function issueAccessToken(config: Config, keys: KeyRing, input: AccessTokenInput, now: number): Promise<IssuedAccessToken> {
   const jti = randomUUID();
-  const expiresAt = now + config.ttl.accessToken;
+  const ttl = input.ttl ?? config.ttl.accessToken;
+  const expiresAt = now + ttl;
   const claims: Record<string, unknown> = {
     iss: config.issuer,
     sub: input.subject,
@@ -37,8 +42,8 @@ export async function issueAccessToken(config: Config, keys: KeyRing, input: Acc
     exp: expiresAt,
   };
   if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
-  const token = signJwt(keys, config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
-  return { token, jti, expiresIn: config.ttl.accessToken, expiresAt };
+  const token = signJwt(keys, input.alg ?? config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
+  return { token, jti, expiresIn: ttl, expiresAt };
 }
 
 export interface AccessTokenClaims {

@@ -18,6 +18,13 @@ export interface ClientsTable {
   owner_id: string | null;
   require_mfa: number;
   extras: string;
+  /** The client's own lifetimes in seconds; null: the server's. */
+  access_token_ttl: number | null;
+  id_token_ttl: number | null;
+  refresh_token_ttl: number | null;
+  refresh_token_absolute_ttl: number | null;
+  id_token_alg: string | null;
+  access_token_alg: string | null;
   created_at: number;
   updated_at: number;
   version: number;
@@ -66,6 +73,8 @@ export interface RefreshTokensTable {
   amr: string;
   created_at: number;
   expires_at: number;
+  /** When the lineage ends whatever its rotations; null for lineages begun before 0017. */
+  absolute_expires_at: number | null;
   rotated_at: number | null;
   revoked_at: number | null;
 }
@@ -114,6 +123,8 @@ export interface SessionsTable {
   device_user_code_hash: string | null;
   created_at: number;
   expires_at: number;
+  /** Use extends expires_at up to this; null for sessions begun before 0017 (they never extend). */
+  absolute_expires_at: number | null;
 }
 
 export interface InteractionsTable {
