@@ -2,14 +2,21 @@ import type { Command } from 'commander';
 import { makeConfig } from '../core/config.js';
 import { systemClock } from '../core/context.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/key-ring.js';
-import { keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
+import { JWT_LIFETIME_SETTING, keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
 import type { SigningKeyRecord, Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
-/** The CLI has no server config; retention follows the default token lifetimes, as `serve` uses them, and the clients' own. */
+/**
+ * The CLI has no server config: retention follows the longer of the default token lifetimes and
+ * those the server last started with (it records them), and the clients' own.
+ */
 const DEFAULTS = makeConfig({ issuer: 'http://localhost' });
-const retention = async (stores: Stores) => keyRetention(DEFAULTS, await stores.clients.list());
+async function retention(stores: Stores): Promise<number> {
+  const recorded = Number((await stores.settings.get(JWT_LIFETIME_SETTING)) ?? 0) || 0;
+  const ttl = { ...DEFAULTS.ttl, accessToken: Math.max(DEFAULTS.ttl.accessToken, recorded), idToken: Math.max(DEFAULTS.ttl.idToken, recorded) };
+  return keyRetention({ ttl }, await stores.clients.list());
+}
 
 function keyView(key: SigningKeyRecord, now: number, retention: number): Record<string, unknown> {
   const state = keyState(key, now, retention);

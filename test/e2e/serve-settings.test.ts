@@ -170,16 +170,20 @@ describe('tessera serve: lifetimes from flags, environment and config file', () 
     }
   });
 
-  it('takes them from flags', async () => {
+  it('takes them from flags; `tessera keys` keeps retired keys as long as the tokens the server last signed live', async () => {
     const server = await serve(dataDir, [
-      '--access-token-ttl', '5m', '--id-token-ttl', '13m', '--refresh-token-ttl', '1d', '--refresh-token-absolute-ttl', '30d', '--session-ttl', '30m',
+      '--access-token-ttl', '2h', '--id-token-ttl', '13m', '--refresh-token-ttl', '1d', '--refresh-token-absolute-ttl', '30d', '--session-ttl', '30m',
       '--session-absolute-ttl', '12h', '--authorization-code-ttl', '45s', '--device-code-ttl', '15m',
     ]);
     try {
-      assert.deepEqual(await observe(server), { accessToken: 300, idToken: 780, refreshToken: 86400, refreshTokenAbsolute: 30 * 86400, session: 1800, sessionAbsolute: 43200, authorizationCode: 45, deviceCode: 900 });
+      assert.deepEqual(await observe(server), { accessToken: 7200, idToken: 780, refreshToken: 86400, refreshTokenAbsolute: 30 * 86400, session: 1800, sessionAbsolute: 43200, authorizationCode: 45, deviceCode: 900 });
     } finally {
       await server.stop();
     }
+    // The CLI does not see the server's flags: the server recorded its longest JWT lifetime in the store.
+    await tesseraJson(['keys', 'rotate', '--alg', 'ES256', '--data', dataDir]);
+    const retired = (await tesseraJson<{ state: string; retired_at: number; prunable_at: number }[]>(['keys', 'list', '--data', dataDir])).filter((k) => k.state === 'retired');
+    assert.deepEqual(retired.map((k) => k.prunable_at - k.retired_at), [7200 + 60]);
   });
 
   it('prefers a flag to the environment, the environment to the file, and the file to the default, one setting at a time', async () => {

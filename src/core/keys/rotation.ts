@@ -14,6 +14,12 @@ export function keyRetention(config: Pick<Config, 'ttl'>, clients: readonly Pick
   return longestJwtLifetime(config, clients) + RETIREMENT_SLACK;
 }
 
+/**
+ * The setting in which a starting server records the longest lifetime of the JWTs it signs, so
+ * that `tessera keys`, which has no server config, keeps retired keys published long enough.
+ */
+export const JWT_LIFETIME_SETTING = 'jwt_lifetime';
+
 export type KeyState = 'active' | 'retired' | 'prunable';
 
 export function keyState(key: SigningKeyRecord, now: number, retention: number): KeyState {
