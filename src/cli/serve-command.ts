@@ -41,64 +41,66 @@ export function serveCommand(program: Command): void {
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
-    .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY']);
-  settingOptions(serve).action(async (flags: ServeFlags & Record<string, unknown>) => {
-    const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
-    const issuer = flags.issuer ?? `http://localhost:${port}`;
-    const count = (flag: string, value: string | undefined): number | undefined => {
-      if (value === undefined) return undefined;
-      if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
-      return Number(value);
-    };
-    // `true` (the flag alone, or TESSERA_TRUST_PROXY=true) is one proxy: the usual load balancer.
-    const trustProxy = flags.trustProxy === undefined || flags.trustProxy === false || flags.trustProxy === 'false' ? 0 : flags.trustProxy === true || flags.trustProxy === 'true' ? 1 : (count('--trust-proxy', flags.trustProxy) ?? 0);
-    const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
-    const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
-    const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
-    const config = {
-      issuer,
-      ...resolveSettings(flags, process.env),
-      signInLimits: {
-        ...(lockoutFailures ? { perPair: lockoutFailures } : {}),
-        ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
-      },
-      ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
-      ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
-      openRegistration: flags.openRegistration === true,
-      consoleUsers: parseConsoleUsers(flags.consoleUsers),
-      ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
-    };
-    const redisUrl = process.env['TESSERA_REDIS_URL'];
-    const server = await createServer({
-      dataDir: flags.data,
-      ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
-      config,
-      argon2: argon2FromEnv(),
-      logger: true,
-      ...(trustProxy > 0 ? { trustProxy } : {}),
-      // One Redis can serve several Tessera deployments, each under its own key prefix.
-      ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
+    .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
+    .action(async (flags: ServeFlags & Record<string, unknown>) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
+      const issuer = flags.issuer ?? `http://localhost:${port}`;
+      const count = (flag: string, value: string | undefined): number | undefined => {
+        if (value === undefined) return undefined;
+        if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
+        return Number(value);
+      };
+      // `true` (the flag alone, or TESSERA_TRUST_PROXY=true) is one proxy: the usual load balancer.
+      const trustProxy = flags.trustProxy === undefined || flags.trustProxy === false || flags.trustProxy === 'false' ? 0 : flags.trustProxy === true || flags.trustProxy === 'true' ? 1 : (count('--trust-proxy', flags.trustProxy) ?? 0);
+      const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
+      const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
+      const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
+      const config = {
+        issuer,
+        ...resolveSettings(flags, process.env),
+        signInLimits: {
+          ...(lockoutFailures ? { perPair: lockoutFailures } : {}),
+          ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
+        },
+        ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
+        ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
+        openRegistration: flags.openRegistration === true,
+        consoleUsers: parseConsoleUsers(flags.consoleUsers),
+        ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
+      };
+      const redisUrl = process.env['TESSERA_REDIS_URL'];
+      const server = await createServer({
+        dataDir: flags.data,
+        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        config,
+        argon2: argon2FromEnv(),
+        logger: true,
+        ...(trustProxy > 0 ? { trustProxy } : {}),
+        // One Redis can serve several Tessera deployments, each under its own key prefix.
+        ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
+      });
+      const address = await server.app.listen({ port, host: flags.host });
+      const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
+      const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, 'Tessera is ready');
+      let closing = false;
+      // Requests in flight are finished first; one that hangs does not keep the node from stopping.
+      const stop = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        server.app.log.info({ signal }, 'stopping: finishing requests in flight');
+        setTimeout(() => {
+          server.app.log.error(`requests still running after ${SHUTDOWN_TIMEOUT_MS / 1000} s: stopping anyway`);
+          process.exit(1);
+        }, SHUTDOWN_TIMEOUT_MS).unref();
+        await server.close();
+        server.app.log.info('stopped');
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
     });
-    const address = await server.app.listen({ port, host: flags.host });
-    const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
-    const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
-    server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, 'Tessera is ready');
-    let closing = false;
-    // Requests in flight are finished first; one that hangs does not keep the node from stopping.
-    const stop = async (signal: string) => {
-      if (closing) return;
-      closing = true;
-      server.app.log.info({ signal }, 'stopping: finishing requests in flight');
-      setTimeout(() => {
-        server.app.log.error(`requests still running after ${SHUTDOWN_TIMEOUT_MS / 1000} s: stopping anyway`);
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
-      await server.close();
-      server.app.log.info('stopped');
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-  });
+  // Lifetimes and algorithms, and --config: a flag, the environment or the file gives them (serve-settings.ts).
+  settingOptions(serve);
 }
