@@ -41,6 +41,8 @@ import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
 import { directoriesReadiness } from './core/federation/readiness.js';
 import { federationAdapters } from './federation/adapters.js';
 import { preparePepper } from './pepper.js';
+import { JWT_LIFETIME_SETTING } from './core/keys/rotation.js';
+import { longestJwtLifetime } from './core/tokens/lifetimes.js';
 import { looseDataPermissions } from './data-dir.js';
 
 /** The grants this server offers, in the order discovery lists them. */
@@ -101,6 +103,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const { pepper, sealedKeys } = await preparePepper(stores, options.dataDir);
   // Where this deployment answers, for commands that print URLs to register elsewhere (`idp show`).
   await stores.settings.set('issuer', config.issuer);
+  await stores.settings.set(JWT_LIFETIME_SETTING, String(longestJwtLifetime(config, [])));
   const keys = new KeyRing(stores.keys, pepper);
   await keys.load(now());
   const ctx: Context = {

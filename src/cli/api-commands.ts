@@ -6,7 +6,7 @@ import type { AdminContext } from '../core/admin/identity-providers.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
-import { parseDuration } from './durations.js';
+import { DEFAULT, lifetimeFlag } from './durations.js';
 
 interface ApiFlags extends StoreOptions {
   identifier?: string;
@@ -23,8 +23,8 @@ function apiFlags(command: Command): Command {
   return command
     .option('--name <name>', 'what people see, e.g. on the consent page')
     .option('--scope <name=description>', 'a scope of this API and what it lets an app do (repeat for several; replaces the list)', collect)
-    .option('--access-token-ttl <duration>', "lifetime of access tokens for this API, e.g. 10m (default: the server's)")
-    .option('--access-token-alg <alg>', 'ES256 or RS256 for access tokens for this API')
+    .option('--access-token-ttl <duration>', "lifetime of access tokens for this API, e.g. 10m ('default': the server's)")
+    .option('--access-token-alg <alg>', "ES256 or RS256 for access tokens for this API ('default': the client's or the server's)")
     .option('--rbac <on|off>', "role-based access: an app gets this API's scopes only as far as the user's roles give them");
 }
 
@@ -33,11 +33,8 @@ function toInput(flags: ApiFlags): ApiInput {
   if (flags.identifier !== undefined) input.identifier = flags.identifier;
   if (flags.name !== undefined) input.name = flags.name;
   if (flags.scope !== undefined) input.scopes = flags.scope.map(parseScopeDefinition);
-  if (flags.accessTokenTtl !== undefined) input.accessTokenTtl = parseDuration('--access-token-ttl', flags.accessTokenTtl);
-  if (flags.accessTokenAlg !== undefined) {
-    if (flags.accessTokenAlg !== 'ES256' && flags.accessTokenAlg !== 'RS256') throw new CliError(`--access-token-alg must be ES256 or RS256, not '${flags.accessTokenAlg}'`);
-    input.accessTokenAlg = flags.accessTokenAlg;
-  }
+  if (flags.accessTokenTtl !== undefined) input.accessTokenTtl = lifetimeFlag('--access-token-ttl', flags.accessTokenTtl);
+  if (flags.accessTokenAlg !== undefined) input.accessTokenAlg = flags.accessTokenAlg === DEFAULT ? null : flags.accessTokenAlg;
   if (flags.rbac !== undefined) {
     if (flags.rbac !== 'on' && flags.rbac !== 'off') throw new CliError(`--rbac must be 'on' or 'off', not '${flags.rbac}'`);
     input.rbac = flags.rbac === 'on';

@@ -7,6 +7,7 @@ import { findApi } from '../core/admin/apis.js';
 import { enabledAgain, revokeClient } from '../core/lifecycle/revoke.js';
 import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
+import { DEFAULT, lifetimeFlag } from './durations.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
 interface ClientFlags extends StoreOptions {
@@ -20,6 +21,12 @@ interface ClientFlags extends StoreOptions {
   authMethod?: string;
   requireMfa?: string;
   defaultApi?: string;
+  accessTokenTtl?: string;
+  idTokenTtl?: string;
+  refreshTokenTtl?: string;
+  refreshTokenAbsoluteTtl?: string;
+  idTokenAlg?: string;
+  accessTokenAlg?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -35,7 +42,13 @@ function metadataFlags(command: Command): Command {
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
     .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client')
-    .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself");
+    .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself")
+    .option('--access-token-ttl <duration>', "how long this client's access tokens live (90s, 10m, 12h, 30d; 'default': the server's)")
+    .option('--id-token-ttl <duration>', "how long this client's ID tokens live ('default': the server's)")
+    .option('--refresh-token-ttl <duration>', "this client's refresh tokens expire when unused this long ('default': the server's)")
+    .option('--refresh-token-absolute-ttl <duration>', "this client's refresh tokens end this long after the sign-in, however often rotated ('default': the server's)")
+    .option('--id-token-alg <alg>', "algorithm of this client's ID tokens: RS256, ES256 or PS256 ('default': the server's)")
+    .option('--access-token-alg <alg>', "algorithm of this client's access tokens: ES256 or RS256 ('default': the server's)");
 }
 
 function toInput(flags: ClientFlags): ClientInput {
@@ -53,6 +66,15 @@ function toInput(flags: ClientFlags): ClientInput {
     if (flags.requireMfa !== 'on' && flags.requireMfa !== 'off') throw new CliError(`--require-mfa must be 'on' or 'off', not '${flags.requireMfa}'`);
     input.requireMfa = flags.requireMfa === 'on';
   }
+  const lifetimes: NonNullable<ClientInput['lifetimes']> = {};
+  if (flags.accessTokenTtl !== undefined) lifetimes.accessToken = lifetimeFlag('--access-token-ttl', flags.accessTokenTtl);
+  if (flags.idTokenTtl !== undefined) lifetimes.idToken = lifetimeFlag('--id-token-ttl', flags.idTokenTtl);
+  if (flags.refreshTokenTtl !== undefined) lifetimes.refreshToken = lifetimeFlag('--refresh-token-ttl', flags.refreshTokenTtl);
+  if (flags.refreshTokenAbsoluteTtl !== undefined) lifetimes.refreshTokenAbsolute = lifetimeFlag('--refresh-token-absolute-ttl', flags.refreshTokenAbsoluteTtl);
+  if (Object.keys(lifetimes).length > 0) input.lifetimes = lifetimes;
+  // Checked with the rest of the metadata (registration.ts), so the message is the same wherever the value comes from.
+  if (flags.idTokenAlg !== undefined) input.idTokenAlg = flags.idTokenAlg === DEFAULT ? null : flags.idTokenAlg;
+  if (flags.accessTokenAlg !== undefined) input.accessTokenAlg = flags.accessTokenAlg === DEFAULT ? null : flags.accessTokenAlg;
   return input;
 }
 

@@ -1,10 +1,13 @@
+import { DURATION_FORMS, parseDuration } from '../core/durations.js';
 import { CliError } from './output.js';
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+/** `default` takes a client or an API back to the server's setting. */
+export const DEFAULT = 'default';
 
-/** Seconds from `90s`, `10m`, `12h`, `30d` or a plain number of seconds. */
-export function parseDuration(flag: string, value: string): number {
-  const m = /^(\d{1,9})([smhd]?)$/.exec(value.trim());
-  if (!m) throw new CliError(`${flag} must be a duration like 90s, 10m, 12h or 30d, not '${value}'`);
-  return Number(m[1]) * UNITS[m[2] || 's']!;
+/** A lifetime flag's seconds, or null for `default`. */
+export function lifetimeFlag(flag: string, value: string): number | null {
+  if (value === DEFAULT) return null;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new CliError(`${flag} must be ${DURATION_FORMS} (or '${DEFAULT}'), not '${value}'`);
+  return seconds;
 }

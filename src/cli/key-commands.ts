@@ -2,16 +2,24 @@ import type { Command } from 'commander';
 import { makeConfig } from '../core/config.js';
 import { systemClock } from '../core/context.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/key-ring.js';
-import { keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
-import type { SigningKeyRecord } from '../store/ports.js';
+import { JWT_LIFETIME_SETTING, keyRetention, keyState, pruneKeys, rotateKeys } from '../core/keys/rotation.js';
+import type { SigningKeyRecord, Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
 import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
-/** The CLI has no server config; retention follows the default token lifetimes, as `serve` uses them. */
-const RETENTION = keyRetention(makeConfig({ issuer: 'http://localhost' }));
+/**
+ * The CLI has no server config: retention follows the longer of the default token lifetimes and
+ * those the server last started with (it records them), and the clients' and APIs' own.
+ */
+const DEFAULTS = makeConfig({ issuer: 'http://localhost' });
+async function retention(stores: Stores): Promise<number> {
+  const recorded = Number((await stores.settings.get(JWT_LIFETIME_SETTING)) ?? 0) || 0;
+  const ttl = { ...DEFAULTS.ttl, accessToken: Math.max(DEFAULTS.ttl.accessToken, recorded), idToken: Math.max(DEFAULTS.ttl.idToken, recorded) };
+  return keyRetention({ ttl }, await stores.clients.list(), await stores.apis.list());
+}
 
-function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {
-  const state = keyState(key, now, RETENTION);
+function keyView(key: SigningKeyRecord, now: number, retention: number): Record<string, unknown> {
+  const state = keyState(key, now, retention);
   return {
     kid: key.kid,
     alg: key.alg,
@@ -19,7 +27,7 @@ function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {
     created_at: key.createdAt,
     retired_at: key.retiredAt,
     // When a retired key may go: every token it signed has expired by then.
-    prunable_at: key.retiredAt === null ? null : key.retiredAt + RETENTION,
+    prunable_at: key.retiredAt === null ? null : key.retiredAt + retention,
   };
 }
 
@@ -29,7 +37,8 @@ export function keyCommands(program: Command): void {
   withStoreOptions(keys.command('list').description('list signing keys, active and retired')).action(async (flags: StoreOptions) => {
     await withStores(flags, async (stores) => {
       const now = systemClock();
-      print((await stores.keys.all()).map((k) => keyView(k, now)), flags.json === true);
+      const kept = await retention(stores);
+      print((await stores.keys.all()).map((k) => keyView(k, now, kept)), flags.json === true);
     });
   });
 
@@ -44,13 +53,14 @@ export function keyCommands(program: Command): void {
         const now = systemClock();
         const added = await rotateKeys(stores.keys, pepper, now, algs);
         for (const key of added) await audit({ type: 'key.rotated', reason: `${key.alg} ${key.kid}` });
-        print(added.map((k) => keyView(k, now)), flags.json === true);
+        const kept = await retention(stores);
+        print(added.map((k) => keyView(k, now, kept)), flags.json === true);
       });
     });
 
   withStoreOptions(keys.command('prune').description('remove retired keys whose tokens have all expired')).action(async (flags: StoreOptions) => {
     await withStores(flags, async (stores) => {
-      const removed = await pruneKeys(stores.keys, systemClock(), RETENTION);
+      const removed = await pruneKeys(stores.keys, systemClock(), await retention(stores));
       print({ pruned: removed }, flags.json === true);
     });
   });

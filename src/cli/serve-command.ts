@@ -4,7 +4,7 @@ import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
-import { SIGNING_ALGS } from '../core/keys/key-ring.js';
+import { resolveSettings, settingOptions } from './serve-settings.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -23,11 +23,10 @@ interface ServeFlags {
   auditRetentionDays?: string;
   mfaPolicy?: string;
   selfServiceScopes?: string;
-  accessTokenAlg?: string;
 }
 
 export function serveCommand(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('run the authorization server')
     .option('--port <port>', 'port to listen on', process.env['TESSERA_PORT'] ?? '9000')
@@ -42,9 +41,8 @@ export function serveCommand(program: Command): void {
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
-    .option('--access-token-alg <alg>', 'algorithm that signs access tokens: ES256 (default) or RS256', process.env['TESSERA_ACCESS_TOKEN_ALG'])
     .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags & Record<string, unknown>) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
       const issuer = flags.issuer ?? `http://localhost:${port}`;
@@ -58,18 +56,14 @@ export function serveCommand(program: Command): void {
       const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
       const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
       const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
-      const accessTokenAlg = SIGNING_ALGS.find((alg) => alg === flags.accessTokenAlg);
-      if (flags.accessTokenAlg !== undefined && !accessTokenAlg) {
-        throw new CliError(`--access-token-alg must be ES256 or RS256, not '${flags.accessTokenAlg}'`);
-      }
       const config = {
         issuer,
+        ...resolveSettings(flags, process.env),
         signInLimits: {
           ...(lockoutFailures ? { perPair: lockoutFailures } : {}),
           ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
         },
         ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
-        ...(accessTokenAlg ? { accessTokenAlg } : {}),
         ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
         openRegistration: flags.openRegistration === true,
         consoleUsers: parseConsoleUsers(flags.consoleUsers),
@@ -88,7 +82,8 @@ export function serveCommand(program: Command): void {
       });
       const address = await server.app.listen({ port, host: flags.host });
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'Tessera is ready');
+      const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, 'Tessera is ready');
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {
@@ -106,4 +101,6 @@ export function serveCommand(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+  // Lifetimes and algorithms, and --config: a flag, the environment or the file gives them (serve-settings.ts).
+  settingOptions(serve);
 }

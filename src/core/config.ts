@@ -3,25 +3,35 @@ import { RETIREMENT_SLACK } from './keys/rotation.js';
 import type { AddressPolicy, FailurePolicy } from './limits.js';
 import type { RiskFactor } from './accounts/risk.js';
 import { isLoopbackHost } from './hosts.js';
+import { LIFETIMES, lifetimeProblem, type LifetimeName } from './lifetime-rules.js';
+import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS, type AccessTokenAlg, type IdTokenAlg } from './clients/client.js';
 
 /** Everything the protocol engine needs to know about how this server is set up. */
 export interface Config {
   /** The issuer identifier (RFC 8414 §2): https URL, no query or fragment. */
   issuer: string;
-  /** Lifetimes, in seconds. */
+  /**
+   * Lifetimes, in seconds (bounds in lifetime-rules.ts). A client may override the token lifetimes
+   * (src/core/tokens/lifetimes.ts resolves which one applies).
+   */
   ttl: {
     accessToken: number;
     idToken: number;
     /** Authorization codes live at most 60 s (DESIGN.md §6). */
     authorizationCode: number;
+    /** A refresh token not used for this long expires (each rotation starts it again). */
     refreshToken: number;
+    /** A lineage of refresh tokens ends this long after it began, however often it was rotated. */
+    refreshTokenAbsolute: number;
     /** A login or consent in progress. */
     interaction: number;
-    /** The single sign-on session. */
+    /** The single sign-on session ends when it was not used for this long. */
     session: number;
+    /** ...and at the latest this long after the sign-in, however often it was used. */
+    sessionAbsolute: number;
     /** A device authorization request waiting for the user (RFC 8628). */
     deviceCode: number;
-  };
+  } & Record<LifetimeName, number>;
   /** RFC 7591 registration without an initial access token. Off unless an operator turns it on. */
   openRegistration: boolean;
   /**
@@ -52,10 +62,10 @@ export interface Config {
   devicePollInterval: number;
   /** `aud` of access tokens when the request names no resource. */
   accessTokenAudience: string;
-  /** Algorithm that signs access tokens (RFC 9068). */
-  accessTokenAlg: 'ES256' | 'RS256';
+  /** Algorithm that signs access tokens (RFC 9068), unless the client asks for another. */
+  accessTokenAlg: AccessTokenAlg;
   /** Default algorithm of ID tokens; OpenID Connect expects RS256 to be available. */
-  idTokenAlg: 'ES256' | 'RS256';
+  idTokenAlg: IdTokenAlg;
   /** What the consent page says for each scope; unknown scopes are shown by name. */
   scopeDescriptions: Record<string, string>;
   /** Cookies get `Secure` when the issuer is https. */
@@ -102,8 +112,11 @@ export const DEFAULT_TTL: Config['ttl'] = {
   idToken: 3600,
   authorizationCode: 60,
   refreshToken: 30 * 24 * 3600,
+  refreshTokenAbsolute: 365 * 24 * 3600,
   interaction: 900,
+  // Idle as long as absolute: a session lasts a day from the sign-in, used or not, unless the operator sets a shorter idle time.
   session: 24 * 3600,
+  sessionAbsolute: 24 * 3600,
   deviceCode: 600,
 };
 
@@ -117,10 +130,14 @@ export class ConfigError extends Error {
 export function makeConfig(input: ConfigInput): Config {
   const issuer = validateIssuer(input.issuer);
   const ttl = { ...DEFAULT_TTL, ...input.ttl };
-  for (const [name, value] of Object.entries(ttl)) {
-    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`ttl.${name} must be a positive whole number of seconds`);
+  for (const name of Object.keys(LIFETIMES) as LifetimeName[]) {
+    const problem = lifetimeProblem(name, ttl[name]);
+    if (problem) throw new ConfigError(`ttl.${name}: ${problem}`);
   }
-  if (ttl.authorizationCode > 60) throw new ConfigError('ttl.authorizationCode must be at most 60 seconds');
+  const accessTokenAlg = input.accessTokenAlg ?? 'ES256';
+  if (!ACCESS_TOKEN_ALGS.includes(accessTokenAlg)) throw new ConfigError(`accessTokenAlg must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
+  const idTokenAlg = input.idTokenAlg ?? 'RS256';
+  if (!ID_TOKEN_ALGS.includes(idTokenAlg)) throw new ConfigError(`idTokenAlg must be one of ${ID_TOKEN_ALGS.join(', ')}`);
   const intervals = { ...DEFAULT_INTERVALS, ...input.intervals };
   for (const [name, value] of Object.entries(intervals)) {
     if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`intervals.${name} must be a positive number of seconds`);
@@ -143,8 +160,8 @@ export function makeConfig(input: ConfigInput): Config {
     issuer,
     ttl,
     accessTokenAudience: input.accessTokenAudience ?? issuer,
-    accessTokenAlg: input.accessTokenAlg ?? 'ES256',
-    idTokenAlg: input.idTokenAlg ?? 'RS256',
+    accessTokenAlg,
+    idTokenAlg,
     scopeDescriptions: { ...STANDARD_SCOPE_DESCRIPTIONS, ...input.scopeDescriptions },
     secureCookies: issuer.startsWith('https:'),
     devicePollInterval: input.devicePollInterval ?? 5,

@@ -124,7 +124,10 @@ export interface RefreshRecord {
   /** The API (RFC 8707 resource) the lineage's access tokens are for; null: Tessera itself. */
   resource: string | null;
   createdAt: number;
+  /** When this token expires: its idle lifetime from `createdAt`, but never past `absoluteExpiresAt`. */
   expiresAt: number;
+  /** When the lineage ends, whatever its rotations; null for lineages begun before such ends were kept. */
+  absoluteExpiresAt: number | null;
   rotatedAt: number | null;
   revokedAt: number | null;
 }
@@ -203,7 +206,7 @@ export interface GrantStore {
 
 export interface SigningKeyRecord {
   kid: string;
-  alg: 'ES256' | 'RS256';
+  alg: 'ES256' | 'RS256' | 'PS256';
   /** Private JWK, serialized and sealed under the pepper (src/core/keys/key-ring.ts); the store keeps the string as given. */
   privateJwk: string;
   createdAt: number;
@@ -239,14 +242,23 @@ export interface SessionRecord {
    */
   deviceUserCodeHash: string | null;
   createdAt: number;
+  /** The session ends then, unless use extends it (`touch`)... */
   expiresAt: number;
+  /** ...never past this. */
+  absoluteExpiresAt: number;
 }
 
 export interface SessionStore extends Expiring {
   create(session: Omit<SessionRecord, 'deviceUserCodeHash'>): Promise<void>;
   find(idHash: string): Promise<SessionRecord | undefined>;
   /** Marks the second factor done: the session signs its user in from now on. */
-  completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number): Promise<boolean>;
+  completeFactor(idHash: string, amr: string[], authTime: number, expiresAt: number, absoluteExpiresAt: number): Promise<boolean>;
+  /**
+   * A signed-in session was used at `now`: it ends at `expiresAt` from now on (the caller keeps that
+   * within its absolute end). Only ever later, so concurrent uses cannot shorten it; a session that
+   * ended before `now`, or that waits for its second factor, stays as it is.
+   */
+  touch(idHash: string, now: number, expiresAt: number): Promise<void>;
   /** A signed-in session proved a second factor later (step-up): it remembers the stronger `amr`. */
   stepUp(idHash: string, amr: string[]): Promise<boolean>;
   /** Remembers (or, with null, forgets) the device user code this session is confirming. */

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeJwt } from 'jose';
 import { clientCredentials, type TokenSet } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startBearerApi, type BearerApi } from '../helpers/bearer-api.js';
@@ -60,7 +61,8 @@ describe('client library: client credentials', () => {
     assert.ok(api.calls.slice(callsBefore).every((c) => c.status === 200 && c.token === fetched[1]!.accessToken), 'no call was refused or sent with the old token');
   });
 
-  it('sends scope and resource with the token request', async () => {
+  it('sends scope and resource with the token request, and gets a token for that API', async () => {
+    await server.addApi({ identifier: 'https://notes.example', name: 'Notes', scopes: [{ name: 'notes:read', description: 'Read notes' }] });
     const bodies: string[] = [];
     const reports = await clientCredentials({
       issuer: server.issuer,
@@ -73,7 +75,8 @@ describe('client library: client credentials', () => {
         return fetch(url, init as RequestInit);
       },
     });
-    await reports.accessToken();
+    const token = await reports.accessToken();
+    assert.equal(decodeJwt(token).aud, 'https://notes.example', 'Tessera issued it for the API named');
     const sent = new URLSearchParams(bodies[0]);
     assert.equal(sent.get('grant_type'), 'client_credentials');
     assert.equal(sent.get('scope'), 'notes:read');

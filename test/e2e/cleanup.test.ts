@@ -59,7 +59,7 @@ describe('background cleanup of expired records', { skip: process.env['TESSERA_T
     const { stores } = server.tessera.ctx;
     const now = server.tessera.ctx.now();
     for (let i = 0; i < 3000; i++) {
-      await stores.sessions.create({ idHash: `s${i}`, userId: 'u', authTime: now, amr: ['pwd'], pendingFactor: null, createdAt: now - 10, expiresAt: now - 1 });
+      await stores.sessions.create({ idHash: `s${i}`, userId: 'u', authTime: now, amr: ['pwd'], pendingFactor: null, createdAt: now - 10, expiresAt: now - 1, absoluteExpiresAt: now - 1 });
     }
     const cleanup = server.tessera.cleanUp();
     const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.issuer}/.well-known/openid-configuration`).then((r) => r.status)));

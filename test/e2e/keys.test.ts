@@ -36,7 +36,7 @@ describe('signing key rotation with the CLI while the server runs', () => {
 
   it('lists the keys made on first start: one active per algorithm', async () => {
     const keys = await tesseraJson<KeyView[]>(['keys', 'list', ...data]);
-    assert.deepEqual(keys.map((k) => [k.alg, k.state]).sort(), [['ES256', 'active'], ['RS256', 'active']]);
+    assert.deepEqual(keys.map((k) => [k.alg, k.state]).sort(), [['ES256', 'active'], ['PS256', 'active'], ['RS256', 'active']]);
     assert.deepEqual((await jwks()).sort(), keys.map((k) => k.kid).sort());
   });
 
@@ -44,7 +44,7 @@ describe('signing key rotation with the CLI while the server runs', () => {
     const before = await client.clientCredentialsGrant(config);
     const oldKid = decodeProtectedHeader(before.access_token).kid!;
     const added = await tesseraJson<KeyView[]>(['keys', 'rotate', ...data]);
-    assert.deepEqual(added.map((k) => k.alg).sort(), ['ES256', 'RS256']);
+    assert.deepEqual(added.map((k) => k.alg).sort(), ['ES256', 'PS256', 'RS256']);
     const newKid = added.find((k) => k.alg === 'ES256')!.kid;
 
     let kid = oldKid;
@@ -60,7 +60,7 @@ describe('signing key rotation with the CLI while the server runs', () => {
 
     const listed = await tesseraJson<KeyView[]>(['keys', 'list', ...data]);
     assert.equal(listed.find((k) => k.kid === oldKid)?.state, 'retired');
-    assert.equal(listed.filter((k) => k.state === 'active').length, 2);
+    assert.equal(listed.filter((k) => k.state === 'active').length, 3);
   });
 
   it('prunes a retired key only once every token it signed has expired', async () => {
@@ -96,6 +96,6 @@ describe('signing key rotation with the CLI while the server runs', () => {
   it('refuses an unknown algorithm', async () => {
     const run = await tessera(['keys', 'rotate', '--alg', 'HS256', ...data]);
     assert.notEqual(run.code, 0);
-    assert.match(run.stderr, /--alg must be one of ES256, RS256/);
+    assert.match(run.stderr, /--alg must be one of ES256, RS256, PS256/);
   });
 });

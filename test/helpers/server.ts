@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Tessera } from '../../src/server.js';
 import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
+import { buildApi, type ApiInput } from '../../src/core/apis/apis.js';
 import type { ConfigInput } from '../../src/core/config.js';
 import type { LoggerOptions } from '../../src/http/app.js';
 import type { GateOptions } from '../../src/core/accounts/password-gate.js';
@@ -27,6 +28,8 @@ export interface TestServer {
   /** Registers a client; `clientId` fixes its id (e.g. a resource server named in the token audience). */
   addClient(input: ClientInput & { clientId?: string }): Promise<{ clientId: string; secret?: string }>;
   addUser(input: Partial<NewUserInput> & { username: string }): Promise<{ sub: string; username: string; password: string }>;
+  /** Defines an API (resource server) that requests may name as `resource`. */
+  addApi(input: ApiInput & { identifier: string; name: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,9 @@ export async function startTestServer(
       const user = await buildUser({ ...input, password }, ctx.passwords, ctx.now());
       await ctx.stores.users.create(user);
       return { sub: user.id, username: user.username, password };
+    },
+    async addApi(input) {
+      await ctx.stores.apis.create(buildApi(input, ctx.now()));
     },
     async close() {
       await tessera.close();

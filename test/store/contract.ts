@@ -25,7 +25,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     });
     const refresh = (over: Partial<RefreshRecord> = {}): RefreshRecord => ({
       tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'], resource: null,
-      createdAt: 1, expiresAt: 1000, rotatedAt: null, revokedAt: null, ...over,
+      createdAt: 1, expiresAt: 1000, absoluteExpiresAt: 5000, rotatedAt: null, revokedAt: null, ...over,
     });
 
     it('consumes a code exactly once, even when asked concurrently', async () => {
@@ -70,6 +70,15 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.refreshTokens.rotate('unknown', refresh(), 2), 'unknown');
     });
 
+    it('keeps the end of a refresh token\'s lineage, or none for lineages begun before such ends were kept', async () => {
+      const next = refresh({ familyId: 'fam-abs', expiresAt: 900, absoluteExpiresAt: 1200 });
+      await stores.refreshTokens.save(next);
+      assert.deepEqual(await stores.refreshTokens.find(next.tokenHash), next);
+      const legacy = refresh({ familyId: 'fam-legacy', absoluteExpiresAt: null });
+      await stores.refreshTokens.save(legacy);
+      assert.equal((await stores.refreshTokens.find(legacy.tokenHash))?.absoluteExpiresAt, null);
+    });
+
     it('revokes a family: its refresh tokens and recorded access tokens', async () => {
       const a = refresh({ familyId: 'fam2' });
       const b = refresh({ familyId: 'fam2' });
@@ -106,7 +115,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] }, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
+        lifetimes: { accessToken: 600, refreshTokenAbsolute: 86400 }, idTokenAlg: 'PS256' as const, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -115,18 +125,25 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual(await stores.clients.listByOwner('u-dev'), [owned]);
       assert.deepEqual(await stores.clients.listByOwner('u-other'), []);
       await stores.clients.delete('owned');
-      const metadata = { name: 'M', type: client.type, applicationType: client.applicationType, redirectUris: client.redirectUris, postLogoutRedirectUris: [], grantTypes: client.grantTypes, scopes: client.scopes, tokenEndpointAuthMethod: client.tokenEndpointAuthMethod, extras: {} };
-      assert.equal(await stores.clients.updateMetadata('cid', metadata, 1, 5), 'ok');
-      assert.deepEqual(await stores.clients.findFresh('cid'), { ...client, name: 'M', postLogoutRedirectUris: [], extras: {}, updatedAt: 5, version: 2 });
-      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Stale' }, 1, 6), 'stale', 'computed from version 1, which is gone');
+      const metadata = {
+        name: 'M', type: client.type, applicationType: client.applicationType, redirectUris: client.redirectUris, postLogoutRedirectUris: [], grantTypes: client.grantTypes,
+        scopes: client.scopes, tokenEndpointAuthMethod: client.tokenEndpointAuthMethod, extras: {}, lifetimes: client.lifetimes, idTokenAlg: client.idTokenAlg, accessTokenAlg: client.accessTokenAlg,
+      };
+      // Lifetimes and algorithms are metadata: written with it, under the same version check.
+      const tokens = { lifetimes: { idToken: 120, refreshToken: 3600 }, idTokenAlg: null, accessTokenAlg: 'RS256' as const };
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, ...tokens }, 1, 4), 'ok');
+      assert.deepEqual(await stores.clients.findFresh('cid'), { ...client, ...tokens, name: 'M', postLogoutRedirectUris: [], extras: {}, updatedAt: 4, version: 2 });
+      assert.equal(await stores.clients.updateMetadata('cid', metadata, 2, 5), 'ok');
+      assert.deepEqual(await stores.clients.findFresh('cid'), { ...client, name: 'M', postLogoutRedirectUris: [], extras: {}, updatedAt: 5, version: 3 });
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Stale' }, 2, 6), 'stale', 'computed from version 2, which is gone');
       assert.equal(await stores.clients.updateMetadata('none', metadata, 1, 6), 'missing');
       // State is set apart from metadata, and a metadata change never writes it back.
       assert.equal(await stores.clients.setState('cid', { disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false }, 7), true);
-      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Owner edit' }, 3, 8), 'ok');
-      assert.deepEqual(await stores.clients.find('cid'), { ...client, name: 'Owner edit', postLogoutRedirectUris: [], extras: {}, disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, updatedAt: 8, version: 4 });
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Owner edit' }, 4, 8), 'ok');
+      assert.deepEqual(await stores.clients.find('cid'), { ...client, name: 'Owner edit', postLogoutRedirectUris: [], extras: {}, disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, updatedAt: 8, version: 5 });
       assert.equal(await stores.clients.setState('none', { disabled: true }, 7), false);
       // Concurrent changes computed from one version: exactly one is written.
-      const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((name) => stores.clients.updateMetadata('cid', { ...metadata, name }, 4, 9)));
+      const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((name) => stores.clients.updateMetadata('cid', { ...metadata, name }, 5, 9)));
       assert.deepEqual(outcomes.sort(), ['ok', 'stale', 'stale', 'stale']);
       assert.equal(await stores.clients.delete('cid'), true);
       assert.equal(await stores.clients.find('cid'), undefined);
@@ -153,7 +170,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));
@@ -211,8 +228,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.accessTokens.recordIssued({ jti: 'old-at', familyId: 'x', grantId: null, expiresAt: 30 });
       await stores.accessTokens.revokeJti('old-at', 30);
       await stores.accessTokens.revokeJti('new-at', 3000);
-      await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 30 });
-      await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 3000 });
+      await stores.sessions.create({ idHash: 'old-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 30, absoluteExpiresAt: 30 });
+      await stores.sessions.create({ idHash: 'new-s', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 3000, absoluteExpiresAt: 3000 });
       const interaction = { browserHash: 'b', csrfToken: 'c', clientId: 'c', request: '{}', userId: null, authTime: null, amr: [], sessionHash: null, createdAt: 1 };
       await stores.interactions.create({ ...interaction, id: 'old-i', expiresAt: 30 });
       await stores.interactions.create({ ...interaction, id: 'new-i', expiresAt: 3000 });
@@ -270,8 +287,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     });
 
     it('steps a signed-in session up to a second factor, never one still waiting for it, and keeps the device code it confirms', async () => {
-      await stores.sessions.create({ idHash: 'up', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 900 });
-      await stores.sessions.create({ idHash: 'waiting', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 900 });
+      await stores.sessions.create({ idHash: 'up', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: null, createdAt: 1, expiresAt: 900, absoluteExpiresAt: 900 });
+      await stores.sessions.create({ idHash: 'waiting', userId: 'su', authTime: 7, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 900, absoluteExpiresAt: 900 });
       assert.equal(await stores.sessions.stepUp('up', ['pwd', 'otp', 'mfa']), true);
       assert.equal(await stores.sessions.stepUp('waiting', ['pwd', 'otp', 'mfa']), false, 'a pending session completes through completeFactor only');
       assert.equal(await stores.sessions.stepUp('unknown', ['pwd']), false);
@@ -283,11 +300,29 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal((await stores.sessions.find('up'))?.deviceUserCodeHash, null);
     });
 
+    it('extends a signed-in session on use, only ever later, never one that ended or still waits for its second factor', async () => {
+      const session = { userId: 'tu', authTime: 1, amr: ['pwd'], createdAt: 1, expiresAt: 100, absoluteExpiresAt: 1000 };
+      await stores.sessions.create({ ...session, idHash: 'used', pendingFactor: null });
+      await stores.sessions.create({ ...session, idHash: 'half', pendingFactor: 'verify' });
+      await stores.sessions.touch('used', 50, 150);
+      assert.equal((await stores.sessions.find('used'))?.expiresAt, 150);
+      await Promise.all([stores.sessions.touch('used', 60, 160), stores.sessions.touch('used', 55, 155)]);
+      assert.equal((await stores.sessions.find('used'))?.expiresAt, 160, 'the latest end wins, whatever the order');
+      await stores.sessions.touch('used', 58, 158);
+      assert.equal((await stores.sessions.find('used'))?.expiresAt, 160, 'never shortened');
+      await stores.sessions.touch('used', 160, 260);
+      assert.equal((await stores.sessions.find('used'))?.expiresAt, 160, 'an ended session stays ended');
+      await stores.sessions.touch('half', 50, 150);
+      assert.equal((await stores.sessions.find('half'))?.expiresAt, 100);
+      assert.equal((await stores.sessions.find('used'))?.absoluteExpiresAt, 1000);
+      await stores.sessions.destroyForUser('tu');
+    });
+
     it('completes a session waiting for its second factor once, and appends and queries audit events', async () => {
-      await stores.sessions.create({ idHash: 'pend', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 10 });
-      assert.equal(await stores.sessions.completeFactor('pend', ['pwd', 'otp', 'mfa'], 5, 500), true);
-      assert.equal(await stores.sessions.completeFactor('pend', ['pwd'], 6, 600), false);
-      assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, deviceUserCodeHash: null, createdAt: 1, expiresAt: 500 });
+      await stores.sessions.create({ idHash: 'pend', userId: 'su', authTime: 1, amr: ['pwd'], pendingFactor: 'verify', createdAt: 1, expiresAt: 10, absoluteExpiresAt: 10 });
+      assert.equal(await stores.sessions.completeFactor('pend', ['pwd', 'otp', 'mfa'], 5, 500, 800), true);
+      assert.equal(await stores.sessions.completeFactor('pend', ['pwd'], 6, 600, 900), false);
+      assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, deviceUserCodeHash: null, createdAt: 1, expiresAt: 500, absoluteExpiresAt: 800 });
 
       const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: 'au', username: 'ann', clientId: 'ac', ip: '10.0.0.1', userAgent: 'ua', reason: 'wrong_password' };
       await stores.audit.append({ ...event, at: 100 });

@@ -1,6 +1,6 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { constants, createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { SignJWT, importJWK, jwtVerify, type JWK } from 'jose';
 import { KeyRing } from '../../src/core/keys/key-ring.js';
 import { signJwt, verifyOwnJwt, verifyOwnJwtIgnoringExpiry } from '../../src/core/tokens/jwt.js';
@@ -36,17 +36,19 @@ describe('JWTs the server signs and verifies (node:crypto)', () => {
   const keys = new KeyRing(memoryKeyStore(), PEPPER);
   let es256: ReturnType<KeyRing['signingKey']>;
   let rs256: ReturnType<KeyRing['signingKey']>;
+  let ps256: ReturnType<KeyRing['signingKey']>;
   const rejects = (token: string, typ = 'at+jwt') => assert.rejects(verifyOwnJwt(keys, token, typ, ISSUER, NOW));
 
   before(async () => {
     await keys.load(NOW);
     es256 = keys.signingKey('ES256');
     rs256 = keys.signingKey('RS256');
+    ps256 = keys.signingKey('PS256');
   });
 
-  for (const alg of ['ES256', 'RS256'] as const) {
+  for (const alg of ['ES256', 'RS256', 'PS256'] as const) {
     it(`${alg}: an independent library (jose) accepts what we sign, and we accept what it signs with our key`, async () => {
-      const key = alg === 'ES256' ? es256 : rs256;
+      const key = { ES256: es256, RS256: rs256, PS256: ps256 }[alg];
       const token = signJwt(keys, alg, 'at+jwt', claims());
       const publicKey = await importJWK(key.publicJwk, alg);
       const checked = await jwtVerify(token, publicKey, { issuer: ISSUER, typ: 'at+jwt', algorithms: [alg], currentDate: new Date(NOW * 1000) });
@@ -82,6 +84,12 @@ describe('JWTs the server signs and verifies (node:crypto)', () => {
     // An RS256 signature made with our RSA key, but claiming the ES256 key's kid.
     const rsaInput = `${header('RS256', es256.kid)}.${payload}`;
     await rejects(`${rsaInput}.${sign('sha256', Buffer.from(rsaInput), rs256.privateKey).toString('base64url')}`);
+    // The PS256 key signs PS256 only: a PKCS#1 v1.5 signature under its kid, or a PSS one under the RS256 key's, is refused.
+    const asRs256 = `${header('RS256', ps256.kid)}.${payload}`;
+    await rejects(`${asRs256}.${sign('sha256', Buffer.from(asRs256), ps256.privateKey).toString('base64url')}`);
+    const asPs256 = `${header('PS256', rs256.kid)}.${payload}`;
+    const pss = { key: rs256.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    await rejects(`${asPs256}.${sign('sha256', Buffer.from(asPs256), pss).toString('base64url')}`);
   });
 
   it('refuses an altered payload, unknown kids, crit headers and malformed tokens', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiChanges, ApiRecord } from '../../store/ports.js';
 import { OIDC_SCOPES, isValidScopeToken } from '../scopes.js';
+import { lifetimeProblem } from '../lifetime-rules.js';
+import { ACCESS_TOKEN_ALGS, type AccessTokenAlg } from '../clients/client.js';
 
 /** What an operator gives to define or change an API; unset fields keep their value. */
 export interface ApiInput {
@@ -8,7 +10,7 @@ export interface ApiInput {
   name?: string;
   scopes?: { name: string; description: string }[];
   accessTokenTtl?: number | null;
-  accessTokenAlg?: 'ES256' | 'RS256' | null;
+  accessTokenAlg?: string | null;
   rbac?: boolean;
 }
 
@@ -48,10 +50,11 @@ function resolve(input: ApiInput, base?: ApiRecord): Omit<ApiRecord, 'id' | 'cre
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new ApiInputError('name must be 1 to 100 characters of text');
   const accessTokenTtl = input.accessTokenTtl === undefined ? (base?.accessTokenTtl ?? null) : input.accessTokenTtl;
-  if (accessTokenTtl !== null && (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 24 * 3600)) throw new ApiInputError('access token lifetime must be between 1 second and 24 hours');
+  const ttlProblem = accessTokenTtl === null ? undefined : lifetimeProblem('accessToken', accessTokenTtl);
+  if (ttlProblem) throw new ApiInputError(ttlProblem);
   const accessTokenAlg = input.accessTokenAlg === undefined ? (base?.accessTokenAlg ?? null) : input.accessTokenAlg;
-  if (accessTokenAlg !== null && accessTokenAlg !== 'ES256' && accessTokenAlg !== 'RS256') throw new ApiInputError("access token algorithm must be 'ES256' or 'RS256'");
-  return { identifier, name, scopes: checkedScopes(input.scopes ?? base?.scopes ?? []), accessTokenTtl, accessTokenAlg, rbac: input.rbac ?? base?.rbac ?? false };
+  if (accessTokenAlg !== null && !ACCESS_TOKEN_ALGS.includes(accessTokenAlg as AccessTokenAlg)) throw new ApiInputError(`access token algorithm must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
+  return { identifier, name, scopes: checkedScopes(input.scopes ?? base?.scopes ?? []), accessTokenTtl, accessTokenAlg: accessTokenAlg as AccessTokenAlg | null, rbac: input.rbac ?? base?.rbac ?? false };
 }
 
 export function buildApi(input: ApiInput, now: number): ApiRecord {

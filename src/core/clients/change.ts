@@ -13,8 +13,8 @@ const TRIES = 5;
 
 /** The registration metadata of a changed client; the secret only where the change made or removed one. */
 function metadataOf(changed: Client, before: Client): ClientMetadata {
-  const { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras } = changed;
-  const metadata: ClientMetadata = { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras };
+  const { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras, lifetimes, idTokenAlg, accessTokenAlg } = changed;
+  const metadata: ClientMetadata = { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras, lifetimes, idTokenAlg, accessTokenAlg };
   if (changed.type !== before.type) metadata.secretHash = changed.secretHash;
   return metadata;
 }

@@ -19,6 +19,25 @@ export type ApplicationType = 'web' | 'native';
 
 export type ClientOrigin = 'operator' | 'dynamic' | 'console';
 
+/** Algorithms a client may ask its ID tokens to be signed with (`id_token_signed_response_alg`). */
+export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'PS256'] as const;
+export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
+/** Algorithms access tokens may be signed with: what resource servers verify (src/resource-server). */
+export const ACCESS_TOKEN_ALGS = ['ES256', 'RS256'] as const;
+export type AccessTokenAlg = (typeof ACCESS_TOKEN_ALGS)[number];
+
+/**
+ * Lifetimes in seconds that an operator set for this client's tokens instead of the server's; an
+ * unset one is the server's. `refreshToken` is the idle lifetime, `refreshTokenAbsolute` the lineage's.
+ */
+export interface ClientLifetimes {
+  accessToken?: number;
+  idToken?: number;
+  refreshToken?: number;
+  refreshTokenAbsolute?: number;
+}
+export const CLIENT_LIFETIMES = ['accessToken', 'idToken', 'refreshToken', 'refreshTokenAbsolute'] as const satisfies readonly (keyof ClientLifetimes)[];
+
 /** Informational URLs and contacts a client registered (RFC 7591 §2); shown to users, never fetched. */
 export interface ClientExtras {
   logo_uri?: string;
@@ -62,6 +81,12 @@ export interface Client {
   /** Hash of the RFC 7592 registration access token of a dynamic client. */
   registrationTokenHash: string | null;
   extras: ClientExtras;
+  /** Operators set these (`client create|update --access-token-ttl …`); registration never does. */
+  lifetimes: ClientLifetimes;
+  /** `id_token_signed_response_alg` (OpenID Connect Dynamic Client Registration §2); null: the server's default. */
+  idTokenAlg: IdTokenAlg | null;
+  /** Operators set it; null: the server's (`--access-token-alg`). */
+  accessTokenAlg: AccessTokenAlg | null;
   createdAt: number;
   updatedAt: number;
   /** Grows with every change: a change computed from an older read is refused (optimistic concurrency). */
@@ -69,7 +94,10 @@ export interface Client {
 }
 
 /** What a client's registration says, which its owner (RFC 7592, the console) or an operator may change. */
-export type ClientMetadata = Pick<Client, 'name' | 'type' | 'applicationType' | 'redirectUris' | 'postLogoutRedirectUris' | 'grantTypes' | 'scopes' | 'tokenEndpointAuthMethod' | 'extras'> & {
+export type ClientMetadata = Pick<
+  Client,
+  'name' | 'type' | 'applicationType' | 'redirectUris' | 'postLogoutRedirectUris' | 'grantTypes' | 'scopes' | 'tokenEndpointAuthMethod' | 'extras' | 'lifetimes' | 'idTokenAlg' | 'accessTokenAlg'
+> & {
   /** Only when the change turns the client public (null) or confidential (a new secret). */
   secretHash?: string | null;
 };
@@ -97,6 +125,13 @@ export interface ClientMetadataView {
   disabled: boolean;
   client_secret?: string;
   client_secret_expires_at?: number;
+  /** Only when the client has its own; lifetimes in seconds. */
+  id_token_signed_response_alg?: IdTokenAlg;
+  access_token_alg?: AccessTokenAlg;
+  access_token_ttl?: number;
+  id_token_ttl?: number;
+  refresh_token_ttl?: number;
+  refresh_token_absolute_ttl?: number;
 }
 
 export type ClientView = ClientMetadataView & ClientExtras;
@@ -119,6 +154,13 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     client_id_issued_at: client.createdAt,
     disabled: client.disabled,
   };
+  if (client.idTokenAlg !== null) view.id_token_signed_response_alg = client.idTokenAlg;
+  if (client.accessTokenAlg !== null) view.access_token_alg = client.accessTokenAlg;
+  const { accessToken, idToken, refreshToken, refreshTokenAbsolute } = client.lifetimes;
+  if (accessToken !== undefined) view.access_token_ttl = accessToken;
+  if (idToken !== undefined) view.id_token_ttl = idToken;
+  if (refreshToken !== undefined) view.refresh_token_ttl = refreshToken;
+  if (refreshTokenAbsolute !== undefined) view.refresh_token_absolute_ttl = refreshTokenAbsolute;
   if (secret !== undefined) {
     view.client_secret = secret;
     view.client_secret_expires_at = 0; // RFC 7591 §3.2.1: 0 means it does not expire

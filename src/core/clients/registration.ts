@@ -3,7 +3,11 @@ import { printable } from '../errors.js';
 import { isValidScopeToken } from '../scopes.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { isLoopbackHost, normalizedHost } from '../hosts.js';
+import { lifetimeProblem } from '../lifetime-rules.js';
 import {
+  ACCESS_TOKEN_ALGS,
+  CLIENT_LIFETIMES,
+  ID_TOKEN_ALGS,
   CLIENT_AUTH_METHODS,
   GRANT_TYPES,
   USER_GRANTS,
@@ -13,6 +17,9 @@ import {
   type ClientType,
   type GrantType,
   type ClientExtras,
+  type ClientLifetimes,
+  type AccessTokenAlg,
+  type IdTokenAlg,
 } from './client.js';
 
 /** Metadata an operator gives when creating or changing a client. Unset fields keep their value (or default). */
@@ -29,7 +36,20 @@ export interface ClientInput {
   requireMfa?: boolean;
   /** Operators only: the API a client's tokens are for when a request names none. */
   defaultApi?: string | null;
+  /** Lifetimes in seconds to set, or null to go back to the server's; unnamed ones keep their value. */
+  lifetimes?: { [K in keyof ClientLifetimes]?: number | null };
+  /** null: back to the server's default. */
+  idTokenAlg?: string | null;
+  accessTokenAlg?: string | null;
 }
+
+/** How each lifetime is named where a client's metadata is shown (toMetadataView). */
+const LIFETIME_FIELDS: Record<keyof ClientLifetimes, string> = {
+  accessToken: 'access_token_ttl',
+  idToken: 'id_token_ttl',
+  refreshToken: 'refresh_token_ttl',
+  refreshTokenAbsolute: 'refresh_token_absolute_ttl',
+};
 
 /** Raised for client metadata that cannot be accepted; `field` names the RFC 7591 member at fault. */
 export class ClientMetadataError extends Error {
@@ -126,7 +146,29 @@ function resolve(
     throw new ClientMetadataError('description', 'description must be at most 1000 characters of text');
   }
   const requireMfa = input.requireMfa ?? base?.requireMfa ?? false;
-  return { requireMfa, name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+  const { lifetimes, idTokenAlg, accessTokenAlg } = tokenSettings(input, base);
+  return { lifetimes, idTokenAlg, accessTokenAlg, requireMfa, name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+}
+
+/** The client's own token lifetimes and algorithms, each checked against the same bounds as the server's. */
+function tokenSettings(input: ClientInput, base: Client | undefined): Pick<Client, 'lifetimes' | 'idTokenAlg' | 'accessTokenAlg'> {
+  const lifetimes: ClientLifetimes = {};
+  for (const name of CLIENT_LIFETIMES) {
+    const value = input.lifetimes?.[name] === undefined ? base?.lifetimes[name] : input.lifetimes[name];
+    if (value === undefined || value === null) continue;
+    const problem = lifetimeProblem(name, value);
+    if (problem) throw new ClientMetadataError(LIFETIME_FIELDS[name], problem);
+    lifetimes[name] = value;
+  }
+  const idTokenAlg = input.idTokenAlg === undefined ? (base?.idTokenAlg ?? null) : input.idTokenAlg;
+  if (idTokenAlg !== null && !ID_TOKEN_ALGS.includes(idTokenAlg as IdTokenAlg)) {
+    throw new ClientMetadataError('id_token_signed_response_alg', `ID token algorithm${shown(idTokenAlg)} is not supported (supported: ${ID_TOKEN_ALGS.join(', ')})`);
+  }
+  const accessTokenAlg = input.accessTokenAlg === undefined ? (base?.accessTokenAlg ?? null) : input.accessTokenAlg;
+  if (accessTokenAlg !== null && !ACCESS_TOKEN_ALGS.includes(accessTokenAlg as AccessTokenAlg)) {
+    throw new ClientMetadataError('access_token_alg', `access token algorithm${shown(accessTokenAlg)} is not supported (supported: ${ACCESS_TOKEN_ALGS.join(', ')})`);
+  }
+  return { lifetimes, idTokenAlg: idTokenAlg as IdTokenAlg | null, accessTokenAlg: accessTokenAlg as AccessTokenAlg | null };
 }
 
 /**

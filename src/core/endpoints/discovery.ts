@@ -1,7 +1,6 @@
 import type { Context } from '../context.js';
 import type { Grant } from '../grants/grant.js';
-import { CLIENT_AUTH_METHODS } from '../clients/client.js';
-import { SIGNING_ALGS } from '../keys/key-ring.js';
+import { CLIENT_AUTH_METHODS, ID_TOKEN_ALGS } from '../clients/client.js';
 import { json, type ProtocolResponse } from '../protocol.js';
 import { ACR_MFA, ACR_PASSWORD } from '../tokens/id-token.js';
 
@@ -57,7 +56,8 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     response_modes_supported: ['query'],
     grant_types_supported: grants.map((g) => g.grantType),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    // What a client may register as id_token_signed_response_alg; RS256 first, as OpenID Connect expects it.
+    id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     // Public clients may revoke their own tokens (RFC 7009 §5); introspection needs a client that can authenticate.
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],

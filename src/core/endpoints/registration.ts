@@ -12,6 +12,7 @@ import { errorJson } from './form.js';
 import { PATHS } from './discovery.js';
 import { requester } from '../audit.js';
 import { failedCredential } from '../clients/authenticate.js';
+import { idTokenAlg } from '../tokens/lifetimes.js';
 
 const metadataError = (description: string) => new OAuthError('invalid_client_metadata', description);
 
@@ -64,6 +65,8 @@ function metadataInput(raw: unknown): ClientInput {
     grantTypes,
     tokenEndpointAuthMethod: method,
     extras,
+    // OpenID Connect Dynamic Client Registration §2: absent means the default (and a PUT that omits it returns to it).
+    idTokenAlg: text(body, 'id_token_signed_response_alg') ?? null,
   };
   if (scope !== undefined) input.scopes = scope.split(' ').filter((s) => s !== '');
   return input;
@@ -85,7 +88,7 @@ function requireJson(req: ProtocolRequest): unknown {
 /** The client as RFC 7591 §3.2.1 / RFC 7592 §3 return it. */
 function registrationView(ctx: Context, client: Client, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { disabled: _disabled, client_type: _type, ...view } = toMetadataView(client);
-  return { ...view, registration_client_uri: `${ctx.config.issuer}${PATHS.registration}/${encodeURIComponent(client.clientId)}`, ...extra };
+  return { ...view, id_token_signed_response_alg: idTokenAlg(ctx.config, client), registration_client_uri: `${ctx.config.issuer}${PATHS.registration}/${encodeURIComponent(client.clientId)}`, ...extra };
 }
 
 /** Bad bearer tokens are counted like failed client authentication: per address (never for everyone), and per client for RFC 7592. */

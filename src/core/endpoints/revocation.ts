@@ -27,7 +27,7 @@ async function revoke(ctx: Context, caller: Client, token: string, from: Request
   }
   const record = await ctx.stores.refreshTokens.find(sha256(token));
   if (record && record.clientId === caller.clientId) {
-    await revokeFamily(ctx.stores, record.familyId, ctx.now(), familyMarkUntil(ctx.config, ctx.now()));
+    await revokeFamily(ctx.stores, record.familyId, ctx.now(), familyMarkUntil(ctx.config, ctx.now(), caller));
     await revoked(record.userId, 'refresh_token');
   }
 }

@@ -53,7 +53,7 @@ export const authorizationCodeGrant: Grant = {
     if (result.status === 'unknown') throw invalidGrant('the code is invalid');
     if (result.status === 'consumed') {
       // The request is otherwise valid, so it comes from the code's rightful client: a true replay.
-      await revokeFamily(ctx.stores, result.record.familyId, now, familyMarkUntil(ctx.config, now));
+      await revokeFamily(ctx.stores, result.record.familyId, now, familyMarkUntil(ctx.config, now, client));
       await ctx.audit.record({ type: 'code.replay', outcome: 'failure', userId: result.record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
       throw invalidGrant('the code was already used; tokens issued from it are revoked');
     }

@@ -2,7 +2,8 @@ import type { Grant } from './grant.js';
 import { OAuthError } from '../errors.js';
 import { optional } from '../params.js';
 import { OIDC_SCOPES, formatScope, parseScope, requireAllowedScopes } from '../scopes.js';
-import { audienceOf, issueAccessToken } from '../tokens/access-token.js';
+import { issueAccessToken } from '../tokens/access-token.js';
+import { accessTokenSettings } from '../tokens/lifetimes.js';
 import { requestedApi, scopesFor } from '../apis/resources.js';
 
 /** RFC 6749 §4.4: a confidential client acting for itself. No refresh token, no ID token. */
@@ -18,7 +19,8 @@ export const clientCredentialsGrant: Grant = {
     const scopes = requested.length > 0 ? requested : machineScopes;
     requireAllowedScopes(scopes, machineScopes);
     const now = ctx.now();
-    const access = await issueAccessToken(ctx.config, ctx.keys, { subject: client.clientId, clientId: client.clientId, scopes, ...audienceOf(api) }, now);
+    const settings = accessTokenSettings(ctx.config, client, api);
+    const access = await issueAccessToken(ctx.config, ctx.keys, { subject: client.clientId, clientId: client.clientId, scopes, ...settings }, now);
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   },
 };

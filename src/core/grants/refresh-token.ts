@@ -7,6 +7,7 @@ import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
 import { requireDirectoryAccount } from '../federation/directory-status.js';
 import { grantedApi } from '../apis/resources.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
+import { tokenLifetimes } from '../tokens/lifetimes.js';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -18,7 +19,7 @@ export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
   async handle(ctx, client, params, from) {
     const reused = async (record: { userId: string; familyId: string }, now: number): Promise<never> => {
-      await revokeFamily(ctx.stores, record.familyId, now, familyMarkUntil(ctx.config, now));
+      await revokeFamily(ctx.stores, record.familyId, now, familyMarkUntil(ctx.config, now, client));
       await ctx.audit.record({ type: 'refresh.reuse', outcome: 'failure', userId: record.userId, clientId: client.clientId, ...from, reason: 'family_revoked' });
       throw invalidGrant('the refresh token was already used; its grant is revoked');
     };
@@ -28,7 +29,8 @@ export const refreshTokenGrant: Grant = {
     if (!record || record.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     if (record.revokedAt !== null) throw invalidGrant('the refresh token was revoked');
     if (record.rotatedAt !== null) return reused(record, now);
-    if (record.expiresAt <= now) throw invalidGrant('the refresh token has expired');
+    if (record.absoluteExpiresAt !== null && record.absoluteExpiresAt <= now) throw invalidGrant('the sign-in behind this refresh token is too old (absolute lifetime reached): sign in again');
+    if (record.expiresAt <= now) throw invalidGrant('the refresh token has expired (unused for too long)');
 
     // Scope may narrow for this access token, never widen (RFC 6749 §6); the grant keeps its scope.
     const requested = parseScope(optional(params, 'scope'));
@@ -50,7 +52,8 @@ export const refreshTokenGrant: Grant = {
     };
     // RFC 8707 §2.2: a refresh may name the lineage's resource, not another one.
     await grantedApi(ctx, record.resource, optional(params, 'resource'));
-    const next = newRefreshToken(ctx, client, grant, now);
+    // A lineage from before absolute ends were kept gets one from its first rotation since.
+    const next = newRefreshToken(ctx, client, grant, now, record.absoluteExpiresAt ?? now + tokenLifetimes(ctx.config, client).refreshTokenAbsolute);
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);
     // A concurrent request rotated it first: two lineages must never both live.
     if (outcome === 'reused') return reused(record, now);

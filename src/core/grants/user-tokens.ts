@@ -3,12 +3,13 @@ import type { Client } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { randomToken, sha256 } from '../crypto.js';
 import { formatScope } from '../scopes.js';
-import { audienceOf, issueAccessToken } from '../tokens/access-token.js';
+import { issueAccessToken } from '../tokens/access-token.js';
 import { grantedApi, scopesFor } from '../apis/resources.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
+import { accessTokenSettings, idTokenAlg, tokenLifetimes } from '../tokens/lifetimes.js';
 
 /** What a user's tokens are issued under: who, to which client, with which consent and family. */
 export interface UserGrant {
@@ -32,9 +33,15 @@ export async function activeUser(ctx: Context, userId: string): Promise<User> {
   return user;
 }
 
-/** A new refresh token record in the grant's family; the caller stores it (save or rotate). */
-export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, now: number): { token: string; record: RefreshRecord } {
+/**
+ * A new refresh token record in the grant's family; the caller stores it (save or rotate). It lives
+ * its idle lifetime, but never past the end of its lineage: `lineageEndsAt` for a rotation, or the
+ * absolute lifetime from now for the first token of a family.
+ */
+export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, now: number, lineageEndsAt?: number): { token: string; record: RefreshRecord } {
   const token = randomToken(32);
+  const lifetimes = tokenLifetimes(ctx.config, client);
+  const absoluteExpiresAt = lineageEndsAt ?? now + lifetimes.refreshTokenAbsolute;
   const record: RefreshRecord = {
     tokenHash: sha256(token),
     familyId: grant.familyId,
@@ -46,7 +53,8 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
     amr: grant.amr,
     resource: grant.resource,
     createdAt: now,
-    expiresAt: now + ctx.config.ttl.refreshToken,
+    expiresAt: Math.min(now + lifetimes.refreshToken, absoluteExpiresAt),
+    absoluteExpiresAt,
     rotatedAt: null,
     revokedAt: null,
   };
@@ -60,7 +68,9 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
   const api = await grantedApi(ctx, grant.resource, undefined);
   const scopes = scopesFor(api, grant.accessScopes ?? grant.scopes);
-  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...audienceOf(api) }, now);
+  const lifetimes = tokenLifetimes(ctx.config, client);
+  const settings = accessTokenSettings(ctx.config, client, api);
+  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...settings }, now);
   await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
   // Checked after recording, so a consent or family revoked meanwhile cannot miss these tokens (see revokeGrant, revokeFamily).
   const [grantGone, familyRevoked] = await Promise.all([
@@ -68,13 +78,14 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
     ctx.stores.revokedFamilies.isRevoked(grant.familyId),
   ]);
   if (grantGone || familyRevoked) {
-    await revokeFamily(ctx.stores, grant.familyId, now, familyMarkUntil(ctx.config, now));
+    await revokeFamily(ctx.stores, grant.familyId, now, familyMarkUntil(ctx.config, now, client));
     throw new OAuthError('invalid_grant', familyRevoked ? 'the tokens of this grant were revoked' : 'the user has withdrawn this application\'s access');
   }
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   if (grant.scopes.includes('openid')) {
-    response.id_token = await issueIdToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce }, now);
+    const idToken = { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, ttl: lifetimes.idToken, alg: idTokenAlg(ctx.config, client) };
+    response.id_token = await issueIdToken(ctx.config, ctx.keys, idToken, now);
   }
   return response;
 }

@@ -7,7 +7,7 @@ import type { Risk } from '../accounts/risk.js';
 import { confirmEnrollment, hasSecondFactor, pendingEnrollment, startEnrollment, verifySecondFactor } from '../accounts/mfa.js';
 import type { Authentication } from '../tokens/id-token.js';
 import { PATHS } from '../endpoints/discovery.js';
-import { SESSION_COOKIE, currentSession, pendingSession, startSession, type ActiveSession } from './session.js';
+import { SESSION_COOKIE, currentSession, pendingSession, sessionEnds, startSession, type ActiveSession } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
 import { safeReturnPath } from './sign-in.js';
 import { afterLogin, load, type LiveInteraction } from './endpoints.js';
@@ -178,9 +178,10 @@ export function secondFactorEndpoint(ctx: Context) {
     let cookies: CookieToSet[] = [];
     if (pending) {
       auth = { time: now, amr: MFA_AMR };
-      if (!(await ctx.stores.sessions.completeFactor(session.record.idHash, auth.amr, now, now + ctx.config.ttl.session))) return signInAgain();
+      const ends = sessionEnds(ctx, now);
+      if (!(await ctx.stores.sessions.completeFactor(session.record.idHash, auth.amr, now, ends.expiresAt, ends.absoluteExpiresAt))) return signInAgain();
       // The cookie lived as long as a login in progress; it now lives as long as the session.
-      cookies = [{ name: SESSION_COOKIE, value: req.cookies[SESSION_COOKIE]!, maxAge: ctx.config.ttl.session }];
+      cookies = [{ name: SESSION_COOKIE, value: req.cookies[SESSION_COOKIE]!, maxAge: ends.cookieMaxAge }];
     } else {
       // A step-up keeps the time of the sign-in (max_age is about the password) and adds the factor.
       auth = { time: session.record.authTime, amr: MFA_AMR };

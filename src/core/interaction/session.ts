@@ -23,10 +23,33 @@ async function liveSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSe
   return { record, user };
 }
 
-/** The browser's SSO session, if it is live, fully signed in, and its user is still active. */
+/**
+ * The browser's SSO session, if it is live, fully signed in, and its user is still active. Asking
+ * for it is using it: its idle end moves on (never past its absolute end).
+ */
 export async function currentSession(ctx: Context, req: ProtocolRequest): Promise<ActiveSession | undefined> {
   const session = await liveSession(ctx, req);
-  return session && session.record.pendingFactor === null ? session : undefined;
+  if (!session || session.record.pendingFactor !== null) return undefined;
+  await extend(ctx, session.record);
+  return session;
+}
+
+/**
+ * Writes the new idle end only when it moves by a tenth of the idle lifetime (at most a minute), not
+ * on every request: the session may then end that much earlier than exactly idle after its last use.
+ */
+async function extend(ctx: Context, record: SessionRecord): Promise<void> {
+  const now = ctx.now();
+  const next = Math.min(now + ctx.config.ttl.session, record.absoluteExpiresAt);
+  if (next - record.expiresAt < Math.min(60, Math.ceil(ctx.config.ttl.session / 10))) return;
+  await ctx.stores.sessions.touch(record.idHash, now, next);
+  record.expiresAt = next;
+}
+
+/** When a session signed in at `now` ends if unused, when at the latest, and how long its cookie must live. */
+export function sessionEnds(ctx: Context, now: number): { expiresAt: number; absoluteExpiresAt: number; cookieMaxAge: number } {
+  const { session, sessionAbsolute } = ctx.config.ttl;
+  return { expiresAt: now + Math.min(session, sessionAbsolute), absoluteExpiresAt: now + sessionAbsolute, cookieMaxAge: sessionAbsolute };
 }
 
 /** A session whose password was checked and which waits for the second factor. */
@@ -49,9 +72,11 @@ export async function startSession(
   const now = ctx.now();
   const auth = { time: now, amr };
   // A session waiting for its second factor lives only as long as a login in progress.
-  const ttl = pendingFactor === null ? ctx.config.ttl.session : ctx.config.ttl.interaction;
-  await ctx.stores.sessions.create({ idHash: sha256(id), userId, authTime: now, amr: auth.amr, pendingFactor, createdAt: now, expiresAt: now + ttl });
-  return { auth, idHash: sha256(id), cookies: [{ name: SESSION_COOKIE, value: id, maxAge: ttl }] };
+  const waiting = now + ctx.config.ttl.interaction;
+  const ends = pendingFactor === null ? sessionEnds(ctx, now) : { expiresAt: waiting, absoluteExpiresAt: waiting, cookieMaxAge: ctx.config.ttl.interaction };
+  await ctx.stores.sessions.create({ idHash: sha256(id), userId, authTime: now, amr: auth.amr, pendingFactor, createdAt: now, expiresAt: ends.expiresAt, absoluteExpiresAt: ends.absoluteExpiresAt });
+  // The cookie lives until the absolute end: the server decides whether the session is still live.
+  return { auth, idHash: sha256(id), cookies: [{ name: SESSION_COOKIE, value: id, maxAge: ends.cookieMaxAge }] };
 }
 
 /** Ends the browser's session on the server and clears its cookie. */

@@ -1,10 +1,14 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { KeyStore, SigningKeyRecord } from '../../store/ports.js';
 import { isSealed, seal, unseal } from '../crypto.js';
 
-export type SigningAlg = 'ES256' | 'RS256';
-export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
+export type SigningAlg = 'ES256' | 'RS256' | 'PS256';
+/** One key per algorithm: PS256 has an RSA key of its own, so that each published key names the one algorithm it signs with. */
+export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256', 'PS256'];
+
+const generate = promisify(generateKeyPair);
 
 export interface SigningKey {
   kid: string;
@@ -22,12 +26,12 @@ export class SealedKeyError extends Error {
 }
 
 /**
- * Makes a new key pair: P-256 for ES256 (fast), 2048-bit RSA for RS256. The kid is the RFC 7638
+ * Makes a new key pair: P-256 for ES256 (fast), 2048-bit RSA for RS256 and PS256. The kid is the RFC 7638
  * thumbprint. The private JWK leaves here sealed under the pepper: the store never sees it in clear.
+ * Generated off the main thread: RSA takes a good part of a second.
  */
 export async function generateSigningKey(alg: SigningAlg, now: number, pepper: Buffer): Promise<SigningKeyRecord> {
-  const { privateKey } =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = alg === 'ES256' ? await generate('ec', { namedCurve: 'P-256' }) : await generate('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK);
   return { kid, alg, privateJwk: seal(pepper, JSON.stringify(jwk), 'signing_key'), createdAt: now, retiredAt: null };
@@ -94,11 +98,9 @@ export class KeyRing {
   async load(createAt?: number): Promise<void> {
     let records = await this.store.all();
     if (createAt !== undefined) {
-      for (const alg of SIGNING_ALGS) {
-        if (!records.some((r) => r.alg === alg && r.retiredAt === null)) {
-          await this.store.add(await generateSigningKey(alg, createAt, this.pepper));
-        }
-      }
+      const missing = SIGNING_ALGS.filter((alg) => !records.some((r) => r.alg === alg && r.retiredAt === null));
+      // Also how a store from before PS256 gets its key: at the next start.
+      for (const key of await Promise.all(missing.map((alg) => generateSigningKey(alg, createAt, this.pepper)))) await this.store.add(key);
       records = await this.store.all();
     }
     // Keys already imported are kept as they are: importing is the costly part.

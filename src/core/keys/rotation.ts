@@ -1,17 +1,24 @@
 import type { Config } from '../config.js';
-import type { KeyStore, SigningKeyRecord } from '../../store/ports.js';
+import type { Client, KeyStore, SigningKeyRecord } from '../../store/ports.js';
 import { SIGNING_ALGS, generateSigningKey, type SigningAlg } from './key-ring.js';
+import { longestJwtLifetime, type ApiTokenSettings } from '../tokens/lifetimes.js';
 
 /** How long a running server may keep signing with a key after it was retired elsewhere (its reload interval, with room to spare). */
 export const RETIREMENT_SLACK = 60;
 
 /**
  * How long a retired key stays published: until every token it can have signed has expired.
- * The longest-lived JWT it signs is the ID token or the access token.
+ * The longest-lived JWT it signs is an ID token or an access token, the server's, a client's or an API's own.
  */
-export function keyRetention(config: Config): number {
-  return Math.max(config.ttl.accessToken, config.ttl.idToken) + RETIREMENT_SLACK;
+export function keyRetention(config: Pick<Config, 'ttl'>, clients: readonly Pick<Client, 'lifetimes'>[] = [], apis: readonly ApiTokenSettings[] = []): number {
+  return longestJwtLifetime(config, clients, apis) + RETIREMENT_SLACK;
 }
+
+/**
+ * The setting in which a starting server records the longest lifetime of the JWTs it signs, so
+ * that `tessera keys`, which has no server config, keeps retired keys published long enough.
+ */
+export const JWT_LIFETIME_SETTING = 'jwt_lifetime';
 
 export type KeyState = 'active' | 'retired' | 'prunable';
 

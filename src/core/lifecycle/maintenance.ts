@@ -43,7 +43,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     sessions: await drain(stores.sessions, now),
     interactions: (await drain(stores.interactions, now)) + (await drain(stores.federationStates, now)),
     deviceCodes: await drain(stores.deviceCodes, now),
-    keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config))).length,
+    keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config, await stores.clients.list(), await stores.apis.list()))).length,
     // Audit events older than the retention period (config.auditRetention).
     auditEvents: await drain(stores.audit, now - ctx.config.auditRetention),
   };

@@ -1,6 +1,8 @@
 import type { Client } from '../clients/client.js';
 import type { Stores, User } from '../../store/ports.js';
 import type { Config } from '../config.js';
+import { tokenLifetimes } from '../tokens/lifetimes.js';
+import { LIFETIMES } from '../lifetime-rules.js';
 
 /**
  * What each action revokes (docs/token-lifecycle.md is the readable version of this file).
@@ -20,9 +22,11 @@ export async function revokeFamily(stores: Stores, familyId: string, now: number
   await stores.accessTokens.revokeWhere({ familyId });
 }
 
-/** How long a family's revocation mark must last: past the expiry of tokens issued in it at the moment of the revocation. */
-export function familyMarkUntil(config: Pick<Config, 'ttl'>, now: number): number {
-  return now + Math.max(config.ttl.refreshToken, config.ttl.accessToken, config.ttl.idToken) + 60;
+/** How long a family's revocation mark must last: past the expiry of tokens issued in it (to its client) at the moment of the revocation. */
+export function familyMarkUntil(config: Pick<Config, 'ttl'>, now: number, client: Pick<Client, 'lifetimes'>): number {
+  // An API may set its own access token lifetime: the bound on every JWT covers whichever API the family was for.
+  const jwtBound = Math.max(LIFETIMES.accessToken.max, LIFETIMES.idToken.max);
+  return now + Math.max(tokenLifetimes(config, client).refreshToken, jwtBound) + 60;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt, verifyOwnJwt } from './jwt.js';
 import { formatScope } from '../scopes.js';
-import type { ApiRecord } from '../../store/ports.js';
+import type { AccessTokenAlg } from '../clients/client.js';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -16,15 +16,9 @@ export interface AccessTokenInput {
   authTime?: number;
   /** An API's identifier (RFC 8707): the token's `aud`; else the server's default audience. */
   audience?: string;
-  /** The API's own lifetime (seconds) and algorithm, when it sets them. */
+  /** Seconds it lives and what signs it (see lifetimes.ts); the server's when not given. */
   ttl?: number;
-  alg?: 'ES256' | 'RS256';
-}
-
-/** What an API sets for its tokens: its identifier as `aud`, and its lifetime and algorithm if it has them. */
-export function audienceOf(api: ApiRecord | undefined): Pick<AccessTokenInput, 'audience' | 'ttl' | 'alg'> {
-  if (!api) return {};
-  return { audience: api.identifier, ...(api.accessTokenTtl !== null ? { ttl: api.accessTokenTtl } : {}), ...(api.accessTokenAlg !== null ? { alg: api.accessTokenAlg } : {}) };
+  alg?: AccessTokenAlg;
 }
 
 export interface IssuedAccessToken {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt } from './jwt.js';
+import type { IdTokenAlg } from '../clients/client.js';
 
 /** When and how the user authenticated: `amr` holds RFC 8176 values (pwd, otp, mfa). */
 export interface Authentication {
@@ -22,6 +23,9 @@ export interface IdTokenInput {
   authTime: number;
   amr: string[];
   nonce: string | null;
+  /** Seconds it lives and what signs it (see lifetimes.ts); the server's when not given. */
+  ttl?: number;
+  alg?: IdTokenAlg;
 }
 
 /** An ID token (OpenID Connect Core §2): who signed in, for which client, when. Claims about the user come from /userinfo. */
@@ -31,7 +35,7 @@ export async function issueIdToken(config: Config, keys: KeyRing, input: IdToken
     sub: input.subject,
     aud: input.clientId,
     iat: now,
-    exp: now + config.ttl.idToken,
+    exp: now + (input.ttl ?? config.ttl.idToken),
     auth_time: input.authTime,
   };
   // OpenID Connect Core §2: how the user authenticated, and the assurance that gives.
@@ -40,5 +44,5 @@ export async function issueIdToken(config: Config, keys: KeyRing, input: IdToken
     claims['acr'] = acrOf(input.amr);
   }
   if (input.nonce !== null) claims['nonce'] = input.nonce;
-  return signJwt(keys, config.idTokenAlg, 'JWT', claims);
+  return signJwt(keys, input.alg ?? config.idTokenAlg, 'JWT', claims);
 }

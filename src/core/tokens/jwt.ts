@@ -1,4 +1,4 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { constants, sign, verify, type KeyObject } from 'node:crypto';
 import type { KeyRing, SigningAlg, SigningKey } from '../keys/key-ring.js';
 
 /*
@@ -29,9 +29,13 @@ export interface VerifiedJwt {
   header: JwtHeader;
 }
 
-/** ES256 signatures are the raw r‖s pair (RFC 7518 §3.4), not DER. */
-function keyFor(alg: SigningAlg, key: KeyObject): KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' } {
-  return alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key;
+type SigningInput = KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' } | { key: KeyObject; padding: number; saltLength: number };
+
+/** ES256 signatures are the raw r‖s pair (RFC 7518 §3.4), not DER; PS256 is RSASSA-PSS with a salt as long as the hash (§3.5). */
+function keyFor(alg: SigningAlg, key: KeyObject): SigningInput {
+  if (alg === 'ES256') return { key, dsaEncoding: 'ieee-p1363' };
+  if (alg === 'PS256') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+  return key;
 }
 
 /** The encoded protected header is the same for every token of a key and type: made once. */
@@ -90,7 +94,7 @@ async function verifySignature(keys: KeyRing, token: string, typ: string): Promi
   if (header['typ'] !== typ) throw new Error('unexpected token type');
   if (header['crit'] !== undefined) throw new Error('unsupported critical header parameters');
   const alg = header['alg'];
-  if (alg !== 'ES256' && alg !== 'RS256') throw new Error('unsupported algorithm');
+  if (alg !== 'ES256' && alg !== 'RS256' && alg !== 'PS256') throw new Error('unsupported algorithm');
   if (typeof header['kid'] !== 'string') throw new Error('no kid');
   const key = await keys.freshVerificationKey(header['kid']);
   if (!key || key.alg !== alg) throw new Error('unknown signing key');

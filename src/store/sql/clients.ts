@@ -1,5 +1,18 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ApplicationType, Client, ClientAuthMethod, ClientExtras, ClientMetadata, ClientOrigin, ClientState, ClientType, GrantType } from '../../core/clients/client.js';
+import type {
+  AccessTokenAlg,
+  ApplicationType,
+  Client,
+  ClientAuthMethod,
+  ClientExtras,
+  ClientLifetimes,
+  ClientMetadata,
+  ClientOrigin,
+  ClientState,
+  ClientType,
+  GrantType,
+  IdTokenAlg,
+} from '../../core/clients/client.js';
 import type { ChangeFeed, ClientStore } from '../ports.js';
 import type { ClientsTable, Database } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
@@ -30,6 +43,7 @@ function toRow(c: Client): ClientsTable {
     require_mfa: c.requireMfa ? 1 : 0,
     default_api: c.defaultApi,
     extras: JSON.stringify(c.extras),
+    ...tokenColumns(c),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     version: c.version,
@@ -48,9 +62,30 @@ function metadataColumns(m: ClientMetadata): Partial<ClientsTable> {
     scopes: toJsonList(m.scopes),
     token_endpoint_auth_method: m.tokenEndpointAuthMethod,
     extras: JSON.stringify(m.extras),
+    ...tokenColumns(m),
   };
   if (m.secretHash !== undefined) row.secret_hash = m.secretHash;
   return row;
+}
+
+function tokenColumns(m: Pick<Client, 'lifetimes' | 'idTokenAlg' | 'accessTokenAlg'>) {
+  return {
+    access_token_ttl: m.lifetimes.accessToken ?? null,
+    id_token_ttl: m.lifetimes.idToken ?? null,
+    refresh_token_ttl: m.lifetimes.refreshToken ?? null,
+    refresh_token_absolute_ttl: m.lifetimes.refreshTokenAbsolute ?? null,
+    id_token_alg: m.idTokenAlg,
+    access_token_alg: m.accessTokenAlg,
+  };
+}
+
+function lifetimesOf(r: Selectable<ClientsTable>): ClientLifetimes {
+  const lifetimes: ClientLifetimes = {};
+  if (r.access_token_ttl !== null) lifetimes.accessToken = Number(r.access_token_ttl);
+  if (r.id_token_ttl !== null) lifetimes.idToken = Number(r.id_token_ttl);
+  if (r.refresh_token_ttl !== null) lifetimes.refreshToken = Number(r.refresh_token_ttl);
+  if (r.refresh_token_absolute_ttl !== null) lifetimes.refreshTokenAbsolute = Number(r.refresh_token_absolute_ttl);
+  return lifetimes;
 }
 
 function stateColumns(s: ClientState): Partial<ClientsTable> {
@@ -83,6 +118,9 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     requireMfa: Boolean(r.require_mfa),
     defaultApi: r.default_api,
     extras: JSON.parse(r.extras) as ClientExtras,
+    lifetimes: lifetimesOf(r),
+    idTokenAlg: r.id_token_alg as IdTokenAlg | null,
+    accessTokenAlg: r.access_token_alg as AccessTokenAlg | null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     version: Number(r.version),

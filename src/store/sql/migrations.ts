@@ -356,6 +356,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('refresh_tokens').addColumn('resource', 'text').execute();
     },
   },
+  '0017_client_lifetimes_and_algs': {
+    async up(db: Kysely<any>) {
+      // A client's own token lifetimes and signing algorithms; null keeps the server's.
+      for (const column of ['access_token_ttl', 'id_token_ttl', 'refresh_token_ttl', 'refresh_token_absolute_ttl']) {
+        await db.schema.alterTable('clients').addColumn(column, 'integer').execute();
+      }
+      await db.schema.alterTable('clients').addColumn('id_token_alg', 'text').execute();
+      await db.schema.alterTable('clients').addColumn('access_token_alg', 'text').execute();
+      // Absolute ends: of a refresh token lineage (however often rotated), of a session (however often used).
+      await db.schema.alterTable('refresh_tokens').addColumn('absolute_expires_at', 'bigint').execute();
+      await db.schema.alterTable('sessions').addColumn('absolute_expires_at', 'bigint').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -26,6 +26,7 @@ function toRow(r: RefreshRecord): RefreshTokensTable {
     amr: toJsonList(r.amr),
     created_at: r.createdAt,
     expires_at: r.expiresAt,
+    absolute_expires_at: r.absoluteExpiresAt,
     rotated_at: r.rotatedAt,
     revoked_at: r.revokedAt,
   };
@@ -44,6 +45,7 @@ function fromRow(r: Selectable<RefreshTokensTable>): RefreshRecord {
     amr: fromJsonList(r.amr),
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
+    absoluteExpiresAt: r.absolute_expires_at === null ? null : Number(r.absolute_expires_at),
     rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
   };

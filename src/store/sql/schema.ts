@@ -19,6 +19,13 @@ export interface ClientsTable {
   require_mfa: number;
   default_api: string | null;
   extras: string;
+  /** The client's own lifetimes in seconds; null: the server's. */
+  access_token_ttl: number | null;
+  id_token_ttl: number | null;
+  refresh_token_ttl: number | null;
+  refresh_token_absolute_ttl: number | null;
+  id_token_alg: string | null;
+  access_token_alg: string | null;
   created_at: number;
   updated_at: number;
   version: number;
@@ -69,6 +76,8 @@ export interface RefreshTokensTable {
   created_at: number;
   expires_at: number;
   resource: string | null;
+  /** When the lineage ends whatever its rotations; null for lineages begun before 0017. */
+  absolute_expires_at: number | null;
   rotated_at: number | null;
   revoked_at: number | null;
 }
@@ -117,6 +126,8 @@ export interface SessionsTable {
   device_user_code_hash: string | null;
   created_at: number;
   expires_at: number;
+  /** Use extends expires_at up to this; null for sessions begun before 0017 (they never extend). */
+  absolute_expires_at: number | null;
 }
 
 export interface InteractionsTable {

@@ -17,6 +17,7 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
           pending_factor: s.pendingFactor,
           created_at: s.createdAt,
           expires_at: s.expiresAt,
+          absolute_expires_at: s.absoluteExpiresAt,
         })
         .execute();
     },
@@ -32,13 +33,14 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
           deviceUserCodeHash: r.device_user_code_hash,
           createdAt: Number(r.created_at),
           expiresAt: Number(r.expires_at),
+          absoluteExpiresAt: Number(r.absolute_expires_at ?? r.expires_at),
         }
       );
     },
-    async completeFactor(idHash, amr, authTime, expiresAt) {
+    async completeFactor(idHash, amr, authTime, expiresAt, absoluteExpiresAt) {
       const result = await db
         .updateTable('sessions')
-        .set({ pending_factor: null, amr: toJsonList(amr), auth_time: authTime, expires_at: expiresAt })
+        .set({ pending_factor: null, amr: toJsonList(amr), auth_time: authTime, expires_at: expiresAt, absolute_expires_at: absoluteExpiresAt })
         .where('id_hash', '=', idHash)
         .where('pending_factor', 'is not', null)
         .executeTakeFirst();
@@ -47,6 +49,16 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
     async stepUp(idHash, amr) {
       const result = await db.updateTable('sessions').set({ amr: toJsonList(amr) }).where('id_hash', '=', idHash).where('pending_factor', 'is', null).executeTakeFirst();
       return changed(result) === 1;
+    },
+    async touch(idHash, now, expiresAt) {
+      await db
+        .updateTable('sessions')
+        .set({ expires_at: expiresAt })
+        .where('id_hash', '=', idHash)
+        .where('pending_factor', 'is', null)
+        .where('expires_at', '>', now)
+        .where('expires_at', '<', expiresAt)
+        .execute();
     },
     async setDeviceUserCode(idHash, userCodeHash) {
       await db.updateTable('sessions').set({ device_user_code_hash: userCodeHash }).where('id_hash', '=', idHash).execute();

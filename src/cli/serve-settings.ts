@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { ConfigInput } from '../core/config.js';
+import { DURATION_FORMS, parseDuration } from '../core/durations.js';
+import { lifetimeProblem, type LifetimeName } from '../core/lifetime-rules.js';
+import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS } from '../core/clients/client.js';
+import { CliError } from './output.js';
+
+/*
+ * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
+ * can give. A flag wins over the environment, the environment over the file, the file over the default.
+ */
+
+interface Setting {
+  flag: string;
+  env: string;
+  /** Where it sits in the config file. */
+  key: string;
+  description: string;
+}
+
+const LIFETIME_SETTINGS: (Setting & { name: LifetimeName })[] = [
+  { name: 'accessToken', flag: '--access-token-ttl', env: 'TESSERA_ACCESS_TOKEN_TTL', key: 'lifetimes.accessToken', description: 'how long access tokens live (default 15m)' },
+  { name: 'idToken', flag: '--id-token-ttl', env: 'TESSERA_ID_TOKEN_TTL', key: 'lifetimes.idToken', description: 'how long ID tokens live (default 1h)' },
+  { name: 'refreshToken', flag: '--refresh-token-ttl', env: 'TESSERA_REFRESH_TOKEN_TTL', key: 'lifetimes.refreshToken', description: 'a refresh token unused this long expires (default 30d)' },
+  {
+    name: 'refreshTokenAbsolute',
+    flag: '--refresh-token-absolute-ttl',
+    env: 'TESSERA_REFRESH_TOKEN_ABSOLUTE_TTL',
+    key: 'lifetimes.refreshTokenAbsolute',
+    description: 'refresh tokens end this long after the sign-in that began them, however often rotated (default 365d)',
+  },
+  { name: 'session', flag: '--session-ttl', env: 'TESSERA_SESSION_TTL', key: 'lifetimes.session', description: 'a sign-in session unused this long ends (default 24h)' },
+  { name: 'sessionAbsolute', flag: '--session-absolute-ttl', env: 'TESSERA_SESSION_ABSOLUTE_TTL', key: 'lifetimes.sessionAbsolute', description: 'sign-in sessions end this long after the sign-in, however often used (default 24h)' },
+  { name: 'authorizationCode', flag: '--authorization-code-ttl', env: 'TESSERA_AUTHORIZATION_CODE_TTL', key: 'lifetimes.authorizationCode', description: 'how long authorization codes live, at most 60s (default 60s)' },
+  { name: 'deviceCode', flag: '--device-code-ttl', env: 'TESSERA_DEVICE_CODE_TTL', key: 'lifetimes.deviceCode', description: 'how long a device code waits for the user, at most 1h (default 10m)' },
+];
+
+const ALG_SETTINGS: (Setting & { name: 'accessTokenAlg' | 'idTokenAlg'; values: readonly string[] })[] = [
+  { name: 'accessTokenAlg', flag: '--access-token-alg', env: 'TESSERA_ACCESS_TOKEN_ALG', key: 'accessTokenAlg', values: ACCESS_TOKEN_ALGS, description: 'algorithm that signs access tokens: ES256 (default) or RS256' },
+  { name: 'idTokenAlg', flag: '--id-token-alg', env: 'TESSERA_ID_TOKEN_ALG', key: 'idTokenAlg', values: ID_TOKEN_ALGS, description: 'algorithm that signs ID tokens of clients that name none: RS256 (default), ES256 or PS256' },
+];
+
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS];
+
+/** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
+const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
+export function settingOptions(command: Command): Command {
+  command.option('--config <file>', 'JSON file with lifetimes and algorithms (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  for (const s of SETTINGS) command.option(`${s.flag} <${s.key.startsWith('lifetimes.') ? 'duration' : 'alg'}>`, s.description);
+  return command;
+}
+
+/** The config file's settings by key (`lifetimes.accessToken`); anything it holds that is not a setting is refused, so a typo cannot pass silently. */
+export function readConfigFile(path: string): Map<string, unknown> {
+  if (/\.ya?ml$/i.test(path)) throw new CliError(`${path}: YAML config files are not supported (no YAML parser is installed); write it as JSON`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read the config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const values = new Map<string, unknown>();
+  const walk = (value: unknown, prefix: string) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`${path}: ${prefix || 'the file'} must be a JSON object`);
+    for (const [name, inner] of Object.entries(value)) {
+      const key = prefix ? `${prefix}.${name}` : name;
+      if (SETTINGS.some((s) => s.key === key)) values.set(key, inner);
+      else if (SETTINGS.some((s) => s.key.startsWith(`${key}.`))) walk(inner, key);
+      else throw new CliError(`${path}: unknown setting '${key}' (known: ${SETTINGS.map((s) => s.key).join(', ')})`);
+    }
+  };
+  walk(parsed, '');
+  return values;
+}
+
+const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+
+/** The value a setting gets, and where it came from (for messages), by precedence: flag, environment, file. */
+function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: { path: string; values: Map<string, unknown> } | undefined) {
+  const flag = flags[attribute(setting.flag)];
+  if (typeof flag === 'string') return { value: flag as unknown, source: setting.flag };
+  const fromEnv = env[setting.env];
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv as unknown, source: setting.env };
+  if (file?.values.has(setting.key)) return { value: file.values.get(setting.key), source: `${file.path}: ${setting.key}` };
+  return undefined;
+}
+
+/** Lifetimes and algorithms for the server config, from flags, the environment and the config file; wrong values fail naming where they came from. */
+export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Pick<ConfigInput, 'ttl' | 'accessTokenAlg' | 'idTokenAlg'> {
+  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
+  const file = path === undefined ? undefined : { path, values: readConfigFile(path) };
+  const ttl: Partial<Record<LifetimeName, number>> = {};
+  for (const setting of LIFETIME_SETTINGS) {
+    const given = pick(setting, flags, env, file);
+    if (!given) continue;
+    const seconds = typeof given.value === 'string' || typeof given.value === 'number' ? parseDuration(given.value) : undefined;
+    if (seconds === undefined) throw new CliError(`${given.source} must be ${DURATION_FORMS}, not ${shown(given.value)}`);
+    const problem = lifetimeProblem(setting.name, seconds);
+    if (problem) throw new CliError(`${given.source}: ${problem}`);
+    ttl[setting.name] = seconds;
+  }
+  const result: Pick<ConfigInput, 'ttl' | 'accessTokenAlg' | 'idTokenAlg'> = { ttl };
+  for (const setting of ALG_SETTINGS) {
+    const given = pick(setting, flags, env, file);
+    if (!given) continue;
+    if (typeof given.value !== 'string' || !setting.values.includes(given.value)) {
+      throw new CliError(`${given.source} must be one of ${setting.values.join(', ')}, not ${shown(given.value)}`);
+    }
+    Object.assign(result, { [setting.name]: given.value });
+  }
+  return result;
+}
