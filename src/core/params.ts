@@ -8,11 +8,16 @@ export const MAX_PARAM_LENGTH = 4096;
 
 /**
  * Collapses parameters to one value each. RFC 6749 §3.1 and §3.2: "Request and response
- * parameters MUST NOT be included more than once."
+ * parameters MUST NOT be included more than once." Those an extension lets repeat (`repeatable`)
+ * are left out, for the caller to read from `params`.
  */
-export function singleValued(params: Params): Record<string, string> {
+export function singleValued(params: Params, repeatable: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(params)) {
+    if (repeatable.includes(name)) {
+      if (values.some((v) => v.length > MAX_PARAM_LENGTH)) throw invalidRequest(`parameter '${name}' is too long`);
+      continue;
+    }
     // The name came with the request too: shown only when it is plain text.
     const parameter = printable(name, 64) ? `parameter '${name}'` : 'a parameter';
     if (values.length > 1) throw invalidRequest(`${parameter} is included more than once`);

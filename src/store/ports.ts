@@ -93,8 +93,8 @@ export interface CodeRecord {
   grantId: string;
   /** The token family that redeeming this code starts; replay revokes it. */
   familyId: string;
-  /** The API (RFC 8707 resource) the tokens are for; null: Tessera itself. */
-  resource: string | null;
+  /** The APIs (RFC 8707 resources) granted; each access token is for one of them. None: Tessera itself. */
+  resources: string[];
   createdAt: number;
   expiresAt: number;
 }
@@ -121,8 +121,8 @@ export interface RefreshRecord {
   scopes: string[];
   authTime: number;
   amr: string[];
-  /** The API (RFC 8707 resource) the lineage's access tokens are for; null: Tessera itself. */
-  resource: string | null;
+  /** The APIs (RFC 8707 resources) the lineage was granted for; each access token is for one of them. */
+  resources: string[];
   createdAt: number;
   /** When this token expires: its idle lifetime from `createdAt`, but never past `absoluteExpiresAt`. */
   expiresAt: number;
@@ -299,6 +299,8 @@ export interface DeviceCodeRecord {
   userCodeHash: string;
   clientId: string;
   scopes: string[];
+  /** The APIs (RFC 8707) the device asked for, or the client's default. */
+  resources: string[];
   status: 'pending' | 'approved' | 'denied' | 'consumed';
   userId: string | null;
   authTime: number | null;

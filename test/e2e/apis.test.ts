@@ -16,6 +16,7 @@ import { createGuard, metadataPath, BearerError, bearerResponse } from '../../sr
  */
 
 const CALLBACK = 'https://app.example.com/cb';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const NOTES = 'https://notes.example.com';
 const PHOTOS = 'https://photos.example.com/api';
 
@@ -39,9 +40,10 @@ describe('APIs and resource indicators', () => {
   after(() => server.close());
 
   /** A code flow for `scope` (and `resource`) in the signed-in browser; the page it stops on, or the tokens. */
-  async function flow(scope: string, extra: Record<string, string> = {}, tokenExtra: Record<string, string> = {}) {
+  async function flow(scope: string, extra: Record<string, string> = {}, tokenExtra: Record<string, string> = {}, moreResources: string[] = []) {
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+    for (const r of moreResources) url.searchParams.append('resource', r);
     let step = await session.visit(url.href);
     if (!('leftTo' in step) && /name="password"/.test(step.html)) step = await session.submit(step, { username: 'nora', password });
     const consent = 'leftTo' in step ? undefined : step;
@@ -50,8 +52,10 @@ describe('APIs and resource indicators', () => {
     const back = new URL(step.leftTo);
     if (back.searchParams.get('error')) return { error: back.searchParams.get('error'), consent };
     const code = back.searchParams.get('code')!;
-    const answer = await postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier, ...tokenExtra }, basic(web.clientId, web.secret!));
-    return { answer, consent };
+    const redeem = (more: Record<string, string>) =>
+      postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier, ...more }, basic(web.clientId, web.secret!));
+    const answer = await redeem(tokenExtra);
+    return { answer, consent, redeem };
   }
 
   it('defines APIs with the CLI, with their scopes described', async () => {
@@ -92,6 +96,28 @@ describe('APIs and resource indicators', () => {
     assert.equal(decodeJwt(String(same.body['access_token'])).aud, NOTES);
   });
 
+  it('grants several APIs at once; each token is for the one the token request names, and refresh moves between them', async () => {
+    const both = await flow('openid offline_access notes:read photos:read', { resource: NOTES }, {}, [PHOTOS, NOTES]);
+    assert.equal(both.answer!.body['error'], 'invalid_target', 'with two APIs granted, the token request must choose');
+    assert.match(String(both.answer!.body['error_description']), /name the one/);
+    const forPhotos = await both.redeem!({ resource: PHOTOS });
+    assert.equal(forPhotos.status, 200, 'the refused request did not spend the code');
+    const claims = decodeJwt(String(forPhotos.body['access_token']));
+    assert.equal(claims.aud, PHOTOS);
+    assert.deepEqual(String(claims['scope']).split(' ').sort(), ['offline_access', 'openid', 'photos:read']);
+    const refresh = (token: unknown, resource?: string) =>
+      postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: String(token), ...(resource ? { resource } : {}) }, basic(web.clientId, web.secret!));
+    const refused = await refresh(forPhotos.body['refresh_token'], 'https://unknown.example.com');
+    assert.equal(refused.body['error'], 'invalid_target');
+    const forNotes = await refresh(forPhotos.body['refresh_token'], NOTES);
+    assert.equal(forNotes.status, 200, 'the refused refresh did not spend the token');
+    assert.equal(decodeJwt(String(forNotes.body['access_token'])).aud, NOTES);
+    assert.equal(forNotes.body['scope'], 'openid offline_access notes:read');
+    const backToPhotos = await refresh(forNotes.body['refresh_token'], PHOTOS);
+    assert.equal(decodeJwt(String(backToPhotos.body['access_token'])).aud, PHOTOS, 'the lineage keeps every API granted');
+    assert.equal((await flow('openid', {}, {}, Array.from({ length: 11 }, (_, i) => `https://api${i}.example.com`))).error, 'invalid_target');
+  });
+
   it("lets an API's guard accept its own tokens and refuse another API's, pointing clients to its RFC 9728 metadata", async () => {
     const notesToken = String((await flow('openid notes:read', { resource: NOTES })).answer!.body['access_token']);
     const photosAnswer = (await flow('openid photos:read', { resource: PHOTOS })).answer!;
@@ -126,6 +152,24 @@ describe('APIs and resource indicators', () => {
     assert.equal((await token({ resource: 'https://nowhere.example.com' })).body['error'], 'invalid_target');
     const refusedDefault = await tessera(['client', 'create', '--name', 'Bad', '--grant-type', 'client_credentials', '--default-api', 'https://nowhere.example.com', ...server.storeArgs]);
     assert.notEqual(refusedDefault.code, 0);
+  });
+
+  it("carries the resource of a device authorization request to the device's tokens", async () => {
+    const tv = await server.addClient({ name: 'TV', type: 'public', grantTypes: [DEVICE_GRANT], scopes: ['openid', 'photos:read'] });
+    const device = (form: Record<string, string>) => postForm(`${server.issuer}/device_authorization`, { client_id: tv.clientId, ...form });
+    assert.equal((await device({ scope: 'openid photos:read', resource: 'https://unknown.example.com' })).body['error'], 'invalid_target');
+    const start = (await device({ scope: 'openid photos:read', resource: PHOTOS })).body;
+    let page = isPage(await session.visit(String(start['verification_uri_complete'])));
+    if (/name="password"/.test(page.html)) page = isPage(await session.submit(page, { username: 'nora', password }));
+    if (/name="user_code"/.test(page.html)) page = isPage(await session.submit(page, { user_code: String(start['user_code']) }));
+    assert.match(textOf(page.html), /Photos See your photos/, 'the device consent page describes the scope by API');
+    isPage(await session.submit(page, { decision: 'allow' }));
+    const poll = (more: Record<string, string> = {}) => postForm(`${server.issuer}/token`, { grant_type: DEVICE_GRANT, device_code: String(start['device_code']), client_id: tv.clientId, ...more });
+    assert.equal((await poll({ resource: NOTES })).body['error'], 'invalid_target', 'only the API the device asked for');
+    server.advance(11); // past the poll interval, not the code's lifetime
+    const tokens = await poll();
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(decodeJwt(String(tokens.body['access_token'])).aud, PHOTOS);
   });
 
   it('keeps tokens for Tessera itself (aud the issuer) when no API is named or set as default', async () => {

@@ -21,10 +21,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     const code = (over: Partial<CodeRecord> = {}): CodeRecord => ({
       codeHash: randomUUID(), clientId: 'c', userId: 'u', redirectUri: 'https://a/cb', redirectUriInRequest: true, codeChallenge: 'x',
-      scopes: ['openid'], nonce: null, authTime: 1, amr: ['pwd', 'otp', 'mfa'], grantId: 'g', familyId: randomUUID(), resource: null, createdAt: 1, expiresAt: 100, ...over,
+      scopes: ['openid'], nonce: null, authTime: 1, amr: ['pwd', 'otp', 'mfa'], grantId: 'g', familyId: randomUUID(), resources: [], createdAt: 1, expiresAt: 100, ...over,
     });
     const refresh = (over: Partial<RefreshRecord> = {}): RefreshRecord => ({
-      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'], resource: null,
+      tokenHash: randomUUID(), familyId: 'f', grantId: null, clientId: 'c', userId: 'u', scopes: ['a', 'b'], authTime: 1, amr: ['pwd'], resources: [],
       createdAt: 1, expiresAt: 1000, absoluteExpiresAt: 5000, rotatedAt: null, revokedAt: null, ...over,
     });
 
@@ -368,7 +368,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     it('polls device codes at their interval, slows down early pollers, and consumes an approval once', async () => {
       const now = 1_800_000_000;
       const record = {
-        deviceCodeHash: `dc-${randomUUID()}`, userCodeHash: `uc-${randomUUID()}`, clientId: 'c', scopes: ['openid'], status: 'pending' as const,
+        deviceCodeHash: `dc-${randomUUID()}`, userCodeHash: `uc-${randomUUID()}`, clientId: 'c', scopes: ['openid'], resources: ['https://api.example'], status: 'pending' as const,
         userId: null, authTime: null, amr: [], grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: now + 600,
       };
       await stores.deviceCodes.create(record);

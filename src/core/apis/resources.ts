@@ -5,29 +5,55 @@ import { OAuthError } from '../errors.js';
 import { OIDC_SCOPES } from '../scopes.js';
 import { resourceProblem } from './apis.js';
 
+/** How many APIs one authorization request may name (RFC 8707 lets `resource` repeat). */
+export const MAX_RESOURCES = 10;
+
 const invalidTarget = (why: string) => new OAuthError('invalid_target', why);
 
-/**
- * The API a request's tokens are for (RFC 8707): the `resource` it names, else the client's default
- * API; undefined means tokens for Tessera itself (`aud` is the issuer), as before APIs existed.
- * A resource that is malformed, or no API of this server, is `invalid_target`.
- */
-export async function requestedApi(ctx: Context, client: Client, resource: string | undefined): Promise<ApiRecord | undefined> {
-  const wanted = resource ?? client.defaultApi ?? undefined;
-  if (wanted === undefined) return undefined;
-  if (resourceProblem(wanted)) throw invalidTarget('resource must be an absolute URI without a fragment');
-  const api = await ctx.stores.apis.findByIdentifier(wanted);
-  if (!api) throw invalidTarget(resource === undefined ? "the client's default API no longer exists" : 'the resource is not an API of this server');
+/** RFC 8707 §2: each `resource` is an absolute URI without a fragment; the same one twice counts once. */
+export function checkedResources(values: readonly string[]): string[] {
+  const resources = [...new Set(values.filter((v) => v !== ''))];
+  if (resources.length > MAX_RESOURCES) throw invalidTarget(`at most ${MAX_RESOURCES} resources may be named`);
+  if (resources.some((r) => resourceProblem(r))) throw invalidTarget('resource must be an absolute URI without a fragment');
+  return resources;
+}
+
+async function apiNamed(ctx: Context, identifier: string, why: string): Promise<ApiRecord> {
+  const api = await ctx.stores.apis.findByIdentifier(identifier);
+  if (!api) throw invalidTarget(why);
   return api;
 }
 
-/** The API a code or refresh lineage was granted for, which a token request may name again but not change (RFC 8707 §2.2). */
-export async function grantedApi(ctx: Context, granted: string | null, resource: string | undefined): Promise<ApiRecord | undefined> {
-  if (resource !== undefined && resource !== granted) throw invalidTarget('the resource was not granted with this code or token');
-  if (granted === null) return undefined;
-  const api = await ctx.stores.apis.findByIdentifier(granted);
-  if (!api) throw invalidTarget('the API these tokens were for no longer exists');
+/**
+ * The APIs a request's tokens are for (RFC 8707): those it names, else the client's default API;
+ * none means tokens for Tessera itself (`aud` is the issuer), as before APIs existed. A resource
+ * that is malformed, or no API of this server, is `invalid_target`.
+ */
+export async function requestedApis(ctx: Context, client: Client, resources: readonly string[]): Promise<ApiRecord[]> {
+  const named = checkedResources(resources);
+  if (named.length > 0) return Promise.all(named.map((r) => apiNamed(ctx, r, `'${r}' is not an API of this server`)));
+  if (client.defaultApi === null) return [];
+  return [await apiNamed(ctx, client.defaultApi, "the client's default API no longer exists")];
+}
+
+/** The one API a token request names (or the client's default): the grants without an earlier authorization step. */
+export async function requestedApi(ctx: Context, client: Client, resource: string | undefined): Promise<ApiRecord | undefined> {
+  const [api] = await requestedApis(ctx, client, resource === undefined ? [] : [resource]);
   return api;
+}
+
+/**
+ * The API an access token from a code or refresh lineage is for: the one the token request names,
+ * which must be among those granted (RFC 8707 §2.2: a request may narrow, never widen); without
+ * `resource`, the only one granted. A token for several APIs at once would be accepted by each of
+ * them, so with several granted the request must choose.
+ */
+export async function grantedApi(ctx: Context, granted: readonly string[], resource: string | undefined): Promise<ApiRecord | undefined> {
+  if (resource !== undefined && !granted.includes(resource)) throw invalidTarget('the resource was not granted with this code or token');
+  const chosen = resource ?? (granted.length > 1 ? undefined : granted[0]);
+  if (chosen === undefined && granted.length > 1) throw invalidTarget('several APIs were granted: name the one this token is for with resource');
+  if (chosen === undefined) return undefined;
+  return apiNamed(ctx, chosen, 'the API these tokens were for no longer exists');
 }
 
 /** An access token for `api` carries the granted scopes that API defines, and the OpenID scopes (userinfo takes it too). */

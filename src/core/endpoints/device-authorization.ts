@@ -4,6 +4,7 @@ import { OAuthError } from '../errors.js';
 import { randomCode, randomToken, sha256 } from '../crypto.js';
 import { optional } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
+import { requestedApis } from '../apis/resources.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { authenticateClient } from '../clients/authenticate.js';
 import { requester } from '../audit.js';
@@ -32,11 +33,13 @@ export function normalizeUserCode(input: string): string | undefined {
 export function deviceAuthorizationEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
-      const params = backChannelParams(req);
+      // RFC 8707 §2: `resource` may be repeated, one per API.
+      const params = backChannelParams(req, ['resource']);
       const client = await authenticateClient(ctx, params, req.headers['authorization'], requester(req));
       if (!client.grantTypes.includes(DEVICE_CODE_GRANT)) throw new OAuthError('unauthorized_client', 'this client may not use the device authorization grant');
       const scopes = parseScope(optional(params, 'scope'));
       requireAllowedScopes(scopes, client.scopes);
+      const apis = await requestedApis(ctx, client, req.form?.['resource'] ?? []);
 
       const deviceCode = randomToken(32);
       const userCode = newUserCode();
@@ -46,6 +49,7 @@ export function deviceAuthorizationEndpoint(ctx: Context) {
         userCodeHash: sha256(normalizeUserCode(userCode)!),
         clientId: client.clientId,
         scopes,
+        resources: apis.map((a) => a.identifier),
         status: 'pending',
         userId: null,
         authTime: null,

@@ -6,13 +6,13 @@ import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../
  * The parameters of a back-channel POST (token, revocation, introspection): POST only, an
  * application/x-www-form-urlencoded body (RFC 6749 §3.2), nothing in the query, no repeats.
  */
-export function backChannelParams(req: ProtocolRequest): Record<string, string> {
+export function backChannelParams(req: ProtocolRequest, repeatable: readonly string[] = []): Record<string, string> {
   if (req.method !== 'POST') throw new OAuthError('invalid_request', 'this endpoint accepts POST only', { status: 405, headers: { Allow: 'POST' } });
   if (req.contentType !== 'application/x-www-form-urlencoded' || req.form === undefined) {
     throw invalidRequest('the body must be application/x-www-form-urlencoded');
   }
   if (Object.keys(req.query).length > 0) throw invalidRequest('parameters must be sent in the request body, not the URL');
-  return singleValued(req.form);
+  return singleValued(req.form, repeatable);
 }
 
 /** The parameters of a request a browser brings: the query of a GET, or the form body of a POST (OpenID Connect Core §3.1.2.1). */

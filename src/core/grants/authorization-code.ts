@@ -49,6 +49,8 @@ export const authorizationCodeGrant: Grant = {
       await ctx.audit.record({ type: 'code.misuse', outcome: 'failure', userId: found.userId, clientId: client.clientId, ...from, reason: mismatch.reason });
       throw mismatch.error;
     }
+    // RFC 8707 §2.2: the token request may name one of the granted APIs, not another; checked before the code is spent.
+    const api = await grantedApi(ctx, found.resources, optional(params, 'resource'));
     const result = await ctx.stores.codes.consume(codeHash, now);
     if (result.status === 'unknown') throw invalidGrant('the code is invalid');
     if (result.status === 'consumed') {
@@ -61,8 +63,6 @@ export const authorizationCodeGrant: Grant = {
     if (record.expiresAt <= now) throw invalidGrant('the code has expired');
     await activeUser(ctx, record.userId);
 
-    // RFC 8707 §2.2: the token request may name the resource again, not another one.
-    await grantedApi(ctx, record.resource, optional(params, 'resource'));
     const grant = {
       userId: record.userId,
       scopes: record.scopes,
@@ -71,7 +71,8 @@ export const authorizationCodeGrant: Grant = {
       nonce: record.nonce,
       familyId: record.familyId,
       grantId: record.grantId,
-      resource: record.resource,
+      resources: record.resources,
+      api,
     };
     return issueFirstTokens(ctx, client, grant, now);
   },

@@ -46,7 +46,8 @@ export const passwordGrant: Grant = {
     const consent = await recordConsent(ctx, user.id, client.clientId, scopes, from);
     if (!consent) throw new OAuthError('invalid_grant', 'the user or the client is no longer active');
     const api = await requestedApi(ctx, client, optional(params, 'resource'));
-    const grant = { userId: user.id, scopes, authTime: now, amr: ['pwd'], nonce: null, familyId: randomUUID(), grantId: consent.grantId, resource: api?.identifier ?? null };
+    const resources = api ? [api.identifier] : [];
+    const grant = { userId: user.id, scopes, authTime: now, amr: ['pwd'], nonce: null, familyId: randomUUID(), grantId: consent.grantId, resources, api };
     return issueFirstTokens(ctx, client, grant, now);
   },
 };

@@ -6,6 +6,7 @@ import { parseScope } from '../scopes.js';
 import { activeUser, issueUserTokens, newRefreshToken } from './user-tokens.js';
 import { requireDirectoryAccount } from '../federation/directory-status.js';
 import { grantedApi } from '../apis/resources.js';
+import type { ApiRecord } from '../../store/ports.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 import { tokenLifetimes } from '../tokens/lifetimes.js';
 
@@ -48,10 +49,11 @@ export const refreshTokenGrant: Grant = {
       nonce: null,
       familyId: record.familyId,
       grantId: record.grantId,
-      resource: record.resource,
+      resources: record.resources,
+      api: undefined as ApiRecord | undefined,
     };
     // RFC 8707 §2.2: a refresh may name the lineage's resource, not another one.
-    await grantedApi(ctx, record.resource, optional(params, 'resource'));
+    grant.api = await grantedApi(ctx, record.resources, optional(params, 'resource'));
     // A lineage from before absolute ends were kept gets one from its first rotation since.
     const next = newRefreshToken(ctx, client, grant, now, record.absoluteExpiresAt ?? now + tokenLifetimes(ctx.config, client).refreshTokenAbsolute);
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);

@@ -4,9 +4,9 @@ import { OAuthError } from '../errors.js';
 import { randomToken, sha256 } from '../crypto.js';
 import { formatScope } from '../scopes.js';
 import { issueAccessToken } from '../tokens/access-token.js';
-import { grantedApi, scopesFor } from '../apis/resources.js';
+import { scopesFor } from '../apis/resources.js';
 import { issueIdToken } from '../tokens/id-token.js';
-import type { RefreshRecord, User } from '../../store/ports.js';
+import type { ApiRecord, RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
 import { familyMarkUntil, revokeFamily } from '../lifecycle/revoke.js';
 import { accessTokenSettings, idTokenAlg, tokenLifetimes } from '../tokens/lifetimes.js';
@@ -22,8 +22,10 @@ export interface UserGrant {
   nonce: string | null;
   familyId: string;
   grantId: string | null;
-  /** The API the access tokens are for (RFC 8707); null: Tessera itself. */
-  resource: string | null;
+  /** The APIs granted (RFC 8707), kept by the refresh lineage. */
+  resources: string[];
+  /** The one API this access token is for (see grantedApi, requestedApi); undefined: Tessera itself. */
+  api: ApiRecord | undefined;
 }
 
 /** The user a grant was issued to, if they can still receive tokens. */
@@ -51,7 +53,7 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
     scopes: grant.scopes,
     authTime: grant.authTime,
     amr: grant.amr,
-    resource: grant.resource,
+    resources: grant.resources,
     createdAt: now,
     expiresAt: Math.min(now + lifetimes.refreshToken, absoluteExpiresAt),
     absoluteExpiresAt,
@@ -66,7 +68,7 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
  * when `openid` was granted. The refresh token, if any, is made by the caller.
  */
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
-  const api = await grantedApi(ctx, grant.resource, undefined);
+  const api = grant.api;
   const scopes = scopesFor(api, grant.accessScopes ?? grant.scopes);
   const lifetimes = tokenLifetimes(ctx.config, client);
   const settings = accessTokenSettings(ctx.config, client, api);

@@ -29,7 +29,7 @@ export async function issueCode(
     amr: auth.amr,
     grantId,
     familyId: randomUUID(),
-    resource: request.resource ?? null,
+    resources: request.resources ?? [],
     createdAt: now,
     expiresAt: now + ctx.config.ttl.authorizationCode,
   });

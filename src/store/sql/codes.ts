@@ -19,7 +19,7 @@ function fromRow(r: Selectable<CodesTable>): CodeRecord {
     amr: fromJsonList(r.amr),
     grantId: r.grant_id,
     familyId: r.family_id,
-    resource: r.resource,
+    resources: fromJsonList(r.resources),
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
   };
@@ -56,7 +56,7 @@ export function sqlCodeStore(db: Kysely<Database>): CodeStore {
           amr: toJsonList(c.amr),
           grant_id: c.grantId,
           family_id: c.familyId,
-          resource: c.resource,
+          resources: toJsonList(c.resources),
           created_at: c.createdAt,
           expires_at: c.expiresAt,
           consumed_at: null,

@@ -350,10 +350,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
         .execute();
-      // The API a client's tokens are for when a request names none; the API a code and a refresh lineage were granted for.
+      // The API a client's tokens are for when a request names none; the APIs a code and a refresh lineage were granted for.
       await db.schema.alterTable('clients').addColumn('default_api', 'text').execute();
-      await db.schema.alterTable('codes').addColumn('resource', 'text').execute();
-      await db.schema.alterTable('refresh_tokens').addColumn('resource', 'text').execute();
+      await db.schema.alterTable('codes').addColumn('resources', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('resources', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema.alterTable('device_codes').addColumn('resources', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     },
   },
   '0017_client_lifetimes_and_algs': {

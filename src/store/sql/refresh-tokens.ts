@@ -17,7 +17,7 @@ function toRow(r: RefreshRecord): RefreshTokensTable {
   return {
     token_hash: r.tokenHash,
     family_id: r.familyId,
-    resource: r.resource,
+    resources: toJsonList(r.resources),
     grant_id: r.grantId,
     client_id: r.clientId,
     user_id: r.userId,
@@ -36,7 +36,7 @@ function fromRow(r: Selectable<RefreshTokensTable>): RefreshRecord {
   return {
     tokenHash: r.token_hash,
     familyId: r.family_id,
-    resource: r.resource,
+    resources: fromJsonList(r.resources),
     grantId: r.grant_id,
     clientId: r.client_id,
     userId: r.user_id,

@@ -60,7 +60,8 @@ export interface CodesTable {
   family_id: string;
   created_at: number;
   expires_at: number;
-  resource: string | null;
+  /** RFC 8707 resources granted (JSON list of API identifiers). */
+  resources: string;
   consumed_at: number | null;
 }
 
@@ -75,7 +76,8 @@ export interface RefreshTokensTable {
   amr: string;
   created_at: number;
   expires_at: number;
-  resource: string | null;
+  /** RFC 8707 resources granted (JSON list of API identifiers). */
+  resources: string;
   /** When the lineage ends whatever its rotations; null for lineages begun before 0017. */
   absolute_expires_at: number | null;
   rotated_at: number | null;
@@ -149,6 +151,7 @@ export interface DeviceCodesTable {
   user_code_hash: string;
   client_id: string;
   scopes: string;
+  resources: string;
   status: string;
   user_id: string | null;
   auth_time: number | null;

@@ -13,11 +13,10 @@ import { checkScope } from './checks/scope.js';
 import { checkPkce } from './checks/pkce.js';
 import { checkOidcParameters } from './checks/oidc.js';
 import { checkIdentityProviderHint } from './checks/idp-hint.js';
-import { checkResourceSyntax } from './checks/resource.js';
-import { requestedApi } from '../../apis/resources.js';
+import { requestedApis } from '../../apis/resources.js';
 
 /** The checks after client and redirect URI are known, in the order the specs validate. Errors here are redirected. */
-const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint, checkResourceSyntax];
+const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint];
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2). */
 export function authorizationEndpoint(ctx: Context) {
@@ -30,7 +29,8 @@ export function authorizationEndpoint(ctx: Context) {
     const states = params['state'] ?? [];
     const state = states.length === 1 ? states[0] : undefined;
     try {
-      const single = singleValued(params);
+      // RFC 8707 §2: `resource` may be repeated, one per API.
+      const single = singleValued(params, ['resource']);
       const request: AuthorizationRequest = {
         clientId: target.client.clientId,
         redirectUri: target.redirectUri,
@@ -42,9 +42,8 @@ export function authorizationEndpoint(ctx: Context) {
       if (state !== undefined && state !== '') request.state = state;
       for (const check of CHECKS) check({ params: single, client: target.client, request });
       // The API the tokens will be for: named, or the client's default; unknown is invalid_target (RFC 8707 §2).
-      const api = await requestedApi(ctx, target.client, request.resource);
-      if (api) request.resource = api.identifier;
-      else delete request.resource;
+      const apis = await requestedApis(ctx, target.client, params['resource'] ?? []);
+      if (apis.length > 0) request.resources = apis.map((a) => a.identifier);
       return await continueAuthorization(ctx, req, target.client, request);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;

@@ -19,8 +19,8 @@ export interface AuthorizationRequest {
   acrValues?: string[];
   /** An identity provider to sign in with, by name (`idp`): skips the choice on the login page. */
   idp?: string;
-  /** RFC 8707: the API the tokens are for (the request's `resource`, else the client's default API). */
-  resource?: string;
+  /** RFC 8707: the APIs the tokens are for (the request's `resource`s, else the client's default API). */
+  resources?: string[];
 }
 
 /** What the checks work on: single-valued parameters, the client, and the request being built. */
