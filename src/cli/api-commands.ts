@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { systemClock } from '../core/context.js';
+import { collect, replacingList } from './list-flags.js';
 import { apiView, parseScopeDefinition, type ApiInput } from '../core/apis/apis.js';
 import { createApi, deleteApi, findApi, updateApi } from '../core/admin/apis.js';
-import type { AdminContext } from '../core/admin/identity-providers.js';
-import type { Stores } from '../store/ports.js';
 import { CliError, print } from './output.js';
-import { withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
+import { adminContext, withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 import { DEFAULT, lifetimeFlag } from './durations.js';
+import { apiRoleCommands } from './role-commands.js';
 
 interface ApiFlags extends StoreOptions {
   identifier?: string;
@@ -15,9 +14,9 @@ interface ApiFlags extends StoreOptions {
   accessTokenTtl?: string;
   accessTokenAlg?: string;
   rbac?: string;
+  introspectionClient?: string[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function apiFlags(command: Command): Command {
   return command
@@ -25,7 +24,8 @@ function apiFlags(command: Command): Command {
     .option('--scope <name=description>', 'a scope of this API and what it lets an app do (repeat for several; replaces the list)', collect)
     .option('--access-token-ttl <duration>', "lifetime of access tokens for this API, e.g. 10m ('default': the server's)")
     .option('--access-token-alg <alg>', "ES256 or RS256 for access tokens for this API ('default': the client's or the server's)")
-    .option('--rbac <on|off>', "role-based access: an app gets this API's scopes only as far as the user's roles give them");
+    .option('--rbac <on|off>', "role-based access: an app gets this API's scopes only as far as the user's roles give them")
+    .option('--introspection-client <client_id>', "a client (this API's own) that may introspect tokens for it (repeat; replaces the list; 'none' clears it)", collect);
 }
 
 function toInput(flags: ApiFlags): ApiInput {
@@ -39,17 +39,17 @@ function toInput(flags: ApiFlags): ApiInput {
     if (flags.rbac !== 'on' && flags.rbac !== 'off') throw new CliError(`--rbac must be 'on' or 'off', not '${flags.rbac}'`);
     input.rbac = flags.rbac === 'on';
   }
+  if (flags.introspectionClient !== undefined) input.introspectionClients = replacingList(flags.introspectionClient);
   return input;
 }
 
-const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => ({ stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) });
 
 export function apiCommands(program: Command): void {
   const api = program.command('api').description('APIs (resource servers): the audiences of access tokens (RFC 8707) and their scopes');
   withStoreOptions(apiFlags(api.command('create').description('define an API').requiredOption('--identifier <uri>', "the API's URI: what apps pass as `resource`, and tokens' `aud`"))).action(
     async (flags: ApiFlags) => {
       if (flags.name === undefined) throw new CliError('--name is required');
-      await withStores(flags, async (stores, pepper, audit) => print(apiView(await createApi(adminOf(stores, pepper, audit), toInput(flags))), flags.json === true));
+      await withStores(flags, async (stores, pepper, audit) => print(apiView(await createApi(adminContext(stores, pepper, audit), toInput(flags))), flags.json === true));
     },
   );
   withStoreOptions(api.command('list').description('list APIs')).action(async (flags: ApiFlags) => {
@@ -63,11 +63,12 @@ export function apiCommands(program: Command): void {
     await withStores(flags, async (stores) => print(apiView(await findApi(stores, identifier)), flags.json === true));
   });
   withStoreOptions(apiFlags(api.command('update <identifier>').description('change an API; unset options keep their value'))).action(async (identifier: string, flags: ApiFlags) => {
-    await withStores(flags, async (stores, pepper, audit) => print(apiView(await updateApi(adminOf(stores, pepper, audit), identifier, toInput(flags))), flags.json === true));
+    await withStores(flags, async (stores, pepper, audit) => print(apiView(await updateApi(adminContext(stores, pepper, audit), identifier, toInput(flags))), flags.json === true));
   });
+  apiRoleCommands(api);
   withStoreOptions(api.command('delete <identifier>').description('delete an API (tokens already issued for it run out on their own)')).action(async (identifier: string, flags: ApiFlags) => {
     await withStores(flags, async (stores, pepper, audit) => {
-      await deleteApi(adminOf(stores, pepper, audit), identifier);
+      await deleteApi(adminContext(stores, pepper, audit), identifier);
       print({ deleted: identifier }, flags.json === true);
     });
   });

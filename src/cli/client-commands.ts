@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { collect, replacingList } from './list-flags.js';
+import { checkedAttributeClaims } from '../core/access/claims.js';
 import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
 import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
 import { systemClock } from '../core/context.js';
@@ -21,6 +23,7 @@ interface ClientFlags extends StoreOptions {
   authMethod?: string;
   requireMfa?: string;
   defaultApi?: string;
+  claim?: string[];
   accessTokenTtl?: string;
   idTokenTtl?: string;
   refreshTokenTtl?: string;
@@ -29,7 +32,6 @@ interface ClientFlags extends StoreOptions {
   accessTokenAlg?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function metadataFlags(command: Command): Command {
   return command
@@ -43,6 +45,7 @@ function metadataFlags(command: Command): Command {
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
     .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client')
     .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself")
+    .option('--claim <attribute>', "a user attribute this client receives as a claim of that name (repeat; replaces the list; 'none' clears it)", collect)
     .option('--access-token-ttl <duration>', "how long this client's access tokens live (90s, 10m, 12h, 30d; 'default': the server's)")
     .option('--id-token-ttl <duration>', "how long this client's ID tokens live ('default': the server's)")
     .option('--refresh-token-ttl <duration>', "this client's refresh tokens expire when unused this long ('default': the server's)")
@@ -91,8 +94,10 @@ export function clientCommands(program: Command): void {
     if (flags.name === undefined) throw new CliError('--name is required');
     await withStores(flags, async (stores, pepper, audit) => {
       const input = toInput(flags);
-      if (input.defaultApi) await findApi(stores, input.defaultApi);
-      const { client: created, secret } = buildClient(input, pepper, systemClock());
+      // An API may be named by its name; the client keeps its identifier (what `resource` says).
+      if (input.defaultApi) input.defaultApi = (await findApi(stores, input.defaultApi)).identifier;
+      const { client: built, secret } = buildClient(input, pepper, systemClock());
+      const created = flags.claim === undefined ? built : { ...built, attributeClaims: checkedAttributeClaims(replacingList(flags.claim)) };
       await stores.clients.create(created);
       await audit({ type: 'client.created', clientId: created.clientId, reason: 'operator' });
       print({ ...toMetadataView(created, secret) }, flags.json === true);
@@ -117,8 +122,11 @@ export function clientCommands(program: Command): void {
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
       const { requireMfa, defaultApi, ...metadata } = toInput(flags);
+      // Checked before anything is written, so a bad value changes nothing.
+      const attributeClaims = flags.claim === undefined ? undefined : checkedAttributeClaims(replacingList(flags.claim));
       await withStores(flags, async (stores, pepper, audit) => {
         const existing = await mustFind(stores, clientId);
+        const api = defaultApi === undefined || defaultApi === null ? defaultApi : (await findApi(stores, defaultApi)).identifier;
         const now = systemClock();
         // Each part writes only what it changes: the registration under optimistic concurrency, the state directly.
         let secret: string | undefined;
@@ -130,10 +138,8 @@ export function clientCommands(program: Command): void {
           secret = changed.secret;
         }
         if (requireMfa !== undefined) await stores.clients.setState(clientId, { requireMfa }, now);
-        if (defaultApi !== undefined) {
-          if (defaultApi !== null) await findApi(stores, defaultApi);
-          await stores.clients.setState(clientId, { defaultApi }, now);
-        }
+        if (api !== undefined) await stores.clients.setState(clientId, { defaultApi: api }, now);
+        if (attributeClaims !== undefined) await stores.clients.setState(clientId, { attributeClaims }, now);
         if (flags.enable && existing.disabled) await stores.clients.setState(clientId, { disabled: false, tokensRevokedAt: (await enabledAgain(existing, now)).tokensRevokedAt }, now);
         if (flags.disable) await revokeClient(stores, existing, now, 'disable');
         await audit({ type: 'client.changed', clientId, reason: flags.disable ? 'disabled' : flags.enable ? 'enabled' : 'metadata' });

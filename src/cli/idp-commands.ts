@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { collect } from './list-flags.js';
 import type { Command } from 'commander';
-import { systemClock } from '../core/context.js';
-import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, testProvider, updateProvider, type AdminContext } from '../core/admin/identity-providers.js';
+import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, testProvider, updateProvider } from '../core/admin/identity-providers.js';
 import { providerView, type ProviderInput } from '../core/federation/providers.js';
 import type { IdentityProviderRecord, Stores } from '../store/ports.js';
 import { federationAdapters } from '../federation/adapters.js';
 import { CliError, print } from './output.js';
-import { withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
+import { adminContext, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 import { readSecretFromStdin } from './stdin.js';
 
 interface IdpFlags extends StoreOptions {
@@ -46,7 +46,6 @@ interface IdpFlags extends StoreOptions {
   mapName?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function commonFlags(command: Command): Command {
   return command
@@ -172,7 +171,6 @@ async function issuerOf(stores: Stores, flags: IdpFlags): Promise<string | undef
   return flags.issuerUrl ?? process.env['TESSERA_ISSUER'] ?? (await stores.settings.get('issuer'));
 }
 
-const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => ({ stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) });
 
 export function idpCommands(program: Command): void {
   const idp = program.command('idp').description('upstream identity providers: LDAP and Active Directory, OpenID Connect and OAuth 2.0');
@@ -187,7 +185,7 @@ export function idpCommands(program: Command): void {
       .action(async (options: IdpFlags) => {
         const input = await toInput(kind, options);
         await withStores(options, async (stores, pepper, audit) => {
-          const record = await addProvider(adminOf(stores, pepper, audit), input);
+          const record = await addProvider(adminContext(stores, pepper, audit), input);
           print(providerView(record, await issuerOf(stores, options)), options.json === true);
         });
       });
@@ -212,7 +210,7 @@ export function idpCommands(program: Command): void {
       await withStores(options, async (stores, pepper, audit) => {
         const kind = (await showProvider(stores, name)).kind;
         const { kind: _kind, name: _name, ...input } = await toInput(kind, options);
-        const record = await updateProvider(adminOf(stores, pepper, audit), name, input);
+        const record = await updateProvider(adminContext(stores, pepper, audit), name, input);
         print(providerView(record, await issuerOf(stores, options)), options.json === true);
       });
     });
@@ -220,14 +218,14 @@ export function idpCommands(program: Command): void {
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     withStoreOptions(idp.command(`${verb} <name>`).description(enabled ? 'offer the provider again' : 'stop offering the provider (its users cannot sign in through it)')).action(
       async (name: string, options: IdpFlags) => {
-        await withStores(options, async (stores, pepper, audit) => print(providerView(await setProviderEnabled(adminOf(stores, pepper, audit), name, enabled), undefined), options.json === true));
+        await withStores(options, async (stores, pepper, audit) => print(providerView(await setProviderEnabled(adminContext(stores, pepper, audit), name, enabled), undefined), options.json === true));
       },
     );
   }
 
   withStoreOptions(idp.command('remove <name>').description("remove a provider and its users' links to it (the users stay)")).action(async (name: string, options: IdpFlags) => {
     await withStores(options, async (stores, pepper, audit) => {
-      await removeProvider(adminOf(stores, pepper, audit), name);
+      await removeProvider(adminContext(stores, pepper, audit), name);
       print({ removed: name.toLowerCase() }, options.json === true);
     });
   });

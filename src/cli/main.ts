@@ -19,6 +19,9 @@ import { ApiNotFoundError } from '../core/admin/apis.js';
 import { ProviderInputError } from '../core/federation/providers.js';
 import { ProviderNotFoundError } from '../core/admin/identity-providers.js';
 import { readSecretFiles } from './secret-files.js';
+import { groupCommands } from './group-commands.js';
+import { roleCommands } from './role-commands.js';
+import { AccessInputError, AccessNotFoundError } from '../core/access/access-input.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -38,9 +41,11 @@ auditCommands(program);
 migrateCommand(program);
 idpCommands(program);
 apiCommands(program);
+groupCommands(program);
+roleCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError];
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { preparePepper } from '../pepper.js';
 import type { Stores } from '../store/ports.js';
 import { createAuditLog, type AuditInput } from '../core/audit.js';
 import { systemClock } from '../core/context.js';
+import type { AdminContext } from '../core/admin/identity-providers.js';
 
 export interface StoreOptions {
   data: string;
@@ -39,4 +40,14 @@ export async function withStores<T>(options: StoreOptions, fn: (stores: Stores, 
   } finally {
     await stores.close();
   }
+}
+
+/** What the core's admin operations take, for an operator at the command line. */
+export function adminContext(stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext {
+  return { stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) };
+}
+
+/** Runs an admin operation on the store the options name. */
+export async function withAdmin<T>(options: StoreOptions, fn: (admin: AdminContext) => Promise<T>): Promise<T> {
+  return withStores(options, (stores, pepper, audit) => fn(adminContext(stores, pepper, audit)));
 }

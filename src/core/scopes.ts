@@ -4,7 +4,7 @@ import { OAuthError } from './errors.js';
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** OpenID Connect scopes: they describe the user and make no sense for a machine client. */
-export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
+export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access', 'groups']);
 
 /** What the consent page says for the scopes this server knows (operators can add more). */
 export const STANDARD_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -12,6 +12,7 @@ export const STANDARD_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   profile: 'See your name and username',
   email: 'See your email address',
   offline_access: 'Stay connected when you are not using it',
+  groups: 'See the groups you belong to',
 };
 
 export function isValidScopeToken(token: string): boolean {

@@ -365,6 +365,8 @@ export interface Stores {
   apis: ApiStore;
   federatedIdentities: FederatedIdentityStore;
   federationStates: FederationStateStore;
+  groups: GroupStore;
+  roles: RoleStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.
@@ -472,21 +474,99 @@ export interface ApiRecord {
   accessTokenAlg: 'ES256' | 'RS256' | null;
   /** Role-based access control: a client gets an API scope only if the user holds it through a role. */
   rbac: boolean;
+  /** Clients that may introspect tokens for this API (RFC 7662), besides the client each was issued to. */
+  introspectionClients: string[];
   createdAt: number;
   updatedAt: number;
   version: number;
 }
 
-export type ApiChanges = Partial<Pick<ApiRecord, 'name' | 'scopes' | 'accessTokenTtl' | 'accessTokenAlg' | 'rbac'>>;
+export type ApiChanges = Partial<Pick<ApiRecord, 'name' | 'scopes' | 'accessTokenTtl' | 'accessTokenAlg' | 'rbac' | 'introspectionClients'>>;
 
 export interface ApiStore {
   list(): Promise<ApiRecord[]>;
   findByIdentifier(identifier: string): Promise<ApiRecord | undefined>;
+  findById(id: string): Promise<ApiRecord | undefined>;
   /** False when the identifier is taken. */
   create(api: ApiRecord): Promise<boolean>;
   /** Writes `changes` only over `expectedVersion` ('stale' when the API changed since it was read). */
   update(id: string, changes: ApiChanges, expectedVersion: number, now: number): Promise<'ok' | 'stale' | 'missing'>;
   delete(id: string): Promise<boolean>;
+}
+
+/** A group at an upstream provider whose members are members of a Tessera group while the provider says so. */
+export interface GroupMapping {
+  providerId: string;
+  /** The group's name as the provider sends it (LDAP group DN or cn, an OIDC `groups` value). */
+  group: string;
+}
+
+/** A group of users: roles granted to it are held by its members. */
+export interface GroupRecord {
+  id: string;
+  /** Unique, compared case-insensitively; the value of the `groups` claim. */
+  name: string;
+  description: string;
+  mappings: GroupMapping[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type GroupChanges = Partial<Pick<GroupRecord, 'description' | 'mappings'>>;
+
+export interface GroupStore {
+  list(): Promise<GroupRecord[]>;
+  findByName(name: string): Promise<GroupRecord | undefined>;
+  /** False when the name is taken. */
+  create(group: GroupRecord): Promise<boolean>;
+  update(id: string, changes: GroupChanges, now: number): Promise<boolean>;
+  /** Deletes the group, its memberships and the roles granted to it. */
+  delete(id: string): Promise<boolean>;
+  /** False when the user was a member already (or the group or user is gone). */
+  addMember(groupId: string, userId: string, now: number): Promise<boolean>;
+  removeMember(groupId: string, userId: string): Promise<boolean>;
+  /** Ids of the members added here (not those a provider's groups make members). */
+  listMembers(groupId: string): Promise<string[]>;
+  /** The groups the user was added to here. */
+  listByMember(userId: string): Promise<GroupRecord[]>;
+  /** The groups that map at least one provider group. */
+  listMapped(): Promise<GroupRecord[]>;
+}
+
+/** A role: a name an API authorizes by, and the API scopes it lets its holders grant to apps. */
+export interface RoleRecord {
+  id: string;
+  /** The API it belongs to; null for a global role (valid for every API). */
+  apiId: string | null;
+  name: string;
+  description: string;
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type RoleChanges = Partial<Pick<RoleRecord, 'description' | 'scopes'>>;
+
+/** Who a role is granted to: a user directly, or a group (its members). */
+export type RoleHolder = { kind: 'user'; id: string } | { kind: 'group'; id: string };
+
+export interface RoleStore {
+  /** Roles of one API (apiId), the global ones (null), or all (undefined); by name. */
+  list(apiId?: string | null): Promise<RoleRecord[]>;
+  find(apiId: string | null, name: string): Promise<RoleRecord | undefined>;
+  /** False when the API (or the global roles) has a role of that name already. */
+  create(role: RoleRecord): Promise<boolean>;
+  update(id: string, changes: RoleChanges, now: number): Promise<boolean>;
+  /** Deletes the role and every grant of it. */
+  delete(id: string): Promise<boolean>;
+  /** False when the holder had it already (or the role or holder is gone). */
+  grant(roleId: string, holder: RoleHolder, now: number): Promise<boolean>;
+  revoke(roleId: string, holder: RoleHolder): Promise<boolean>;
+  holders(roleId: string): Promise<RoleHolder[]>;
+  /** The roles of API `apiId` and the global roles held by the user, directly or through one of `groupIds`. */
+  heldBy(userId: string, groupIds: readonly string[], apiId: string): Promise<RoleRecord[]>;
+  /** Every role the user holds directly or through `groupIds`, of any API. */
+  allHeldBy(userId: string, groupIds: readonly string[]): Promise<RoleRecord[]>;
 }
 
 /** Values every process using the store must agree on. */

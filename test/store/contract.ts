@@ -116,7 +116,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
         registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
-        lifetimes: { accessToken: 600, refreshTokenAbsolute: 86400 }, idTokenAlg: 'PS256' as const, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
+        lifetimes: { accessToken: 600, refreshTokenAbsolute: 86400 }, idTokenAlg: 'PS256' as const, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
@@ -170,7 +170,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null,
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));
@@ -386,6 +386,58 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(consumed.filter(Boolean).length, 1);
       assert.equal(await stores.deviceCodes.deleteExpired(now + 600, 10), 1);
       assert.equal(await stores.deviceCodes.findByUserCode(record.userCodeHash), undefined);
+    });
+
+    it('keeps groups and roles: unique names, members and grants added once under bursts, held through groups, gone with what they hang on', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const person = (id: string) => ({ id, username: id, email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1 });
+      const [ann, bob] = [person(`ann-${tag}`), person(`bob-${tag}`)];
+      await stores.users.create(ann);
+      await stores.users.create(bob);
+      const api = { id: `api-${tag}`, identifier: `https://notes-${tag}.example`, name: 'Notes', scopes: [{ name: 'notes:read', description: 'r' }], accessTokenTtl: null, accessTokenAlg: null, rbac: true, introspectionClients: ['rs'], createdAt: 1, updatedAt: 1, version: 1 };
+      assert.equal(await stores.apis.create(api), true);
+      assert.deepEqual((await stores.apis.findById(api.id))?.introspectionClients, ['rs']);
+
+      const group = { id: `g-${tag}`, name: `Staff-${tag}`, description: 'd', mappings: [{ providerId: 'p1', group: 'cn=staff' }], createdAt: 1, updatedAt: 1 };
+      const creations = await Promise.all([group, { ...group, id: `g2-${tag}`, name: `STAFF-${tag}` }].map((g) => stores.groups.create(g)));
+      assert.deepEqual(creations.sort(), [false, true], 'group names are unique regardless of case, under a burst');
+      const staff = (await stores.groups.findByName(`staff-${tag}`))!;
+      assert.ok((await stores.groups.listMapped()).some((g) => g.id === staff.id));
+
+      const adds = await Promise.all(Array.from({ length: 6 }, () => stores.groups.addMember(staff.id, ann.id, 2)));
+      assert.equal(adds.filter(Boolean).length, 1, 'a member is added once');
+      assert.equal(await stores.groups.addMember(staff.id, 'no-such-user', 2), false);
+      assert.equal(await stores.groups.addMember('no-such-group', ann.id, 2), false);
+      assert.deepEqual(await stores.groups.listMembers(staff.id), [ann.id]);
+      assert.deepEqual((await stores.groups.listByMember(ann.id)).map((g) => g.id), [staff.id]);
+
+      const role = { id: `r-${tag}`, apiId: api.id, name: 'Reader', description: '', scopes: ['notes:read'], createdAt: 1, updatedAt: 1 };
+      const global = { ...role, id: `rg-${tag}`, apiId: null, scopes: [] };
+      assert.equal(await stores.roles.create(role), true);
+      assert.equal(await stores.roles.create({ ...role, id: `r2-${tag}`, name: 'READER' }), false, 'role names are unique per API');
+      assert.equal(await stores.roles.create(global), true, 'a global role may share an API role\'s name');
+      assert.equal(await stores.roles.create({ ...role, id: `r3-${tag}`, apiId: 'no-such-api' }), false, 'no role for an API that is gone');
+      assert.equal((await stores.roles.find(api.id, 'reader'))?.id, role.id);
+      assert.equal((await stores.roles.find(null, 'reader'))?.id, global.id);
+
+      const grants = await Promise.all(Array.from({ length: 6 }, () => stores.roles.grant(role.id, { kind: 'group', id: staff.id }, 3)));
+      assert.equal(grants.filter(Boolean).length, 1, 'a role is granted once');
+      assert.equal(await stores.roles.grant(global.id, { kind: 'user', id: bob.id }, 3), true);
+      assert.equal(await stores.roles.grant(global.id, { kind: 'user', id: 'nobody' }, 3), false);
+      assert.deepEqual((await stores.roles.heldBy(ann.id, [staff.id], api.id)).map((r) => r.id), [role.id], 'held through the group');
+      assert.deepEqual(await stores.roles.heldBy(ann.id, [], api.id), [], 'not held outside the group');
+      assert.deepEqual((await stores.roles.heldBy(bob.id, [], api.id)).map((r) => r.id), [global.id], 'global roles count for every API');
+      assert.deepEqual(await stores.roles.holders(role.id), [{ kind: 'group', id: staff.id }]);
+
+      assert.equal(await stores.groups.delete(staff.id), true);
+      assert.deepEqual(await stores.roles.holders(role.id), [], 'deleting a group drops the roles granted to it');
+      assert.deepEqual(await stores.groups.listByMember(ann.id), [], 'and its memberships');
+      assert.equal(await stores.users.delete(bob.id), true);
+      assert.deepEqual(await stores.roles.holders(global.id), [], 'deleting a user drops their roles');
+      assert.equal(await stores.apis.delete(api.id), true);
+      assert.equal(await stores.roles.find(api.id, 'reader'), undefined, 'deleting an API deletes its roles');
+      assert.ok(await stores.roles.find(null, 'reader'), 'global roles stay');
+      assert.equal(await stores.roles.delete(global.id), true);
     });
 
     it('answers a readiness ping, and keeps the first value of a setting', async () => {

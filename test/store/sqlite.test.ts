@@ -20,7 +20,7 @@ describe('sqlite: the server and the CLI on one file', () => {
     clientId: 'shared', secretHash: 'h', name: 'Before', type: 'confidential', applicationType: 'web', redirectUris: ['https://a/cb'],
     postLogoutRedirectUris: [], grantTypes: ['authorization_code'], scopes: ['openid'], tokenEndpointAuthMethod: 'client_secret_basic',
     disabled: false, tokensRevokedAt: null, origin: 'operator', registrationTokenHash: null, ownerId: null, requireMfa: false, extras: {},
-    lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null,
+    lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null, attributeClaims: [],
   };
 
   // A request arrives on a later turn of the event loop than the last one; the store looks for

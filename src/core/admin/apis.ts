@@ -6,17 +6,29 @@ import type { AdminContext } from './identity-providers.js';
 export class ApiNotFoundError extends Error {
   override name = 'ApiNotFoundError';
   constructor(identifier: string) {
-    super(`no API with identifier '${identifier}'`);
+    super(`no API with identifier or name '${identifier}'`);
   }
 }
 
-export async function findApi(stores: Stores, identifier: string): Promise<ApiRecord> {
-  const api = await stores.apis.findByIdentifier(identifier);
-  if (!api) throw new ApiNotFoundError(identifier);
-  return api;
+/** An API by its identifier, or by its name when no other API has that name (case-insensitively). */
+export async function findApi(stores: Stores, ref: string): Promise<ApiRecord> {
+  const api = await stores.apis.findByIdentifier(ref);
+  if (api) return api;
+  const named = (await stores.apis.list()).filter((a) => a.name.toLowerCase() === ref.toLowerCase());
+  if (named.length > 1) throw new ApiInputError(`several APIs are named '${ref}': use the identifier`);
+  if (named.length === 0) throw new ApiNotFoundError(ref);
+  return named[0]!;
+}
+
+/** Introspection clients must exist when named (a typo would silently let no one introspect). */
+async function checkClientsExist(stores: Stores, input: ApiInput): Promise<void> {
+  for (const clientId of input.introspectionClients ?? []) {
+    if (!(await stores.clients.find(clientId))) throw new ApiInputError(`no client '${clientId}' to introspect this API's tokens`);
+  }
 }
 
 export async function createApi(admin: AdminContext, input: ApiInput): Promise<ApiRecord> {
+  await checkClientsExist(admin.stores, input);
   const api = buildApi(input, admin.now);
   if (!(await admin.stores.apis.create(api))) throw new ApiInputError(`an API with identifier '${api.identifier}' exists already`);
   await admin.audit({ type: 'api.created', reason: api.identifier });
@@ -24,6 +36,7 @@ export async function createApi(admin: AdminContext, input: ApiInput): Promise<A
 }
 
 export async function updateApi(admin: AdminContext, identifier: string, input: ApiInput): Promise<ApiRecord> {
+  await checkClientsExist(admin.stores, input);
   for (let attempt = 0; attempt < 5; attempt++) {
     const api = await findApi(admin.stores, identifier);
     const changes = apiChanges(api, input);

@@ -12,6 +12,7 @@ export interface ApiInput {
   accessTokenTtl?: number | null;
   accessTokenAlg?: string | null;
   rbac?: boolean;
+  introspectionClients?: string[];
 }
 
 export class ApiInputError extends Error {
@@ -35,13 +36,15 @@ function checkedScopes(scopes: { name: string; description: string }[]): { name:
   const seen = new Set<string>();
   for (const s of scopes) {
     if (!isValidScopeToken(s.name)) throw new ApiInputError(`'${s.name}' is not a valid scope (RFC 6749 §3.3)`);
-    if (OIDC_SCOPES.has(s.name) || s.name === 'groups') throw new ApiInputError(`'${s.name}' is an OpenID Connect scope, not an API's`);
+    if (OIDC_SCOPES.has(s.name)) throw new ApiInputError(`'${s.name}' is an OpenID Connect scope, not an API's`);
     if (seen.has(s.name)) throw new ApiInputError(`scope '${s.name}' is given twice`);
     if (s.description.length > 200 || /[\u0000-\u001f\u007f]/.test(s.description)) throw new ApiInputError(`the description of '${s.name}' must be at most 200 characters of text`);
     seen.add(s.name);
   }
   return scopes.map((s) => ({ name: s.name, description: s.description.trim() || s.name }));
 }
+
+const MAX_INTROSPECTION_CLIENTS = 20;
 
 function resolve(input: ApiInput, base?: ApiRecord): Omit<ApiRecord, 'id' | 'createdAt' | 'updatedAt' | 'version'> {
   const identifier = base?.identifier ?? input.identifier ?? '';
@@ -54,7 +57,17 @@ function resolve(input: ApiInput, base?: ApiRecord): Omit<ApiRecord, 'id' | 'cre
   if (ttlProblem) throw new ApiInputError(ttlProblem);
   const accessTokenAlg = input.accessTokenAlg === undefined ? (base?.accessTokenAlg ?? null) : input.accessTokenAlg;
   if (accessTokenAlg !== null && !ACCESS_TOKEN_ALGS.includes(accessTokenAlg as AccessTokenAlg)) throw new ApiInputError(`access token algorithm must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
-  return { identifier, name, scopes: checkedScopes(input.scopes ?? base?.scopes ?? []), accessTokenTtl, accessTokenAlg: accessTokenAlg as AccessTokenAlg | null, rbac: input.rbac ?? base?.rbac ?? false };
+  const introspectionClients = [...new Set(input.introspectionClients ?? base?.introspectionClients ?? [])];
+  if (introspectionClients.length > MAX_INTROSPECTION_CLIENTS) throw new ApiInputError(`at most ${MAX_INTROSPECTION_CLIENTS} introspection clients`);
+  return {
+    identifier,
+    name,
+    scopes: checkedScopes(input.scopes ?? base?.scopes ?? []),
+    accessTokenTtl,
+    accessTokenAlg: accessTokenAlg as AccessTokenAlg | null,
+    rbac: input.rbac ?? base?.rbac ?? false,
+    introspectionClients,
+  };
 }
 
 export function buildApi(input: ApiInput, now: number): ApiRecord {
@@ -63,8 +76,8 @@ export function buildApi(input: ApiInput, now: number): ApiRecord {
 
 export function apiChanges(base: ApiRecord, input: ApiInput): ApiChanges {
   if (input.identifier !== undefined && input.identifier !== base.identifier) throw new ApiInputError('the identifier of an API cannot change: tokens for it name it');
-  const { name, scopes, accessTokenTtl, accessTokenAlg, rbac } = resolve(input, base);
-  return { name, scopes, accessTokenTtl, accessTokenAlg, rbac };
+  const { name, scopes, accessTokenTtl, accessTokenAlg, rbac, introspectionClients } = resolve(input, base);
+  return { name, scopes, accessTokenTtl, accessTokenAlg, rbac, introspectionClients };
 }
 
 /** Parses `name=Description` (as `--scope` takes it); a scope without `=` describes itself. */
@@ -82,6 +95,7 @@ export function apiView(api: ApiRecord): Record<string, unknown> {
     access_token_ttl: api.accessTokenTtl,
     access_token_alg: api.accessTokenAlg,
     rbac: api.rbac,
+    introspection_clients: api.introspectionClients,
     created_at: new Date(api.createdAt * 1000).toISOString(),
   };
 }

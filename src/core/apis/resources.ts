@@ -60,5 +60,5 @@ export async function grantedApi(ctx: Context, granted: readonly string[], resou
 export function scopesFor(api: ApiRecord | undefined, granted: readonly string[]): string[] {
   if (!api) return [...granted];
   const own = new Set(api.scopes.map((s) => s.name));
-  return granted.filter((s) => own.has(s) || OIDC_SCOPES.has(s) || s === 'groups');
+  return granted.filter((s) => own.has(s) || OIDC_SCOPES.has(s));
 }

@@ -78,6 +78,8 @@ export interface Client {
   ownerId: string | null;
   /** The API (its identifier) tokens are for when a request names no `resource` (RFC 8707); null: Tessera itself. */
   defaultApi: string | null;
+  /** User attributes (`user update --attr`) this client receives as claims of the same name (operators set it: `--claim`). */
+  attributeClaims: string[];
   /** Hash of the RFC 7592 registration access token of a dynamic client. */
   registrationTokenHash: string | null;
   extras: ClientExtras;
@@ -103,7 +105,7 @@ export type ClientMetadata = Pick<
 };
 
 /** The client's state that operators set (and the console's secret rotation): never written by a metadata change. */
-export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'defaultApi'>>;
+export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'defaultApi' | 'attributeClaims'>>;
 
 /** The RFC 7591 view of a client, as the CLI and APIs print it. */
 export interface ClientMetadataView {
@@ -121,6 +123,8 @@ export interface ClientMetadataView {
   require_mfa: boolean;
   /** Tessera's own: the API (RFC 8707 resource) its tokens are for when a request names none. */
   default_api?: string;
+  /** Tessera's own: the user attributes it receives as claims. */
+  attribute_claims?: string[];
   client_id_issued_at: number;
   disabled: boolean;
   client_secret?: string;
@@ -151,6 +155,7 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     require_mfa: client.requireMfa,
     ...(client.defaultApi !== null ? { default_api: client.defaultApi } : {}),
+    ...(client.attributeClaims.length > 0 ? { attribute_claims: client.attributeClaims } : {}),
     client_id_issued_at: client.createdAt,
     disabled: client.disabled,
   };

@@ -74,7 +74,7 @@ const shown = (value: string): string => {
 function resolve(
   input: ClientInput,
   base: Client | undefined,
-): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version' | 'defaultApi'> {
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version' | 'defaultApi' | 'attributeClaims'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -251,6 +251,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     registrationTokenHash: null,
     ownerId: null,
     defaultApi: input.defaultApi ?? null,
+    attributeClaims: [],
     createdAt: now,
     updatedAt: now,
     version: 1,

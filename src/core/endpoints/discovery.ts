@@ -66,7 +66,7 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     acr_values_supported: [ACR_PASSWORD, ACR_MFA],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified', 'groups'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     // OpenID Connect Discovery §3: the default is true, so say false explicitly.

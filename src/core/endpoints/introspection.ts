@@ -12,13 +12,24 @@ import { backChannelParams, errorJson } from './form.js';
 /** RFC 7662 §2.2: anything not active, or not the caller's to see, is exactly this. */
 const INACTIVE = { active: false } as const;
 
+/**
+ * RFC 7662 §4: a client learns only about tokens issued to it or meant for it: its own client id
+ * in `aud`, or an API in `aud` that names it (`api update --introspection-client`).
+ */
+async function mayIntrospect(ctx: Context, caller: Client, claims: { clientId: string; aud: string[] }): Promise<boolean> {
+  if (claims.clientId === caller.clientId || claims.aud.includes(caller.clientId)) return true;
+  for (const audience of claims.aud) {
+    if ((await ctx.stores.apis.findByIdentifier(audience))?.introspectionClients.includes(caller.clientId)) return true;
+  }
+  return false;
+}
+
 async function describe(ctx: Context, caller: Client, token: string): Promise<Record<string, unknown>> {
   if (looksLikeJwt(token)) {
     const active = await activeAccessToken(ctx, token);
     if (!active) return INACTIVE;
     const { claims } = active;
-    // RFC 7662 §4: a client learns only about tokens issued to it or meant for it.
-    if (claims.clientId !== caller.clientId && !claims.aud.includes(caller.clientId)) return INACTIVE;
+    if (!(await mayIntrospect(ctx, caller, claims))) return INACTIVE;
     const answer: Record<string, unknown> = {
       active: true,
       scope: formatScope(claims.scopes),

@@ -4,6 +4,8 @@ import { activeAccessToken } from '../lifecycle/active-tokens.js';
 import type { User } from '../../store/ports.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
+import { groupsOfUser } from '../access/entitlements.js';
+import { extraUserClaims } from '../access/claims.js';
 
 /** Standard claims by scope (OpenID Connect Core §5.4). */
 export function userClaims(user: User, scopes: readonly string[]): Record<string, unknown> {
@@ -29,7 +31,12 @@ export function userinfoEndpoint(ctx: Context) {
       if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
       const { claims, user } = active;
       if (!claims.scopes.includes('openid') || !user) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', { scope: 'openid' });
-      return json(200, userClaims(user, claims.scopes), { ...NO_STORE });
+      const [groups, client] = await Promise.all([
+        claims.scopes.includes('groups') ? groupsOfUser(ctx.stores, user.id) : undefined,
+        ctx.stores.clients.find(claims.clientId),
+      ]);
+      const extra = extraUserClaims({ scopes: claims.scopes, groups, attributes: {}, client });
+      return json(200, { ...extra, ...userClaims(user, claims.scopes) }, { ...NO_STORE });
     } catch (e) {
       return errorJson(e);
     }

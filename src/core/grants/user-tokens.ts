@@ -5,6 +5,8 @@ import { randomToken, sha256 } from '../crypto.js';
 import { formatScope } from '../scopes.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { scopesFor } from '../apis/resources.js';
+import { entitlementsFor, groupsOfUser, withinRoles } from '../access/entitlements.js';
+import { extraUserClaims } from '../access/claims.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { ApiRecord, RefreshRecord, User } from '../../store/ports.js';
 import type { TokenResponse } from './grant.js';
@@ -69,10 +71,16 @@ export function newRefreshToken(ctx: Context, client: Client, grant: UserGrant, 
  */
 export async function issueUserTokens(ctx: Context, client: Client, grant: UserGrant, now: number, refreshToken?: string): Promise<TokenResponse> {
   const api = grant.api;
-  const scopes = scopesFor(api, grant.accessScopes ?? grant.scopes);
+  const wantsIdToken = grant.scopes.includes('openid');
+  // Looked up at every issuance, so a change of membership or roles shows in the next token (a refresh).
+  const groups = api || (wantsIdToken && grant.scopes.includes('groups')) ? await groupsOfUser(ctx.stores, grant.userId) : [];
+  const held = api ? await entitlementsFor(ctx.stores, grant.userId, groups, api) : undefined;
+  const granted = scopesFor(api, grant.accessScopes ?? grant.scopes);
+  const scopes = api && held ? withinRoles(granted, api, held) : granted;
   const lifetimes = tokenLifetimes(ctx.config, client);
   const settings = accessTokenSettings(ctx.config, client, api);
-  const access = await issueAccessToken(ctx.config, ctx.keys, { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...settings }, now);
+  const accessInput = { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...settings, ...(held ? { roles: held.roles } : {}) };
+  const access = await issueAccessToken(ctx.config, ctx.keys, accessInput, now);
   await ctx.stores.accessTokens.recordIssued({ jti: access.jti, familyId: grant.familyId, grantId: grant.grantId, expiresAt: access.expiresAt });
   // Checked after recording, so a consent or family revoked meanwhile cannot miss these tokens (see revokeGrant, revokeFamily).
   const [grantGone, familyRevoked] = await Promise.all([
@@ -85,8 +93,9 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   }
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
-  if (grant.scopes.includes('openid')) {
-    const idToken = { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, ttl: lifetimes.idToken, alg: idTokenAlg(ctx.config, client) };
+  if (wantsIdToken) {
+    const userClaims = extraUserClaims({ scopes: grant.scopes, groups, attributes: {}, client });
+    const idToken = { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, ttl: lifetimes.idToken, alg: idTokenAlg(ctx.config, client), userClaims };
     response.id_token = await issueIdToken(ctx.config, ctx.keys, idToken, now);
   }
   return response;

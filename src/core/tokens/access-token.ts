@@ -19,6 +19,8 @@ export interface AccessTokenInput {
   /** Seconds it lives and what signs it (see lifetimes.ts); the server's when not given. */
   ttl?: number;
   alg?: AccessTokenAlg;
+  /** The user's roles for the API the token is for (see entitlements.ts); no claim when none. */
+  roles?: readonly string[];
 }
 
 export interface IssuedAccessToken {
@@ -44,6 +46,8 @@ export async function issueAccessToken(config: Config, keys: KeyRing, input: Acc
     exp: expiresAt,
   };
   if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
+  // RFC 9068 §2.2.3.1 takes `roles` from SCIM (RFC 7643 §4.1.2) for the user's roles.
+  if (input.roles !== undefined && input.roles.length > 0) claims['roles'] = [...input.roles];
   const token = signJwt(keys, input.alg ?? config.accessTokenAlg, ACCESS_TOKEN_TYP, claims);
   return { token, jti, expiresIn: ttl, expiresAt };
 }

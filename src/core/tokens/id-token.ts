@@ -26,11 +26,14 @@ export interface IdTokenInput {
   /** Seconds it lives and what signs it (see lifetimes.ts); the server's when not given. */
   ttl?: number;
   alg?: IdTokenAlg;
+  /** Claims about the user beyond who they are (groups, released attributes); never one set above. */
+  userClaims?: Record<string, unknown>;
 }
 
-/** An ID token (OpenID Connect Core §2): who signed in, for which client, when. Claims about the user come from /userinfo. */
+/** An ID token (OpenID Connect Core §2): who signed in, for which client, when; the standard profile claims come from /userinfo. */
 export async function issueIdToken(config: Config, keys: KeyRing, input: IdTokenInput, now: number): Promise<string> {
   const claims: Record<string, unknown> = {
+    ...input.userClaims,
     iss: config.issuer,
     sub: input.subject,
     aud: input.clientId,

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiRecord, ApiStore, ChangeFeed } from '../ports.js';
 import type { ApisTable, Database } from './schema.js';
-import { changed } from './json.js';
+import { changed, fromJsonList, inserted, toJsonList } from './json.js';
 
 function apiOf(r: Selectable<ApisTable>): ApiRecord {
   return {
@@ -12,6 +12,7 @@ function apiOf(r: Selectable<ApisTable>): ApiRecord {
     accessTokenTtl: r.access_token_ttl === null ? null : Number(r.access_token_ttl),
     accessTokenAlg: r.access_token_alg === 'ES256' || r.access_token_alg === 'RS256' ? r.access_token_alg : null,
     rbac: Boolean(r.rbac),
+    introspectionClients: fromJsonList(r.introspection_clients),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     version: Number(r.version),
@@ -28,6 +29,10 @@ export function sqlApiStore(db: Kysely<Database>, changes?: ChangeFeed): ApiStor
       const row = await db.selectFrom('apis').selectAll().where('identifier', '=', identifier).executeTakeFirst();
       return row && apiOf(row);
     },
+    async findById(id) {
+      const row = await db.selectFrom('apis').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && apiOf(row);
+    },
     async create(api) {
       const result = await db
         .insertInto('apis')
@@ -39,13 +44,14 @@ export function sqlApiStore(db: Kysely<Database>, changes?: ChangeFeed): ApiStor
           access_token_ttl: api.accessTokenTtl,
           access_token_alg: api.accessTokenAlg,
           rbac: api.rbac ? 1 : 0,
+          introspection_clients: toJsonList(api.introspectionClients),
           created_at: api.createdAt,
           updated_at: api.updatedAt,
           version: api.version,
         })
         .onConflict((oc) => oc.column('identifier').doNothing())
         .executeTakeFirst();
-      const created = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      const created = inserted(result);
       if (created) await announce();
       return created;
     },
@@ -56,6 +62,7 @@ export function sqlApiStore(db: Kysely<Database>, changes?: ChangeFeed): ApiStor
       if (c.accessTokenTtl !== undefined) set.access_token_ttl = c.accessTokenTtl;
       if (c.accessTokenAlg !== undefined) set.access_token_alg = c.accessTokenAlg;
       if (c.rbac !== undefined) set.rbac = c.rbac ? 1 : 0;
+      if (c.introspectionClients !== undefined) set.introspection_clients = toJsonList(c.introspectionClients);
       const result = await db
         .updateTable('apis')
         .set((eb) => ({ ...set, version: eb('version', '+', 1) }))
@@ -69,6 +76,7 @@ export function sqlApiStore(db: Kysely<Database>, changes?: ChangeFeed): ApiStor
       return (await db.selectFrom('apis').select('id').where('id', '=', id).executeTakeFirst()) ? 'stale' : 'missing';
     },
     async delete(id) {
+      // Its roles and their grants go with it (foreign keys, on delete cascade).
       const deleted = changed(await db.deleteFrom('apis').where('id', '=', id).executeTakeFirst()) === 1;
       await announce();
       return deleted;

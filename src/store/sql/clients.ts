@@ -42,6 +42,7 @@ function toRow(c: Client): ClientsTable {
     owner_id: c.ownerId,
     require_mfa: c.requireMfa ? 1 : 0,
     default_api: c.defaultApi,
+    attribute_claims: toJsonList(c.attributeClaims),
     extras: JSON.stringify(c.extras),
     ...tokenColumns(c),
     created_at: c.createdAt,
@@ -95,6 +96,7 @@ function stateColumns(s: ClientState): Partial<ClientsTable> {
   if (s.secretHash !== undefined) row.secret_hash = s.secretHash;
   if (s.requireMfa !== undefined) row.require_mfa = s.requireMfa ? 1 : 0;
   if (s.defaultApi !== undefined) row.default_api = s.defaultApi;
+  if (s.attributeClaims !== undefined) row.attribute_claims = toJsonList(s.attributeClaims);
   return row;
 }
 
@@ -117,6 +119,7 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     ownerId: r.owner_id,
     requireMfa: Boolean(r.require_mfa),
     defaultApi: r.default_api,
+    attributeClaims: fromJsonList(r.attribute_claims),
     extras: JSON.parse(r.extras) as ClientExtras,
     lifetimes: lifetimesOf(r),
     idTokenAlg: r.id_token_alg as IdTokenAlg | null,

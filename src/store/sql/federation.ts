@@ -9,7 +9,7 @@ import type {
   IdentityProviderStore,
 } from '../ports.js';
 import type { Database, FederatedIdentitiesTable, IdentityProvidersTable } from './schema.js';
-import { changed, fromJsonList, toJsonList } from './json.js';
+import { changed, fromJsonList, inserted, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
 
 const KINDS: readonly IdentityProviderRecord['kind'][] = ['ldap', 'oidc', 'oauth2'];
@@ -63,7 +63,7 @@ export function sqlIdentityProviderStore(db: Kysely<Database>, changes?: ChangeF
         })
         .onConflict((oc) => oc.column('name').doNothing())
         .executeTakeFirst();
-      const created = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      const created = inserted(result);
       if (created) await announce();
       return created;
     },
@@ -143,7 +143,7 @@ export function sqlFederatedIdentityStore(db: Kysely<Database>): FederatedIdenti
         })
         .onConflict((oc) => oc.columns(['provider_id', 'subject']).doNothing())
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      return inserted(result);
     },
     async touch(providerId, subject, seen, at) {
       await db

@@ -16,6 +16,8 @@ import { sqlInitialAccessTokenStore } from './initial-access-tokens.js';
 import { sqlAuditStore } from './audit.js';
 import { sqlMfaStore } from './mfa.js';
 import { sqlApiStore } from './apis.js';
+import { sqlGroupStore } from './groups.js';
+import { sqlRoleStore } from './roles.js';
 import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
@@ -44,6 +46,8 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     apis: sqlApiStore(db, changes),
     federatedIdentities: sqlFederatedIdentityStore(db),
     federationStates: sqlFederationStateStore(db),
+    groups: sqlGroupStore(db),
+    roles: sqlRoleStore(db),
     settings: {
       async get(name) {
         return (await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;

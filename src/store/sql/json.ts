@@ -15,3 +15,8 @@ export function fromJsonList<T extends string = string>(text: string): T[] {
 export function changed(result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number {
   return Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0n);
 }
+
+/** Whether an insert (with `on conflict do nothing`) added its row. */
+export function inserted(result: { numInsertedOrUpdatedRows?: bigint | undefined }): boolean {
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}

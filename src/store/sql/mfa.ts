@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MfaStore } from '../ports.js';
 import type { Database } from './schema.js';
-import { changed, fromJsonList, toJsonList } from './json.js';
+import { changed, fromJsonList, inserted, toJsonList } from './json.js';
 
 export function sqlMfaStore(db: Kysely<Database>): MfaStore {
   return {
@@ -27,7 +27,7 @@ export function sqlMfaStore(db: Kysely<Database>): MfaStore {
         .values(row)
         .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret_sealed: m.secretSealed, created_at: m.createdAt, pending_session: m.pendingSession }).where('user_mfa.enabled_at', 'is', null))
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      return inserted(result);
     },
     async enable(userId, hashes, timeStep, now, secretSealed) {
       const result = await db

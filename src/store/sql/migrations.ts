@@ -370,6 +370,63 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('absolute_expires_at', 'bigint').execute();
     },
   },
+  '0018_roles_groups': {
+    async up(db: Kysely<any>) {
+      // Groups of users: local members, and groups at upstream providers whose members count as members here.
+      await db.schema
+        .createTable('groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('name_key', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('mappings', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('group_members')
+        .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('group_members_user').on('group_members').column('user_id').execute();
+      // Roles of one API (api_id) or global (api_id null); `owner` is the API's id or '*', so names are unique per owner.
+      await db.schema
+        .createTable('roles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('api_id', 'text', (c) => c.references('apis.id').onDelete('cascade'))
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('name_key', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('scopes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('roles_owner_name', ['owner', 'name_key'])
+        .execute();
+      await db.schema
+        .createTable('role_users')
+        .addColumn('role_id', 'text', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('role_users_pk', ['role_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('role_users_user').on('role_users').column('user_id').execute();
+      await db.schema
+        .createTable('role_groups')
+        .addColumn('role_id', 'text', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+        .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('role_groups_pk', ['role_id', 'group_id'])
+        .execute();
+      await db.schema.createIndex('role_groups_group').on('role_groups').column('group_id').execute();
+      // The user attributes a client receives as claims (`client update --claim`).
+      await db.schema.alterTable('clients').addColumn('attribute_claims', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      // Clients (besides those the tokens were issued to) that may introspect tokens for an API.
+      await db.schema.alterTable('apis').addColumn('introspection_clients', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -18,6 +18,7 @@ export interface ClientsTable {
   owner_id: string | null;
   require_mfa: number;
   default_api: string | null;
+  attribute_claims: string;
   extras: string;
   /** The client's own lifetimes in seconds; null: the server's. */
   access_token_ttl: number | null;
@@ -191,6 +192,51 @@ export interface Database {
   apis: ApisTable;
   federated_identities: FederatedIdentitiesTable;
   federation_states: FederationStatesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  roles: RolesTable;
+  role_users: RoleUsersTable;
+  role_groups: RoleGroupsTable;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  description: string;
+  mappings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface RolesTable {
+  id: string;
+  api_id: string | null;
+  owner: string;
+  name: string;
+  name_key: string;
+  description: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoleUsersTable {
+  role_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface RoleGroupsTable {
+  role_id: string;
+  group_id: string;
+  created_at: number;
 }
 
 export interface IdentityProvidersTable {
@@ -237,6 +283,7 @@ export interface ApisTable {
   access_token_ttl: number | null;
   access_token_alg: string | null;
   rbac: number;
+  introspection_clients: string;
   created_at: number;
   updated_at: number;
   version: number;
