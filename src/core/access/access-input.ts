@@ -64,7 +64,8 @@ export function checkedRoleScopes(scopes: readonly string[], api: ApiRecord | un
   if (unique.length > MAX_ROLE_SCOPES) throw new AccessInputError(`a role gives at most ${MAX_ROLE_SCOPES} scopes`);
   const defined = new Set((api ? [api] : apis).flatMap((a) => a.scopes.map((s) => s.name)));
   const unknown = unique.filter((s) => !defined.has(s));
-  if (unknown.length > 0) throw new AccessInputError(`${api ? `API '${api.identifier}'` : 'no API'} defines ${unknown.map((s) => `'${s}'`).join(', ')}`);
+  const listed = unknown.map((s) => `'${s}'`).join(', ');
+  if (unknown.length > 0) throw new AccessInputError(api ? `API '${api.identifier}' does not define ${listed}` : `no API defines ${listed}`);
   return unique;
 }
 
