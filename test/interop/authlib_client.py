@@ -3,7 +3,7 @@
 Run as `/usr/bin/python3 authlib_client.py STEP` with a JSON object on stdin; prints JSON.
 Steps: `start` (discovery, an authorization URL with PKCE, state and nonce), `finish` (redeem the
 code, validate the ID token against the JWKS, userinfo, refresh, introspect, revoke) and
-`client-credentials`. authlib validates everything its own way; this file only strings it together.
+`client-credentials` (optionally for an API named by `resource`). authlib validates everything its own way; this file only strings it together.
 """
 import json
 import sys
@@ -76,12 +76,17 @@ def finish(args):
 def client_credentials(args):
     meta = metadata(args["issuer"])
     client = session(args, scope=args["scope"])
-    token = client.fetch_token(meta["token_endpoint"], grant_type="client_credentials")
+    # RFC 8707: `resource` rides along as an extra token request parameter.
+    extra = {"resource": args["resource"]} if "resource" in args else {}
+    token = client.fetch_token(meta["token_endpoint"], grant_type="client_credentials", **extra)
     keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
-    # RFC 9068 access token: authlib checks the signature and the registered claims.
-    claims = jwt.decode(token["access_token"], keys, claims_options={"iss": {"essential": True, "values": [args["issuer"]]}})
+    # RFC 9068 access token: authlib checks the signature and the registered claims (and the audience, when an API was named).
+    options = {"iss": {"essential": True, "values": [args["issuer"]]}}
+    if "resource" in args:
+        options["aud"] = {"essential": True, "values": [args["resource"]]}
+    claims = jwt.decode(token["access_token"], keys, claims_options=options)
     claims.validate()
-    return {"token_type": token["token_type"], "scope": token.get("scope"), "client_id": claims["client_id"], "sub": claims["sub"]}
+    return {"token_type": token["token_type"], "scope": token.get("scope"), "client_id": claims["client_id"], "sub": claims["sub"], "aud": claims["aud"]}
 
 
 STEPS = {"start": start, "finish": finish, "client-credentials": client_credentials}

@@ -9,6 +9,7 @@ import { Browser } from '../helpers/browser.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 
 const CALLBACK = 'https://app.example.com/cb';
+const REPORTS = 'https://reports.example.com/';
 const SCRIPT = fileURLToPath(new URL('./authlib_client.py', import.meta.url));
 
 /**
@@ -25,8 +26,9 @@ describe('interoperability with independent clients', () => {
   before(async () => {
     server = await startTestServer();
     password = (await server.addUser({ username: 'ivy', name: 'Ivy Interop' })).password;
-    web = await server.addClient({ name: 'Interop web', redirectUris: [CALLBACK], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'offline_access', 'api:read'] });
-    service = await server.addClient({ name: 'Interop service', grantTypes: ['client_credentials'], scopes: ['api:read'] });
+    await server.addApi({ identifier: REPORTS, name: 'Reports', scopes: [{ name: 'reports:read', description: 'Read your reports' }] });
+    web = await server.addClient({ name: 'Interop web', redirectUris: [CALLBACK], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'offline_access', 'api:read', 'reports:read'] });
+    service = await server.addClient({ name: 'Interop service', grantTypes: ['client_credentials'], scopes: ['api:read', 'reports:read'] });
   });
   after(() => server.close());
 
@@ -89,6 +91,28 @@ describe('interoperability with independent clients', () => {
       );
       assert.equal(m2m.scope, 'api:read');
     });
+
+    it('code + PKCE for an API named by resource (RFC 8707): the access token validates for that audience only', async () => {
+      const issuer = new URL(server.issuer);
+      const http = { [oauth.allowInsecureRequests]: true } as const;
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, http));
+      const c: oauth.Client = { client_id: web.clientId };
+      const auth = oauth.ClientSecretBasic(web.secret!);
+      const verifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+      const url = new URL(as.authorization_endpoint!);
+      const query = { client_id: web.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid reports:read', state, resource: REPORTS, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      const callback = await new Browser(server.issuer).authorize(url.href, { username: 'ivy', password });
+      const params = oauth.validateAuthResponse(as, c, callback, state);
+      const response = await oauth.authorizationCodeGrantRequest(as, c, auth, params, CALLBACK, verifier, { ...http, additionalParameters: { resource: REPORTS } });
+      const tokens = await oauth.processAuthorizationCodeResponse(as, c, response, { requireIdToken: true });
+      assert.equal(tokens.scope, 'openid reports:read');
+      const call = () => new Request(`${REPORTS}weekly`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const at = await oauth.validateJwtAccessToken(as, call(), REPORTS, http);
+      assert.equal(at.aud, REPORTS);
+      await assert.rejects(oauth.validateJwtAccessToken(as, call(), 'https://api.example.com/', http), 'another API refuses it');
+    });
   });
 
   describe('authlib (Python, Debian python3-authlib)', () => {
@@ -121,7 +145,12 @@ describe('interoperability with independent clients', () => {
 
     it('client credentials, with the access token checked against the JWKS', async () => {
       const report = await authlib('client-credentials', { issuer: server.issuer, client_id: service.clientId, client_secret: service.secret, scope: 'api:read' });
-      assert.deepEqual(report, { token_type: 'Bearer', scope: 'api:read', client_id: service.clientId, sub: service.clientId });
+      assert.deepEqual(report, { token_type: 'Bearer', scope: 'api:read', client_id: service.clientId, sub: service.clientId, aud: server.issuer });
+    });
+
+    it('client credentials for an API named by resource (RFC 8707), its audience checked by authlib', async () => {
+      const report = await authlib('client-credentials', { issuer: server.issuer, client_id: service.clientId, client_secret: service.secret, scope: 'reports:read', resource: REPORTS });
+      assert.deepEqual(report, { token_type: 'Bearer', scope: 'reports:read', client_id: service.clientId, sub: service.clientId, aud: REPORTS });
     });
   });
 });
