@@ -106,7 +106,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await Promise.all([stores.revokedFamilies.mark(family, 10, 100), stores.revokedFamilies.mark(family, 11, 200)]);
       assert.equal(await stores.revokedFamilies.isRevoked(family), true);
       assert.equal(await stores.revokedFamilies.deleteExpired(99, 10), 0);
-      assert.ok((await stores.revokedFamilies.deleteExpired(100, 10)) >= 1);
+      // The first mark to arrive stays (100 or 200, as the race falls): past both, it is gone either way.
+      assert.ok((await stores.revokedFamilies.deleteExpired(200, 10)) >= 1);
       assert.equal(await stores.revokedFamilies.isRevoked(family), false);
     });
 
