@@ -45,12 +45,25 @@ export interface User {
   disabled: boolean;
   /** Tokens issued at or before this time are void (set when the user is disabled or deleted). */
   tokensRevokedAt: number | null;
+  /** The operator's custom attributes (key → value); see core/accounts/attributes.ts for the rules. */
+  attributes: Record<string, string>;
+  /** When the user last signed in (a right password, or an upstream provider's answer); null if never. */
+  lastSignInAt: number | null;
+  /**
+   * The end of the last sign-in lock the server recorded for this user (the lock itself lives in
+   * the limiter, in memory or Redis); null once an operator lifted it.
+   */
+  lockedUntil: number | null;
+  /** When an operator last lifted the user's locks: sign-in counters locked at or before it start afresh. */
+  unlockedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
 
 /** The fields of a user that change after it is created. */
-export type UserChanges = Partial<Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt'>>;
+export type UserChanges = Partial<
+  Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt' | 'attributes' | 'lockedUntil' | 'unlockedAt'>
+>;
 
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
@@ -62,9 +75,15 @@ export interface UserStore {
   create(user: User): Promise<void>;
   /**
    * Writes only the fields in `changes` (and `updatedAt`), so that concurrent changes to other
-   * fields are never lost; false when the user does not exist.
+   * fields are never lost; false when the user does not exist. With `onlyIf`, writes nothing (false)
+   * unless the attributes are still those: a change to some attributes, computed from a read, then
+   * never undoes a concurrent change to others.
    */
-  update(id: string, changes: UserChanges, now: number): Promise<boolean>;
+  update(id: string, changes: UserChanges, now: number, onlyIf?: { attributes: Record<string, string> }): Promise<boolean>;
+  /** Records a sign-in (only `lastSignInAt`; not a change of the user, so `updatedAt` stays). */
+  recordSignIn(id: string, at: number): Promise<void>;
+  /** Records that sign-ins of this user are locked until `until` (only `lockedUntil`). */
+  recordLock(id: string, until: number): Promise<void>;
   /** Replaces the password hash only while it is still `expected` (a rehash at sign-in loses to any concurrent change). */
   setPasswordHash(id: string, expected: string, next: string, now: number): Promise<boolean>;
   delete(id: string): Promise<boolean>;

@@ -149,7 +149,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.clients.delete('cid'), true);
       assert.equal(await stores.clients.find('cid'), undefined);
 
-      const user = { id: 'u1', username: 'Alice', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1 };
+      const user = {
+        id: 'u1', username: 'Alice', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null,
+        attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1,
+      };
       await stores.users.create(user);
       assert.deepEqual(await stores.users.findByUsername('aLiCe'), user);
       await assert.rejects(stores.users.create({ ...user, id: 'u2', username: 'ALICE' }), 'usernames are unique regardless of case');
@@ -165,6 +168,35 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.users.delete('u1'), true);
       assert.equal(await stores.users.delete('u1'), false);
       assert.equal(await stores.users.findById('u1'), undefined);
+    });
+
+    it('keeps a user\'s attributes, written only over the ones read; records sign-ins, locks and unlocks without touching updatedAt', async () => {
+      const user = {
+        id: 'u7', username: 'Attr', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null,
+        attributes: { team: 'blue' }, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1,
+      };
+      await stores.users.create(user);
+      assert.deepEqual(await stores.users.findById('u7'), user);
+      // Two changes computed from one read: exactly one is written.
+      const outcomes = await Promise.all([
+        stores.users.update('u7', { attributes: { team: 'blue', zone: 'a' } }, 2, { attributes: { team: 'blue' } }),
+        stores.users.update('u7', { attributes: { team: 'blue', cost: '9' } }, 2, { attributes: { team: 'blue' } }),
+      ]);
+      assert.deepEqual(outcomes.sort(), [false, true]);
+      const now = (await stores.users.findById('u7'))!.attributes;
+      assert.equal(Object.keys(now).length, 2);
+      // Key order does not matter to the condition.
+      const reordered = Object.fromEntries(Object.entries({ ...now }).reverse());
+      assert.equal(await stores.users.update('u7', { attributes: { ...now, name_x: 'y' }, name: 'A. Ttr' }, 3, { attributes: reordered }), true);
+      assert.deepEqual((await stores.users.findById('u7'))!.attributes, { ...now, name_x: 'y' });
+      await stores.users.recordSignIn('u7', 40);
+      await stores.users.recordLock('u7', 50);
+      const seen = (await stores.users.findById('u7'))!;
+      assert.deepEqual([seen.lastSignInAt, seen.lockedUntil, seen.updatedAt, seen.name], [40, 50, 3, 'A. Ttr']);
+      assert.equal(await stores.users.update('u7', { lockedUntil: null, unlockedAt: 45 }, 45), true);
+      const unlocked = (await stores.users.findById('u7'))!;
+      assert.deepEqual([unlocked.lockedUntil, unlocked.unlockedAt, unlocked.lastSignInAt], [null, 45, 40]);
+      await stores.users.delete('u7');
     });
 
     it('creates an owner\'s clients up to a cap, atomically under concurrent creations', async () => {

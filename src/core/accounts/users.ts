@@ -43,12 +43,24 @@ export interface NewUserInput {
   name?: string;
 }
 
-export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
-  if (!USERNAME.test(input.username)) {
+export function checkUsername(username: string): void {
+  if (!USERNAME.test(username)) {
     throw new AccountError('username must be 1 to 64 characters: letters, digits and . _ @ + - (starting with a letter or digit)');
   }
-  if (input.email !== undefined && !EMAIL.test(input.email)) throw new AccountError(`'${input.email}' is not an email address`);
-  if (input.name !== undefined && (input.name.trim() === '' || input.name.length > 200)) throw new AccountError('name must be 1 to 200 characters');
+}
+
+export function checkEmail(email: string): void {
+  if (!EMAIL.test(email)) throw new AccountError(`'${email}' is not an email address`);
+}
+
+export function checkName(name: string): void {
+  if (name.trim() === '' || name.length > 200) throw new AccountError('name must be 1 to 200 characters');
+}
+
+export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
+  checkUsername(input.username);
+  if (input.email !== undefined) checkEmail(input.email);
+  if (input.name !== undefined) checkName(input.name);
   checkPassword(input.password, policy);
   return {
     id: randomUUID(),
@@ -59,6 +71,10 @@ export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now
     passwordHash: await hasher.hash(input.password),
     disabled: false,
     tokensRevokedAt: null,
+    attributes: {},
+    lastSignInAt: null,
+    lockedUntil: null,
+    unlockedAt: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -72,6 +88,7 @@ export function userView(user: User): Record<string, unknown> {
     email: user.email,
     email_verified: user.emailVerified,
     name: user.name,
+    attributes: user.attributes,
     disabled: user.disabled,
     created_at: user.createdAt,
     updated_at: user.updatedAt,

@@ -60,6 +60,10 @@ async function createLinkedUser(ctx: Context, provider: ResolvedProvider, seen: 
     passwordHash: '',
     disabled: false,
     tokensRevokedAt: null,
+    attributes: {},
+    lastSignInAt: null,
+    lockedUntil: null,
+    unlockedAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -427,6 +427,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('apis').addColumn('introspection_clients', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     },
   },
+  '0019_user_profile': {
+    async up(db: Kysely<any>) {
+      // Custom attributes (a JSON object, keys sorted), the last sign-in, and the lock state operators see and lift.
+      await db.schema.alterTable('users').addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      for (const column of ['last_sign_in_at', 'locked_until', 'unlocked_at']) {
+        await db.schema.alterTable('users').addColumn(column, 'bigint').execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -42,6 +42,11 @@ export interface UsersTable {
   password_hash: string;
   disabled: number;
   tokens_revoked_at: number | null;
+  /** JSON object of strings, keys sorted (compared as text by conditional updates). */
+  attributes: string;
+  last_sign_in_at: number | null;
+  locked_until: number | null;
+  unlocked_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -4,6 +4,20 @@ import type { Database, UsersTable } from './schema.js';
 import { precompiled } from './precompiled.js';
 import { changed } from './json.js';
 
+/** Attributes as stored: keys sorted, so that equal attributes are equal text (conditional updates compare it). */
+export function attributesText(attributes: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+function parseAttributes(text: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw new Error('stored user attributes are not a JSON object of strings');
+  }
+  return parsed as Record<string, string>;
+}
+
+
 function toRow(u: User): UsersTable {
   return {
     id: u.id,
@@ -15,6 +29,10 @@ function toRow(u: User): UsersTable {
     password_hash: u.passwordHash,
     disabled: u.disabled ? 1 : 0,
     tokens_revoked_at: u.tokensRevokedAt,
+    attributes: attributesText(u.attributes),
+    last_sign_in_at: u.lastSignInAt,
+    locked_until: u.lockedUntil,
+    unlocked_at: u.unlockedAt,
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
@@ -30,6 +48,9 @@ function changedColumns(c: UserChanges): Partial<UsersTable> {
   if (c.passwordHash !== undefined) row.password_hash = c.passwordHash;
   if (c.disabled !== undefined) row.disabled = c.disabled ? 1 : 0;
   if (c.tokensRevokedAt !== undefined) row.tokens_revoked_at = c.tokensRevokedAt;
+  if (c.attributes !== undefined) row.attributes = attributesText(c.attributes);
+  if (c.lockedUntil !== undefined) row.locked_until = c.lockedUntil;
+  if (c.unlockedAt !== undefined) row.unlocked_at = c.unlockedAt;
   return row;
 }
 
@@ -43,6 +64,10 @@ function fromRow(r: Selectable<UsersTable>): User {
     passwordHash: r.password_hash,
     disabled: Boolean(r.disabled),
     tokensRevokedAt: r.tokens_revoked_at === null ? null : Number(r.tokens_revoked_at),
+    attributes: parseAttributes(r.attributes),
+    lastSignInAt: r.last_sign_in_at === null ? null : Number(r.last_sign_in_at),
+    lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
+    unlockedAt: r.unlocked_at === null ? null : Number(r.unlocked_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -70,9 +95,16 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
     async create(user) {
       await db.insertInto('users').values(toRow(user)).execute();
     },
-    async update(id, changes, now) {
-      const result = await db.updateTable('users').set({ ...changedColumns(changes), updated_at: now }).where('id', '=', id).executeTakeFirst();
-      return changed(result) === 1;
+    async update(id, changes, now, onlyIf) {
+      let query = db.updateTable('users').set({ ...changedColumns(changes), updated_at: now }).where('id', '=', id);
+      if (onlyIf) query = query.where('attributes', '=', attributesText(onlyIf.attributes));
+      return changed(await query.executeTakeFirst()) === 1;
+    },
+    async recordSignIn(id, at) {
+      await db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', id).execute();
+    },
+    async recordLock(id, until) {
+      await db.updateTable('users').set({ locked_until: until }).where('id', '=', id).execute();
     },
     async setPasswordHash(id, expected, next, now) {
       const result = await db.updateTable('users').set({ password_hash: next, updated_at: now }).where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
