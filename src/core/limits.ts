@@ -17,6 +17,8 @@ export interface AttemptLimiter {
   wait(key: string): Promise<number>;
   /** Forgets the attempts of `key`. */
   reset(key: string): Promise<void>;
+  /** When (Unix seconds) the lock `key` is under now began; null when it is not locked. */
+  lockedSince(key: string): Promise<number | null>;
   /** How many attempts `key` may make in a window. */
   readonly allowance: number;
 }
@@ -130,6 +132,28 @@ export async function checkAttempt<T>(attempt: Attempt & { allowed: true }, chec
 export async function succeededAttempt(attempt: Attempt & { allowed: true }): Promise<void> {
   const [first, ...rest] = attempt.taken;
   await Promise.all([first?.limiter.reset(first.key), ...rest.map(({ limiter, key }) => limiter.giveBack(key))]);
+}
+
+/**
+ * Lifts the locks an operator lifted (`tessera user unlock`, which records `unlockedAt` in the
+ * store, since the locks themselves live in memory or Redis where the CLI cannot reach them): each
+ * of the account's counters (those `ofAccount` says are keyed by it, not by an address alone) that
+ * locked at or before the unlock starts afresh. A lock that began after the unlock holds, so an
+ * unlock gives the person a fresh allowance, never an attacker an endless one. True when any lifted.
+ */
+export async function liftUnlocked(counters: readonly Counted[], ofAccount: (limiter: AttemptLimiter) => boolean, unlockedAt: number | null): Promise<boolean> {
+  if (unlockedAt === null) return false;
+  let lifted = false;
+  for (const [limiter, key] of counters) {
+    if (!ofAccount(limiter)) continue;
+    const since = await limiter.lockedSince(key);
+    // Whole seconds, as unlockedAt is: a lock and an unlock in the same second count as unlocked.
+    if (since !== null && Math.floor(since) <= unlockedAt) {
+      await limiter.reset(key);
+      lifted = true;
+    }
+  }
+  return lifted;
 }
 
 /** How many attempts the first (narrowest) counter has seen in its window, this one included. */

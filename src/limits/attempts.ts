@@ -41,6 +41,12 @@ export function attemptLimiter(limiter: Counter, allowance: number, lockSeconds:
     async reset(key) {
       await limiter.delete(key);
     },
+    async lockedSince(key) {
+      // Every lock lasts lockSeconds (a lock() and the limiter's own block alike), so it began that long before it ends.
+      const res = await limiter.get(key);
+      if (res === null || res.consumedPoints <= allowance) return null;
+      return (Date.now() + res.msBeforeNext - lockSeconds * 1000) / 1000;
+    },
   };
 }
 

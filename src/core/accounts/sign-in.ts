@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import type { Requester } from '../audit.js';
 import { retryLater, type CookieToSet, type ProtocolResponse } from '../protocol.js';
-import { addressBucket, appSignInCounters, attemptNumber, checkAttempt, failedAttempt, giveBack, signInCounters, succeededAttempt, takeAttempt, trustedDeviceCounters } from '../limits.js';
+import { addressBucket, appSignInCounters, attemptNumber, checkAttempt, failedAttempt, giveBack, liftUnlocked, signInCounters, succeededAttempt, takeAttempt, trustedDeviceCounters, type Counted } from '../limits.js';
 import { loginRisk, type Risk } from './risk.js';
 import { PasswordHashingBusy } from './password-gate.js';
 import { rememberDevice, trustedDevice } from './device-cookie.js';
@@ -44,7 +44,8 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   const about = { username: subject, clientId: options.clientId ?? null, ip: from.ip, userAgent: from.userAgent };
   const device = options.browser ? trustedDevice(ctx, options.browser.deviceCookie, subject) : undefined;
   const counters = device ? trustedDeviceCounters(limits, subject, device) : options.viaApp !== undefined ? appSignInCounters(limits, subject, options.viaApp) : signInCounters(limits, subject, from.ip);
-  const attempt = await takeAttempt(counters);
+  let attempt = await takeAttempt(counters);
+  if (!attempt.allowed && (await unlockedByOperator(ctx, subject, counters))) attempt = await takeAttempt(counters);
   if (!attempt.allowed) {
     await ctx.audit.record({ type: 'login.failure', ...about, reason: 'locked_out' });
     return { ok: false, retryAfter: attempt.retryAfter };
@@ -65,6 +66,7 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
     if (check.via === 'password') await rehashIfNeeded(ctx, user, password);
     // Judged against the history before this sign-in joins it.
     const risk = await loginRisk(ctx, user.id, from);
+    await ctx.stores.users.recordSignIn(user.id, ctx.now());
     await ctx.audit.record({ type: 'login.success', ...about, userId: user.id, reason: check.via });
     return { ok: true, user, risk, cookies: options.browser ? [rememberDevice(ctx, options.browser.deviceCookie, subject)] : [] };
   }
@@ -80,12 +82,24 @@ export async function checkCredentials(ctx: Context, from: Requester, username: 
   await ctx.audit.record({ type: 'login.failure', ...about, userId: user?.id ?? null, reason });
   const { retryAfter } = await failedAttempt(attempt);
   if (retryAfter > 0) {
+    if (user) await ctx.stores.users.recordLock(user.id, ctx.now() + retryAfter);
     await ctx.audit.record({ type: 'login.lockout', outcome: 'failure', ...about, userId: user?.id ?? null, reason: device ? 'too_many_failures_on_device' : 'too_many_failures' });
     return { ok: false, retryAfter };
   }
   // Growing pauses slow down anyone guessing one after another (the locks stop the rest).
   await sleep(Math.min(MAX_DELAY_MS, ctx.config.signInLimits.delayMs * 2 ** Math.max(0, attemptNumber(attempt) - 1)));
   return { ok: false };
+}
+
+/**
+ * A refused attempt: whether an operator unlocked this username's account since its counters
+ * locked (they are then reset). Only refused attempts read the store for it; if the read fails,
+ * the locks hold.
+ */
+async function unlockedByOperator(ctx: Context, subject: string, counters: readonly Counted[]): Promise<boolean> {
+  const user = await ctx.stores.users.findByUsername(subject).catch(() => undefined);
+  if (!user?.unlockedAt) return false;
+  return liftUnlocked(counters, (limiter) => limiter !== ctx.limits.signIn.ip, user.unlockedAt);
 }
 
 /** Argon2 parameters raised since this hash was made: store a new hash while the password is at hand (skipped when busy). */

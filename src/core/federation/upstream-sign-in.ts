@@ -161,6 +161,7 @@ export function upstreamSignInEndpoints(ctx: Context) {
         await ctx.audit.record({ type: 'login.failure', ...from, reason: `link_needed:${provider.name}` });
         return pendingLinkPage(ctx, req, provider, claims, next);
       }
+      await ctx.stores.users.recordSignIn(account.user.id, ctx.now());
       await ctx.audit.record({ type: 'login.success', ...from, userId: account.user.id, username: account.user.username, reason: `${provider.kind}:${provider.name}` });
       return signIn(ctx, req, account.user, next, amr);
     },
@@ -184,6 +185,7 @@ export function upstreamSignInEndpoints(ctx: Context) {
         const account = await upstreamAccount(ctx, { ...provider, trustEmail: false }, { ...identityOf(claims), email: null });
         if (account.status !== 'ok') return expired();
         if (claims.email !== null) await ctx.stores.users.update(account.user.id, { email: claims.email, emailVerified: claims.emailVerified }, ctx.now());
+        await ctx.stores.users.recordSignIn(account.user.id, ctx.now());
         await ctx.audit.record({ type: 'identity.linked', ...from, userId: account.user.id, reason: `new_account:${provider.name}` });
         return signIn(ctx, req, account.user, next, amr);
       }

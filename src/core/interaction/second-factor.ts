@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
 import { requester, type Requester } from '../audit.js';
-import { checkAttempt, failedAttempt, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
+import { checkAttempt, failedAttempt, liftUnlocked, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
 import type { Risk } from '../accounts/risk.js';
 import { confirmEnrollment, hasSecondFactor, pendingEnrollment, startEnrollment, verifySecondFactor } from '../accounts/mfa.js';
 import type { Authentication } from '../tokens/id-token.js';
@@ -121,7 +121,13 @@ type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status:
  * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
  */
 async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
-  const attempt = await takeAttempt(signInCounters(ctx.limits.secondFactor, userId, from.ip));
+  const counters = signInCounters(ctx.limits.secondFactor, userId, from.ip);
+  let attempt = await takeAttempt(counters);
+  if (!attempt.allowed) {
+    // An operator may have unlocked the user since (tessera user unlock): the user's own counters start afresh.
+    const user = await ctx.stores.users.findById(userId).catch(() => undefined);
+    if (await liftUnlocked(counters, (limiter) => limiter !== ctx.limits.secondFactor.ip, user?.unlockedAt ?? null)) attempt = await takeAttempt(counters);
+  }
   if (!attempt.allowed) {
     await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'locked_out' });
     return { status: 'locked', retryAfter: attempt.retryAfter };
@@ -130,6 +136,7 @@ async function checkCode<T>(ctx: Context, userId: string, from: Requester, check
   if (value === undefined) {
     await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'wrong_code' });
     const { retryAfter } = await failedAttempt(attempt);
+    if (retryAfter > 0) await ctx.stores.users.recordLock(userId, ctx.now() + retryAfter);
     return retryAfter > 0 ? { status: 'locked', retryAfter } : { status: 'wrong' };
   }
   await succeededAttempt(attempt);
