@@ -18,6 +18,7 @@ import { ApiInputError } from '../core/apis/apis.js';
 import { ApiNotFoundError } from '../core/admin/apis.js';
 import { ProviderInputError } from '../core/federation/providers.js';
 import { ProviderNotFoundError } from '../core/admin/identity-providers.js';
+import { UserNotFoundError } from '../core/admin/users.js';
 import { readSecretFiles } from './secret-files.js';
 import { groupCommands } from './group-commands.js';
 import { roleCommands } from './role-commands.js';
@@ -45,7 +46,7 @@ groupCommands(program);
 roleCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError];
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,10 @@ export function print(value: Record<string, unknown> | Record<string, unknown>[]
 function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(' ');
   if (v === null || v === undefined) return '-';
+  if (typeof v === 'object') {
+    const entries = Object.entries(v);
+    return entries.length === 0 ? '-' : entries.map(([k, x]) => `${k}=${String(x)}`).join(' ');
+  }
   return String(v);
 }
 

@@ -25,6 +25,7 @@ export const AUDIT_TYPES = [
   'user.created',
   'user.changed',
   'user.deleted',
+  'user.unlocked',
   'key.rotated',
   'idp.created',
   'idp.changed',

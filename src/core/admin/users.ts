@@ -1,0 +1,144 @@
+import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/ports.js';
+import { AccountError, checkEmail, checkName, checkUsername } from '../accounts/users.js';
+import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
+import type { AdminContext } from './identity-providers.js';
+
+/** Managing users: one function per operation, for the CLI and the admin API to come. */
+export class UserNotFoundError extends Error {
+  override name = 'UserNotFoundError';
+  constructor(ref: string) {
+    super(`no user '${ref}'`);
+  }
+}
+
+/** A user by username (case-insensitive) or by sub. */
+export async function findUser(stores: Stores, ref: string): Promise<User> {
+  const user = (await stores.users.findByUsername(ref)) ?? (await stores.users.findById(ref));
+  if (!user) throw new UserNotFoundError(ref);
+  return user;
+}
+
+/** What an operator changes; absent fields stay. null clears email or name; an attribute set to null is removed. */
+export interface UserUpdate {
+  username?: string;
+  email?: string | null;
+  emailVerified?: boolean;
+  name?: string | null;
+  attributes?: Record<string, string | null>;
+}
+
+function checkUpdate(input: UserUpdate): void {
+  if (input.username !== undefined) checkUsername(input.username);
+  if (typeof input.email === 'string') checkEmail(input.email);
+  if (typeof input.name === 'string') checkName(input.name);
+  for (const [key, value] of Object.entries(input.attributes ?? {})) {
+    checkAttributeKey(key);
+    if (value !== null) checkAttributeValue(key, value);
+  }
+}
+
+/** The changes `input` makes to `user` (only fields whose value differs). */
+function changesTo(user: User, input: UserUpdate): UserChanges {
+  const changes: UserChanges = {};
+  if (input.username !== undefined && input.username !== user.username) changes.username = input.username;
+  const name = typeof input.name === 'string' ? input.name.trim() : input.name;
+  if (name !== undefined && name !== user.name) changes.name = name;
+  const emailChanges = input.email !== undefined && input.email !== user.email;
+  if (emailChanges) changes.email = input.email ?? null;
+  // A new address is not verified unless the operator says it is.
+  const verified = input.emailVerified ?? (emailChanges ? false : user.emailVerified);
+  if (verified !== user.emailVerified) changes.emailVerified = verified;
+  if (input.attributes !== undefined) {
+    const next = applyAttributeChanges(user.attributes, input.attributes);
+    const same = Object.keys(next).length === Object.keys(user.attributes).length && Object.entries(next).every(([k, v]) => user.attributes[k] === v);
+    if (!same) changes.attributes = next;
+  }
+  return changes;
+}
+
+async function refuseTakenUsername(stores: Stores, user: User, username: string): Promise<void> {
+  const holder = await stores.users.findByUsername(username);
+  if (holder && holder.id !== user.id) throw new AccountError(`username '${username}' is taken`);
+}
+
+/**
+ * Changes a user's profile. `sub` never changes; a username only to one nobody else has
+ * (case-insensitively). Only the fields that change are written, and attributes only over the
+ * ones read, so concurrent updates of other fields or attributes are never lost.
+ */
+export async function updateUser(admin: AdminContext, ref: string, input: UserUpdate): Promise<User> {
+  checkUpdate(input);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const user = await findUser(admin.stores, ref);
+    const changes = changesTo(user, input);
+    const fields = Object.keys(changes);
+    if (fields.length === 0) return user;
+    if (changes.username !== undefined) await refuseTakenUsername(admin.stores, user, changes.username);
+    let written: boolean;
+    try {
+      written = await admin.stores.users.update(user.id, changes, admin.now, changes.attributes ? { attributes: user.attributes } : undefined);
+    } catch (e) {
+      // The unique username index: someone took the name since we looked.
+      if (changes.username !== undefined) await refuseTakenUsername(admin.stores, user, changes.username);
+      throw e;
+    }
+    if (written) {
+      // Field names only, never values.
+      await admin.audit({ type: 'user.changed', userId: user.id, username: changes.username ?? user.username, reason: `updated:${fields.join(',')}` });
+      return { ...user, ...changes, updatedAt: admin.now };
+    }
+    if (!(await admin.stores.users.findById(user.id))) throw new UserNotFoundError(ref);
+    // The attributes changed meanwhile: compute the change again from a fresh read.
+  }
+  throw new AccountError(`user '${ref}' kept changing meanwhile; try again`);
+}
+
+/**
+ * Lifts the user's sign-in and second-factor locks, so they can sign in at once. The locks live in
+ * the server's limiter (memory or Redis); the unlock is recorded in the store, and the server
+ * resets the user's counters that locked before it at their next attempt (see liftUnlocked).
+ * Locks of an address as a whole (many usernames tried from it) are not the user's and stay.
+ */
+export async function unlockUser(admin: AdminContext, ref: string): Promise<User> {
+  const user = await findUser(admin.stores, ref);
+  const wasLocked = user.lockedUntil !== null && user.lockedUntil > admin.now;
+  if (!(await admin.stores.users.update(user.id, { lockedUntil: null, unlockedAt: admin.now }, admin.now))) throw new UserNotFoundError(ref);
+  await admin.audit({ type: 'user.unlocked', userId: user.id, username: user.username, reason: wasLocked ? 'was_locked' : 'not_locked' });
+  return { ...user, lockedUntil: null, unlockedAt: admin.now, updatedAt: admin.now };
+}
+
+export interface LinkedIdentity {
+  /** The provider's name (its id when it is gone). */
+  provider: string;
+  subject: string;
+  lastSignInAt: number;
+}
+
+/** Everything an operator sees about a user. */
+export interface UserDescription {
+  user: User;
+  mfa: { totp: 'enrolled' | 'pending' | 'none'; enrolledAt: number | null; backupCodesRemaining: number };
+  /** Until when sign-ins are locked, as the server last recorded it; null when not locked now. */
+  lockedUntil: number | null;
+  identities: LinkedIdentity[];
+}
+
+export async function describeUser(stores: Stores, ref: string, now: number): Promise<UserDescription> {
+  const user = await findUser(stores, ref);
+  const [mfa, links] = await Promise.all([stores.mfa.find(user.id), stores.federatedIdentities.listByUser(user.id)]);
+  const identities = await Promise.all(links.map(async (link: FederatedIdentity) => ({
+    provider: (await stores.identityProviders.findById(link.providerId))?.name ?? link.providerId,
+    subject: link.subject,
+    lastSignInAt: link.lastSignInAt,
+  })));
+  return {
+    user,
+    mfa: {
+      totp: mfa === undefined ? 'none' : mfa.enabledAt === null ? 'pending' : 'enrolled',
+      enrolledAt: mfa?.enabledAt ?? null,
+      backupCodesRemaining: mfa?.enabledAt ? mfa.backupCodeHashes.length : 0,
+    },
+    lockedUntil: user.lockedUntil !== null && user.lockedUntil > now ? user.lockedUntil : null,
+    identities,
+  };
+}
