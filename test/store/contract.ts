@@ -116,11 +116,16 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, firstParty: false, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
         lifetimes: { accessToken: 600, refreshTokenAbsolute: 86400 }, idTokenAlg: 'PS256' as const, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       await stores.clients.create(client);
       assert.deepEqual(await stores.clients.find('cid'), client);
+      // An operator's first-party app keeps the mark as created.
+      const trusted = { ...client, clientId: 'trusted', origin: 'operator' as const, registrationTokenHash: null, firstParty: true };
+      await stores.clients.create(trusted);
+      assert.deepEqual(await stores.clients.find('trusted'), trusted);
+      await stores.clients.delete('trusted');
       const owned = { ...client, clientId: 'owned', origin: 'console' as const, registrationTokenHash: null, ownerId: 'u-dev', extras: { description: 'My app' }, createdAt: 2 };
       await stores.clients.create(owned);
       assert.deepEqual(await stores.clients.listByOwner('u-dev'), [owned]);
@@ -139,9 +144,9 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Stale' }, 2, 6), 'stale', 'computed from version 2, which is gone');
       assert.equal(await stores.clients.updateMetadata('none', metadata, 1, 6), 'missing');
       // State is set apart from metadata, and a metadata change never writes it back.
-      assert.equal(await stores.clients.setState('cid', { disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false }, 7), true);
+      assert.equal(await stores.clients.setState('cid', { disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, firstParty: true }, 7), true);
       assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Owner edit' }, 4, 8), 'ok');
-      assert.deepEqual(await stores.clients.find('cid'), { ...client, name: 'Owner edit', postLogoutRedirectUris: [], extras: {}, disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, updatedAt: 8, version: 5 });
+      assert.deepEqual(await stores.clients.find('cid'), { ...client, name: 'Owner edit', postLogoutRedirectUris: [], extras: {}, disabled: true, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, firstParty: true, updatedAt: 8, version: 5 });
       assert.equal(await stores.clients.setState('none', { disabled: true }, 7), false);
       // Concurrent changes computed from one version: exactly one is written.
       const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((name) => stores.clients.updateMetadata('cid', { ...metadata, name }, 5, 9)));
@@ -203,7 +208,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, firstParty: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));

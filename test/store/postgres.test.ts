@@ -28,7 +28,7 @@ describe('postgres: two processes on one database', () => {
   const client: Client = {
     clientId: 'shared', secretHash: 'h', name: 'Before', type: 'confidential', applicationType: 'web', redirectUris: ['https://a/cb'],
     postLogoutRedirectUris: [], grantTypes: ['authorization_code'], scopes: ['openid'], tokenEndpointAuthMethod: 'client_secret_basic',
-    disabled: false, tokensRevokedAt: null, origin: 'operator', registrationTokenHash: null, ownerId: null, requireMfa: false, extras: {},
+    disabled: false, tokensRevokedAt: null, origin: 'operator', registrationTokenHash: null, ownerId: null, requireMfa: false, firstParty: false, extras: {},
     lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null, attributeClaims: [],
   };
 

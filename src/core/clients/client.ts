@@ -74,6 +74,11 @@ export interface Client {
   origin: ClientOrigin;
   /** Users signing in to this client must pass a second factor (operators set it: `--require-mfa`). */
   requireMfa: boolean;
+  /**
+   * An app the operator trusts as its own (`--first-party`): users are not asked to consent, the
+   * consent is recorded for them. Only operators set it; registration and the console never do.
+   */
+  firstParty: boolean;
   /** The user who registered it in the developer console; null otherwise. */
   ownerId: string | null;
   /** The API (its identifier) tokens are for when a request names no `resource` (RFC 8707); null: Tessera itself. */
@@ -105,7 +110,7 @@ export type ClientMetadata = Pick<
 };
 
 /** The client's state that operators set (and the console's secret rotation): never written by a metadata change. */
-export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'defaultApi' | 'attributeClaims'>>;
+export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'firstParty' | 'defaultApi' | 'attributeClaims'>>;
 
 /** The RFC 7591 view of a client, as the CLI and APIs print it. */
 export interface ClientMetadataView {
@@ -121,6 +126,8 @@ export interface ClientMetadataView {
   token_endpoint_auth_method: ClientAuthMethod;
   /** Tessera's own: users must pass a second factor to sign in to this client. */
   require_mfa: boolean;
+  /** Tessera's own: an operator-trusted app whose users are not asked to consent. */
+  first_party: boolean;
   /** Tessera's own: the API (RFC 8707 resource) its tokens are for when a request names none. */
   default_api?: string;
   /** Tessera's own: the user attributes it receives as claims. */
@@ -154,6 +161,7 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     scope: client.scopes.join(' '),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     require_mfa: client.requireMfa,
+    first_party: client.firstParty,
     ...(client.defaultApi !== null ? { default_api: client.defaultApi } : {}),
     ...(client.attributeClaims.length > 0 ? { attribute_claims: client.attributeClaims } : {}),
     client_id_issued_at: client.createdAt,

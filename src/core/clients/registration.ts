@@ -34,6 +34,8 @@ export interface ClientInput {
   tokenEndpointAuthMethod?: string;
   extras?: ClientExtras;
   requireMfa?: boolean;
+  /** Operators only: users of this app are not asked to consent (registration and the console never set it). */
+  firstParty?: boolean;
   /** Operators only: the API a client's tokens are for when a request names none. */
   defaultApi?: string | null;
   /** Lifetimes in seconds to set, or null to go back to the server's; unnamed ones keep their value. */
@@ -74,7 +76,7 @@ const shown = (value: string): string => {
 function resolve(
   input: ClientInput,
   base: Client | undefined,
-): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version' | 'defaultApi' | 'attributeClaims'> {
+): Omit<Client, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt' | 'disabled' | 'tokensRevokedAt' | 'origin' | 'registrationTokenHash' | 'ownerId' | 'version' | 'defaultApi' | 'firstParty' | 'attributeClaims'> {
   const name = (input.name ?? base?.name ?? '').trim();
   if (name === '' || name.length > 200) throw new ClientMetadataError('client_name', 'client name must be 1 to 200 characters');
 
@@ -252,6 +254,7 @@ export function buildClient(input: ClientInput, pepper: Buffer, now: number): { 
     ownerId: null,
     defaultApi: input.defaultApi ?? null,
     attributeClaims: [],
+    firstParty: input.firstParty ?? false,
     createdAt: now,
     updatedAt: now,
     version: 1,

@@ -145,7 +145,8 @@ export function registrationEndpoints(ctx: Context) {
         const input = metadataInput(requireJson(req));
         const registrationToken = randomToken(32);
         const built = buildClient(input, ctx.pepper, ctx.now());
-        const client: Client = { ...built.client, origin: 'dynamic', registrationTokenHash: sha256(registrationToken) };
+        // Never first-party, whatever the body says: only an operator vouches for an app (metadataInput ignores `first_party`).
+        const client: Client = { ...built.client, origin: 'dynamic', firstParty: false, registrationTokenHash: sha256(registrationToken) };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
         // A refused registration (bad metadata above) leaves the token's uses as they were.
         await spendInitialAccessToken(ctx, initialAccessToken);

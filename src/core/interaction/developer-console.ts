@@ -169,7 +169,8 @@ export function developerConsoleEndpoints(ctx: Context) {
           ctx.pepper,
           ctx.now(),
         );
-        const client = { ...built.client, origin: 'console' as const, ownerId: session.user.id };
+        // A developer's app is never first-party: only an operator vouches for an app.
+        const client = { ...built.client, origin: 'console' as const, firstParty: false, ownerId: session.user.id };
         checkSelfServiceClient(client, ctx.config.selfServiceScopes);
         // The check above is for the common case; the store enforces the cap against concurrent requests.
         if (!(await ctx.stores.clients.createOwned(client, MAX_APPS_PER_DEVELOPER))) return full();

@@ -41,6 +41,7 @@ function toRow(c: Client): ClientsTable {
     registration_token_hash: c.registrationTokenHash,
     owner_id: c.ownerId,
     require_mfa: c.requireMfa ? 1 : 0,
+    first_party: c.firstParty ? 1 : 0,
     default_api: c.defaultApi,
     attribute_claims: toJsonList(c.attributeClaims),
     extras: JSON.stringify(c.extras),
@@ -51,7 +52,7 @@ function toRow(c: Client): ClientsTable {
   };
 }
 
-/** The columns of a metadata change: never the state columns (disabled, tokens_revoked_at, require_mfa, origin, owner). */
+/** The columns of a metadata change: never the state columns (disabled, tokens_revoked_at, require_mfa, first_party, origin, owner). */
 function metadataColumns(m: ClientMetadata): Partial<ClientsTable> {
   const row: Partial<ClientsTable> = {
     name: m.name,
@@ -95,6 +96,7 @@ function stateColumns(s: ClientState): Partial<ClientsTable> {
   if (s.tokensRevokedAt !== undefined) row.tokens_revoked_at = s.tokensRevokedAt;
   if (s.secretHash !== undefined) row.secret_hash = s.secretHash;
   if (s.requireMfa !== undefined) row.require_mfa = s.requireMfa ? 1 : 0;
+  if (s.firstParty !== undefined) row.first_party = s.firstParty ? 1 : 0;
   if (s.defaultApi !== undefined) row.default_api = s.defaultApi;
   if (s.attributeClaims !== undefined) row.attribute_claims = toJsonList(s.attributeClaims);
   return row;
@@ -118,6 +120,7 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     registrationTokenHash: r.registration_token_hash,
     ownerId: r.owner_id,
     requireMfa: Boolean(r.require_mfa),
+    firstParty: Boolean(r.first_party),
     defaultApi: r.default_api,
     attributeClaims: fromJsonList(r.attribute_claims),
     extras: JSON.parse(r.extras) as ClientExtras,

@@ -436,6 +436,12 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0020_first_party_clients': {
+    async up(db: Kysely<any>) {
+      // Apps the operator trusts as its own: their users' consent is recorded without asking.
+      await db.schema.alterTable('clients').addColumn('first_party', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -17,6 +17,7 @@ export interface ClientsTable {
   registration_token_hash: string | null;
   owner_id: string | null;
   require_mfa: number;
+  first_party: number;
   default_api: string | null;
   attribute_claims: string;
   extras: string;
