@@ -22,6 +22,7 @@ interface ClientFlags extends StoreOptions {
   scope?: string;
   authMethod?: string;
   requireMfa?: string;
+  firstParty?: boolean;
   defaultApi?: string;
   claim?: string[];
   accessTokenTtl?: string;
@@ -44,6 +45,8 @@ function metadataFlags(command: Command): Command {
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
     .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client')
+    .option('--first-party', 'an app you trust as your own: its users are not asked to consent (their consent is recorded, and revocable on /account)')
+    .option('--no-first-party', 'users are asked to consent to this app (the default)')
     .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself")
     .option('--claim <attribute>', "a user attribute this client receives as a claim of that name (repeat; replaces the list; 'none' clears it)", collect)
     .option('--access-token-ttl <duration>', "how long this client's access tokens live (90s, 10m, 12h, 30d; 'default': the server's)")
@@ -64,6 +67,7 @@ function toInput(flags: ClientFlags): ClientInput {
   if (flags.grantType !== undefined) input.grantTypes = flags.grantType;
   if (flags.scope !== undefined) input.scopes = flags.scope.split(' ').filter((s) => s !== '');
   if (flags.authMethod !== undefined) input.tokenEndpointAuthMethod = flags.authMethod;
+  if (flags.firstParty !== undefined) input.firstParty = flags.firstParty;
   if (flags.defaultApi !== undefined) input.defaultApi = flags.defaultApi === 'none' ? null : flags.defaultApi;
   if (flags.requireMfa !== undefined) {
     if (flags.requireMfa !== 'on' && flags.requireMfa !== 'off') throw new CliError(`--require-mfa must be 'on' or 'off', not '${flags.requireMfa}'`);
@@ -108,7 +112,7 @@ export function clientCommands(program: Command): void {
     await withStores(flags, async (stores) => {
       const clients = await stores.clients.list();
       if (flags.json) print(clients.map((c) => ({ ...toMetadataView(c) })), true);
-      else print(clients.map((c) => ({ client_id: c.clientId, name: c.name, type: c.type, grant_types: c.grantTypes, disabled: c.disabled })), false);
+      else print(clients.map((c) => ({ client_id: c.clientId, name: c.name, type: c.type, grant_types: c.grantTypes, first_party: c.firstParty, disabled: c.disabled })), false);
     });
   });
 
@@ -121,7 +125,7 @@ export function clientCommands(program: Command): void {
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
-      const { requireMfa, defaultApi, ...metadata } = toInput(flags);
+      const { requireMfa, firstParty, defaultApi, ...metadata } = toInput(flags);
       // Checked before anything is written, so a bad value changes nothing.
       const attributeClaims = flags.claim === undefined ? undefined : checkedAttributeClaims(replacingList(flags.claim));
       await withStores(flags, async (stores, pepper, audit) => {
@@ -138,6 +142,11 @@ export function clientCommands(program: Command): void {
           secret = changed.secret;
         }
         if (requireMfa !== undefined) await stores.clients.setState(clientId, { requireMfa }, now);
+        if (firstParty !== undefined && firstParty !== existing.firstParty) {
+          // Whether users are asked to consent: its own audit event, so it is never hidden in a 'metadata' change.
+          await stores.clients.setState(clientId, { firstParty }, now);
+          await audit({ type: 'client.changed', clientId, reason: firstParty ? 'first_party_on' : 'first_party_off' });
+        }
         if (api !== undefined) await stores.clients.setState(clientId, { defaultApi: api }, now);
         if (attributeClaims !== undefined) await stores.clients.setState(clientId, { attributeClaims }, now);
         if (flags.enable && existing.disabled) await stores.clients.setState(clientId, { disabled: false, tokensRevokedAt: (await enabledAgain(existing, now)).tokensRevokedAt }, now);

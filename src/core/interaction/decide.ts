@@ -9,6 +9,8 @@ import { errorRedirect, type AuthorizationRequest } from '../endpoints/authorize
 import { browserBinding, currentSession } from './session.js';
 import { issueCode } from './issue-code.js';
 import { assuranceMet } from './assurance.js';
+import { recordConsent } from './consent.js';
+import { requester, type Requester } from '../audit.js';
 
 /** True when the user must (re-)authenticate for this request (OpenID Connect Core §3.1.2.1). */
 export function needsLogin(request: AuthorizationRequest, authTime: number | undefined, now: number): boolean {
@@ -27,6 +29,26 @@ export async function coveringGrant(ctx: Context, request: AuthorizationRequest,
 }
 
 /**
+ * Whether users of this client give their consent without being asked: an app the operator marked
+ * first-party (never one that registered itself), unless the request asks for the page with
+ * prompt=consent (OpenID Connect Core §3.1.2.1).
+ */
+export function consentImplied(client: Client, request: AuthorizationRequest): boolean {
+  return client.firstParty && client.origin === 'operator' && !request.prompt.includes('consent');
+}
+
+/**
+ * The consent to issue a code under, once the user is signed in well enough: the remembered one
+ * that covers the request, else for a first-party app one recorded now, as a grant like any other
+ * (listed and revocable on /account) and audited as given automatically. Undefined: ask the user.
+ */
+export async function consentToIssueUnder(ctx: Context, client: Client, request: AuthorizationRequest, userId: string, from: Requester): Promise<string | undefined> {
+  const covering = await coveringGrant(ctx, request, userId);
+  if (covering !== undefined || !consentImplied(client, request)) return covering;
+  return (await recordConsent(ctx, userId, client.clientId, request.scopes, from, 'automatic'))?.grantId;
+}
+
+/**
  * After a valid authorization request: answer at once when the SSO session and a remembered
  * consent allow it, fail for prompt=none when they do not, and otherwise start an interaction
  * (login and/or consent pages).
@@ -37,7 +59,7 @@ export async function continueAuthorization(ctx: Context, req: ProtocolRequest, 
   const loginNeeded = needsLogin(request, session?.record.authTime, now);
   // An SSO session counts only with the second factor this client, the policy or acr_values require.
   const assured = session !== undefined && assuranceMet(ctx, client, session.record.amr, request.acrValues);
-  const grantId = session && !loginNeeded && assured ? await coveringGrant(ctx, request, session.user.id) : undefined;
+  const grantId = session && !loginNeeded && assured ? await consentToIssueUnder(ctx, client, request, session.user.id, requester(req)) : undefined;
 
   if (session && !loginNeeded && grantId !== undefined) {
     return issueCode(ctx, request, session.user.id, { time: session.record.authTime, amr: session.record.amr }, grantId);

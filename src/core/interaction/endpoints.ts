@@ -8,14 +8,14 @@ import type { InteractionRecord } from '../../store/ports.js';
 import { BROWSER_COOKIE, currentSession, type ActiveSession } from './session.js';
 import { afterPassword, stepUp, type Requirement } from './second-factor.js';
 import type { Authentication } from '../tokens/id-token.js';
-import { coveringGrant } from './decide.js';
+import { consentToIssueUnder } from './decide.js';
 import { issueCode } from './issue-code.js';
 import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
 import { describeScopes } from '../apis/scope-descriptions.js';
 import { homeRealm, loginChoices, providerForAddress, startUrl } from '../federation/choices.js';
 import { assuranceMet, secondFactorRequired } from './assurance.js';
-import { requester } from '../audit.js';
+import { requester, type Requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
 
@@ -107,11 +107,12 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
 }
 
 /**
- * Finishes with a code when consent already covers the request, else shows the consent page. When
- * the authentication falls short of what the client requires, the interaction page asks for more.
+ * Finishes with a code when consent already covers the request (or is implied: a first-party app),
+ * else shows the consent page. When the authentication falls short of what the client requires,
+ * the interaction page asks for more.
  */
-export async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, auth: Authentication, cookies: CookieToSet[]): Promise<ProtocolResponse> {
-  const grantId = assuranceMet(ctx, live.client, auth.amr, live.request.acrValues) ? await coveringGrant(ctx, live.request, userId) : undefined;
+export async function afterLogin(ctx: Context, live: LiveInteraction, userId: string, auth: Authentication, cookies: CookieToSet[], from: Requester): Promise<ProtocolResponse> {
+  const grantId = assuranceMet(ctx, live.client, auth.amr, live.request.acrValues) ? await consentToIssueUnder(ctx, live.client, live.request, userId, from) : undefined;
   if (grantId === undefined) {
     return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}`, cookies };
   }
@@ -140,10 +141,11 @@ export function interactionEndpoints(ctx: Context) {
         await ctx.stores.interactions.setUser(live.record.id, session.user.id, live.record.authTime, session.record.amr, session.record.idHash);
         live.record.amr = session.record.amr;
       }
-      // Signed in, and consent may already cover the request (after setting up a second factor).
-      const auth = { time: live.record.authTime, amr: live.record.amr };
-      if ((await coveringGrant(ctx, live.request, live.record.userId)) !== undefined) return afterLogin(ctx, live, live.record.userId, auth, []);
-      return consentPage(ctx, live);
+      // Signed in, and consent may already cover the request (after setting up a second factor), or be implied.
+      const grantId = await consentToIssueUnder(ctx, live.client, live.request, live.record.userId, requester(req));
+      if (grantId === undefined) return consentPage(ctx, live);
+      await ctx.stores.interactions.delete(live.record.id);
+      return issueCode(ctx, live.request, live.record.userId, { time: live.record.authTime, amr: live.record.amr }, grantId);
     },
 
     async login(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {

@@ -60,7 +60,7 @@ async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userI
   if ('returnTo' in next) return { kind: 'redirect', location: ctx.config.issuer + next.returnTo, cookies };
   const live = await signInInto(ctx, req, next.interactionId, userId, auth, session);
   if (!live) return signInAgain();
-  return afterLogin(ctx, live, userId, auth, cookies);
+  return afterLogin(ctx, live, userId, auth, cookies, requester(req));
 }
 
 /** Records the sign-in on the interaction, when this session may; the interaction as it now stands. */
