@@ -144,6 +144,12 @@ export interface ConsentPageData {
   scopes: { name: string; description: string; api?: string }[];
   /** The app registered itself (RFC 7591): nobody vouched for its name. */
   unverified?: boolean;
+  /** The app's logo, only when it may be shown (https; see clients/logo.ts); the page allows images from its origin. */
+  logoUri?: string;
+  /** What the app is, in its developer's words. */
+  description?: string;
+  /** Where the browser goes back to: the host of this request's redirect URI. */
+  redirectTo: string;
 }
 
 export interface ErrorPageData {

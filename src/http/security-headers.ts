@@ -1,13 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 
+/** An origin as a CSP source expression can name it: scheme, plain host name, port. Nothing else gets in. */
+const ORIGIN_SOURCE = /^https?:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/;
+
 /**
- * Headers on every response. No `form-action` in the CSP: browsers apply it to the redirect that
- * follows a form post, which here goes to the client's redirect URI by design.
+ * The CSP of a response. Images come from this server (and `data:` QR codes); a page that shows an
+ * app's logo names that one origin too, for that response only. No `form-action`: browsers apply it
+ * to the redirect that follows a form post, which here goes to the client's redirect URI by design.
  */
+export function contentSecurityPolicy(imageOrigins: readonly string[] = []): string {
+  const images = ["'self'", 'data:', ...new Set(imageOrigins.filter((o) => ORIGIN_SOURCE.test(o)))];
+  return `default-src 'none'; style-src 'self'; img-src ${images.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/** Headers on every response; a response that set its own CSP (contentSecurityPolicy) keeps it. */
 export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
-  const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+  const csp = contentSecurityPolicy();
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Content-Security-Policy', csp);
+    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', csp);
     reply.header('X-Frame-Options', 'DENY');
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');

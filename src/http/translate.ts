@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Params } from '../core/params.js';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
-import { renderPage } from '../ui/pages.js';
+import { imageOrigins, renderPage } from '../ui/pages.js';
+import { contentSecurityPolicy } from './security-headers.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 
 /** Turns a Fastify request into the plain request the core works on; `secureCookies` reads only `__Host-` cookies. */
@@ -40,5 +41,8 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
     return reply.code(reply.request.method === 'POST' ? 303 : 302).header('Location', answer.location).send();
   }
   if (answer.headers) reply.headers(answer.headers);
+  // A page showing an app's logo allows images from that origin, in this response only.
+  const images = imageOrigins(answer.page, answer.data);
+  if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy(images));
   return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, answer.data));
 }

@@ -77,10 +77,13 @@ ${hiddenFields(d.hidden)}
 function consentPage(d: ConsentPageData): string {
   return layout(
     'Allow access',
-    html`<h1>${d.clientName} wants to access your account</h1>
+    html`${d.logoUri ? html`<img class="logo" src="${d.logoUri}" alt="" width="64" height="64" referrerpolicy="no-referrer">` : ''}
+<h1>${d.clientName} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
+${d.description ? html`<p class="description">${d.description}</p>` : ''}
 ${d.unverified ? html`<p class="warning" role="note"><strong>Unverified app.</strong> This app was registered by its developer; the operator of this server has not checked who made it. Allow it only if you trust where you came from.</p>` : ''}
 ${scopeList(d.scopes)}
+<p class="muted">You will be sent back to <strong>${d.redirectTo}</strong></p>
 ${decisionForm(d.action, d.csrfToken)}`,
   );
 }
@@ -317,6 +320,12 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   'second-factor': secondFactorPage,
   'link-account': linkAccountPage,
 };
+
+/** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */
+export function imageOrigins(page: PageName, data: PageData): string[] {
+  const logo = page === 'consent' ? (data as ConsentPageData).logoUri : undefined;
+  return logo ? [new URL(logo).origin] : [];
+}
 
 export function renderPage(page: PageName, data: PageData): string {
   return (RENDERERS[page] as (d: PageData) => string)(data);

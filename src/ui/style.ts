@@ -29,5 +29,7 @@ dd { margin: 0; overflow-wrap: anywhere; }
 a.button { display: inline-block; padding: .6rem 1.2rem; border-radius: 8px; background: var(--accent); color: white; text-decoration: none; }
 ul.backup-codes { columns: 2; padding-left: 1.2rem; }
 img.qr { background: white; padding: 4px; }
+img.logo { display: block; width: 64px; height: 64px; object-fit: contain; margin: 0 0 1rem; border-radius: 8px; }
+p.description { overflow-wrap: anywhere; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
 `;

@@ -18,6 +18,7 @@ import { assuranceMet, secondFactorRequired } from './assurance.js';
 import { requester, type Requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
+import { redirectDestination, showableLogo } from '../clients/logo.js';
 
 export interface LiveInteraction {
   record: InteractionRecord;
@@ -91,6 +92,8 @@ async function requestedProvider(ctx: Context, live: LiveInteraction): Promise<s
 async function consentPage(ctx: Context, live: LiveInteraction): Promise<ProtocolResponse> {
   const user = live.record.userId ? await ctx.stores.users.findById(live.record.userId) : undefined;
   if (!user) return expired();
+  const logo = showableLogo(live.client.extras.logo_uri, ctx.config.issuer);
+  const description = live.client.extras.description;
   return {
     kind: 'page',
     status: 200,
@@ -102,6 +105,9 @@ async function consentPage(ctx: Context, live: LiveInteraction): Promise<Protoco
       username: user.username,
       unverified: live.client.origin !== 'operator',
       scopes: await describeScopes(ctx, live.request.scopes),
+      ...(logo ? { logoUri: logo } : {}),
+      ...(description ? { description } : {}),
+      redirectTo: redirectDestination(live.request.redirectUri),
     },
   };
 }
