@@ -5,6 +5,7 @@ import { DURATION_FORMS, parseDuration } from '../core/durations.js';
 import { lifetimeProblem, type LifetimeName } from '../core/lifetime-rules.js';
 import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS } from '../core/clients/client.js';
 import { CliError } from './output.js';
+import { parseYamlConfig } from './yaml-config.js';
 
 /*
  * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
@@ -48,14 +49,15 @@ const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: st
 
 /** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
 export function settingOptions(command: Command): Command {
-  command.option('--config <file>', 'JSON file with lifetimes and algorithms (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes and algorithms (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
   for (const s of SETTINGS) command.option(`${s.flag} <${s.key.startsWith('lifetimes.') ? 'duration' : 'alg'}>`, s.description);
   return command;
 }
 
 /** The config file's settings by key (`lifetimes.accessToken`); anything it holds that is not a setting is refused, so a typo cannot pass silently. */
 export function readConfigFile(path: string): Map<string, unknown> {
-  if (/\.ya?ml$/i.test(path)) throw new CliError(`${path}: YAML config files are not supported (no YAML parser is installed); write it as JSON`);
+  // By extension: YAML for .yaml and .yml, JSON otherwise.
+  const yaml = /\.ya?ml$/i.test(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -63,14 +65,17 @@ export function readConfigFile(path: string): Map<string, unknown> {
     throw new CliError(`cannot read the config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${path} is not valid JSON: ${(e as Error).message}`);
+  if (yaml) parsed = parseYamlConfig(path, text);
+  else {
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new CliError(`${path} is not valid JSON: ${(e as Error).message}`);
+    }
   }
   const values = new Map<string, unknown>();
   const walk = (value: unknown, prefix: string) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`${path}: ${prefix || 'the file'} must be a JSON object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`${path}: ${prefix || 'the file'} must be ${yaml ? 'a mapping' : 'a JSON object'}`);
     for (const [name, inner] of Object.entries(value)) {
       const key = prefix ? `${prefix}.${name}` : name;
       if (SETTINGS.some((s) => s.key === key)) values.set(key, inner);

@@ -208,6 +208,60 @@ describe('tessera serve: lifetimes from flags, environment and config file', () 
     }
   });
 
+  it('reads a YAML config file (.yaml or .yml): its lifetimes take effect, and a flag and the environment still win over it', async () => {
+    const yaml = join(dataDir, 'tessera.yaml');
+    writeFileSync(yaml, ['# Lifetimes for this deployment', 'lifetimes:', '  accessToken: 8m', '  deviceCode: 240   # seconds', 'idTokenAlg: ES256', ''].join('\n'));
+    const yml = join(dataDir, 'tessera.yml');
+    writeFileSync(yml, 'lifetimes: { accessToken: "25m" }\n');
+    const cases: [string[], Record<string, string>, number, number][] = [
+      [['--config', yaml], {}, 480, 240],
+      [['--config', yaml, '--access-token-ttl', '5m'], { TESSERA_ACCESS_TOKEN_TTL: '10m' }, 300, 240],
+      [['--config', yaml], { TESSERA_ACCESS_TOKEN_TTL: '10m' }, 600, 240],
+      [[], { TESSERA_CONFIG: yml }, 1500, 600],
+    ];
+    for (const [args, env, accessToken, deviceCode] of cases) {
+      const server = await serve(dataDir, args, env);
+      try {
+        assert.equal(await accessTokenLifetime(server.issuer), accessToken, JSON.stringify({ args, env }));
+        const device = await postForm(`${server.issuer}/device_authorization`, { client_id: tv.client_id, scope: 'openid' });
+        assert.equal(device.body['expires_in'], deviceCode);
+        assert.equal((server.ready['ttl'] as Record<string, number>)['accessToken'], accessToken);
+      } finally {
+        await server.stop();
+      }
+    }
+    // The ID token algorithm from the YAML file, seen in a sign-in.
+    const server = await serve(dataDir, ['--config', yaml]);
+    try {
+      assert.equal((await observe(server, 'ES256')).accessToken, 480);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a broken YAML file, or one that is not a mapping, in one line naming the file and the line', async () => {
+    const write = (name: string, text: string) => {
+      const path = join(dataDir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const cases: [string, RegExp][] = [
+      [write('broken.yaml', 'lifetimes:\n  accessToken: 7m\n   idToken: [1h\n'), /^tessera: .*broken\.yaml:2:16: not valid YAML: Nested mappings are not allowed in compact mappings$/],
+      [write('twice.yml', 'lifetimes:\n  accessToken: 7m\n  accessToken: 9m\n'), /^tessera: .*twice\.yml:3:3: not valid YAML: Map keys must be unique$/],
+      [write('list.yaml', '# settings\n- accessToken: 7m\n'), /^tessera: .*list\.yaml:2:1: the top level must be a mapping of settings \(such as 'lifetimes:'\), not a list or a single value$/],
+      [write('empty.yaml', '# nothing yet\n'), /^tessera: .*empty\.yaml:1:1: the file holds no settings; it must be a mapping such as 'lifetimes:' with durations under it$/],
+      [write('alias.yaml', 'lifetimes:\n  accessToken: *short\n'), /^tessera: .*alias\.yaml:2:16: not valid YAML: an alias names an anchor that is not set before it$/],
+      [write('nested.yaml', 'lifetimes: 5m\n'), /^tessera: .*nested\.yaml: lifetimes must be a mapping$/],
+      [write('wrong.yaml', 'lifetimes:\n  session: yes please\n'), /^tessera: .*wrong\.yaml: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not 'yes please'$/],
+    ];
+    for (const [file, message] of cases) {
+      const { code, stderr } = await refusedStart(dataDir, ['--config', file]);
+      assert.equal(code, 1, stderr);
+      assert.equal(stderr.split('\n').filter((l) => l !== '').length, 1, stderr);
+      assert.match(stderr.trim(), message);
+    }
+  });
+
   it('refuses to start on a wrong value, in one line that names where it came from', async () => {
     const typo = join(dataDir, 'typo.json');
     writeFileSync(typo, JSON.stringify({ lifetimes: { accesToken: '5m' } }));
@@ -225,7 +279,6 @@ describe('tessera serve: lifetimes from flags, environment and config file', () 
       [['--config', broken], {}, /^tessera: .*broken\.json is not valid JSON: /],
       [['--config', wrongType], {}, /^tessera: .*wrong-type\.json: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not true$/],
       [['--config', join(dataDir, 'missing.json')], {}, /^tessera: cannot read the config file .*missing\.json: ENOENT$/],
-      [['--config', join(dataDir, 'tessera.yaml')], {}, /^tessera: .*tessera\.yaml: YAML config files are not supported \(no YAML parser is installed\); write it as JSON$/],
     ];
     for (const [args, env, message] of cases) {
       const { code, stderr } = await refusedStart(dataDir, args, env);
