@@ -134,6 +134,31 @@ describe('roles and groups', () => {
     await ok('api', 'update', NOTES, '--rbac', 'off');
   });
 
+  it('releases the user attributes the operator names for this client as claims, and no other', async () => {
+    await ok('user', 'update', 'nora', '--attr', 'department=Sales', '--attr', 'cost_centre=4711');
+    const before = await signIn('openid profile offline_access notes:read');
+    assert.equal(id(before)['department'], undefined, 'no attribute is released until the operator names it');
+    assert.equal((await userinfo(before))['department'], undefined);
+
+    assert.match((await cli('client', 'update', web.clientId, '--claim', 'email')).stderr, /'email' is a claim Tessera sets itself/);
+    assert.match((await cli('client', 'update', web.clientId, '--claim', 'Dept')).stderr, /'Dept' is not an attribute name/);
+    await ok('client', 'update', web.clientId, '--claim', 'department', '--claim', 'title');
+    const released = await refresh(before);
+    assert.equal(id(released)['department'], 'Sales');
+    assert.equal(id(released)['cost_centre'], undefined, 'cost_centre was not named for this client');
+    assert.equal(id(released)['title'], undefined, 'a named attribute the user lacks is left out');
+    assert.equal(access(released)['department'], undefined, 'attributes are for the app, not in the API token');
+    const info = await userinfo(released);
+    assert.equal(info['department'], 'Sales');
+    assert.equal(info['sub'], sub);
+
+    await ok('user', 'update', 'nora', '--attr', 'department=Support');
+    const changed = await refresh(released);
+    assert.equal(id(changed)['department'], 'Support', 'the next token says the new value');
+    await ok('client', 'update', web.clientId, '--claim', 'none');
+    assert.equal((await userinfo(await refresh(changed)))['department'], undefined, 'released no more');
+  });
+
   it('lets the clients an API names introspect its tokens, and no other', async () => {
     const rs = await server.addClient({ name: 'Notes API', grantTypes: ['client_credentials'], scopes: [] });
     const other = await server.addClient({ name: 'Someone else', grantTypes: ['client_credentials'], scopes: [] });

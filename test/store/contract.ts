@@ -428,7 +428,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     it('keeps groups and roles: unique names, members and grants added once under bursts, held through groups, gone with what they hang on', async () => {
       const tag = randomUUID().slice(0, 8);
-      const person = (id: string) => ({ id, username: id, email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, createdAt: 1, updatedAt: 1 });
+      const person = (id: string) => ({ id, username: id, email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1 });
       const [ann, bob] = [person(`ann-${tag}`), person(`bob-${tag}`)];
       await stores.users.create(ann);
       await stores.users.create(bob);

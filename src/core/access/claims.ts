@@ -2,13 +2,19 @@ import type { Client } from '../clients/client.js';
 import type { GroupRecord } from '../../store/ports.js';
 import { AccessInputError } from './access-input.js';
 
-/** Claims Tessera sets itself (JWT, OpenID Connect Core §2 and §5.1, RFC 9068): never taken from a user attribute. */
+/**
+ * Names no user attribute may take, so that none can pass for (or later be released as) a claim
+ * Tessera sets itself: JWT (RFC 7519 §4.1), ID token (OpenID Connect Core §2), standard claims
+ * (§5.1), token and introspection members (RFC 7662, RFC 9068, RFC 8693), authorization claims,
+ * and the fields Tessera keeps on a user.
+ */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'sid',
-  'client_id', 'scope', 'cnf', 'act', 'may_act',
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 's_hash', 'sid', 'typ', 'cnf',
   'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
   'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
-  'groups', 'roles', 'entitlements',
+  'scope', 'client_id', 'token_type', 'active', 'username', 'act', 'may_act', 'events', 'txn',
+  'groups', 'roles', 'entitlements', 'permissions',
+  'disabled', 'created_at', 'last_sign_in_at', 'attributes', 'password', 'password_hash',
 ]);
 
 /** An attribute's name is also its claim's: lower case, digits and underscores. */

@@ -35,7 +35,7 @@ export function userinfoEndpoint(ctx: Context) {
         claims.scopes.includes('groups') ? groupsOfUser(ctx.stores, user.id) : undefined,
         ctx.stores.clients.find(claims.clientId),
       ]);
-      const extra = extraUserClaims({ scopes: claims.scopes, groups, attributes: {}, client });
+      const extra = extraUserClaims({ scopes: claims.scopes, groups, attributes: user.attributes, client });
       return json(200, { ...extra, ...userClaims(user, claims.scopes) }, { ...NO_STORE });
     } catch (e) {
       return errorJson(e);

@@ -94,7 +94,9 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scopes) };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
   if (wantsIdToken) {
-    const userClaims = extraUserClaims({ scopes: grant.scopes, groups, attributes: {}, client });
+    // The user's attributes are read only when this client is released some (`client update --claim`).
+    const user = client.attributeClaims.length > 0 ? await ctx.stores.users.findById(grant.userId) : undefined;
+    const userClaims = extraUserClaims({ scopes: grant.scopes, groups, attributes: user?.attributes ?? {}, client });
     const idToken = { subject: grant.userId, clientId: client.clientId, authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, ttl: lifetimes.idToken, alg: idTokenAlg(ctx.config, client), userClaims };
     response.id_token = await issueIdToken(ctx.config, ctx.keys, idToken, now);
   }
