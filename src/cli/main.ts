@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { ClientMetadataError } from '../core/clients/registration.js';
 import { AccountError } from '../core/accounts/users.js';
-import { CliError } from './output.js';
+import { CliError, printableLine } from './output.js';
 import { serveCommand } from './serve-command.js';
 import { clientCommands } from './client-commands.js';
 import { userCommands } from './user-commands.js';
@@ -28,7 +28,7 @@ import { AccessInputError, AccessNotFoundError } from '../core/access/access-inp
 try {
   readSecretFiles();
 } catch (e) {
-  process.stderr.write(`tessera: ${(e as Error).message}\n`);
+  process.stderr.write(`tessera: ${printableLine((e as Error).message)}\n`);
   process.exit(1);
 }
 
@@ -52,7 +52,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (USER_ERRORS.some((kind) => e instanceof kind)) {
-    process.stderr.write(`tessera: ${(e as Error).message}\n`);
+    process.stderr.write(`tessera: ${printableLine((e as Error).message)}\n`);
     process.exit(1);
   }
   throw e;

@@ -34,3 +34,19 @@ function table(rows: Record<string, unknown>[]): string {
 export class CliError extends Error {
   override name = 'CliError';
 }
+
+/** Longest message echoed to the terminal; an input of megabytes is not repeated back in full. */
+const MAX_MESSAGE = 500;
+
+/**
+ * A message as one safe terminal line: control characters (a newline that would forge a second
+ * `tessera:` line, an escape sequence that would recolour or rewrite the screen) and Unicode line
+ * and bidirectional controls are shown escaped, and a very long message is cut.
+ */
+export function printableLine(message: string): string {
+  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return escaped.length > MAX_MESSAGE ? `${escaped.slice(0, MAX_MESSAGE)}… (${escaped.length - MAX_MESSAGE} more characters)` : escaped;
+}

@@ -1,3 +1,4 @@
+import { OIDC_SCOPES } from '../scopes.js';
 import type { ApiRecord, GroupRecord, RoleRecord, Stores } from '../../store/ports.js';
 
 /**
@@ -45,4 +46,22 @@ export function withinRoles(scopes: readonly string[], api: ApiRecord, held: Api
   if (!api.rbac) return [...scopes];
   const own = new Set(api.scopes.map((s) => s.name));
   return scopes.filter((s) => !own.has(s) || held.scopes.has(s));
+}
+
+/**
+ * A token for Tessera itself (no `resource`, `aud` the issuer) carries the granted scopes as they
+ * are, so an API scope in it must pass that API's RBAC all the same: each API with `--rbac on` that
+ * defines one of `scopes` withholds those the user's roles do not give. Otherwise leaving out
+ * `resource` would be a way around RBAC.
+ */
+export async function withinRolesOfDefiningApis(stores: Stores, userId: string, groups: () => Promise<readonly GroupRecord[]>, scopes: readonly string[]): Promise<string[]> {
+  // OpenID Connect's scopes are no API's: the common sign-in-only token needs no lookup.
+  if (scopes.every((s) => OIDC_SCOPES.has(s))) return [...scopes];
+  const asked = new Set(scopes);
+  const guarded = (await stores.apis.list()).filter((api) => api.rbac && api.scopes.some((s) => asked.has(s.name)));
+  if (guarded.length === 0) return [...scopes];
+  const memberOf = await groups();
+  let kept = [...scopes];
+  for (const api of guarded) kept = withinRoles(kept, api, await entitlementsFor(stores, userId, memberOf, api));
+  return kept;
 }

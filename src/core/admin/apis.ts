@@ -27,9 +27,29 @@ async function checkClientsExist(stores: Stores, input: ApiInput): Promise<void>
   }
 }
 
+/** The same URI, ignoring what URL parsing normalizes (case of scheme and host, a default port) and a trailing slash. */
+const sameUri = (a: string, b: string): boolean => {
+  const norm = (v: string) => (URL.canParse(v) ? new URL(v).href : v).replace(/\/+$/, '');
+  return norm(a) === norm(b);
+};
+
+/**
+ * An API's identifier becomes the `aud` of its tokens, so it must not name something else that
+ * tokens are for: this server (the audience of tokens requested without `resource`, which an API's
+ * introspection clients would then read) or a client (the audience of its ID tokens).
+ */
+async function checkIdentifierFree(stores: Stores, identifier: string): Promise<void> {
+  const issuer = await stores.settings.get('issuer');
+  if (issuer !== undefined && sameUri(issuer, identifier)) {
+    throw new ApiInputError(`'${identifier}' is this server's issuer, the audience of tokens asked for without a resource; an API needs its own identifier`);
+  }
+  if (await stores.clients.find(identifier)) throw new ApiInputError(`'${identifier}' is a client's id; an API needs its own identifier`);
+}
+
 export async function createApi(admin: AdminContext, input: ApiInput): Promise<ApiRecord> {
   await checkClientsExist(admin.stores, input);
   const api = buildApi(input, admin.now);
+  await checkIdentifierFree(admin.stores, api.identifier);
   if (!(await admin.stores.apis.create(api))) throw new ApiInputError(`an API with identifier '${api.identifier}' exists already`);
   await admin.audit({ type: 'api.created', reason: api.identifier });
   return api;

@@ -1,6 +1,7 @@
-import type { GroupMapping, GroupRecord, Stores, User } from '../../store/ports.js';
+import type { GroupMapping, GroupRecord, Stores } from '../../store/ports.js';
 import { AccessInputError, AccessNotFoundError, buildGroup, checkedDescription, checkedMappings } from '../access/access-input.js';
 import type { AdminContext } from './identity-providers.js';
+import { findUser } from './users.js';
 
 /** Managing groups: one function per operation, for the CLI and the admin API to come. */
 
@@ -20,13 +21,6 @@ export async function findGroup(stores: Stores, name: string): Promise<GroupReco
   const group = await stores.groups.findByName(name);
   if (!group) throw new AccessNotFoundError(`no group '${name}'`);
   return group;
-}
-
-/** A user by username or by sub. */
-export async function findUserRef(stores: Stores, ref: string): Promise<User> {
-  const user = (await stores.users.findByUsername(ref)) ?? (await stores.users.findById(ref));
-  if (!user) throw new AccessNotFoundError(`no user '${ref}'`);
-  return user;
 }
 
 async function resolveMappings(stores: Stores, mappings: NamedMapping[]): Promise<GroupMapping[]> {
@@ -65,14 +59,14 @@ export async function deleteGroup(admin: AdminContext, name: string): Promise<vo
 }
 
 export async function addGroupMember(admin: AdminContext, name: string, userRef: string): Promise<{ added: boolean }> {
-  const [group, user] = await Promise.all([findGroup(admin.stores, name), findUserRef(admin.stores, userRef)]);
+  const [group, user] = await Promise.all([findGroup(admin.stores, name), findUser(admin.stores, userRef)]);
   const added = await admin.stores.groups.addMember(group.id, user.id, admin.now);
   if (added) await admin.audit({ type: 'group.member_added', userId: user.id, username: user.username, reason: group.name });
   return { added };
 }
 
 export async function removeGroupMember(admin: AdminContext, name: string, userRef: string): Promise<{ removed: boolean }> {
-  const [group, user] = await Promise.all([findGroup(admin.stores, name), findUserRef(admin.stores, userRef)]);
+  const [group, user] = await Promise.all([findGroup(admin.stores, name), findUser(admin.stores, userRef)]);
   const removed = await admin.stores.groups.removeMember(group.id, user.id);
   if (removed) await admin.audit({ type: 'group.member_removed', userId: user.id, username: user.username, reason: group.name });
   return { removed };

@@ -1,7 +1,8 @@
 import type { ApiRecord, RoleHolder, RoleRecord, Stores } from '../../store/ports.js';
 import { AccessInputError, AccessNotFoundError, buildRole, checkedDescription, checkedRoleScopes } from '../access/access-input.js';
 import { findApi } from './apis.js';
-import { findGroup, findUserRef } from './groups.js';
+import { findGroup } from './groups.js';
+import { findUser } from './users.js';
 import type { AdminContext } from './identity-providers.js';
 
 /** Managing roles: one function per operation, for the CLI and the admin API to come. */
@@ -34,12 +35,34 @@ export async function findRole(stores: Stores, ref: RoleRef): Promise<{ role: Ro
   return { role, api };
 }
 
+/**
+ * A role an API's `roles` claim would confuse with `role`: for a global role, any API's role of the
+ * same name (ignoring case); for an API's role, a global one. Roles of different APIs never meet in
+ * one claim, so they may share names.
+ */
+async function crossOwnerTwin(stores: Stores, role: RoleRecord): Promise<string | undefined> {
+  const key = role.name.toLowerCase();
+  const others = await stores.roles.list(role.apiId === null ? undefined : null);
+  const twin = others.find((r) => r.id !== role.id && (r.apiId === null) !== (role.apiId === null) && r.name.toLowerCase() === key);
+  if (!twin) return undefined;
+  if (twin.apiId === null) return `the global role '${twin.name}'`;
+  const api = await stores.apis.findById(twin.apiId);
+  return `the role '${twin.name}' of API '${api?.identifier ?? twin.apiId}'`;
+}
+
 export async function createRole(admin: AdminContext, ref: RoleRef, input: RoleInput): Promise<RoleRecord> {
   const api = await apiOf(admin.stores, ref);
   const scopes = checkedRoleScopes(input.scopes ?? [], api, api ? [] : await admin.stores.apis.list());
   const role = buildRole({ name: ref.name, ...(input.description !== undefined ? { description: input.description } : {}), scopes }, api, admin.now);
   if (!(await admin.stores.roles.create(role))) {
     throw new AccessInputError(api ? `API '${api.identifier}' has a role '${ref.name}' already (or was deleted)` : `a global role '${ref.name}' exists already`);
+  }
+  // Checked after writing, so two creations racing cannot both miss each other: the later check sees
+  // the other role, and its role is taken back (at worst both are, and the operator tries again).
+  const twin = await crossOwnerTwin(admin.stores, role);
+  if (twin) {
+    await admin.stores.roles.delete(role.id);
+    throw new AccessInputError(`'${ref.name}' is taken by ${twin}: a global role and an API's role cannot share a name, or the API's roles claim would not tell them apart`);
   }
   await admin.audit({ type: 'role.created', reason: label(role, api) });
   return role;
@@ -64,7 +87,7 @@ export async function deleteRole(admin: AdminContext, ref: RoleRef): Promise<voi
 
 async function holderOf(stores: Stores, ref: HolderRef): Promise<{ holder: RoleHolder; userId: string | null; username: string | null; shown: string }> {
   if ('user' in ref) {
-    const user = await findUserRef(stores, ref.user);
+    const user = await findUser(stores, ref.user);
     return { holder: { kind: 'user', id: user.id }, userId: user.id, username: user.username, shown: `user ${user.username}` };
   }
   const group = await findGroup(stores, ref.group);

@@ -11,9 +11,13 @@ export class UserNotFoundError extends Error {
   }
 }
 
-/** A user by username (case-insensitive) or by sub. */
+/**
+ * A user by sub, else by username (case-insensitive). The sub comes first: it is unique and never
+ * changes, while a username is chosen (an account made at first sign-in takes the upstream's), so a
+ * username that happens to be another user's sub must never redirect a grant to its holder.
+ */
 export async function findUser(stores: Stores, ref: string): Promise<User> {
-  const user = (await stores.users.findByUsername(ref)) ?? (await stores.users.findById(ref));
+  const user = (await stores.users.findById(ref)) ?? (await stores.users.findByUsername(ref));
   if (!user) throw new UserNotFoundError(ref);
   return user;
 }

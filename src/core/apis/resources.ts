@@ -19,7 +19,9 @@ export function checkedResources(values: readonly string[]): string[] {
 }
 
 async function apiNamed(ctx: Context, identifier: string, why: string): Promise<ApiRecord> {
-  const api = await ctx.stores.apis.findByIdentifier(identifier);
+  // The issuer is Tessera's own audience (tokens without resource), never an API's, even if one was
+  // stored under it before `api create` refused that.
+  const api = identifier === ctx.config.issuer ? undefined : await ctx.stores.apis.findByIdentifier(identifier);
   if (!api) throw invalidTarget(why);
   return api;
 }
@@ -46,14 +48,19 @@ export async function requestedApi(ctx: Context, client: Client, resource: strin
  * The API an access token from a code or refresh lineage is for: the one the token request names,
  * which must be among those granted (RFC 8707 §2.2: a request may narrow, never widen); without
  * `resource`, the only one granted. A token for several APIs at once would be accepted by each of
- * them, so with several granted the request must choose.
+ * them, so with several granted the request must choose. `grantedAt` is when the code, device code
+ * or refresh token was made.
  */
-export async function grantedApi(ctx: Context, granted: readonly string[], resource: string | undefined): Promise<ApiRecord | undefined> {
+export async function grantedApi(ctx: Context, granted: readonly string[], resource: string | undefined, grantedAt: number): Promise<ApiRecord | undefined> {
   if (resource !== undefined && !granted.includes(resource)) throw invalidTarget('the resource was not granted with this code or token');
   const chosen = resource ?? (granted.length > 1 ? undefined : granted[0]);
   if (chosen === undefined && granted.length > 1) throw invalidTarget('several APIs were granted: name the one this token is for with resource');
   if (chosen === undefined) return undefined;
-  return apiNamed(ctx, chosen, 'the API these tokens were for no longer exists');
+  const api = await apiNamed(ctx, chosen, 'the API these tokens were for no longer exists');
+  // An API deleted and created again under the same identifier is another API (its scopes may mean
+  // other things): what was granted for the old one does not carry over to it.
+  if (api.createdAt > grantedAt) throw invalidTarget('the API these tokens were for was deleted and created anew; authorize again');
+  return api;
 }
 
 /** An access token for `api` carries the granted scopes that API defines, and the OpenID scopes (userinfo takes it too). */

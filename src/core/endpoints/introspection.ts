@@ -19,6 +19,8 @@ const INACTIVE = { active: false } as const;
 async function mayIntrospect(ctx: Context, caller: Client, claims: { clientId: string; aud: string[] }): Promise<boolean> {
   if (claims.clientId === caller.clientId || claims.aud.includes(caller.clientId)) return true;
   for (const audience of claims.aud) {
+    // Tokens for Tessera itself are no API's to read, whatever API was stored under the issuer.
+    if (audience === ctx.config.issuer) continue;
     if ((await ctx.stores.apis.findByIdentifier(audience))?.introspectionClients.includes(caller.clientId)) return true;
   }
   return false;

@@ -50,7 +50,7 @@ export const authorizationCodeGrant: Grant = {
       throw mismatch.error;
     }
     // RFC 8707 §2.2: the token request may name one of the granted APIs, not another; checked before the code is spent.
-    const api = await grantedApi(ctx, found.resources, optional(params, 'resource'));
+    const api = await grantedApi(ctx, found.resources, optional(params, 'resource'), found.createdAt);
     const result = await ctx.stores.codes.consume(codeHash, now);
     if (result.status === 'unknown') throw invalidGrant('the code is invalid');
     if (result.status === 'consumed') {

@@ -26,7 +26,7 @@ export const deviceCodeGrant: Grant = {
     if (record.status === 'pending') throw new OAuthError('authorization_pending', 'the user has not answered yet');
 
     // RFC 8707 §2.2: the token request may name one of the APIs the device asked for; checked before the code is spent.
-    const api = await grantedApi(ctx, record.resources, optional(params, 'resource'));
+    const api = await grantedApi(ctx, record.resources, optional(params, 'resource'), record.createdAt);
     if (!(await ctx.stores.deviceCodes.consume(deviceCodeHash))) throw new OAuthError('invalid_grant', 'the device code was already used');
     if (record.userId === null || record.authTime === null || record.grantId === null) throw new OAuthError('invalid_grant', 'the device code is invalid');
     await activeUser(ctx, record.userId);

@@ -53,7 +53,7 @@ export const refreshTokenGrant: Grant = {
       api: undefined as ApiRecord | undefined,
     };
     // RFC 8707 §2.2: a refresh may name the lineage's resource, not another one.
-    grant.api = await grantedApi(ctx, record.resources, optional(params, 'resource'));
+    grant.api = await grantedApi(ctx, record.resources, optional(params, 'resource'), record.createdAt);
     // A lineage from before absolute ends were kept gets one from its first rotation since.
     const next = newRefreshToken(ctx, client, grant, now, record.absoluteExpiresAt ?? now + tokenLifetimes(ctx.config, client).refreshTokenAbsolute);
     const outcome = await ctx.stores.refreshTokens.rotate(record.tokenHash, next.record, now);

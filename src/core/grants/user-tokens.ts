@@ -5,7 +5,7 @@ import { randomToken, sha256 } from '../crypto.js';
 import { formatScope } from '../scopes.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { scopesFor } from '../apis/resources.js';
-import { entitlementsFor, groupsOfUser, withinRoles } from '../access/entitlements.js';
+import { entitlementsFor, groupsOfUser, withinRoles, withinRolesOfDefiningApis } from '../access/entitlements.js';
 import { extraUserClaims } from '../access/claims.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import type { ApiRecord, RefreshRecord, User } from '../../store/ports.js';
@@ -73,10 +73,12 @@ export async function issueUserTokens(ctx: Context, client: Client, grant: UserG
   const api = grant.api;
   const wantsIdToken = grant.scopes.includes('openid');
   // Looked up at every issuance, so a change of membership or roles shows in the next token (a refresh).
-  const groups = api || (wantsIdToken && grant.scopes.includes('groups')) ? await groupsOfUser(ctx.stores, grant.userId) : [];
-  const held = api ? await entitlementsFor(ctx.stores, grant.userId, groups, api) : undefined;
+  const groups = api || (wantsIdToken && grant.scopes.includes('groups')) ? await groupsOfUser(ctx.stores, grant.userId) : undefined;
+  const held = api ? await entitlementsFor(ctx.stores, grant.userId, groups ?? [], api) : undefined;
   const granted = scopesFor(api, grant.accessScopes ?? grant.scopes);
-  const scopes = api && held ? withinRoles(granted, api, held) : granted;
+  const scopes = api && held
+    ? withinRoles(granted, api, held)
+    : await withinRolesOfDefiningApis(ctx.stores, grant.userId, async () => groups ?? groupsOfUser(ctx.stores, grant.userId), granted);
   const lifetimes = tokenLifetimes(ctx.config, client);
   const settings = accessTokenSettings(ctx.config, client, api);
   const accessInput = { subject: grant.userId, clientId: client.clientId, scopes, authTime: grant.authTime, ...settings, ...(held ? { roles: held.roles } : {}) };

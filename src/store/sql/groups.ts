@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { GroupMapping, GroupRecord, GroupStore } from '../ports.js';
 import type { Database, GroupsTable } from './schema.js';
-import { changed, inserted } from './json.js';
+import { changed, inserted, insertedUnlessParentGone } from './json.js';
 
 function groupOf(r: Selectable<GroupsTable>): GroupRecord {
   return {
@@ -50,20 +50,22 @@ export function sqlGroupStore(db: Kysely<Database>): GroupStore {
       return changed(await db.deleteFrom('groups').where('id', '=', id).executeTakeFirst()) === 1;
     },
     async addMember(groupId, userId, now) {
-      // Inserted from a join, so a group or user deleted meanwhile adds nothing instead of failing.
-      const result = await db
-        .insertInto('group_members')
-        .columns(['group_id', 'user_id', 'created_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('groups')
-            .innerJoin('users', (join) => join.on('users.id', '=', userId))
-            .select((s) => [s.ref('groups.id').as('group_id'), s.ref('users.id').as('user_id'), s.val(now).as('created_at')])
-            .where('groups.id', '=', groupId),
-        )
-        .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
-        .executeTakeFirst();
-      return inserted(result);
+      // Inserted from a join, so a group or user deleted before it adds nothing; one deleted while it runs
+      // (a PostgreSQL foreign key check after the select) likewise.
+      return insertedUnlessParentGone(
+        db
+          .insertInto('group_members')
+          .columns(['group_id', 'user_id', 'created_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('groups')
+              .innerJoin('users', (join) => join.on('users.id', '=', userId))
+              .select((s) => [s.ref('groups.id').as('group_id'), s.ref('users.id').as('user_id'), s.val(now).as('created_at')])
+              .where('groups.id', '=', groupId),
+          )
+          .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
+          .executeTakeFirst(),
+      );
     },
     async removeMember(groupId, userId) {
       return changed(await db.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst()) === 1;

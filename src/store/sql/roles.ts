@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RoleHolder, RoleRecord, RoleStore } from '../ports.js';
 import type { Database, RolesTable } from './schema.js';
-import { changed, fromJsonList, inserted, toJsonList } from './json.js';
+import { changed, fromJsonList, insertedUnlessParentGone, toJsonList } from './json.js';
 
 /** Role names are unique per API, and among the global roles ('*'). */
 const ownerOf = (apiId: string | null) => apiId ?? '*';
@@ -60,19 +60,17 @@ export function sqlRoleStore(db: Kysely<Database>): RoleStore {
       };
       const apiId = role.apiId;
       const insert = db.insertInto('roles');
-      // An API's role is inserted from a select of the API, so one deleted meanwhile gets none (and no foreign key fails).
-      const result = await (apiId === null
+      // An API's role is inserted from a select of the API, so one deleted before gets none; one deleted
+      // while it runs (a PostgreSQL foreign key check after the select) likewise.
+      const write = apiId === null
         ? insert.values(values)
         : insert.columns(Object.keys(values) as (keyof typeof values)[]).expression((eb) =>
             eb
               .selectFrom('apis')
               .select((s) => Object.entries(values).map(([k, v]) => s.val(v).as(k)))
               .where('id', '=', apiId),
-          )
-      )
-        .onConflict((oc) => oc.columns(['owner', 'name_key']).doNothing())
-        .executeTakeFirst();
-      return inserted(result);
+          );
+      return insertedUnlessParentGone(write.onConflict((oc) => oc.columns(['owner', 'name_key']).doNothing()).executeTakeFirst());
     },
     async update(id, c, now) {
       const set: Partial<RolesTable> = { updated_at: now };
@@ -84,10 +82,10 @@ export function sqlRoleStore(db: Kysely<Database>): RoleStore {
       return changed(await db.deleteFrom('roles').where('id', '=', id).executeTakeFirst()) === 1;
     },
     async grant(roleId, holder, now) {
-      // Inserted from a join, so a role, user or group deleted meanwhile gets nothing instead of failing.
-      const result =
+      // Inserted from a join, so a role, user or group deleted before (or while it runs) gets nothing instead of failing.
+      return insertedUnlessParentGone(
         holder.kind === 'user'
-          ? await db
+          ? db
               .insertInto('role_users')
               .columns(['role_id', 'user_id', 'created_at'])
               .expression((eb) =>
@@ -99,7 +97,7 @@ export function sqlRoleStore(db: Kysely<Database>): RoleStore {
               )
               .onConflict((oc) => oc.columns(['role_id', 'user_id']).doNothing())
               .executeTakeFirst()
-          : await db
+          : db
               .insertInto('role_groups')
               .columns(['role_id', 'group_id', 'created_at'])
               .expression((eb) =>
@@ -110,8 +108,8 @@ export function sqlRoleStore(db: Kysely<Database>): RoleStore {
                   .where('roles.id', '=', roleId),
               )
               .onConflict((oc) => oc.columns(['role_id', 'group_id']).doNothing())
-              .executeTakeFirst();
-      return inserted(result);
+              .executeTakeFirst(),
+      );
     },
     async revoke(roleId, holder) {
       const result =
