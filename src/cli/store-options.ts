@@ -4,7 +4,7 @@ import { preparePepper } from '../pepper.js';
 import type { Stores } from '../store/ports.js';
 import { createAuditLog, type AuditInput } from '../core/audit.js';
 import { systemClock } from '../core/context.js';
-import type { AdminContext } from '../core/admin/identity-providers.js';
+import type { AdminContext } from '../core/admin/context.js';
 
 export interface StoreOptions {
   data: string;
@@ -36,7 +36,7 @@ export async function withStores<T>(options: StoreOptions, fn: (stores: Stores, 
   const log = createAuditLog(stores.audit, systemClock);
   try {
     const { pepper } = await preparePepper(stores, options.data);
-    return await fn(stores, pepper, (event) => log.record({ userAgent: 'tessera-cli', ...event }));
+    return await fn(stores, pepper, (event) => log.record({ userAgent: 'tessera-cli', actor: 'cli', ...event }));
   } finally {
     await stores.close();
   }
@@ -44,7 +44,7 @@ export async function withStores<T>(options: StoreOptions, fn: (stores: Stores, 
 
 /** What the core's admin operations take, for an operator at the command line. */
 export function adminContext(stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext {
-  return { stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) };
+  return { stores, pepper, now: systemClock(), actor: 'cli', audit: (e) => audit({ ...e, reason: e.reason ?? null }) };
 }
 
 /** Runs an admin operation on the store the options name. */

@@ -5,16 +5,16 @@ import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
 import { enabledAgain, revokeUser } from '../core/lifecycle/revoke.js';
 import { describeUser, findUser, unlockUser, updateUser, type UserDescription, type UserUpdate } from '../core/admin/users.js';
-import type { AdminContext } from '../core/admin/identity-providers.js';
+import type { AdminContext } from '../core/admin/context.js';
 import { parseAttributeAssignment } from '../core/accounts/attributes.js';
 import type { Stores } from '../store/ports.js';
 import { readSecretFromStdin } from './stdin.js';
 import { CliError, print } from './output.js';
-import { withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
+import { adminContext, withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
 
 const readPassword = () => readSecretFromStdin('--password-stdin');
 
-const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => ({ stores, pepper, now: systemClock(), audit: (e) => audit({ ...e, reason: e.reason ?? null }) });
+const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => adminContext(stores, pepper, audit);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

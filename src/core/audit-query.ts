@@ -53,6 +53,7 @@ export function auditView(event: StoredAuditEvent): Record<string, unknown> {
     ip: event.ip,
     user_agent: event.userAgent,
     reason: event.reason,
+    actor: event.actor,
     count: event.count,
   };
 }

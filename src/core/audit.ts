@@ -66,6 +66,11 @@ export interface AuditEvent {
   ip: string | null;
   userAgent: string | null;
   reason: string | null;
+  /**
+   * Who made an operator's change: `cli`, `client:<id>` (an admin API or SCIM token) or
+   * `user:<sub>` (the admin console); null for what users and apps do themselves.
+   */
+  actor: string | null;
 }
 
 export type AuditInput = { type: AuditType; outcome?: AuditEvent['outcome'] } & Partial<Omit<AuditEvent, 'at' | 'type' | 'outcome'>>;
@@ -101,6 +106,7 @@ export function createAuditLog(store: AuditStore, now: () => number, log?: (even
         ip: input.ip ?? null,
         userAgent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
         reason: input.reason ?? null,
+        actor: input.actor ?? null,
       };
       await store.append(event);
       log?.(event);

@@ -362,7 +362,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.sessions.completeFactor('pend', ['pwd'], 6, 600, 900), false);
       assert.deepEqual(await stores.sessions.find('pend'), { idHash: 'pend', userId: 'su', authTime: 5, amr: ['pwd', 'otp', 'mfa'], pendingFactor: null, deviceUserCodeHash: null, createdAt: 1, expiresAt: 500, absoluteExpiresAt: 800 });
 
-      const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: 'au', username: 'ann', clientId: 'ac', ip: '10.0.0.1', userAgent: 'ua', reason: 'wrong_password' };
+      const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: 'au', username: 'ann', clientId: 'ac', ip: '10.0.0.1', userAgent: 'ua', reason: 'wrong_password', actor: null };
       await stores.audit.append({ ...event, at: 100 });
       await stores.audit.append({ ...event, at: 200, type: 'login.success', outcome: 'success', reason: 'password' });
       await stores.audit.append({ ...event, at: 300, userId: 'other', username: 'bob', clientId: 'bc' });
@@ -377,7 +377,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     });
 
     it('keeps identical failures from one address within a minute as one record with a count, appended concurrently or not', async () => {
-      const failure = { type: 'login.failure' as const, outcome: 'failure' as const, userId: null, username: 'flood', clientId: null, ip: '192.0.2.9', userAgent: 'bot', reason: 'wrong_password' };
+      const failure = { type: 'login.failure' as const, outcome: 'failure' as const, userId: null, username: 'flood', clientId: null, ip: '192.0.2.9', userAgent: 'bot', reason: 'wrong_password', actor: null };
       const minute = 60 * 30_000_000;
       // One burst is one group commit; the later appends each meet the stored record.
       await Promise.all(Array.from({ length: 100 }, () => stores.audit.append({ ...failure, at: minute + 5 })));

@@ -75,7 +75,7 @@ describe('postgres: two processes on one database', () => {
   });
 
   it('adds identical failures that two nodes record at once to one record', async () => {
-    const failure = { type: 'code.misuse' as const, outcome: 'failure' as const, userId: 'u', username: null, clientId: 'c', ip: '192.0.2.7', userAgent: 'ua', reason: 'other_client', at: 1_800_000_000 };
+    const failure = { type: 'code.misuse' as const, outcome: 'failure' as const, userId: 'u', username: null, clientId: 'c', ip: '192.0.2.7', userAgent: 'ua', reason: 'other_client', actor: null, at: 1_800_000_000 };
     await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).audit.append(failure)));
     const records = await a.audit.list({ clientId: 'c', limit: 10 });
     assert.deepEqual(records.map((e) => e.count), [100]);

@@ -61,7 +61,7 @@ describe('sqlite: the server and the CLI on one file', () => {
     const one = await openSqliteStores(dir);
     const two = await openSqliteStores(dir);
     try {
-      const failure = { type: 'code.misuse' as const, outcome: 'failure' as const, userId: 'u', username: null, clientId: 'burst', ip: '192.0.2.7', userAgent: 'ua', reason: 'other_client', at: 1_800_000_000 };
+      const failure = { type: 'code.misuse' as const, outcome: 'failure' as const, userId: 'u', username: null, clientId: 'burst', ip: '192.0.2.7', userAgent: 'ua', reason: 'other_client', actor: null, at: 1_800_000_000 };
       await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? one : two).audit.append(failure)));
       assert.deepEqual((await one.audit.list({ clientId: 'burst', limit: 10 })).map((e) => e.count), [100]);
     } finally {

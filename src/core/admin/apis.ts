@@ -1,6 +1,6 @@
 import type { ApiRecord, Stores } from '../../store/ports.js';
 import { ApiInputError, apiChanges, buildApi, type ApiInput } from '../apis/apis.js';
-import type { AdminContext } from './identity-providers.js';
+import type { AdminContext } from './context.js';
 
 /** Managing APIs (resource servers): one function per operation, for the CLI and the admin API to come. */
 export class ApiNotFoundError extends Error {

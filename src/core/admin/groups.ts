@@ -1,6 +1,6 @@
 import type { GroupMapping, GroupRecord, Stores } from '../../store/ports.js';
 import { AccessInputError, AccessNotFoundError, buildGroup, checkedDescription, checkedMappings } from '../access/access-input.js';
-import type { AdminContext } from './identity-providers.js';
+import type { AdminContext } from './context.js';
 import { findUser } from './users.js';
 
 /** Managing groups: one function per operation, for the CLI and the admin API to come. */

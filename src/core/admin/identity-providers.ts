@@ -2,17 +2,14 @@ import type { IdentityProviderRecord, Stores } from '../../store/ports.js';
 import type { AuditInput } from '../audit.js';
 import { ProviderInputError, buildProvider, providerChanges, resolveProvider, type ProviderInput } from '../federation/providers.js';
 import type { DirectoryEntry, FederationAdapters } from '../federation/ports.js';
+import type { AdminContext } from './context.js';
+
+export type { AdminContext } from './context.js';
 
 /**
  * Managing upstream identity providers: one function per operation, which the CLI (and the admin
  * API and console, as they come) call. Each validates, writes and records an audit event.
  */
-export interface AdminContext {
-  stores: Stores;
-  pepper: Buffer;
-  now: number;
-  audit(event: AuditInput): Promise<void>;
-}
 
 export class ProviderNotFoundError extends Error {
   override name = 'ProviderNotFoundError';

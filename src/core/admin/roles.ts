@@ -3,7 +3,7 @@ import { AccessInputError, AccessNotFoundError, buildRole, checkedDescription, c
 import { findApi } from './apis.js';
 import { findGroup } from './groups.js';
 import { findUser } from './users.js';
-import type { AdminContext } from './identity-providers.js';
+import type { AdminContext } from './context.js';
 
 /** Managing roles: one function per operation, for the CLI and the admin API to come. */
 

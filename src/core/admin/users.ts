@@ -1,7 +1,7 @@
 import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/ports.js';
 import { AccountError, checkEmail, checkName, checkUsername } from '../accounts/users.js';
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
-import type { AdminContext } from './identity-providers.js';
+import type { AdminContext } from './context.js';
 
 /** Managing users: one function per operation, for the CLI and the admin API to come. */
 export class UserNotFoundError extends Error {

@@ -5,7 +5,7 @@ import type { AuditStore } from '../ports.js';
 import type { Database } from './schema.js';
 import { groupCommit } from '../group-commit.js';
 
-/** Events per INSERT: 11 columns each, well under SQLite's and PostgreSQL's limits on parameters. */
+/** Events per INSERT: 12 columns each, well under SQLite's and PostgreSQL's limits on parameters. */
 const MAX_BATCH = 500;
 
 /** Identical failures from one address within one such window (aligned to the clock) share a row. */
@@ -18,18 +18,18 @@ export const AGGREGATION_WINDOW_SECONDS = 60;
  */
 function aggregateKey(e: AuditEvent): string | null {
   if (e.outcome !== 'failure' || e.ip === null) return null;
-  const identity = [e.type, e.ip, e.userId, e.username, e.clientId, e.reason, e.userAgent, Math.floor(e.at / AGGREGATION_WINDOW_SECONDS)];
+  const identity = [e.type, e.ip, e.userId, e.username, e.clientId, e.reason, e.userAgent, e.actor, Math.floor(e.at / AGGREGATION_WINDOW_SECONDS)];
   return createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
 }
 
 /** The rows for a batch: identical failures in it already merged (one INSERT may not touch a row twice on PostgreSQL). */
 function rowsOf(events: AuditEvent[]) {
-  const rows = new Map<string, { at: number; type: string; outcome: string; user_id: string | null; username: string | null; client_id: string | null; ip: string | null; user_agent: string | null; reason: string | null; count: number; aggregate_key: string | null }>();
+  const rows = new Map<string, { at: number; type: string; outcome: string; user_id: string | null; username: string | null; client_id: string | null; ip: string | null; user_agent: string | null; reason: string | null; actor: string | null; count: number; aggregate_key: string | null }>();
   events.forEach((e, i) => {
     const key = aggregateKey(e);
     const merged = key === null ? undefined : rows.get(key);
     if (merged) merged.count++;
-    else rows.set(key ?? `single:${i}`, { at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId, username: e.username, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, reason: e.reason, count: 1, aggregate_key: key });
+    else rows.set(key ?? `single:${i}`, { at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId, username: e.username, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, reason: e.reason, actor: e.actor, count: 1, aggregate_key: key });
   });
   return [...rows.values()];
 }
@@ -68,6 +68,7 @@ export function sqlAuditStore(db: Kysely<Database>): AuditStore {
         ip: r.ip,
         userAgent: r.user_agent,
         reason: r.reason,
+        actor: r.actor,
         count: Number(r.count),
       }));
     },

@@ -442,6 +442,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('clients').addColumn('first_party', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0021_audit_actor': {
+    async up(db: Kysely<any>) {
+      // Who made an operator's change: the CLI, an admin API client, a console user.
+      await db.schema.alterTable('audit_events').addColumn('actor', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

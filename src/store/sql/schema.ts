@@ -321,6 +321,8 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   reason: string | null;
+  /** Who made an operator's change (see AuditEvent.actor). */
+  actor: string | null;
   /** How many identical failures this row stands for (see audit.ts). */
   count: Generated<number>;
   /** Names the identical failures of one window this row gathers; null for events kept one per row. */
