@@ -12,6 +12,7 @@ import { tokenEndpoint } from './core/endpoints/token.js';
 import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
+import { adminApi } from './core/admin-api/index.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
@@ -138,6 +139,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       developerConsole: developerConsoleEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       adminAudit: adminAuditEndpoint(ctx),
+      adminApi: adminApi(ctx),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

@@ -8,6 +8,8 @@ import { renderPage } from '../ui/pages.js';
 import { STYLESHEET } from '../ui/style.js';
 import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
+import { ADMIN_API_BASE } from '../core/admin-api/router.js';
+import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
@@ -35,6 +37,8 @@ export interface Endpoints {
   device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
   adminAudit: Handler;
+  /** /admin/v1/…, given the path below it. */
+  adminApi: InteractionHandler;
   discovery: Handler;
   jwks: Handler;
   health: Handler;
@@ -83,6 +87,12 @@ const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: 
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   const path = request.url.split('?')[0] ?? '';
   reply.code(status).header('Cache-Control', 'no-store');
+  if (path.startsWith(`${ADMIN_API_BASE}/`)) {
+    // The admin API answers in RFC 9457 problem details, even when the request never reached it.
+    const titles: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 413: 'Content Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+    const body = { type: 'about:blank', title: titles[status] ?? error, status, detail: safeDescription(description), instance: path };
+    return reply.type(`${PROBLEM_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(body));
+  }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
@@ -179,6 +189,12 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.jwks, handler: run(endpoints.jwks, true) });
   app.route({ method: [...ANY], url: PATHS.adminAudit, handler: run(endpoints.adminAudit) });
+  app.route({
+    method: [...ANY],
+    url: `${ADMIN_API_BASE}/*`,
+    handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
+      sendProtocolResponse(reply, await endpoints.adminApi(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies),
+  });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));

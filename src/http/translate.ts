@@ -31,7 +31,8 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
     reply.code(answer.status);
     if (answer.headers) reply.headers(answer.headers);
     if (answer.body === undefined) return reply.send();
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
+    // A face with its own media type (problem details, SCIM) names it; everything else is plain JSON.
+    return reply.type(answer.headers?.['Content-Type'] ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body));
   }
   if (answer.cookies && answer.cookies.length > 0) {
     reply.header('Set-Cookie', answer.cookies.map((c) => serializeCookie(c, secureCookies)));

@@ -1,5 +1,5 @@
 import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/ports.js';
-import { AccountError, checkEmail, checkName, checkUsername } from '../accounts/users.js';
+import { AccountError, checkEmail, checkName, checkUsername, userView } from '../accounts/users.js';
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
 
@@ -144,5 +144,16 @@ export async function describeUser(stores: Stores, ref: string, now: number): Pr
     },
     lockedUntil: user.lockedUntil !== null && user.lockedUntil > now ? user.lockedUntil : null,
     identities,
+  };
+}
+
+/** A user as `user show --json` and the admin API show them: the profile, then what the server knows of their sign-ins (times in Unix seconds). */
+export function describedUserView(d: UserDescription): Record<string, unknown> {
+  return {
+    ...userView(d.user),
+    last_sign_in_at: d.user.lastSignInAt,
+    locked_until: d.lockedUntil,
+    mfa: { totp: d.mfa.totp, enrolled_at: d.mfa.enrolledAt, backup_codes_remaining: d.mfa.backupCodesRemaining },
+    identities: d.identities.map((i) => ({ provider: i.provider, subject: i.subject, last_sign_in_at: i.lastSignInAt })),
   };
 }

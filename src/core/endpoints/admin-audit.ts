@@ -6,6 +6,7 @@ import { AuditQueryError, auditQuery, auditView } from '../audit-query.js';
 import { singleValued } from '../params.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
+import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../admin-api/auth.js';
 
 /** The scope an operator gives a service client (client credentials) to read the audit log. */
 export const AUDIT_SCOPE = 'tessera:audit';
@@ -21,7 +22,9 @@ export function adminAuditEndpoint(ctx: Context) {
       if (req.method !== 'GET') throw new OAuthError('invalid_request', 'use GET', { status: 405, headers: { Allow: 'GET' } });
       const active = await activeAccessToken(ctx, bearerToken(req));
       if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
-      if (!isClientToken(active.claims) || !active.claims.scopes.includes(AUDIT_SCOPE)) {
+      // The admin API's scopes read the audit log too (it is /admin/v1/audit-events there).
+      const mayRead = [AUDIT_SCOPE, ADMIN_SCOPE, ADMIN_READ_SCOPE].some((s) => active.claims.scopes.includes(s));
+      if (!isClientToken(active.claims) || !mayRead) {
         throw bearerError('insufficient_scope', `a client token with the ${AUDIT_SCOPE} scope is required`, { scope: AUDIT_SCOPE });
       }
       let query;

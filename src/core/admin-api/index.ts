@@ -1,0 +1,24 @@
+import type { Context } from '../context.js';
+import { json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
+import { adminApiEndpoint } from './router.js';
+import { openApiDocument } from './openapi.js';
+import type { AdminRoute } from './route.js';
+import { apiRoutes } from './resources/apis.js';
+import { groupRoutes } from './resources/groups.js';
+import { roleRoutes } from './resources/roles.js';
+import { userRoutes } from './resources/users.js';
+import { identityProviderRoutes } from './resources/identity-providers.js';
+import { auditRoutes } from './resources/audit-events.js';
+
+/** Every operation of the admin API, in the order the OpenAPI document lists them. */
+export const ADMIN_ROUTES: readonly AdminRoute[] = [...userRoutes, ...groupRoutes, ...roleRoutes, ...apiRoutes, ...identityProviderRoutes, ...auditRoutes];
+
+/** /admin/v1/…: the OpenAPI document (public: it holds no data), and the operations. */
+export function adminApi(ctx: Context) {
+  const operations = adminApiEndpoint(ctx, ADMIN_ROUTES);
+  const document = openApiDocument(ctx.config.issuer, ADMIN_ROUTES);
+  return async (req: ProtocolRequest, path: string): Promise<ProtocolResponse> => {
+    if (path === 'openapi.json' && req.method === 'GET') return json(200, document, { 'Cache-Control': 'public, max-age=300' });
+    return operations(req, path);
+  };
+}

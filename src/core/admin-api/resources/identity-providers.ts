@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, updateProvider } from '../../admin/identity-providers.js';
+import { providerView, type ProviderInput } from '../../federation/providers.js';
+import type { IdentityProviderRecord } from '../../../store/ports.js';
+import type { AdminCall, AdminRoute } from '../route.js';
+import { pageOf, pageQuery, paginate } from '../pagination.js';
+
+/** Settings of one kind, checked by the core (the same rules as `tessera idp add|update`). */
+const KindSettings = Type.Record(Type.String(), Type.Unknown(), { description: 'the settings of this kind, with the names of the CLI flags in camelCase (see docs/federation.md)' });
+const Common = {
+  display_name: Type.String({ maxLength: 100 }),
+  priority: Type.Integer({ minimum: 0, maximum: 1000 }),
+  domains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 50 }),
+  secret: Type.String({ maxLength: 4096, description: 'bind password (LDAP) or client secret; write-only, sealed at rest' }),
+  trust_email: Type.Boolean(),
+  ldap: KindSettings,
+  oidc: KindSettings,
+  oauth2: KindSettings,
+};
+const ProviderCreate = Type.Object(
+  { name: Type.String({ maxLength: 64 }), kind: Type.Union([Type.Literal('ldap'), Type.Literal('oidc'), Type.Literal('oauth2')]), ...Type.Partial(Type.Object(Common)).properties },
+  { additionalProperties: false },
+);
+const ProviderPatch = Type.Partial(Type.Object({ ...Common, secret: Type.Union([Common.secret, Type.Null()]) }, { additionalProperties: false }));
+const ProviderSchema = Type.Object(
+  { name: Type.String(), kind: Type.String(), display_name: Type.String(), enabled: Type.Boolean(), priority: Type.Integer(), domains: Type.Array(Type.String()), has_secret: Type.Boolean(), redirect_uri: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);
+
+function toInput(body: Record<string, unknown>): ProviderInput {
+  const input: Record<string, unknown> = {};
+  const names: Record<string, string> = { name: 'name', kind: 'kind', display_name: 'displayName', priority: 'priority', domains: 'domains', secret: 'secret', trust_email: 'trustEmail', ldap: 'ldap', oidc: 'oidc', oauth2: 'oauth2' };
+  for (const [wire, field] of Object.entries(names)) if (body[wire] !== undefined) input[field] = body[wire];
+  return input as ProviderInput;
+}
+
+const view = (call: AdminCall, record: IdentityProviderRecord) => providerView(record, call.ctx.config.issuer);
+const show = async (call: AdminCall) => view(call, await showProvider(call.admin.stores, call.params['name']!));
+
+export const identityProviderRoutes: AdminRoute[] = [
+  {
+    method: 'GET', path: '/identity-providers', operationId: 'listIdentityProviders', summary: 'List upstream identity providers (directories, OpenID and OAuth 2.0 providers)', tag: 'Identity providers', write: false,
+    query: Type.Object(pageQuery, { additionalProperties: false }), response: pageOf(ProviderSchema),
+    handle: async (call) => ({ body: paginate((await listProviders(call.admin.stores)).map((r) => view(call, r)), (p) => String(p['name']), call.query) }),
+  },
+  {
+    method: 'POST', path: '/identity-providers', operationId: 'createIdentityProvider', summary: 'Add an identity provider', tag: 'Identity providers', write: true, status: 201,
+    body: ProviderCreate, response: ProviderSchema,
+    handle: async (call) => {
+      const record = await addProvider(call.admin, toInput(call.body as Record<string, unknown>));
+      return { body: view(call, record), location: `/identity-providers/${encodeURIComponent(record.name)}` };
+    },
+  },
+  { method: 'GET', path: '/identity-providers/{name}', operationId: 'getIdentityProvider', summary: 'Show an identity provider (never its secret)', tag: 'Identity providers', write: false, etag: true, response: ProviderSchema, handle: async (call) => ({ body: await show(call) }) },
+  {
+    method: 'PATCH', path: '/identity-providers/{name}', operationId: 'updateIdentityProvider', summary: 'Change an identity provider', tag: 'Identity providers', write: true,
+    body: ProviderPatch, response: ProviderSchema, current: show,
+    handle: async (call) => ({ body: view(call, await updateProvider(call.admin, call.params['name']!, toInput(call.body as Record<string, unknown>))) }),
+  },
+  {
+    method: 'POST', path: '/identity-providers/{name}/enable', operationId: 'enableIdentityProvider', summary: 'Offer the provider on the login page', tag: 'Identity providers', write: true, response: ProviderSchema,
+    handle: async (call) => ({ body: view(call, await setProviderEnabled(call.admin, call.params['name']!, true)) }),
+  },
+  {
+    method: 'POST', path: '/identity-providers/{name}/disable', operationId: 'disableIdentityProvider', summary: 'Stop sign-ins through the provider', tag: 'Identity providers', write: true, response: ProviderSchema,
+    handle: async (call) => ({ body: view(call, await setProviderEnabled(call.admin, call.params['name']!, false)) }),
+  },
+  {
+    method: 'DELETE', path: '/identity-providers/{name}', operationId: 'deleteIdentityProvider', summary: "Remove a provider and its users' links to it (the users stay)", tag: 'Identity providers', write: true, status: 204, current: show,
+    handle: async (call) => {
+      await removeProvider(call.admin, call.params['name']!);
+      return {};
+    },
+  },
+];
