@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
-import { buildUser, checkPassword, userView, type NewUserInput } from '../core/accounts/users.js';
+import { userView } from '../core/accounts/users.js';
 import { createPasswordHasher } from '../core/accounts/passwords.js';
 import { systemClock } from '../core/context.js';
-import { enabledAgain, revokeUser } from '../core/lifecycle/revoke.js';
-import { describeUser, findUser, unlockUser, updateUser, type UserDescription, type UserUpdate } from '../core/admin/users.js';
+import { describeUser, unlockUser, updateUser, type UserDescription, type UserUpdate } from '../core/admin/users.js';
+import { createUser, deleteUser, disableUser, enableUser, resetUserMfa, setUserPassword, type NewUser, type PasswordSetting } from '../core/admin/user-lifecycle.js';
 import type { AdminContext } from '../core/admin/context.js';
 import { parseAttributeAssignment } from '../core/accounts/attributes.js';
 import type { Stores } from '../store/ports.js';
@@ -15,6 +15,11 @@ import { adminContext, withStoreOptions, withStores, type CliAudit, type StoreOp
 const readPassword = () => readSecretFromStdin('--password-stdin');
 
 const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => adminContext(stores, pepper, audit);
+
+/** The password policy and argon2 parameters the environment sets; the hasher is built only when a password is hashed. */
+function passwordSetting(): PasswordSetting {
+  return { policy: passwordPolicyFromEnv(), hash: async (password) => (await createPasswordHasher(argon2FromEnv())).hash(password) };
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -93,15 +98,12 @@ export function userCommands(program: Command): void {
     .action(async (flags: CreateFlags) => {
       if (flags.username === undefined) throw new CliError('--username is required');
       if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
-      const input: NewUserInput = { username: flags.username, password: await readPassword() };
+      const input: NewUser = { username: flags.username, password: await readPassword() };
       if (flags.email !== undefined) input.email = flags.email;
       if (flags.emailVerified) input.emailVerified = true;
       if (flags.name !== undefined) input.name = flags.name;
-      await withStores(flags, async (stores, _pepper, audit) => {
-        if (await stores.users.findByUsername(input.username)) throw new CliError(`username '${input.username}' is taken`);
-        const created = await buildUser(input, await createPasswordHasher(argon2FromEnv()), systemClock(), passwordPolicyFromEnv());
-        await stores.users.create(created);
-        await audit({ type: 'user.created', userId: created.id, username: created.username });
+      await withStores(flags, async (stores, pepper, audit) => {
+        const created = await createUser(adminOf(stores, pepper, audit), input, passwordSetting());
         print(userView(created), flags.json === true);
       });
     });
@@ -145,46 +147,29 @@ export function userCommands(program: Command): void {
     .action(async (ref: string, flags: StoreOptions & { passwordStdin?: boolean }) => {
       if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
       const password = await readPassword();
-      checkPassword(password, passwordPolicyFromEnv());
-      await withStores(flags, async (stores, _pepper, audit) => {
-        const existing = await findUser(stores, ref);
-        const updated = { ...existing, passwordHash: await (await createPasswordHasher(argon2FromEnv())).hash(password), updatedAt: systemClock() };
-        await stores.users.update(existing.id, { passwordHash: updated.passwordHash }, updated.updatedAt);
-        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
-        print(userView(updated), flags.json === true);
+      const passwords = passwordSetting();
+      await withStores(flags, async (stores, pepper, audit) => {
+        print(userView(await setUserPassword(adminOf(stores, pepper, audit), ref, password, passwords)), flags.json === true);
       });
     });
 
   withStoreOptions(user.command('disable <user>').description('stop a user from signing in; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, _pepper, audit) => {
-        const existing = await findUser(stores, ref);
-        await revokeUser(stores, existing, systemClock(), 'disable');
-        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'disabled' });
-        print(userView((await stores.users.findById(existing.id)) ?? existing), flags.json === true);
-      });
+      await withStores(flags, async (stores, pepper, audit) => print(userView(await disableUser(adminOf(stores, pepper, audit), ref)), flags.json === true));
     },
   );
 
   withStoreOptions(user.command('enable <user>').description('let a disabled user sign in again (revoked tokens stay revoked)')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, _pepper, audit) => {
-        const existing = await findUser(stores, ref);
-        const updated = existing.disabled ? await enabledAgain(existing, systemClock()) : existing;
-        if (existing.disabled) await stores.users.update(existing.id, { disabled: false, tokensRevokedAt: updated.tokensRevokedAt }, updated.updatedAt);
-        await audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'enabled' });
-        print(userView(updated), flags.json === true);
-      });
+      await withStores(flags, async (stores, pepper, audit) => print(userView(await enableUser(adminOf(stores, pepper, audit), ref)), flags.json === true));
     },
   );
 
   withStoreOptions(user.command('delete <user>').description('delete a user; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, _pepper, audit) => {
-        const existing = await findUser(stores, ref);
-        await revokeUser(stores, existing, systemClock(), 'delete');
-        await audit({ type: 'user.deleted', userId: existing.id, username: existing.username });
-        print({ deleted: existing.id, username: existing.username }, flags.json === true);
+      await withStores(flags, async (stores, pepper, audit) => {
+        const deleted = await deleteUser(adminOf(stores, pepper, audit), ref);
+        print({ deleted: deleted.id, username: deleted.username }, flags.json === true);
       });
     },
   );
@@ -192,10 +177,8 @@ export function userCommands(program: Command): void {
   const mfa = user.command('mfa').description('two-step verification of a user');
   withStoreOptions(mfa.command('reset <user>').description('remove the second factor (and backup codes), e.g. after a lost phone; the user sets it up again')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, _pepper, audit) => {
-        const existing = await findUser(stores, ref);
-        const removed = await stores.mfa.delete(existing.id);
-        if (removed) await audit({ type: 'mfa.reset', userId: existing.id, username: existing.username, reason: 'operator' });
+      await withStores(flags, async (stores, pepper, audit) => {
+        const { user: existing, removed } = await resetUserMfa(adminOf(stores, pepper, audit), ref);
         print({ user: existing.id, username: existing.username, second_factor_removed: removed }, flags.json === true);
       });
     },

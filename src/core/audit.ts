@@ -11,6 +11,7 @@ export const AUDIT_TYPES = [
   'mfa.enrolled',
   'mfa.reset',
   'login.step_up',
+  'session.ended',
   'consent.given',
   'consent.revoked',
   'token.issued',

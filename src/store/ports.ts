@@ -284,6 +284,10 @@ export interface SessionStore extends Expiring {
   setDeviceUserCode(idHash: string, userCodeHash: string | null): Promise<void>;
   destroy(idHash: string): Promise<void>;
   destroyForUser(userId: string): Promise<number>;
+  /** The user's sessions that have not ended at `now` (signed in or waiting for a second factor), newest first. */
+  listByUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** Ends one session of this user; false when it is not theirs or gone already. */
+  destroyOfUser(idHash: string, userId: string): Promise<boolean>;
 }
 
 /** A login or consent in progress: the validated authorization request, waiting for the user. */

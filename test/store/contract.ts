@@ -288,6 +288,25 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.sessions.find('new-s'), undefined);
     });
 
+    it('lists a user\'s sessions that have not ended, newest first, and ends one of them only for its user', async () => {
+      const s = { authTime: 1, amr: ['pwd'], pendingFactor: null, absoluteExpiresAt: 900 };
+      await stores.sessions.create({ ...s, idHash: 'lu-old', userId: 'lu', createdAt: 10, expiresAt: 100 });
+      await stores.sessions.create({ ...s, idHash: 'lu-a', userId: 'lu', createdAt: 20, expiresAt: 500 });
+      await stores.sessions.create({ ...s, idHash: 'lu-b', userId: 'lu', createdAt: 30, expiresAt: 500, pendingFactor: 'verify' });
+      await stores.sessions.create({ ...s, idHash: 'lv-a', userId: 'lv', createdAt: 40, expiresAt: 500 });
+      assert.deepEqual((await stores.sessions.listByUser('lu', 100)).map((r) => r.idHash), ['lu-b', 'lu-a'], 'an ended session is not listed');
+      assert.deepEqual((await stores.sessions.listByUser('lu', 50)).map((r) => r.idHash), ['lu-b', 'lu-a', 'lu-old']);
+      assert.deepEqual((await stores.sessions.listByUser('lu', 100))[1], { ...s, idHash: 'lu-a', userId: 'lu', createdAt: 20, expiresAt: 500, deviceUserCodeHash: null });
+      assert.deepEqual(await stores.sessions.listByUser('nobody', 0), []);
+      assert.equal(await stores.sessions.destroyOfUser('lv-a', 'lu'), false, 'another user\'s session stays');
+      assert.ok(await stores.sessions.find('lv-a'));
+      assert.equal(await stores.sessions.destroyOfUser('lu-a', 'lu'), true);
+      assert.equal(await stores.sessions.destroyOfUser('lu-a', 'lu'), false, 'gone already');
+      assert.deepEqual((await stores.sessions.listByUser('lu', 100)).map((r) => r.idHash), ['lu-b']);
+      await stores.sessions.destroyForUser('lu');
+      await stores.sessions.destroyForUser('lv');
+    });
+
     it('spends initial access tokens once per use, never past their uses or expiry', async () => {
       await stores.initialAccessTokens.create({ tokenHash: 'iat-2', createdAt: 1, expiresAt: 100, usesLeft: 2 });
       assert.equal(await stores.initialAccessTokens.isLive('iat-2', 50), true);

@@ -57,18 +57,36 @@ export function checkName(name: string): void {
   if (name.trim() === '' || name.length > 200) throw new AccountError('name must be 1 to 200 characters');
 }
 
-export async function buildUser(input: NewUserInput, hasher: PasswordHasher, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
+export async function buildUser(input: NewUserInput, hasher: Pick<PasswordHasher, 'hash'>, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
+  checkProfile(input);
+  checkPassword(input.password, policy);
+  return userRecord(input, await hasher.hash(input.password), now);
+}
+
+/** The fields of a new user other than the password. */
+function checkProfile(input: Omit<NewUserInput, 'password'>): void {
   checkUsername(input.username);
   if (input.email !== undefined) checkEmail(input.email);
   if (input.name !== undefined) checkName(input.name);
-  checkPassword(input.password, policy);
+}
+
+/**
+ * A new user without a password of their own (passwordHash ''): they sign in through an upstream
+ * provider, or once an operator sets a password. SCIM provisions users this way.
+ */
+export function buildUserWithoutPassword(input: Omit<NewUserInput, 'password'>, now: number): User {
+  checkProfile(input);
+  return userRecord(input, '', now);
+}
+
+function userRecord(input: Omit<NewUserInput, 'password'>, passwordHash: string, now: number): User {
   return {
     id: randomUUID(),
     username: input.username,
     email: input.email ?? null,
     emailVerified: input.emailVerified ?? false,
     name: input.name?.trim() ?? null,
-    passwordHash: await hasher.hash(input.password),
+    passwordHash,
     disabled: false,
     tokensRevokedAt: null,
     attributes: {},

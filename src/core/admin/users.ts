@@ -3,7 +3,18 @@ import { AccountError, checkEmail, checkName, checkUsername, userView } from '..
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
 
-/** Managing users: one function per operation, for the CLI and the admin API to come. */
+/**
+ * Managing users: one function per operation, for every face (CLI, admin API, SCIM, console).
+ * Creating, disabling, enabling, deleting users and setting passwords live in user-lifecycle.ts.
+ */
+
+/** A username another user holds already (case-insensitively): SCIM answers 409 uniqueness. */
+export class UsernameTakenError extends AccountError {
+  override name = 'UsernameTakenError';
+  constructor(username: string) {
+    super(`username '${username}' is taken`);
+  }
+}
 export class UserNotFoundError extends Error {
   override name = 'UserNotFoundError';
   constructor(ref: string) {
@@ -60,9 +71,9 @@ function changesTo(user: User, input: UserUpdate): UserChanges {
   return changes;
 }
 
-async function refuseTakenUsername(stores: Stores, user: User, username: string): Promise<void> {
+export async function refuseTakenUsername(stores: Stores, user: User, username: string): Promise<void> {
   const holder = await stores.users.findByUsername(username);
-  if (holder && holder.id !== user.id) throw new AccountError(`username '${username}' is taken`);
+  if (holder && holder.id !== user.id) throw new UsernameTakenError(username);
 }
 
 /**

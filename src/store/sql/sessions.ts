@@ -1,8 +1,22 @@
-import type { Kysely } from 'kysely';
-import type { InteractionStore, SessionStore } from '../ports.js';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { InteractionStore, SessionRecord, SessionStore } from '../ports.js';
+import type { Database, SessionsTable } from './schema.js';
 import { changed, fromJsonList, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
+
+function fromRow(r: Selectable<SessionsTable>): SessionRecord {
+  return {
+    idHash: r.id_hash,
+    userId: r.user_id,
+    authTime: Number(r.auth_time),
+    amr: fromJsonList(r.amr),
+    pendingFactor: r.pending_factor === 'verify' || r.pending_factor === 'enroll' ? r.pending_factor : null,
+    deviceUserCodeHash: r.device_user_code_hash,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    absoluteExpiresAt: Number(r.absolute_expires_at ?? r.expires_at),
+  };
+}
 
 export function sqlSessionStore(db: Kysely<Database>): SessionStore {
   return {
@@ -23,19 +37,7 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
     },
     async find(idHash) {
       const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-      return (
-        r && {
-          idHash: r.id_hash,
-          userId: r.user_id,
-          authTime: Number(r.auth_time),
-          amr: fromJsonList(r.amr),
-          pendingFactor: r.pending_factor === 'verify' || r.pending_factor === 'enroll' ? r.pending_factor : null,
-          deviceUserCodeHash: r.device_user_code_hash,
-          createdAt: Number(r.created_at),
-          expiresAt: Number(r.expires_at),
-          absoluteExpiresAt: Number(r.absolute_expires_at ?? r.expires_at),
-        }
-      );
+      return r && fromRow(r);
     },
     async completeFactor(idHash, amr, authTime, expiresAt, absoluteExpiresAt) {
       const result = await db
@@ -68,6 +70,13 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
     },
     async destroyForUser(userId) {
       return changed(await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst());
+    },
+    async listByUser(userId, now) {
+      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('expires_at', '>', now).orderBy('created_at', 'desc').orderBy('id_hash').execute();
+      return rows.map(fromRow);
+    },
+    async destroyOfUser(idHash, userId) {
+      return changed(await db.deleteFrom('sessions').where('id_hash', '=', idHash).where('user_id', '=', userId).executeTakeFirst()) === 1;
     },
     deleteExpired: (now, limit) => deleteExpiredRows(db, 'sessions', now, limit),
   };

@@ -1,0 +1,80 @@
+import type { User } from '../../store/ports.js';
+import { buildUser, buildUserWithoutPassword, checkPassword, type NewUserInput, type PasswordPolicy } from '../accounts/users.js';
+import { enabledAgain, revokeUser } from '../lifecycle/revoke.js';
+import type { AdminContext } from './context.js';
+import { findUser, UserNotFoundError, UsernameTakenError } from './users.js';
+
+/**
+ * A user's life as operators change it: created, given a password, disabled, enabled, deleted, their
+ * second factor reset. One function per operation for every face (CLI, admin API, SCIM, console):
+ * each validates, cascades (see core/lifecycle/revoke.ts) and writes its audit event.
+ */
+
+/** How new passwords are checked and hashed; each face builds it from its settings (the CLI from the environment). */
+export interface PasswordSetting {
+  policy: PasswordPolicy;
+  hash(password: string): Promise<string>;
+}
+
+/** A new user; without `password` they have none of their own (they sign in upstream, or get one later). */
+export type NewUser = Omit<NewUserInput, 'password'> & { password?: string };
+
+/** Creates a user; a username held already (in any case) is refused, also when two creations race. */
+export async function createUser(admin: AdminContext, input: NewUser, passwords: PasswordSetting): Promise<User> {
+  const { stores } = admin;
+  if (await stores.users.findByUsername(input.username)) throw new UsernameTakenError(input.username);
+  const { password, ...profile } = input;
+  const user = password === undefined ? buildUserWithoutPassword(profile, admin.now) : await buildUser({ ...profile, password }, passwords, admin.now, passwords.policy);
+  try {
+    await stores.users.create(user);
+  } catch (e) {
+    // The unique username index: someone took the name since we looked.
+    if (await stores.users.findByUsername(input.username)) throw new UsernameTakenError(input.username);
+    throw e;
+  }
+  await admin.audit({ type: 'user.created', userId: user.id, username: user.username });
+  return user;
+}
+
+/** Sets a new password (checked against the policy first); sessions and tokens stay. */
+export async function setUserPassword(admin: AdminContext, ref: string, password: string, passwords: PasswordSetting): Promise<User> {
+  checkPassword(password, passwords.policy);
+  const existing = await findUser(admin.stores, ref);
+  const passwordHash = await passwords.hash(password);
+  if (!(await admin.stores.users.update(existing.id, { passwordHash }, admin.now))) throw new UserNotFoundError(ref);
+  await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
+  return { ...existing, passwordHash, updatedAt: admin.now };
+}
+
+/** Stops a user from signing in: ends their sessions, forgets their consents and revokes their tokens at once. */
+export async function disableUser(admin: AdminContext, ref: string): Promise<User> {
+  const existing = await findUser(admin.stores, ref);
+  await revokeUser(admin.stores, existing, admin.now, 'disable');
+  await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'disabled' });
+  return (await admin.stores.users.findById(existing.id)) ?? { ...existing, disabled: true, tokensRevokedAt: admin.now, updatedAt: admin.now };
+}
+
+/** Lets a disabled user sign in again; what was revoked stays revoked. */
+export async function enableUser(admin: AdminContext, ref: string): Promise<User> {
+  const existing = await findUser(admin.stores, ref);
+  const updated = existing.disabled ? await enabledAgain(existing, admin.now) : existing;
+  if (existing.disabled) await admin.stores.users.update(existing.id, { disabled: false, tokensRevokedAt: updated.tokensRevokedAt }, updated.updatedAt);
+  await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'enabled' });
+  return updated;
+}
+
+/** Deletes a user, with the same cascade as disabling; returns the user as they were. */
+export async function deleteUser(admin: AdminContext, ref: string): Promise<User> {
+  const existing = await findUser(admin.stores, ref);
+  await revokeUser(admin.stores, existing, admin.now, 'delete');
+  await admin.audit({ type: 'user.deleted', userId: existing.id, username: existing.username });
+  return existing;
+}
+
+/** Removes the user's second factor and backup codes (a lost phone); they set it up again. */
+export async function resetUserMfa(admin: AdminContext, ref: string): Promise<{ user: User; removed: boolean }> {
+  const user = await findUser(admin.stores, ref);
+  const removed = await admin.stores.mfa.delete(user.id);
+  if (removed) await admin.audit({ type: 'mfa.reset', userId: user.id, username: user.username, reason: 'operator' });
+  return { user, removed };
+}
