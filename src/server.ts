@@ -3,6 +3,7 @@ import { makeConfig, type ConfigInput } from './core/config.js';
 import { systemClock, type Context } from './core/context.js';
 import { KeyRing } from './core/keys/key-ring.js';
 import { createPasswordHasher, type Argon2Params } from './core/accounts/passwords.js';
+import type { PasswordPolicy } from './core/accounts/users.js';
 import type { GateOptions } from './core/accounts/password-gate.js';
 import type { Grant } from './core/grants/grant.js';
 import { authorizationCodeGrant } from './core/grants/authorization-code.js';
@@ -70,6 +71,8 @@ export async function openStores(
 export interface ServerOptions extends StoreLocation {
   config: ConfigInput;
   argon2?: Argon2Params;
+  /** What new passwords set through the admin API must meet (the CLI's TESSERA_PASSWORD_* settings). */
+  passwordPolicy?: PasswordPolicy;
   /** How many password hashes run and wait at once before sign-ins get 503 (default: the cores, 16 waiting per core). */
   passwordHashing?: GateOptions;
   logger?: boolean | LoggerOptions;
@@ -139,7 +142,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       developerConsole: developerConsoleEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       adminAudit: adminAuditEndpoint(ctx),
-      adminApi: adminApi(ctx),
+      adminApi: adminApi(ctx, options.passwordPolicy),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

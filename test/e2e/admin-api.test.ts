@@ -167,6 +167,40 @@ describe('admin API', () => {
     isProblem(await call('PUT', `/users/${sub}`), 405);
   });
 
+  it("creates a user who signs in; lists and revokes their consents; disabling stops their tokens at once; deletes them", async () => {
+    isProblem(await call('POST', '/users', { username: 'quinn', password: 'short' }), 400);
+    const created = await ok('POST', '/users', { username: 'quinn', email: 'quinn@example.com', password: 'a long enough password for quinn' }, 201);
+    const sub = String(created['sub']);
+    isProblem(await call('POST', '/users', { username: 'QUINN' }), 409);
+    const burst = await Promise.all(Array.from({ length: 6 }, () => call('POST', '/users', { username: 'rita' })));
+    assert.equal(burst.filter((a) => a.status === 201).length, 1, JSON.stringify(burst.map((a) => a.status)));
+    assert.ok(burst.every((a) => a.status === 201 || a.status === 409));
+
+    const app = await server.addClient({ name: 'Legacy app', grantTypes: ['password', 'refresh_token'], scopes: ['openid', 'offline_access'] });
+    const signIn = await postForm(`${server.issuer}/token`, { grant_type: 'password', username: 'quinn', password: 'a long enough password for quinn', scope: 'openid offline_access' }, basic(app.clientId, app.secret!));
+    assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+    const consents = await ok('GET', `/users/${sub}/consents`);
+    assert.deepEqual((consents['items'] as Body[]).map((c) => c['client_id']), [app.clientId]);
+    assert.deepEqual((await ok('GET', `/users/${sub}/sessions`))['items'], []);
+
+    await ok('PUT', `/users/${sub}/password`, { password: 'another long enough password' }, 204);
+    const disabled = await ok('POST', `/users/${sub}/disable`);
+    assert.equal(disabled['disabled'], true);
+    const refresh = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: String(signIn.body['refresh_token']) }, basic(app.clientId, app.secret!));
+    assert.equal(refresh.status, 400, 'the refresh token stopped with the disable');
+    const introspected = await postForm(`${server.issuer}/introspect`, { token: String(signIn.body['access_token']) }, basic(app.clientId, app.secret!));
+    assert.deepEqual(introspected.body, { active: false });
+    assert.equal((await ok('POST', `/users/${sub}/enable`))['disabled'], false);
+    assert.deepEqual(await ok('DELETE', `/users/${sub}/mfa`), { changed: false });
+    assert.deepEqual(await ok('DELETE', `/users/${sub}/consents/${app.clientId}`), { changed: false }, 'the disable revoked it already');
+
+    const events = await ok('GET', `/audit-events?user=${sub}`);
+    const reasons = (events['items'] as Body[]).filter((e) => e['actor'] === `client:${adminClientId}`).map((e) => `${String(e['type'])}:${String(e['reason'])}`);
+    assert.ok(reasons.includes('user.changed:disabled') && reasons.includes('user.changed:password_set') && reasons.includes('user.created:null'), reasons.join(','));
+    await ok('DELETE', `/users/${sub}`, undefined, 204);
+    isProblem(await call('GET', `/users/${sub}`), 404);
+  });
+
   it('answers 412 to a write based on a stale read, and of a burst with the same ETag at most one wins', async () => {
     const { sub } = await server.addUser({ username: 'petra' });
     const read = await call('GET', `/users/${sub}`);

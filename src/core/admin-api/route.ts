@@ -1,6 +1,7 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import type { Context } from '../context.js';
 import type { AdminContext } from '../admin/context.js';
+import type { PasswordSetting } from '../admin/user-lifecycle.js';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -11,6 +12,8 @@ export interface AdminCall {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
+  /** How new passwords are checked and hashed (the server's policy). */
+  passwords: PasswordSetting;
 }
 
 /** A handler's answer: a body (JSON) for 200/201, none for 204; `location` for a created resource. */

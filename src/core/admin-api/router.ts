@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import type { Context } from '../context.js';
 import type { AdminContext } from '../admin/context.js';
+import type { PasswordSetting } from '../admin/user-lifecycle.js';
 import { json, NO_STORE, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { requester } from '../audit.js';
 import { adminCaller } from './auth.js';
@@ -100,7 +101,7 @@ function serializedBy() {
  * validates path, query and body against the route's schemas, honours If-Match, and answers in
  * JSON, or with RFC 9457 problem details. Every change runs as `client:<id>` in the audit log.
  */
-export function adminApiEndpoint(ctx: Context, routes: readonly AdminRoute[]) {
+export function adminApiEndpoint(ctx: Context, routes: readonly AdminRoute[], passwords: PasswordSetting) {
   const compiled: CompiledRoute[] = routes.map((route) => ({
     route,
     pattern: pathPattern(route.path),
@@ -120,7 +121,7 @@ export function adminApiEndpoint(ctx: Context, routes: readonly AdminRoute[]) {
       const actor = `client:${caller.clientId}`;
       const from = requester(req);
       const admin: AdminContext = { stores: ctx.stores, pepper: ctx.pepper, now: ctx.now(), actor, audit: (e) => ctx.audit.record({ ...from, ...e, actor }) };
-      const call: AdminCall = { ctx, admin, params: decodedParams(match!), query: checkedQuery(route, req.query), body: checkedBody(route, req) };
+      const call: AdminCall = { ctx, admin, passwords, params: decodedParams(match!), query: checkedQuery(route, req.query), body: checkedBody(route, req) };
       const ifMatch = req.headers['if-match'];
       const conditional = ifMatch !== undefined ? route.route.current : undefined;
       const answer = !conditional

@@ -6,7 +6,7 @@ import type { AdminCall, AdminRoute } from '../route.js';
 import { Nullable } from '../schemas.js';
 import { pageOf, pageQuery, paginate } from '../pagination.js';
 
-const UserSchema = Type.Object({
+export const UserSchema = Type.Object({
   sub: Type.String(),
   username: Type.String(),
   email: Nullable(Type.String()),
