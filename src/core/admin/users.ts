@@ -2,9 +2,10 @@ import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/p
 import { AccountError, checkEmail, checkName, checkUsername } from '../accounts/users.js';
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
+import { NotFoundError } from './errors.js';
 
 /** Managing users: one function per operation, for the CLI and the admin API to come. */
-export class UserNotFoundError extends Error {
+export class UserNotFoundError extends NotFoundError {
   override name = 'UserNotFoundError';
   constructor(ref: string) {
     super(`no user '${ref}'`);
