@@ -26,6 +26,7 @@ import { AccessInputError, AccessNotFoundError } from '../core/access/access-inp
 import { NotFoundError, StaleVersionError } from '../core/admin/errors.js';
 import { ClientInputError } from '../core/admin/clients.js';
 import { ClientChangedMeanwhile } from '../core/clients/change.js';
+import { KeyInputError } from '../core/admin/keys.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -50,7 +51,7 @@ roleCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,
-  NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile];
+  NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile, KeyInputError];
 
 try {
   await program.parseAsync(process.argv);

@@ -27,6 +27,7 @@ export const AUDIT_TYPES = [
   'user.deleted',
   'user.unlocked',
   'key.rotated',
+  'key.pruned',
   'idp.created',
   'idp.changed',
   'idp.deleted',
