@@ -27,6 +27,7 @@ import { NotFoundError, StaleVersionError } from '../core/admin/errors.js';
 import { ClientInputError } from '../core/admin/clients.js';
 import { ClientChangedMeanwhile } from '../core/clients/change.js';
 import { KeyInputError } from '../core/admin/keys.js';
+import { RegistrationTokenInputError } from '../core/admin/registration-tokens.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -51,7 +52,7 @@ roleCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,
-  NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile, KeyInputError];
+  NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile, KeyInputError, RegistrationTokenInputError];
 
 try {
   await program.parseAsync(process.argv);

@@ -28,6 +28,8 @@ export const AUDIT_TYPES = [
   'user.unlocked',
   'key.rotated',
   'key.pruned',
+  'registration_token.created',
+  'registration_token.revoked',
   'idp.created',
   'idp.changed',
   'idp.deleted',
