@@ -1,16 +1,11 @@
 import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
-import { checkedAttributeClaims } from '../core/access/claims.js';
-import { buildClient, changeClient, newClientSecret, type ClientInput } from '../core/clients/registration.js';
-import { toMetadataView, type Client, type ClientType, type ApplicationType } from '../core/clients/client.js';
-import { systemClock } from '../core/context.js';
-import { ClientChangedMeanwhile, changeClientMetadata } from '../core/clients/change.js';
-import { findApi } from '../core/admin/apis.js';
-import { enabledAgain, revokeClient } from '../core/lifecycle/revoke.js';
-import type { Stores } from '../store/ports.js';
+import type { ClientInput } from '../core/clients/registration.js';
+import type { ClientType, ApplicationType } from '../core/clients/client.js';
+import { clientSummary, clientView, createClient, deleteClient, findClient, listClients, rotateClientSecret, updateClient, type ClientUpdate, type NewClient } from '../core/admin/clients.js';
 import { CliError, print } from './output.js';
 import { DEFAULT, lifetimeFlag } from './durations.js';
-import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
 interface ClientFlags extends StoreOptions {
   name?: string;
@@ -85,39 +80,28 @@ function toInput(flags: ClientFlags): ClientInput {
   return input;
 }
 
-async function mustFind(stores: Stores, clientId: string): Promise<Client> {
-  const client = await stores.clients.find(clientId);
-  if (!client) throw new CliError(`no client with id '${clientId}'`);
-  return client;
-}
-
 export function clientCommands(program: Command): void {
   const client = program.command('client').description('register and manage applications');
 
   withStoreOptions(metadataFlags(client.command('create').description('register a new client; its secret is shown only now'))).action(async (flags: ClientFlags) => {
     if (flags.name === undefined) throw new CliError('--name is required');
-    await withStores(flags, async (stores, pepper, audit) => {
-      const input = toInput(flags);
-      // An API may be named by its name; the client keeps its identifier (what `resource` says).
-      if (input.defaultApi) input.defaultApi = (await findApi(stores, input.defaultApi)).identifier;
-      const { client: built, secret } = buildClient(input, pepper, systemClock());
-      const created = flags.claim === undefined ? built : { ...built, attributeClaims: checkedAttributeClaims(replacingList(flags.claim)) };
-      await stores.clients.create(created);
-      await audit({ type: 'client.created', clientId: created.clientId, reason: 'operator' });
-      print({ ...toMetadataView(created, secret) }, flags.json === true);
+    const input: NewClient = toInput(flags);
+    if (flags.claim !== undefined) input.attributeClaims = replacingList(flags.claim);
+    await withAdmin(flags, async (admin) => {
+      const { client: created, secret } = await createClient(admin, input);
+      print(clientView(created, secret), flags.json === true);
     });
   });
 
   withStoreOptions(client.command('list').description('list clients')).action(async (flags: StoreOptions) => {
     await withStores(flags, async (stores) => {
-      const clients = await stores.clients.list();
-      if (flags.json) print(clients.map((c) => ({ ...toMetadataView(c) })), true);
-      else print(clients.map((c) => ({ client_id: c.clientId, name: c.name, type: c.type, grant_types: c.grantTypes, first_party: c.firstParty, disabled: c.disabled })), false);
+      const clients = await listClients(stores);
+      print(clients.map(flags.json ? (c) => clientView(c) : clientSummary), flags.json === true);
     });
   });
 
   withStoreOptions(client.command('show <clientId>').description('show one client')).action(async (clientId: string, flags: StoreOptions) => {
-    await withStores(flags, async (stores) => print({ ...toMetadataView(await mustFind(stores, clientId)) }, flags.json === true));
+    await withStores(flags, async (stores) => print(clientView(await findClient(stores, clientId)), flags.json === true));
   });
 
   withStoreOptions(metadataFlags(client.command('update <clientId>').description('change a client; unset options keep their value')))
@@ -125,57 +109,29 @@ export function clientCommands(program: Command): void {
     .option('--enable', 'let a disabled client get tokens again')
     .action(async (clientId: string, flags: ClientFlags & { disable?: boolean; enable?: boolean }) => {
       if (flags.disable && flags.enable) throw new CliError('--disable and --enable cannot be combined');
-      const { requireMfa, firstParty, defaultApi, ...metadata } = toInput(flags);
-      // Checked before anything is written, so a bad value changes nothing.
-      const attributeClaims = flags.claim === undefined ? undefined : checkedAttributeClaims(replacingList(flags.claim));
-      await withStores(flags, async (stores, pepper, audit) => {
-        const existing = await mustFind(stores, clientId);
-        const api = defaultApi === undefined || defaultApi === null ? defaultApi : (await findApi(stores, defaultApi)).identifier;
-        const now = systemClock();
-        // Each part writes only what it changes: the registration under optimistic concurrency, the state directly.
-        let secret: string | undefined;
-        if (Object.keys(metadata).length > 0) {
-          const changed = await changeClientMetadata(stores, clientId, (current) => changeClient(current, metadata, pepper, now), now).catch((e: unknown) => {
-            throw e instanceof ClientChangedMeanwhile ? new CliError(e.message) : e;
-          });
-          if (!changed) throw new CliError(`no client with id '${clientId}'`);
-          secret = changed.secret;
-        }
-        if (requireMfa !== undefined) await stores.clients.setState(clientId, { requireMfa }, now);
-        if (firstParty !== undefined && firstParty !== existing.firstParty) {
-          // Whether users are asked to consent: its own audit event, so it is never hidden in a 'metadata' change.
-          await stores.clients.setState(clientId, { firstParty }, now);
-          await audit({ type: 'client.changed', clientId, reason: firstParty ? 'first_party_on' : 'first_party_off' });
-        }
-        if (api !== undefined) await stores.clients.setState(clientId, { defaultApi: api }, now);
-        if (attributeClaims !== undefined) await stores.clients.setState(clientId, { attributeClaims }, now);
-        if (flags.enable && existing.disabled) await stores.clients.setState(clientId, { disabled: false, tokensRevokedAt: (await enabledAgain(existing, now)).tokensRevokedAt }, now);
-        if (flags.disable) await revokeClient(stores, existing, now, 'disable');
-        await audit({ type: 'client.changed', clientId, reason: flags.disable ? 'disabled' : flags.enable ? 'enabled' : 'metadata' });
-        print({ ...toMetadataView((await stores.clients.findFresh(clientId)) ?? existing, secret) }, flags.json === true);
+      const input: ClientUpdate = toInput(flags);
+      if (flags.claim !== undefined) input.attributeClaims = replacingList(flags.claim);
+      if (flags.disable) input.disabled = true;
+      else if (flags.enable) input.disabled = false;
+      await withAdmin(flags, async (admin) => {
+        const { client: changed, secret } = await updateClient(admin, clientId, input);
+        print(clientView(changed, secret), flags.json === true);
       });
     });
 
   withStoreOptions(client.command('rotate-secret <clientId>').description('replace the secret; the old one stops working at once')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => {
-        const existing = await mustFind(stores, clientId);
-        if (existing.type !== 'confidential') throw new CliError('public clients have no secret');
-        const { secret, secretHash } = newClientSecret(pepper);
-        const updated = { ...existing, secretHash, updatedAt: systemClock() };
-        // Only the secret: nothing else read above is written back.
-        await stores.clients.setState(clientId, { secretHash }, updated.updatedAt);
-        await audit({ type: 'client.changed', clientId, reason: 'secret_rotated' });
-        print({ ...toMetadataView(updated, secret) }, flags.json === true);
+      await withAdmin(flags, async (admin) => {
+        const { client: rotated, secret } = await rotateClientSecret(admin, clientId);
+        print(clientView(rotated, secret), flags.json === true);
       });
     },
   );
 
   withStoreOptions(client.command('delete <clientId>').description('delete a client and revoke all its consents and tokens')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, _pepper, audit) => {
-        await revokeClient(stores, await mustFind(stores, clientId), systemClock(), 'delete');
-        await audit({ type: 'client.deleted', clientId });
+      await withAdmin(flags, async (admin) => {
+        await deleteClient(admin, clientId);
         print({ deleted: clientId }, flags.json === true);
       });
     },

@@ -23,6 +23,11 @@ import { readSecretFiles } from './secret-files.js';
 import { groupCommands } from './group-commands.js';
 import { roleCommands } from './role-commands.js';
 import { AccessInputError, AccessNotFoundError } from '../core/access/access-input.js';
+import { NotFoundError, StaleVersionError } from '../core/admin/errors.js';
+import { ClientInputError } from '../core/admin/clients.js';
+import { ClientChangedMeanwhile } from '../core/clients/change.js';
+import { KeyInputError } from '../core/admin/keys.js';
+import { RegistrationTokenInputError } from '../core/admin/registration-tokens.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -46,7 +51,8 @@ groupCommands(program);
 roleCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
-const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError];
+const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,
+  NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile, KeyInputError, RegistrationTokenInputError];
 
 try {
   await program.parseAsync(process.argv);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { systemClock } from '../core/context.js';
-import { randomToken, sha256 } from '../core/crypto.js';
+import { createRegistrationToken, listRegistrationTokens, revokeRegistrationToken } from '../core/admin/registration-tokens.js';
 import { CliError, print } from './output.js';
-import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
 
-const positive = (flag: string, value: string | undefined): number | null => {
-  if (value === undefined) return null;
+const positive = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
   return n;
@@ -17,13 +17,23 @@ export function registrationCommands(program: Command): void {
     .option('--expires-in <seconds>', 'lifetime in seconds (default: 1 day)')
     .option('--uses <n>', 'how many registrations it allows (default: 1)')
     .action(async (flags: StoreOptions & { expiresIn?: string; uses?: string }) => {
-      const expiresIn = positive('--expires-in', flags.expiresIn) ?? 24 * 3600;
-      const uses = positive('--uses', flags.uses) ?? 1;
-      await withStores(flags, async (stores) => {
-        const token = randomToken(32);
-        const now = systemClock();
-        await stores.initialAccessTokens.create({ tokenHash: sha256(token), createdAt: now, expiresAt: now + expiresIn, usesLeft: uses });
-        print({ token, expires_at: now + expiresIn, uses }, flags.json === true);
+      const expiresIn = positive('--expires-in', flags.expiresIn);
+      const uses = positive('--uses', flags.uses);
+      await withAdmin(flags, async (admin) => {
+        const created = await createRegistrationToken(admin, { ...(expiresIn === undefined ? {} : { expiresIn }), ...(uses === undefined ? {} : { uses }) });
+        print({ token: created.token, expires_at: created.expiresAt, uses: created.uses }, flags.json === true);
       });
     });
+
+  withStoreOptions(tokens.command('list').description('list tokens by id (their SHA-256), with state, expiry and uses left; never the tokens themselves')).action(
+    async (flags: StoreOptions) => {
+      await withStores(flags, async (stores) => print(await listRegistrationTokens(stores, systemClock()), flags.json === true));
+    },
+  );
+
+  withStoreOptions(tokens.command('revoke <id>').description('revoke a token (by its id, or the token itself); clients it registered stay')).action(
+    async (id: string, flags: StoreOptions) => {
+      await withAdmin(flags, async (admin) => print(await revokeRegistrationToken(admin, id), flags.json === true));
+    },
+  );
 }

@@ -51,10 +51,10 @@ export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () 
       return inner.createOwned(client, max);
     },
     findFresh: (clientId) => inner.findFresh(clientId),
-    async updateMetadata(clientId, metadata, expectedVersion, now) {
+    async updateMetadata(clientId, metadata, expectedVersion, now, state) {
       forget(clientId);
       try {
-        return await inner.updateMetadata(clientId, metadata, expectedVersion, now);
+        return await inner.updateMetadata(clientId, metadata, expectedVersion, now, state);
       } finally {
         forget(clientId);
       }

@@ -24,9 +24,11 @@ export interface ClientStore {
   /**
    * Writes a client's registration metadata, only if its version is still `expectedVersion` (then
    * it grows by one). Never touches its state (disabled, secret, require-MFA). 'stale' when the
-   * client changed since it was read: compute the change again from a fresh read.
+   * client changed since it was read: compute the change again from a fresh read. `state`, when
+   * given, is written in the same conditional write (an operator's change of metadata and state
+   * made all at once at one version, or not at all).
    */
-  updateMetadata(clientId: string, metadata: ClientMetadata, expectedVersion: number, now: number): Promise<'ok' | 'stale' | 'missing'>;
+  updateMetadata(clientId: string, metadata: ClientMetadata, expectedVersion: number, now: number, state?: ClientState): Promise<'ok' | 'stale' | 'missing'>;
   /** Sets only the given state fields (and grows the version, so metadata changes computed before it are recomputed). */
   setState(clientId: string, state: ClientState, now: number): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
@@ -366,6 +368,10 @@ export interface InitialAccessTokenStore {
   isLive(tokenHash: string, now: number): Promise<boolean>;
   /** Spends one use of a live token, atomically; false when unknown, expired or used up. */
   use(tokenHash: string, now: number): Promise<boolean>;
+  /** Every token, live or not, oldest first (hashes only: the tokens themselves are never stored). */
+  list(): Promise<InitialAccessTokenRecord[]>;
+  /** Removes a token, so it registers nothing more; false when unknown. */
+  delete(tokenHash: string): Promise<boolean>;
 }
 
 export interface Stores {

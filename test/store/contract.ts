@@ -151,6 +151,11 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       // Concurrent changes computed from one version: exactly one is written.
       const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((name) => stores.clients.updateMetadata('cid', { ...metadata, name }, 5, 9)));
       assert.deepEqual(outcomes.sort(), ['ok', 'stale', 'stale', 'stale']);
+      // Metadata and state at once, under the version check: both or neither.
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Both' }, 5, 10, { disabled: false, defaultApi: 'https://api' }), 'stale');
+      assert.equal((await stores.clients.findFresh('cid'))?.disabled, true, 'a stale write sets no state');
+      assert.equal(await stores.clients.updateMetadata('cid', { ...metadata, name: 'Both' }, 6, 10, { disabled: false, defaultApi: 'https://api' }), 'ok');
+      assert.deepEqual(await stores.clients.findFresh('cid'), { ...client, name: 'Both', postLogoutRedirectUris: [], extras: {}, tokensRevokedAt: 7, secretHash: 'h2', requireMfa: false, firstParty: true, defaultApi: 'https://api', updatedAt: 10, version: 7 });
       assert.equal(await stores.clients.delete('cid'), true);
       assert.equal(await stores.clients.find('cid'), undefined);
 
@@ -320,6 +325,17 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.initialAccessTokens.create({ tokenHash: 'iat-old', createdAt: 1, expiresAt: 100, usesLeft: null });
       assert.equal(await stores.initialAccessTokens.use('iat-old', 100), false);
       assert.equal(await stores.initialAccessTokens.use('unknown', 1), false);
+      // Listed as hashes with what is left of them; a deleted one registers nothing more.
+      assert.deepEqual(await stores.initialAccessTokens.list(), [
+        { tokenHash: 'iat-2', createdAt: 1, expiresAt: 100, usesLeft: 0 },
+        { tokenHash: 'iat-forever', createdAt: 1, expiresAt: null, usesLeft: null },
+        { tokenHash: 'iat-old', createdAt: 1, expiresAt: 100, usesLeft: null },
+      ]);
+      assert.equal(await stores.initialAccessTokens.delete('iat-forever'), true);
+      assert.equal(await stores.initialAccessTokens.delete('iat-forever'), false);
+      assert.equal(await stores.initialAccessTokens.isLive('iat-forever', 10 ** 9), false);
+      assert.equal(await stores.initialAccessTokens.use('iat-forever', 10 ** 9), false);
+      assert.deepEqual((await stores.initialAccessTokens.list()).map((t) => t.tokenHash), ['iat-2', 'iat-old']);
     });
 
     it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once', async () => {

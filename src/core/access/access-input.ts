@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiRecord, GroupMapping, GroupRecord, RoleRecord } from '../../store/ports.js';
+import { NotFoundError } from '../admin/errors.js';
 
 /** Bad input to a group or role operation (shown to the operator as it is). */
 export class AccessInputError extends Error {
@@ -7,7 +8,7 @@ export class AccessInputError extends Error {
 }
 
 /** A group or role, user, provider or API that an operation names does not exist. */
-export class AccessNotFoundError extends Error {
+export class AccessNotFoundError extends NotFoundError {
   override name = 'AccessNotFoundError';
 }
 

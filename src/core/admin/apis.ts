@@ -1,9 +1,10 @@
 import type { ApiRecord, Stores } from '../../store/ports.js';
 import { ApiInputError, apiChanges, buildApi, type ApiInput } from '../apis/apis.js';
 import type { AdminContext } from './context.js';
+import { NotFoundError } from './errors.js';
 
 /** Managing APIs (resource servers): one function per operation, for the CLI and the admin API to come. */
-export class ApiNotFoundError extends Error {
+export class ApiNotFoundError extends NotFoundError {
   override name = 'ApiNotFoundError';
   constructor(identifier: string) {
     super(`no API with identifier or name '${identifier}'`);

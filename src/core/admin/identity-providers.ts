@@ -3,6 +3,7 @@ import type { AuditInput } from '../audit.js';
 import { ProviderInputError, buildProvider, providerChanges, resolveProvider, type ProviderInput } from '../federation/providers.js';
 import type { DirectoryEntry, FederationAdapters } from '../federation/ports.js';
 import type { AdminContext } from './context.js';
+import { NotFoundError } from './errors.js';
 
 export type { AdminContext } from './context.js';
 
@@ -11,7 +12,7 @@ export type { AdminContext } from './context.js';
  * API and console, as they come) call. Each validates, writes and records an audit event.
  */
 
-export class ProviderNotFoundError extends Error {
+export class ProviderNotFoundError extends NotFoundError {
   override name = 'ProviderNotFoundError';
   constructor(name: string) {
     super(`no identity provider named '${name}'`);

@@ -2,6 +2,7 @@ import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/p
 import { AccountError, checkEmail, checkName, checkUsername, userView } from '../accounts/users.js';
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
+import { NotFoundError } from './errors.js';
 
 /**
  * Managing users: one function per operation, for every face (CLI, admin API, SCIM, console).
@@ -15,7 +16,7 @@ export class UsernameTakenError extends AccountError {
     super(`username '${username}' is taken`);
   }
 }
-export class UserNotFoundError extends Error {
+export class UserNotFoundError extends NotFoundError {
   override name = 'UserNotFoundError';
   constructor(ref: string) {
     super(`no user '${ref}'`);

@@ -12,7 +12,7 @@ export class ClientChangedMeanwhile extends Error {
 const TRIES = 5;
 
 /** The registration metadata of a changed client; the secret only where the change made or removed one. */
-function metadataOf(changed: Client, before: Client): ClientMetadata {
+export function metadataOf(changed: Client, before: Client): ClientMetadata {
   const { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras, lifetimes, idTokenAlg, accessTokenAlg } = changed;
   const metadata: ClientMetadata = { name, type, applicationType, redirectUris, postLogoutRedirectUris, grantTypes, scopes, tokenEndpointAuthMethod, extras, lifetimes, idTokenAlg, accessTokenAlg };
   if (changed.type !== before.type) metadata.secretHash = changed.secretHash;

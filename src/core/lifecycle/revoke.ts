@@ -57,8 +57,16 @@ export async function revokeUser(stores: Stores, user: User, now: number, action
 export async function revokeClient(stores: Stores, client: Client, now: number, action: 'disable' | 'delete'): Promise<void> {
   if (action === 'delete') await stores.clients.delete(client.clientId);
   else await stores.clients.setState(client.clientId, { disabled: true, tokensRevokedAt: now }, now);
-  for (const grantId of await stores.grants.deleteWhere({ clientId: client.clientId })) await stores.accessTokens.revokeWhere({ grantId });
-  await stores.refreshTokens.revokeWhere({ clientId: client.clientId }, now);
+  await revokeClientGrants(stores, client.clientId, now);
+}
+
+/**
+ * The sweeps of revokeClient, for a caller that already wrote the client's mark (`disabled` and
+ * `tokensRevokedAt`, or its deletion) in a write of its own: they must come after it.
+ */
+export async function revokeClientGrants(stores: Stores, clientId: string, now: number): Promise<void> {
+  for (const grantId of await stores.grants.deleteWhere({ clientId })) await stores.accessTokens.revokeWhere({ grantId });
+  await stores.refreshTokens.revokeWhere({ clientId }, now);
 }
 
 /**

@@ -175,10 +175,10 @@ export function sqlClientStore(db: Kysely<Database>, changes?: ChangeFeed): Clie
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
       return row && fromRow(row);
     },
-    async updateMetadata(clientId, metadata, expectedVersion, now) {
+    async updateMetadata(clientId, metadata, expectedVersion, now, state = {}) {
       const result = await db
         .updateTable('clients')
-        .set((eb) => ({ ...metadataColumns(metadata), updated_at: now, version: eb('version', '+', 1) }))
+        .set((eb) => ({ ...metadataColumns(metadata), ...stateColumns(state), updated_at: now, version: eb('version', '+', 1) }))
         .where('client_id', '=', clientId)
         .where('version', '=', expectedVersion)
         .executeTakeFirst();

@@ -29,5 +29,17 @@ export function sqlInitialAccessTokenStore(db: Kysely<Database>): InitialAccessT
         .executeTakeFirst();
       return changed(result) === 1;
     },
+    async list() {
+      const rows = await db.selectFrom('initial_access_tokens').selectAll().orderBy('created_at').orderBy('token_hash').execute();
+      return rows.map((r) => ({
+        tokenHash: r.token_hash,
+        createdAt: Number(r.created_at),
+        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+        usesLeft: r.uses_left === null ? null : Number(r.uses_left),
+      }));
+    },
+    async delete(tokenHash) {
+      return changed(await db.deleteFrom('initial_access_tokens').where('token_hash', '=', tokenHash).executeTakeFirst()) === 1;
+    },
   };
 }
