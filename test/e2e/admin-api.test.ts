@@ -201,6 +201,63 @@ describe('admin API', () => {
     isProblem(await call('GET', `/users/${sub}`), 404);
   });
 
+  it('registers a client that then gets tokens; rotates its secret, disables and deletes it; 412 on a stale ETag', async () => {
+    const created = await ok('POST', '/clients', { client_name: 'Billing sync', grant_types: ['client_credentials'], scope: 'tessera:audit' }, 201);
+    const clientId = String(created['client_id']);
+    const secret = String(created['client_secret']);
+    assert.ok(secret.length >= 40);
+    const token = async (s: string) => postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'tessera:audit' }, basic(clientId, s));
+    const first = await token(secret);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const shown = await call('GET', `/clients/${clientId}`);
+    assert.equal(shown.body['client_secret'], undefined, 'the secret is shown once');
+    isProblem(await call('POST', '/clients', { client_name: 'Bad', redirect_uris: ['http://evil.example.com/cb'], grant_types: ['authorization_code'] }), 400);
+    isProblem(await call('POST', '/clients', { client_name: 'Bad', scope: 7 }), 400);
+
+    const renamed = await call('PATCH', `/clients/${clientId}`, { client_name: 'Billing export' }, adminToken, { 'if-match': shown.headers.get('etag')! });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    isProblem(await call('PATCH', `/clients/${clientId}`, { client_name: 'Stale' }, adminToken, { 'if-match': shown.headers.get('etag')! }), 412);
+    assert.equal((await ok('GET', `/clients/${clientId}`))['client_name'], 'Billing export');
+
+    const rotated = await ok('POST', `/clients/${clientId}/secret`);
+    assert.equal((await token(secret)).status, 401, 'the old secret stops at once');
+    const second = await token(String(rotated['client_secret']));
+    assert.equal(second.status, 200);
+    assert.equal((await ok('PATCH', `/clients/${clientId}`, { disabled: true }))['disabled'], true);
+    const audit = await fetch(`${server.issuer}/admin/audit?limit=1`, { headers: { authorization: `Bearer ${String(second.body['access_token'])}` } });
+    assert.equal(audit.status, 401, "a disabled client's token stops at once");
+    await ok('DELETE', `/clients/${clientId}`, undefined, 204);
+    isProblem(await call('GET', `/clients/${clientId}`), 404);
+    const listed = await ok('GET', '/clients?limit=200');
+    assert.ok((listed['items'] as Body[]).some((c) => c['client_id'] === adminClientId));
+  });
+
+  it('rotates signing keys (the new key is published) and issues registration tokens that dynamic registration takes once', async () => {
+    const before = (await ok('GET', '/keys'))['items'] as Body[];
+    const rotated = (await ok('POST', '/keys/rotate', { algs: ['ES256'] }))['items'] as Body[];
+    const fresh = rotated.find((k) => k['alg'] === 'ES256' && k['state'] === 'active' && !before.some((b) => b['kid'] === k['kid']));
+    assert.ok(fresh, JSON.stringify(rotated));
+    const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    assert.ok(jwks.keys.some((k) => k.kid === fresh['kid']));
+    isProblem(await call('POST', '/keys/rotate', { algs: ['HS256'] }), 400);
+    assert.ok(Array.isArray((await ok('POST', '/keys/prune'))['pruned']));
+
+    const issued = await ok('POST', '/registration-tokens', { uses: 1 }, 201);
+    const register = () =>
+      fetch(`${server.issuer}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${String(issued['token'])}` },
+        body: JSON.stringify({ client_name: 'Registered', redirect_uris: ['https://app.example.com/cb'] }),
+      });
+    const registrations = await Promise.all([register(), register(), register()]);
+    assert.equal(registrations.filter((r) => r.status === 201).length, 1, 'a one-use token registers one client, even in a burst');
+    const tokens = (await ok('GET', '/registration-tokens'))['items'] as Body[];
+    assert.equal(tokens.find((t) => t['id'] === issued['id'])?.['state'], 'used_up');
+    assert.ok(!JSON.stringify(tokens).includes(String(issued['token'])));
+    await ok('DELETE', `/registration-tokens/${String(issued['id'])}`, undefined, 204);
+    isProblem(await call('DELETE', `/registration-tokens/${String(issued['id'])}`), 404);
+  });
+
   it('answers 412 to a write based on a stale read, and of a burst with the same ETag at most one wins', async () => {
     const { sub } = await server.addUser({ username: 'petra' });
     const read = await call('GET', `/users/${sub}`);

@@ -11,9 +11,23 @@ import { roleRoutes } from './resources/roles.js';
 import { userRoutes } from './resources/users.js';
 import { identityProviderRoutes } from './resources/identity-providers.js';
 import { auditRoutes } from './resources/audit-events.js';
+import { clientRoutes } from './resources/clients.js';
+import { keyRoutes } from './resources/keys.js';
+import { registrationTokenRoutes } from './resources/registration-tokens.js';
 
 /** Every operation of the admin API, in the order the OpenAPI document lists them. */
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...userRoutes, ...userLifecycleRoutes, ...groupRoutes, ...roleRoutes, ...apiRoutes, ...identityProviderRoutes, ...auditRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  ...clientRoutes,
+  ...userRoutes,
+  ...userLifecycleRoutes,
+  ...groupRoutes,
+  ...roleRoutes,
+  ...apiRoutes,
+  ...identityProviderRoutes,
+  ...keyRoutes,
+  ...registrationTokenRoutes,
+  ...auditRoutes,
+];
 
 /** /admin/v1/…: the OpenAPI document (public: it holds no data), and the operations. */
 export function adminApi(ctx: Context, passwordPolicy: PasswordPolicy = DEFAULT_PASSWORD_POLICY) {

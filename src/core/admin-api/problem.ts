@@ -1,14 +1,16 @@
 import { json, NO_STORE, type ProtocolResponse } from '../protocol.js';
 import { OAuthError, safeDescription } from '../errors.js';
 import { ApiInputError } from '../apis/apis.js';
-import { ApiNotFoundError } from '../admin/apis.js';
-import { AccessInputError, AccessNotFoundError } from '../access/access-input.js';
+import { AccessInputError } from '../access/access-input.js';
 import { AccountError } from '../accounts/users.js';
-import { UserNotFoundError } from '../admin/users.js';
 import { ProviderInputError } from '../federation/providers.js';
-import { ProviderNotFoundError } from '../admin/identity-providers.js';
 import { ClientMetadataError } from '../clients/registration.js';
+import { ClientChangedMeanwhile } from '../clients/change.js';
 import { AuditQueryError } from '../audit-query.js';
+import { NotFoundError, StaleVersionError } from '../admin/errors.js';
+import { ClientInputError } from '../admin/clients.js';
+import { KeyInputError } from '../admin/keys.js';
+import { RegistrationTokenInputError } from '../admin/registration-tokens.js';
 
 /** RFC 9457: the media type of the admin API's errors. */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -44,15 +46,17 @@ export class Problem extends Error {
 }
 
 /** Mistakes the core's admin operations name: the operator's to fix (400), or a name taken (409). */
-const INPUT_ERRORS = [ApiInputError, AccessInputError, AccountError, ProviderInputError, ClientMetadataError, AuditQueryError];
-const NOT_FOUND = [ApiNotFoundError, AccessNotFoundError, UserNotFoundError, ProviderNotFoundError];
+const INPUT_ERRORS = [ApiInputError, AccessInputError, AccountError, ProviderInputError, ClientMetadataError, AuditQueryError, ClientInputError, KeyInputError, RegistrationTokenInputError];
 const TAKEN = /exists already|is taken|already exists|has a role '[^']*' already/;
 
 /** The problem an error stands for; undefined for faults (they stay 500s, logged, never described). */
 export function problemOf(e: unknown): Problem | undefined {
   if (e instanceof Problem) return e;
   if (e instanceof OAuthError) return new Problem(e.status, e.description, e.headers);
-  if (NOT_FOUND.some((kind) => e instanceof kind)) return new Problem(404, (e as Error).message);
+  if (e instanceof NotFoundError) return new Problem(404, e.message);
+  // A write at a version that is no longer current (If-Match); one that kept losing to concurrent writes.
+  if (e instanceof StaleVersionError) return new Problem(412, e.message);
+  if (e instanceof ClientChangedMeanwhile) return new Problem(409, e.message);
   if (INPUT_ERRORS.some((kind) => e instanceof kind)) {
     const message = (e as Error).message;
     return new Problem(TAKEN.test(message) ? 409 : 400, message);
