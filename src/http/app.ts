@@ -99,6 +99,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
 }
 
+/** The part of a request's raw URL after `prefix`, without the query string. */
+const rawPathBelow = (url: string, prefix: string) => (url.split('?')[0] ?? '').slice(prefix.length);
+
 /** Builds the HTTP shell: parsing rules, headers, routes. Every protocol decision is made by the endpoints. */
 export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): FastifyInstance {
   const app = Fastify({
@@ -193,7 +196,8 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     method: [...ANY],
     url: `${ADMIN_API_BASE}/*`,
     handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
-      sendProtocolResponse(reply, await endpoints.adminApi(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies),
+      // The raw (still percent-encoded) path: the admin API decodes each parameter once itself.
+      sendProtocolResponse(reply, await endpoints.adminApi(toProtocolRequest(request, options.secureCookies), rawPathBelow(request.url, `${ADMIN_API_BASE}/`)), options.secureCookies),
   });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));

@@ -13,7 +13,7 @@ import { ADMIN_ROUTES } from '../../src/core/admin-api/index.js';
 
 /**
  * Attacks on the admin API (/admin/v1). Each test is one attack and asserts the correct behaviour;
- * a test named `BUG: …` fails until the bug it describes is fixed (see the comment on it).
+ * the bugs it found are fixed; the tests marked "(was a bug)" keep them fixed (their comments say what was wrong).
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -293,8 +293,8 @@ function serializationKeyAttacks(server: () => TestServer, admin: () => { token:
     return rounds;
   }
 
-  it('BUG: one identity provider through several spellings of its name: If-Match writes based on one read all win', async () => {
-    // BUG: src/core/admin-api/router.ts serializes the If-Match check and the write by the path
+  it('one identity provider through several spellings of its name: of If-Match writes based on one read, one wins (was a bug)', async () => {
+    // Was: src/core/admin-api/router.ts serializes the If-Match check and the write by the path
     // (`instance`), but identity providers are found case-insensitively
     // (src/core/admin/identity-providers.ts mustFind lower-cases the name), so
     // `/identity-providers/casey`, `/Casey` and `/CASEY` are one resource with three keys: writes
@@ -310,15 +310,13 @@ function serializationKeyAttacks(server: () => TestServer, admin: () => { token:
     assert.deepEqual(await doubleWinRounds('/identity-providers/casey', spellings, (i) => ({ display_name: `Casey ${i}` })), []);
   });
 
-  it('BUG: one user through a doubly-encoded path: If-Match writes through `/users/<sub>` and `/users/%25xx…` all win', async () => {
-    // BUG: the same serialization by path, with the double decoding of path parameters (see the
-    // SQLite test "a path parameter is percent-decoded once"): `/users/%2530…` is keyed as
-    // `/users/%30…` but acts on `/users/0…`. Fix: decode once, and key by the decoded id (or make
-    // the user write conditional on the version read).
+  it('one user through percent-encoded spellings of its sub: of If-Match writes based on one read, one wins', async () => {
+    // Was a bug: the check and write were serialized by the path as sent and parameters were decoded
+    // twice. Now each parameter is decoded once and writes are serialized by the resource's identity.
     const created = await call('POST', '/users', { username: 'double-encoded' });
     assert.equal(created.status, 201, created.text);
     const sub = String(created.body['sub']);
-    const esc = (i: number) => `${sub.slice(0, i)}%25${sub.charCodeAt(i).toString(16)}${sub.slice(i + 1)}`;
+    const esc = (i: number) => `${sub.slice(0, i)}%${sub.charCodeAt(i).toString(16)}${sub.slice(i + 1)}`;
     const paths = [`/users/${sub}`, `/users/${esc(0)}`, `/users/${esc(1)}`, `/users/${esc(2)}`, `/users/${esc(3)}`, `/users/${esc(4)}`];
     assert.deepEqual(await doubleWinRounds(`/users/${sub}`, paths, (i) => ({ name: `Name ${i}` })), []);
   });
@@ -483,8 +481,8 @@ describe('attack: admin API (SQLite)', () => {
     h.isProblem(await h.call('GET', '/users', undefined, other.token), 401);
   });
 
-  it('BUG: a token issued for an API (its `resource`, aud = the API) is no admin token, even when the API defines a scope named tessera:admin', async () => {
-    // BUG: src/core/admin-api/auth.ts (adminCaller) never checks the token's audience, and
+  it('a token issued for an API (its `resource`, aud = the API) is no admin token, and no API may define a scope named tessera:admin (was a bug)', async () => {
+    // Was: src/core/admin-api/auth.ts (adminCaller) never checks the token's audience, and
     // src/core/apis/apis.ts (checkedScopes) lets an API define scopes in Tessera's own `tessera:`
     // namespace. An admin client that asks for a token for an API (resource=<API>) which defines a
     // scope `tessera:admin` gets a token with aud=<API> and scope tessera:admin
@@ -506,12 +504,12 @@ describe('attack: admin API (SQLite)', () => {
     h.isProblem(write, [401, 403], 'a token for another audience');
   });
 
-  it('a token for an API without the admin scope names, and the audit scope alone: 403', async () => {
+  it('a token for an API (another audience) is refused (401), and the audit scope alone is 403', async () => {
     await server.addApi({ identifier: 'https://plain.example.com', name: 'Plain', scopes: [{ name: 'plain:read', description: 'read' }] });
     const client = await server.addClient({ name: 'plain caller', grantTypes: ['client_credentials'], scopes: ['plain:read', 'tessera:audit'] });
     const forApi = await h.tokenFor(client.clientId, client.secret!, 'plain:read', { resource: 'https://plain.example.com' });
     assert.equal(forApi.status, 200, JSON.stringify(forApi.body));
-    h.isProblem(await h.call('GET', '/users', undefined, String(forApi.body['access_token'])), 403);
+    h.isProblem(await h.call('GET', '/users', undefined, String(forApi.body['access_token'])), 401);
     const audit = await h.tokenFor(client.clientId, client.secret!, 'tessera:audit');
     h.isProblem(await h.call('GET', '/audit-events', undefined, String(audit.body['access_token'])), 403);
   });
@@ -601,8 +599,8 @@ describe('attack: admin API (SQLite)', () => {
     }
   });
 
-  it('BUG: a path parameter is percent-decoded once: `/users/%2530…` names the literal `%30…`, never the user `0…`', async () => {
-    // BUG: Fastify already decodes the wildcard parameter (request.params['*'] in
+  it('a path parameter is percent-decoded once: `/users/%2530…` names the literal `%30…`, never the user `0…` (was a bug)', async () => {
+    // Was: Fastify already decodes the wildcard parameter (request.params['*'] in
     // src/http/app.ts), and src/core/admin-api/router.ts (decodedParams) decodes each parameter
     // again: `%2561` arrives as `a`, `a%252Fb` as `a/b`. Which id a path names then depends on two
     // decodings (the classic filter-bypass shape: anything in front that checks the path once sees
@@ -632,8 +630,8 @@ describe('attack: admin API (SQLite)', () => {
     h.isProblem(await call('GET', '/users/x/sessions?x=1'), [400, 404]);
   });
 
-  it('BUG: a limit that is not a whole number in decimal (1.5, 0x10, 1e309, " 5") and the query parameter `__proto__` are refused, not reinterpreted or ignored', async () => {
-    // BUG (minor, input validation): src/core/admin-api/router.ts (checkedQuery) converts query
+  it('a limit that is not a whole number in decimal (1.5, 0x10, 1e309, " 5") and the query parameter `__proto__` are refused, not reinterpreted or ignored', async () => {
+    // Was (minor, input validation): src/core/admin-api/router.ts (checkedQuery) converts query
     // strings with TypeBox's Value.Convert, which truncates and reinterprets: `limit=1.5` pages by 1,
     // `limit=0x10` by 16, `limit=1e309` and `limit=%205` are accepted, although docs/admin.md says
     // the limit is 1 to 200 and invalid input is refused. And `single` is a plain object, so
@@ -692,8 +690,8 @@ describe('attack: admin API (SQLite)', () => {
     else h.refused(ctor);
   });
 
-  it('BUG: identity provider settings of the wrong type (a number, an object, a string for a list) are a 400, never a 500', async () => {
-    // BUG: src/core/admin-api/resources/identity-providers.ts types the kind settings (`ldap`,
+  it('identity provider settings of the wrong type (a number, an object, a string for a list) are a 400, never a 500 (was a bug)', async () => {
+    // Was: src/core/admin-api/resources/identity-providers.ts types the kind settings (`ldap`,
     // `oidc`, `oauth2`) as Record<string, unknown>, and src/core/federation/providers.ts trusts
     // their member types (text() calls value.trim(), ldapSettings reads groupSearch.filter, …):
     // `{"oidc":{"issuer":"https://…","clientId":42}}` throws a TypeError, which problemOf does not
@@ -720,8 +718,8 @@ describe('attack: admin API (SQLite)', () => {
     h.isProblem(await call('PATCH', `/identity-providers/${idp['name']}`, { oidc: { clientId: 7 } }), 400);
   });
 
-  it('BUG: a stale If-Match on a write that does not honour it (disable, set password, rotate secret) is refused (412), not ignored', async () => {
-    // BUG: src/core/admin-api/router.ts evaluates If-Match only on routes with a `current`
+  it('a stale If-Match on an action on one resource (disable, set password, rotate secret) is refused (412), not ignored (was a bug)', async () => {
+    // Was: src/core/admin-api/router.ts evaluates If-Match only on routes with a `current`
     // (PATCH and DELETE of a resource); on every other write (POST /users/{sub}/disable, PUT
     // /users/{sub}/password, POST /clients/{id}/secret, role grants, …) the header is silently
     // ignored and the change is made even though the precondition is false. RFC 9110 §13.1.1: a
@@ -879,8 +877,8 @@ describe('attack: admin API on two nodes sharing one PostgreSQL', () => {
     await store.remove();
   });
 
-  it('BUG: a client PATCH with If-Match sent to two nodes at once: at most one write per ETag (docs/admin.md promises it for clients)', async () => {
-    // BUG: docs/admin.md says "Two nodes of a cluster check independently; for clients, a change is
+  it('a client PATCH with If-Match sent to two nodes at once: at most one write per ETag (was a bug)', async () => {
+    // Was: docs/admin.md says "Two nodes of a cluster check independently; for clients, a change is
     // also written only over the version it was computed from", but the PATCH route in
     // src/core/admin-api/resources/clients.ts calls updateClient without `expectedVersion`, so
     // updateClient (src/core/admin/clients.ts) retries a stale write on a fresh read instead of

@@ -23,6 +23,10 @@ export interface AdminCaller {
 export async function adminCaller(ctx: Context, req: ProtocolRequest, needsWrite: boolean): Promise<AdminCaller> {
   const active = await activeAccessToken(ctx, bearerToken(req));
   if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+  // A token for an API (RFC 8707 resource) is that API's to accept, never an admin token, whatever its scope says.
+  if (!active.claims.aud.includes(ctx.config.accessTokenAudience)) {
+    throw bearerError('invalid_token', 'the access token is for another audience; ask for one without a resource');
+  }
   const scopes = active.claims.scopes;
   const canWrite = scopes.includes(ADMIN_SCOPE);
   const canRead = canWrite || scopes.includes(ADMIN_READ_SCOPE);

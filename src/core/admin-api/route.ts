@@ -14,6 +14,8 @@ export interface AdminCall {
   body: unknown;
   /** How new passwords are checked and hashed (the server's policy). */
   passwords: PasswordSetting;
+  /** The version If-Match was checked against, for resources that have one: write only over it. */
+  expectedVersion?: number;
 }
 
 /** A handler's answer: a body (JSON) for 200/201, none for 204; `location` for a created resource. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import type { Context } from '../context.js';
 import type { AdminContext } from '../admin/context.js';
@@ -30,20 +29,27 @@ function invalid(check: TypeCheck<TSchema>, value: unknown, where: 'body' | 'que
   return [...check.Errors(value)].slice(0, 10).map((e) => ({ pointer: where === 'body' ? e.path || '/' : e.path.replace(/^\//, ''), detail: e.message }));
 }
 
-/** Query values arrive as lists of strings: one value each, converted to the schema's types (a number, a boolean). */
+const WHOLE_NUMBER = /^[0-9]{1,15}$/;
+
+/**
+ * Query values arrive as lists of strings: one value each, the names the route declares only, and
+ * whole numbers written plainly where the schema wants an integer (no 1e2, 0x10 or 1.5).
+ */
 function checkedQuery(compiled: CompiledRoute, raw: Record<string, string[]>): Record<string, unknown> {
-  const single: Record<string, string> = {};
+  const declared = (compiled.route.query?.properties ?? {}) as Record<string, { type?: string }>;
+  const checked: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, values] of Object.entries(raw)) {
+    if (!Object.hasOwn(declared, name)) throw new Problem(400, `unknown query parameter '${name}'`, {}, [{ pointer: name, detail: 'not a parameter of this operation' }]);
     if (values.length !== 1) throw new Problem(400, `the query parameter '${name}' is repeated`, {}, [{ pointer: name, detail: 'repeated' }]);
-    single[name] = values[0]!;
+    const value = values[0]!;
+    if (declared[name]!.type === 'integer') {
+      if (!WHOLE_NUMBER.test(value)) throw new Problem(400, `the query parameter '${name}' must be a whole number`, {}, [{ pointer: name, detail: 'not a whole number' }]);
+      checked[name] = Number(value);
+    } else checked[name] = value;
   }
-  if (!compiled.query) {
-    if (Object.keys(single).length > 0) throw new Problem(400, 'this operation takes no query parameters');
-    return {};
-  }
-  const converted = Value.Convert(compiled.route.query!, single) as Record<string, unknown>;
-  if (!compiled.query.Check(converted)) throw new Problem(400, 'the query parameters are not valid', {}, invalid(compiled.query, converted, 'query'));
-  return converted;
+  const query = { ...checked };
+  if (compiled.query && !compiled.query.Check(query)) throw new Problem(400, 'the query parameters are not valid', {}, invalid(compiled.query, query, 'query'));
+  return query;
 }
 
 function checkedBody(compiled: CompiledRoute, req: ProtocolRequest): unknown {
@@ -53,6 +59,7 @@ function checkedBody(compiled: CompiledRoute, req: ProtocolRequest): unknown {
   return req.json;
 }
 
+/** The path as sent (still percent-encoded): each parameter is decoded exactly once, below. */
 function decodedParams(match: RegExpExecArray): Record<string, string> {
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(match.groups ?? {})) {
@@ -68,6 +75,13 @@ function decodedParams(match: RegExpExecArray): Record<string, string> {
 /** A strong validator of a representation (RFC 9110 §8.8.3): the same JSON, the same tag. */
 export function etagOf(representation: unknown): string {
   return `"${createHash('sha256').update(JSON.stringify(representation)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** What names a resource whatever spelling the path used: its id, sub, client id or (canonical) name. */
+function identityOf(representation: unknown): string | undefined {
+  const r = representation as Record<string, unknown> | undefined;
+  for (const field of ['id', 'sub', 'client_id', 'name']) if (typeof r?.[field] === 'string') return r[field] as string;
+  return undefined;
 }
 
 /** RFC 9110 §13.1.1: `*` or a list of tags, compared strongly; a weak tag never matches. */
@@ -124,15 +138,18 @@ export function adminApiEndpoint(ctx: Context, routes: readonly AdminRoute[], pa
       const call: AdminCall = { ctx, admin, passwords, params: decodedParams(match!), query: checkedQuery(route, req.query), body: checkedBody(route, req) };
       const ifMatch = req.headers['if-match'];
       const conditional = ifMatch !== undefined ? route.route.current : undefined;
+      if (ifMatch !== undefined && !conditional) throw new Problem(400, 'this operation takes no If-Match: it is not a change of one resource that has an ETag');
       const answer = !conditional
         ? await route.route.handle(call)
-        : await serialized(instance, async () => {
+        : await serialized(`${route.route.tag}:${identityOf(await conditional(call)) ?? instance}`, async () => {
             // Checked against the state read just before the write; see docs/admin.md.
             const current = await conditional(call);
             if (!ifMatchHolds(ifMatch!, current === undefined ? undefined : etagOf(current))) {
               throw new Problem(412, 'the resource changed since it was read (If-Match does not hold); read it again and retry');
             }
-            return route.route.handle(call);
+            // Where the resource has a version, the write is made only over the one just checked (across nodes too).
+            const version = (current as { version?: unknown } | undefined)?.version;
+            return route.route.handle(typeof version === 'number' ? { ...call, expectedVersion: version } : call);
           });
       const status = route.route.status ?? 200;
       const headers: Record<string, string> = { ...NO_STORE };

@@ -37,6 +37,8 @@ function checkedScopes(scopes: { name: string; description: string }[]): { name:
   for (const s of scopes) {
     if (!isValidScopeToken(s.name)) throw new ApiInputError(`'${s.name}' is not a valid scope (RFC 6749 §3.3)`);
     if (OIDC_SCOPES.has(s.name)) throw new ApiInputError(`'${s.name}' is an OpenID Connect scope, not an API's`);
+    // Tessera's own scopes (tessera:admin, tessera:audit, …) grant power over Tessera: no API may define one.
+    if (s.name.toLowerCase().startsWith('tessera:')) throw new ApiInputError(`'${s.name}' is in Tessera's own namespace (tessera:), not an API's`);
     if (seen.has(s.name)) throw new ApiInputError(`scope '${s.name}' is given twice`);
     if (s.description.length > 200 || /[\u0000-\u001f\u007f]/.test(s.description)) throw new ApiInputError(`the description of '${s.name}' must be at most 200 characters of text`);
     seen.add(s.name);

@@ -24,6 +24,7 @@ export function adminAuditEndpoint(ctx: Context) {
       if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
       // The admin API's scopes read the audit log too (it is /admin/v1/audit-events there).
       const mayRead = [AUDIT_SCOPE, ADMIN_SCOPE, ADMIN_READ_SCOPE].some((s) => active.claims.scopes.includes(s));
+      if (!active.claims.aud.includes(ctx.config.accessTokenAudience)) throw bearerError('invalid_token', 'the access token is for another audience');
       if (!isClientToken(active.claims) || !mayRead) {
         throw bearerError('insufficient_scope', `a client token with the ${AUDIT_SCOPE} scope is required`, { scope: AUDIT_SCOPE });
       }

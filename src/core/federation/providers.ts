@@ -131,7 +131,7 @@ function oidcSettings(input: ProviderInput['oidc'] = {}, base: StoredSettings['o
 }
 
 function oauth2Settings(input: ProviderInput['oauth2'] = {}, base: StoredSettings['oauth2']): NonNullable<StoredSettings['oauth2']> {
-  const preset = input.preset === undefined ? undefined : OAUTH2_PRESETS[input.preset];
+  const preset = input.preset === undefined || !Object.hasOwn(OAUTH2_PRESETS, input.preset) ? undefined : OAUTH2_PRESETS[input.preset];
   if (input.preset !== undefined && !preset) throw new ProviderInputError(`unknown preset '${input.preset}' (known: ${Object.keys(OAUTH2_PRESETS).join(', ')}; for OpenID providers use 'idp add oidc --issuer')`);
   const start = { ...preset, ...base };
   const mapping = { subject: 'id', username: 'login', email: 'email', emailVerified: null, name: 'name', ...start.mapping, ...input.mapping };

@@ -62,7 +62,8 @@ function toInput(body: Record<string, unknown>): ClientUpdate {
   return input as ClientUpdate;
 }
 
-const resource = (client: Client, secret?: string) => clientView(client, secret);
+/** The client as RFC 7591 names it, with the version its ETag (and an If-Match write) stands for. */
+const resource = (client: Client, secret?: string): Record<string, unknown> => ({ ...clientView(client, secret), version: client.version });
 const show = async ({ admin, params }: AdminCall) => resource(await findClient(admin.stores, params['id']!));
 
 export const clientRoutes: AdminRoute[] = [
@@ -83,13 +84,13 @@ export const clientRoutes: AdminRoute[] = [
   {
     method: 'PATCH', path: '/clients/{id}', operationId: 'updateClient', summary: 'Change a client; disabled: true revokes its consents and tokens', tag: 'Clients', write: true,
     body: ClientPatch, response: ClientSchema, current: show,
-    handle: async ({ admin, params, body }) => {
-      const { client, secret } = await updateClient(admin, params['id']!, toInput(body as Record<string, unknown>));
+    handle: async ({ admin, params, body, expectedVersion }) => {
+      const { client, secret } = await updateClient(admin, params['id']!, toInput(body as Record<string, unknown>), expectedVersion === undefined ? {} : { expectedVersion });
       return { body: resource(client, secret) };
     },
   },
   {
-    method: 'POST', path: '/clients/{id}/secret', operationId: 'rotateClientSecret', summary: 'Replace the secret; the old one stops at once; the new one is in this answer only', tag: 'Clients', write: true, response: ClientSchema,
+    method: 'POST', path: '/clients/{id}/secret', operationId: 'rotateClientSecret', summary: 'Replace the secret; the old one stops at once; the new one is in this answer only', tag: 'Clients', write: true, response: ClientSchema, current: show,
     handle: async ({ admin, params }) => {
       const { client, secret } = await rotateClientSecret(admin, params['id']!);
       return { body: resource(client, secret) };

@@ -5,17 +5,50 @@ import type { IdentityProviderRecord } from '../../../store/ports.js';
 import type { AdminCall, AdminRoute } from '../route.js';
 import { pageOf, pageQuery, paginate } from '../pagination.js';
 
-/** Settings of one kind, checked by the core (the same rules as `tessera idp add|update`). */
-const KindSettings = Type.Record(Type.String(), Type.Unknown(), { description: 'the settings of this kind, with the names of the CLI flags in camelCase (see docs/federation.md)' });
+/** The settings of each kind, typed here and checked further by the core (the rules of `tessera idp add|update`). */
+const Text = (maxLength = 2000) => Type.String({ maxLength });
+const Scopes = Type.Array(Text(200), { maxItems: 20 });
+const LdapSettings = Type.Partial(
+  Type.Object(
+    {
+      url: Text(),
+      startTls: Type.Boolean(),
+      caFile: Type.Union([Text(), Type.Null()]),
+      bindDn: Text(),
+      userBase: Text(),
+      userFilter: Text(),
+      preset: Type.Union([Type.Literal('openldap'), Type.Literal('ad')]),
+      attributes: Type.Partial(Type.Object({ id: Text(100), username: Text(100), email: Text(100), name: Text(100), groups: Text(100) }, { additionalProperties: false })),
+      groupSearch: Type.Union([Type.Object({ base: Text(), filter: Text() }, { additionalProperties: false }), Type.Null()]),
+      timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+const OidcSettings = Type.Partial(Type.Object({ issuer: Text(), clientId: Text(500), scopes: Scopes }, { additionalProperties: false }));
+const OAuth2Settings = Type.Partial(
+  Type.Object(
+    {
+      preset: Text(40),
+      authorizationEndpoint: Text(),
+      tokenEndpoint: Text(),
+      userEndpoint: Text(),
+      clientId: Text(500),
+      scopes: Scopes,
+      mapping: Type.Partial(Type.Object({ subject: Text(200), username: Text(200), email: Text(200), emailVerified: Type.Union([Text(200), Type.Null()]), name: Text(200) }, { additionalProperties: false })),
+    },
+    { additionalProperties: false },
+  ),
+);
 const Common = {
   display_name: Type.String({ maxLength: 100 }),
   priority: Type.Integer({ minimum: 0, maximum: 1000 }),
   domains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 50 }),
   secret: Type.String({ maxLength: 4096, description: 'bind password (LDAP) or client secret; write-only, sealed at rest' }),
   trust_email: Type.Boolean(),
-  ldap: KindSettings,
-  oidc: KindSettings,
-  oauth2: KindSettings,
+  ldap: LdapSettings,
+  oidc: OidcSettings,
+  oauth2: OAuth2Settings,
 };
 const ProviderCreate = Type.Object(
   { name: Type.String({ maxLength: 64 }), kind: Type.Union([Type.Literal('ldap'), Type.Literal('oidc'), Type.Literal('oauth2')]), ...Type.Partial(Type.Object(Common)).properties },
@@ -59,10 +92,12 @@ export const identityProviderRoutes: AdminRoute[] = [
   },
   {
     method: 'POST', path: '/identity-providers/{name}/enable', operationId: 'enableIdentityProvider', summary: 'Offer the provider on the login page', tag: 'Identity providers', write: true, response: ProviderSchema,
+    current: show,
     handle: async (call) => ({ body: view(call, await setProviderEnabled(call.admin, call.params['name']!, true)) }),
   },
   {
     method: 'POST', path: '/identity-providers/{name}/disable', operationId: 'disableIdentityProvider', summary: 'Stop sign-ins through the provider', tag: 'Identity providers', write: true, response: ProviderSchema,
+    current: show,
     handle: async (call) => ({ body: view(call, await setProviderEnabled(call.admin, call.params['name']!, false)) }),
   },
   {

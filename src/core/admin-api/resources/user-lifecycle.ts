@@ -44,6 +44,7 @@ export const userLifecycleRoutes: AdminRoute[] = [
   {
     method: 'PUT', path: '/users/{sub}/password', operationId: 'setUserPassword', summary: "Set a user's password (checked against the password policy)", tag: 'Users', write: true, status: 204,
     body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
+    current: showUser,
     handle: async (call) => {
       await setUserPassword(call.admin, (await userBySub(call.admin.stores, sub(call.params))).id, (call.body as { password: string }).password, call.passwords);
       return {};
@@ -51,6 +52,7 @@ export const userLifecycleRoutes: AdminRoute[] = [
   },
   {
     method: 'POST', path: '/users/{sub}/disable', operationId: 'disableUser', summary: 'Stop a user from signing in: sessions end, consents and tokens are revoked at once', tag: 'Users', write: true, response: UserSchema,
+    current: showUser,
     handle: async (call) => {
       await disableUser(call.admin, (await userBySub(call.admin.stores, sub(call.params))).id);
       return { body: await showUser(call) };
@@ -58,6 +60,7 @@ export const userLifecycleRoutes: AdminRoute[] = [
   },
   {
     method: 'POST', path: '/users/{sub}/enable', operationId: 'enableUser', summary: 'Let a disabled user sign in again', tag: 'Users', write: true, response: UserSchema,
+    current: showUser,
     handle: async (call) => {
       await enableUser(call.admin, (await userBySub(call.admin.stores, sub(call.params))).id);
       return { body: await showUser(call) };
@@ -65,6 +68,7 @@ export const userLifecycleRoutes: AdminRoute[] = [
   },
   {
     method: 'DELETE', path: '/users/{sub}/mfa', operationId: 'resetUserMfa', summary: "Remove a user's second factor and backup codes", tag: 'Users', write: true, response: Changed,
+    current: showUser,
     handle: async ({ admin, params }) => ({ body: { changed: (await resetUserMfa(admin, (await userBySub(admin.stores, sub(params))).id)).removed } }),
   },
   {

@@ -80,6 +80,7 @@ export const userRoutes: AdminRoute[] = [
   },
   {
     method: 'POST', path: '/users/{sub}/unlock', operationId: 'unlockUser', summary: 'Lift a sign-in lockout', tag: 'Users', write: true, response: UserSchema,
+    current: showUser,
     handle: async (call) => {
       await unlockUser(call.admin, (await userBySub(call.admin.stores, call.params['sub']!)).id);
       return { body: await showUser(call) };
