@@ -6,9 +6,10 @@ import { AuditQueryError, auditQuery, auditView } from '../audit-query.js';
 import { singleValued } from '../params.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
+import { AUDIT_SCOPE } from '../scopes.js';
 
 /** The scope an operator gives a service client (client credentials) to read the audit log. */
-export const AUDIT_SCOPE = 'tessera:audit';
+export { AUDIT_SCOPE };
 
 /**
  * GET /admin/audit: the audit log for an operator's tooling, with the filters of `tessera audit
