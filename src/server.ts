@@ -12,6 +12,8 @@ import { tokenEndpoint } from './core/endpoints/token.js';
 import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
+import { scimEndpoints } from './core/scim/endpoints.js';
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './core/accounts/users.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
@@ -69,6 +71,8 @@ export async function openStores(
 export interface ServerOptions extends StoreLocation {
   config: ConfigInput;
   argon2?: Argon2Params;
+  /** What new passwords must be (SCIM sets passwords); the CLI's policy from the environment by default there. */
+  passwordPolicy?: PasswordPolicy;
   /** How many password hashes run and wait at once before sign-ins get 503 (default: the cores, 16 waiting per core). */
   passwordHashing?: GateOptions;
   logger?: boolean | LoggerOptions;
@@ -138,6 +142,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       developerConsole: developerConsoleEndpoints(ctx),
       userinfo: userinfoEndpoint(ctx),
       adminAudit: adminAuditEndpoint(ctx),
+      scim: scimEndpoints(ctx, { passwordPolicy: options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY }),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

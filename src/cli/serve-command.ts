@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createServer } from '../server.js';
 import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
-import { argon2FromEnv } from './account-settings.js';
+import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
 import { resolveSettings, settingOptions } from './serve-settings.js';
 
@@ -75,6 +75,7 @@ export function serveCommand(program: Command): void {
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
         config,
         argon2: argon2FromEnv(),
+        passwordPolicy: passwordPolicyFromEnv(),
         logger: true,
         ...(trustProxy > 0 ? { trustProxy } : {}),
         // One Redis can serve several Tessera deployments, each under its own key prefix.

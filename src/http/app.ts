@@ -8,9 +8,13 @@ import { renderPage } from '../ui/pages.js';
 import { STYLESHEET } from '../ui/style.js';
 import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
+import { SCIM_PREFIX } from '../core/scim/endpoints.js';
+import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
+/** A handler for a subtree of paths: `path` is what follows the prefix. */
+type SubtreeHandler = (req: ProtocolRequest, path: string) => Promise<ProtocolResponse>;
 
 export interface Endpoints {
   authorize: Handler;
@@ -35,6 +39,8 @@ export interface Endpoints {
   device: { show: Handler; enterCode: Handler; decide: Handler };
   userinfo: Handler;
   adminAudit: Handler;
+  /** SCIM 2.0 under /scim/v2 (core/scim). */
+  scim: SubtreeHandler;
   discovery: Handler;
   jwks: Handler;
   health: Handler;
@@ -83,6 +89,12 @@ const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: 
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   const path = request.url.split('?')[0] ?? '';
   reply.code(status).header('Cache-Control', 'no-store');
+  if (path === SCIM_PREFIX || path.startsWith(SCIM_PREFIX + '/')) {
+    // SCIM clients read errors in SCIM's own format (RFC 7644 §3.12), also for a body that is not JSON.
+    const scimType = status === 400 ? 'invalidSyntax' : undefined;
+    const detail = status >= 500 ? 'the server could not complete the request' : status === 404 ? 'no such endpoint' : description;
+    return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, safeDescription(detail), scimType)));
+  }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
@@ -108,7 +120,9 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseForm(body as string));
   });
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, (req, body, done) => {
+    // A SCIM DELETE may name its media type and send nothing.
+    if (body === '' && req.url.startsWith(SCIM_PREFIX + '/')) return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {
@@ -179,6 +193,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.jwks, handler: run(endpoints.jwks, true) });
   app.route({ method: [...ANY], url: PATHS.adminAudit, handler: run(endpoints.adminAudit) });
+  // SCIM 2.0: one block; the core routes within it (Users, Groups, discovery).
+  const runScim = async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await endpoints.scim(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies);
+  app.route({ method: [...ANY], url: `${SCIM_PREFIX}/*`, handler: runScim });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));

@@ -21,7 +21,7 @@ export function toProtocolRequest(request: FastifyRequest, secureCookies: boolea
   if (query >= 0) req.rawQuery = request.url.slice(query + 1);
   if (contentType !== undefined) req.contentType = contentType;
   if (contentType === 'application/x-www-form-urlencoded' && request.body) req.form = request.body as Params;
-  if (contentType === 'application/json') req.json = request.body;
+  if (contentType === 'application/json' || contentType === 'application/scim+json') req.json = request.body;
   return req;
 }
 
@@ -31,7 +31,8 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
     reply.code(answer.status);
     if (answer.headers) reply.headers(answer.headers);
     if (answer.body === undefined) return reply.send();
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
+    // An endpoint may name its own JSON media type (SCIM answers application/scim+json).
+    return reply.type(answer.headers?.['Content-Type'] ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body));
   }
   if (answer.cookies && answer.cookies.length > 0) {
     reply.header('Set-Cookie', answer.cookies.map((c) => serializeCookie(c, secureCookies)));
