@@ -261,6 +261,8 @@ function scimSuite(storeName: string, start: () => Promise<TestServer>): void {
       const add = await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: bob }] }] });
       assert.equal(add.status, 204);
       assert.deepEqual((await scim('GET', `/Groups/${id}`)).body['members'].map((m: Body) => m['value']).sort(), [alice, bob].sort());
+      const inGroup = await scim('GET', `/Users?filter=${encodeURIComponent(`groups.value eq "${id}" and userName sw "g."`)}`);
+      assert.deepEqual(inGroup.body['Resources'].map((u: Body) => u['userName']).sort(), ['g.alice', 'g.bob']);
       const byMember = await scim('GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${bob}"`)}`);
       assert.deepEqual(byMember.body['Resources'].map((g: Body) => g['id']), [id]);
       const byName = await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "tour-guides"')}&excludedAttributes=members`);

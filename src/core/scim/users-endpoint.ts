@@ -7,7 +7,7 @@ import { ScimError, scimJson } from './errors.js';
 import { listResponse } from './discovery.js';
 import { matches } from './filter.js';
 import { applyPatch, parsePatchRequest } from './patch.js';
-import { body, checkIfMatch, page, project, versioned, type ScimCall } from './request.js';
+import { body, checkIfMatch, filterNames, page, project, versioned, type ScimCall } from './request.js';
 import { readUser, userResource, USER_PATCH_SCHEMA, type UserInput } from './user-mapping.js';
 
 /** /scim/v2/Users: each change is one of the core's user operations, so the CLI and SCIM share validation, cascade and audit. */
@@ -58,7 +58,12 @@ export async function listUsers(call: ScimCall): Promise<ProtocolResponse> {
   // The filter Okta and Entra ID send before each creation: one lookup, not a scan.
   const byName = filter?.kind === 'compare' && filter.op === 'eq' && filter.path.join('.') === 'username' && typeof filter.value === 'string';
   const candidates = byName ? [await stores.users.findByUsername(filter.value as string)].filter((u): u is User => u !== undefined) : await stores.users.list();
-  const found = filter && !byName ? candidates.filter((u) => matches(userResource(u, [], call.base), filter)) : candidates;
+  // A user's groups are read only when the filter names them.
+  const withGroups = filterNames(filter, 'groups');
+  const found: User[] = [];
+  for (const u of candidates) {
+    if (!filter || byName || matches(withGroups ? await resourceOf(call, u) : userResource(u, [], call.base), filter)) found.push(u);
+  }
   const shown = await Promise.all(found.slice(startIndex - 1, startIndex - 1 + count).map(async (u) => project(versioned(await resourceOf(call, u)).resource, call.req)));
   return scimJson(200, listResponse(shown, found.length, startIndex));
 }
