@@ -376,6 +376,9 @@ function scimSuite(storeName: string, start: () => Promise<TestServer>): void {
       assert.equal((await scim('GET', `/Users/${id}`)).status, 200);
       const query = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"')}`);
       assert.deepEqual([query.body['totalResults'], query.body['Resources'][0].id], [1, id]);
+      // As Entra's validator writes it: spaces as '+', quotes as they are.
+      const plus = await scim('GET', '/Users?filter=userName+eq+"Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"');
+      assert.deepEqual([plus.status, plus.body['totalResults']], [200, 1]);
       const none = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "non-existent user"')}`);
       assert.deepEqual([none.status, none.body['totalResults'], none.body['Resources']], [200, 0, []]);
       const byExternal = await scim('GET', `/Users?filter=${encodeURIComponent('externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"')}`);
@@ -457,6 +460,37 @@ function scimSuite(storeName: string, start: () => Promise<TestServer>): void {
         const events = (await audit(way === 'DELETE' ? 'user.deleted' : 'user.changed')).filter((e) => e.userId === id);
         assert.ok(events.length >= 1, `${way}: audited with actor client:${provisioner.clientId}`);
       }
+    });
+
+    it('answers random PATCH and PUT bodies with 200, 204 or a 4xx SCIM error, never a 500', async () => {
+      const target = (await scim('POST', '/Users', { schemas: [USER], userName: 'fuzzed' })).body['id'] as string;
+      const group = (await scim('POST', '/Groups', { schemas: [GROUP], displayName: 'fuzzed-group' })).body['id'] as string;
+      const ops = ['add', 'replace', 'remove', 'Replace', 'copy', 7, null];
+      const paths = [undefined, 'userName', 'name', 'name.givenName', 'emails', 'emails[type eq "work"].value', 'emails[value co "@"]', 'active', 'members', `members[value eq "${target}"]`, 'displayName', 'externalId', 'meta.created', 'groups', 'password', 'x.y', '[', 'emails[', ''];
+      const values = [undefined, null, true, 'False', 'fuzz', 'fuzz two', 'a@b.example', 42, [], [{ value: target }], [{ value: 'nobody' }], { active: false }, { userName: 'fuzzed' }, { displayName: 'fuzzed-group' }, { value: 'x' }, 'x'.repeat(300), 'longenough password 1'];
+      let seed = 11;
+      const pick = <T,>(list: T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2147483648) % list.length]!;
+      for (let i = 0; i < 150; i++) {
+        const operation: Record<string, unknown> = { op: pick(ops) };
+        const path = pick(paths);
+        const value = pick(values);
+        if (path !== undefined) operation['path'] = path;
+        if (value !== undefined) operation['value'] = value;
+        const resource = i % 3 === 0 ? `/Groups/${group}` : `/Users/${target}`;
+        const bodies = [{ schemas: [PATCH], Operations: [operation] }];
+        for (const b of bodies) {
+          const a = await scim('PATCH', resource, b);
+          assert.ok([200, 204, 400, 409].includes(a.status), `${JSON.stringify(b)} → ${a.status} ${JSON.stringify(a.body)}`);
+          if (a.status >= 400) assert.deepEqual(a.body['schemas'], [ERROR]);
+        }
+        const put = await scim('PUT', resource, i % 3 === 0 ? { displayName: pick(values), members: pick(values) } : { userName: pick(values), active: pick(values), emails: pick(values), name: pick(values) });
+        assert.ok([200, 400, 409].includes(put.status), `PUT → ${put.status} ${JSON.stringify(put.body)}`);
+        // Keep the names the next round refers to.
+        if (i % 3 === 0) await scim('PUT', `/Groups/${group}`, { displayName: 'fuzzed-group', members: [] });
+        else await scim('PUT', `/Users/${target}`, { userName: 'fuzzed', active: true });
+      }
+      await scim('DELETE', `/Groups/${group}`);
+      await scim('DELETE', `/Users/${target}`);
     });
 
     it('bursts: 10 parallel creations of one userName make exactly one user; 10 parallel deactivations all succeed', async () => {

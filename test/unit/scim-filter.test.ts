@@ -116,6 +116,27 @@ describe('SCIM filters (RFC 7644 §3.4.2.2)', () => {
   });
 });
 
+describe('SCIM filters and paths under random input', () => {
+  it('either parse or are refused as SCIM errors, and evaluating never throws anything else', () => {
+    const pieces = ['userName', 'emails', 'name.givenName', 'meta.lastModified', 'active', ' ', ' eq ', ' co ', ' pr', ' gt ', ' and ', ' or ', 'not', '(', ')', '[', ']', '"x"', '"2026-01-01T00:00:00Z"', 'true', 'null', '42', '.value', '\\', '"', 'type eq "work"', 'urn:ietf:params:scim:schemas:core:2.0:User:'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    let parsed = 0;
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(random() * 8) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+      for (const attempt of [() => matches(user, parseFilter(text)), () => parsePatchPath(text)]) {
+        try {
+          attempt();
+          parsed++;
+        } catch (e) {
+          assert.ok(e instanceof ScimError && e.status === 400, `${JSON.stringify(text)}: ${String(e)}`);
+        }
+      }
+    }
+    assert.ok(parsed > 100, 'some random inputs are well-formed');
+  });
+});
+
 describe('SCIM PATCH paths and operations (RFC 7644 §3.5.2)', () => {
   const base = structuredClone(user) as Record<string, unknown>;
   const patch = (operations: unknown[]) => applyPatch(base, parsePatchRequest({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }), USER_PATCH_SCHEMA);
@@ -140,6 +161,11 @@ describe('SCIM PATCH paths and operations (RFC 7644 §3.5.2)', () => {
     assert.deepEqual((entra['emails'] as unknown[])[1], { value: 'babs@jensen.org', type: 'home' }, 'the other address stays');
     assert.equal(readUser(patch([{ op: 'replace', value: { active: false } }])).active, false);
     assert.equal(readUser(patch([{ op: 'Replace', path: 'active', value: 'False' }])).active, false);
+    const added = patch([{ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: true }] }]);
+    assert.equal(readUser(added).email, 'new@example.com', 'a new primary address takes the mark from the old one');
+    assert.equal((added['emails'] as unknown[]).length, 3);
+    assert.equal(readUser(patch([{ op: 'add', path: 'emails', value: [{ value: 'babs@jensen.org', type: 'home' }] }])).email, 'bjensen@example.com', 'an address there already is not added twice');
+    assert.equal((patch([{ op: 'add', path: 'emails', value: [{ value: 'babs@jensen.org', type: 'home' }] }])['emails'] as unknown[]).length, 2);
     assert.equal(readUser(patch([{ op: 'replace', value: { 'name.givenName': 'Barb', id: 'ignored', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'x' } } }])).givenName, 'Barb');
   });
 

@@ -189,8 +189,12 @@ function applyOne(doc: Doc, operation: PatchOperation, schema: PatchSchema, from
   }
   if (Array.isArray(current) || Array.isArray(value)) {
     const incoming = Array.isArray(value) ? value : [value];
+    const existing = Array.isArray(current) ? current : [];
+    // RFC 7643 §2.4: one primary value at most; a new primary one takes the mark from the others.
+    const newPrimary = incoming.some((v) => isObject(v) && v[keyOf(v, 'primary') ?? 'primary'] === true);
+    const kept = newPrimary ? existing.map((e) => (isObject(e) && keyOf(e, 'primary') !== undefined ? { ...e, [keyOf(e, 'primary')!]: false } : e)) : existing;
     if (op === 'replace') doc[key] = incoming;
-    else doc[key] = [...(Array.isArray(current) ? current : []), ...incoming.filter((v, i) => !(Array.isArray(current) ? current : []).some((e) => sameElement(e, v)) && incoming.findIndex((w) => sameElement(w, v)) === i)];
+    else doc[key] = [...kept.filter((e) => !incoming.some((v) => sameElement(e, v))), ...incoming.filter((v, i) => incoming.findIndex((w) => sameElement(w, v)) === i)];
     return;
   }
   // A complex attribute: the sub-attributes given replace theirs, the others stay (RFC 7644 §3.5.2.1, §3.5.2.3).
