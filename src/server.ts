@@ -3,7 +3,6 @@ import { makeConfig, type ConfigInput } from './core/config.js';
 import { systemClock, type Context } from './core/context.js';
 import { KeyRing } from './core/keys/key-ring.js';
 import { createPasswordHasher, type Argon2Params } from './core/accounts/passwords.js';
-import type { PasswordPolicy } from './core/accounts/users.js';
 import type { GateOptions } from './core/accounts/password-gate.js';
 import type { Grant } from './core/grants/grant.js';
 import { authorizationCodeGrant } from './core/grants/authorization-code.js';
@@ -14,6 +13,8 @@ import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
 import { adminApi } from './core/admin-api/index.js';
+import { scimEndpoints } from './core/scim/endpoints.js';
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './core/accounts/users.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
@@ -143,6 +144,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       userinfo: userinfoEndpoint(ctx),
       adminAudit: adminAuditEndpoint(ctx),
       adminApi: adminApi(ctx, options.passwordPolicy),
+      scim: scimEndpoints(ctx, { passwordPolicy: options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY }),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

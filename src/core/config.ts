@@ -1,4 +1,4 @@
-import { OIDC_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
+import { OIDC_SCOPES, OPERATOR_SCOPES, STANDARD_SCOPE_DESCRIPTIONS, isValidScopeToken } from './scopes.js';
 import { RETIREMENT_SLACK } from './keys/rotation.js';
 import type { AddressPolicy, FailurePolicy } from './limits.js';
 import type { RiskFactor } from './accounts/risk.js';
@@ -155,7 +155,10 @@ export function makeConfig(input: ConfigInput): Config {
   }
   const auditRetention = input.auditRetention ?? DEFAULT_AUDIT_RETENTION;
   if (!Number.isInteger(auditRetention) || auditRetention <= 0) throw new ConfigError('auditRetention must be a positive whole number of seconds');
-  for (const s of input.selfServiceScopes ?? []) if (!isValidScopeToken(s)) throw new ConfigError(`selfServiceScopes: '${s}' is not a valid scope`);
+  for (const s of input.selfServiceScopes ?? []) {
+    if (!isValidScopeToken(s)) throw new ConfigError(`selfServiceScopes: '${s}' is not a valid scope`);
+    if (OPERATOR_SCOPES.has(s)) throw new ConfigError(`selfServiceScopes: '${s}' acts on the server itself; only an operator can give it to a client`);
+  }
   return {
     issuer,
     ttl,

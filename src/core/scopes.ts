@@ -15,6 +15,21 @@ export const STANDARD_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   groups: 'See the groups you belong to',
 };
 
+/** The scope a service client needs to read the audit log (GET /admin/audit). */
+export const AUDIT_SCOPE = 'tessera:audit';
+/** The scope a provisioning client (Okta, Entra ID) needs for SCIM (/scim/v2). */
+export const SCIM_SCOPE = 'tessera:scim';
+/** The admin API (/admin/v1): read and change everything, or read only. */
+export const ADMIN_SCOPE = 'tessera:admin';
+export const ADMIN_READ_SCOPE = 'tessera:admin:read';
+
+/**
+ * Scopes that act on the server itself: only an operator can give a client one (`tessera client
+ * create|update --scope`). Dynamic registration and the developer console never can, and they are
+ * refused as self-service scopes.
+ */
+export const OPERATOR_SCOPES: ReadonlySet<string> = new Set([AUDIT_SCOPE, SCIM_SCOPE, ADMIN_SCOPE, ADMIN_READ_SCOPE]);
+
 export function isValidScopeToken(token: string): boolean {
   return SCOPE_TOKEN.test(token);
 }

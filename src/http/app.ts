@@ -10,9 +10,13 @@ import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
 import { ADMIN_API_BASE } from '../core/admin-api/router.js';
 import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
+import { SCIM_PREFIX } from '../core/scim/endpoints.js';
+import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
+/** A handler for a subtree of paths: `path` is what follows the prefix. */
+type SubtreeHandler = (req: ProtocolRequest, path: string) => Promise<ProtocolResponse>;
 
 export interface Endpoints {
   authorize: Handler;
@@ -39,6 +43,8 @@ export interface Endpoints {
   adminAudit: Handler;
   /** /admin/v1/…, given the path below it. */
   adminApi: InteractionHandler;
+  /** SCIM 2.0 under /scim/v2 (core/scim). */
+  scim: SubtreeHandler;
   discovery: Handler;
   jwks: Handler;
   health: Handler;
@@ -93,6 +99,12 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
     const body = { type: 'about:blank', title: titles[status] ?? error, status, detail: safeDescription(description), instance: path };
     return reply.type(`${PROBLEM_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(body));
   }
+  if (path === SCIM_PREFIX || path.startsWith(SCIM_PREFIX + '/')) {
+    // SCIM clients read errors in SCIM's own format (RFC 7644 §3.12), also for a body that is not JSON.
+    const scimType = status === 400 ? 'invalidSyntax' : undefined;
+    const detail = status >= 500 ? 'the server could not complete the request' : status === 404 ? 'no such endpoint' : description;
+    return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, safeDescription(detail), scimType)));
+  }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
@@ -121,7 +133,9 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseForm(body as string));
   });
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, (req, body, done) => {
+    // A SCIM DELETE may name its media type and send nothing.
+    if (body === '' && req.url.startsWith(SCIM_PREFIX + '/')) return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {
@@ -199,6 +213,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
       // The raw (still percent-encoded) path: the admin API decodes each parameter once itself.
       sendProtocolResponse(reply, await endpoints.adminApi(toProtocolRequest(request, options.secureCookies), rawPathBelow(request.url, `${ADMIN_API_BASE}/`)), options.secureCookies),
   });
+  // SCIM 2.0: one block; the core routes within it (Users, Groups, discovery).
+  const runScim = async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await endpoints.scim(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies);
+  app.route({ method: [...ANY], url: `${SCIM_PREFIX}/*`, handler: runScim });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));

@@ -21,7 +21,7 @@ export function toProtocolRequest(request: FastifyRequest, secureCookies: boolea
   if (query >= 0) req.rawQuery = request.url.slice(query + 1);
   if (contentType !== undefined) req.contentType = contentType;
   if (contentType === 'application/x-www-form-urlencoded' && request.body) req.form = request.body as Params;
-  if (contentType === 'application/json') req.json = request.body;
+  if (contentType === 'application/json' || contentType === 'application/scim+json') req.json = request.body;
   return req;
 }
 

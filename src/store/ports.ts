@@ -58,13 +58,18 @@ export interface User {
   lockedUntil: number | null;
   /** When an operator last lifted the user's locks: sign-in counters locked at or before it start afresh. */
   unlockedAt: number | null;
+  /** The provisioning client's own id for the user (SCIM `externalId`); null when none was given. */
+  externalId: string | null;
+  /** Given and family name as a provisioning client sent them (SCIM name.givenName, name.familyName). */
+  givenName: string | null;
+  familyName: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
 /** The fields of a user that change after it is created. */
 export type UserChanges = Partial<
-  Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt' | 'attributes' | 'lockedUntil' | 'unlockedAt'>
+  Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt' | 'attributes' | 'lockedUntil' | 'unlockedAt' | 'externalId' | 'givenName' | 'familyName'>
 >;
 
 export interface UserStore {
@@ -537,17 +542,22 @@ export interface GroupRecord {
   name: string;
   description: string;
   mappings: GroupMapping[];
+  /** The provisioning client's own id for the group (SCIM `externalId`); null when none was given. */
+  externalId: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export type GroupChanges = Partial<Pick<GroupRecord, 'description' | 'mappings'>>;
+/** A new name must be free (case-insensitively): update then answers false, as for an unknown group. */
+export type GroupChanges = Partial<Pick<GroupRecord, 'name' | 'description' | 'mappings' | 'externalId'>>;
 
 export interface GroupStore {
   list(): Promise<GroupRecord[]>;
   findByName(name: string): Promise<GroupRecord | undefined>;
+  findById(id: string): Promise<GroupRecord | undefined>;
   /** False when the name is taken. */
   create(group: GroupRecord): Promise<boolean>;
+  /** False when the group is gone, or a new name is taken. */
   update(id: string, changes: GroupChanges, now: number): Promise<boolean>;
   /** Deletes the group, its memberships and the roles granted to it. */
   delete(id: string): Promise<boolean>;

@@ -451,7 +451,7 @@ describe('attack: role and group stores on PostgreSQL under concurrent deletes',
       const role = { id: randomUUID(), apiId: null, name: `r${i}`, description: '', scopes: [], createdAt: 1, updatedAt: 1 };
       await stores.roles.create(role);
       collect(await Promise.allSettled([stores.roles.grant(role.id, { kind: 'user', id: user.sub }, 1), stores.roles.delete(role.id)]));
-      const group = { id: randomUUID(), name: `g${i}`, description: '', mappings: [], createdAt: 1, updatedAt: 1 };
+      const group = { id: randomUUID(), name: `g${i}`, description: '', mappings: [], externalId: null, createdAt: 1, updatedAt: 1 };
       await stores.groups.create(group);
       collect(await Promise.allSettled([stores.groups.addMember(group.id, user.sub, 1), stores.groups.delete(group.id)]));
       const api = { id: randomUUID(), identifier: `https://a${i}.example.com`, name: `a${i}`, scopes: [], accessTokenTtl: null, accessTokenAlg: null, rbac: false, introspectionClients: [], createdAt: 1, updatedAt: 1, version: 1 };

@@ -25,7 +25,7 @@ describe('the tessera CLI on PostgreSQL', () => {
   it('migrates an empty database once (npx tessera migrate), then has nothing to apply', async () => {
     const first = await tessera(['migrate'], undefined, true, on());
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /applied 0001_initial, .*0009_session_device_code, 0010_audit_aggregation\b.*, 0017_client_lifetimes_and_algs, .*\b0020_first_party_clients, .*\b0021_audit_actor; the schema is up to date/);
+    assert.match(first.stdout, /applied 0001_initial, .*0009_session_device_code, 0010_audit_aggregation\b.*, 0017_client_lifetimes_and_algs, .*\b0020_first_party_clients, 0021_audit_actor, 0022_scim; the schema is up to date/);
     const again = await tessera(['migrate', '--database-url', database.url], undefined, false, on());
     assert.match(again.stdout, /nothing to apply/);
   });

@@ -161,10 +161,14 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
       const user = {
         id: 'u1', username: 'Alice', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null,
-        attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1,
+        attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, externalId: null, givenName: null, familyName: null, createdAt: 1, updatedAt: 1,
       };
       await stores.users.create(user);
       assert.deepEqual(await stores.users.findByUsername('aLiCe'), user);
+      // What SCIM provisions besides the profile.
+      assert.equal(await stores.users.update(user.id, { externalId: 'okta-00u1', givenName: 'Alice', familyName: 'Anders' }, 1), true);
+      assert.deepEqual(await stores.users.findById(user.id), { ...user, externalId: 'okta-00u1', givenName: 'Alice', familyName: 'Anders' });
+      assert.equal(await stores.users.update(user.id, { externalId: null, givenName: null, familyName: null }, 1), true);
       await assert.rejects(stores.users.create({ ...user, id: 'u2', username: 'ALICE' }), 'usernames are unique regardless of case');
       assert.equal(await stores.users.update(user.id, { tokensRevokedAt: 9 }, 9), true);
       assert.equal(await stores.users.update('nobody', { name: 'x' }, 9), false);
@@ -183,7 +187,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
     it('keeps a user\'s attributes, written only over the ones read; records sign-ins, locks and unlocks without touching updatedAt', async () => {
       const user = {
         id: 'u7', username: 'Attr', email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null,
-        attributes: { team: 'blue' }, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1,
+        attributes: { team: 'blue' }, lastSignInAt: null, lockedUntil: null, unlockedAt: null, externalId: null, givenName: null, familyName: null, createdAt: 1, updatedAt: 1,
       };
       await stores.users.create(user);
       assert.deepEqual(await stores.users.findById('u7'), user);
@@ -463,7 +467,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
 
     it('keeps groups and roles: unique names, members and grants added once under bursts, held through groups, gone with what they hang on', async () => {
       const tag = randomUUID().slice(0, 8);
-      const person = (id: string) => ({ id, username: id, email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, createdAt: 1, updatedAt: 1 });
+      const person = (id: string) => ({ id, username: id, email: null, emailVerified: false, name: null, passwordHash: 'p', disabled: false, tokensRevokedAt: null, attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, externalId: null, givenName: null, familyName: null, createdAt: 1, updatedAt: 1 });
       const [ann, bob] = [person(`ann-${tag}`), person(`bob-${tag}`)];
       await stores.users.create(ann);
       await stores.users.create(bob);
@@ -471,12 +475,26 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.apis.create(api), true);
       assert.deepEqual((await stores.apis.findById(api.id))?.introspectionClients, ['rs']);
 
-      const group = { id: `g-${tag}`, name: `Staff-${tag}`, description: 'd', mappings: [{ providerId: 'p1', group: 'cn=staff' }], createdAt: 1, updatedAt: 1 };
+      const group = { id: `g-${tag}`, name: `Staff-${tag}`, description: 'd', mappings: [{ providerId: 'p1', group: 'cn=staff' }], externalId: null, createdAt: 1, updatedAt: 1 };
       const creations = await Promise.all([group, { ...group, id: `g2-${tag}`, name: `STAFF-${tag}` }].map((g) => stores.groups.create(g)));
       assert.deepEqual(creations.sort(), [false, true], 'group names are unique regardless of case, under a burst');
       const staff = (await stores.groups.findByName(`staff-${tag}`))!;
       assert.ok((await stores.groups.listMapped()).some((g) => g.id === staff.id));
 
+      assert.deepEqual(await stores.groups.findById(staff.id), staff);
+      assert.equal(await stores.groups.findById('no-such-group'), undefined);
+      // SCIM renames a group and keeps its client's id for it; a name another group holds (in any case) is refused.
+      const other = { ...group, id: `g3-${tag}`, name: `Other-${tag}` };
+      assert.equal(await stores.groups.create(other), true);
+      assert.equal(await stores.groups.update(other.id, { name: `STAFF-${tag}` }, 3), false, 'the name is taken');
+      const renames = await Promise.all([`Ops-${tag}`, `OPS-${tag}`].map((name, i) => stores.groups.update(i === 0 ? other.id : staff.id, { name }, 3)));
+      assert.deepEqual(renames.sort(), [false, true], 'two groups never end with one name, under a burst');
+      const renamed = (await stores.groups.findByName(`ops-${tag}`))!;
+      await stores.groups.update(renamed.id === staff.id ? other.id : staff.id, { name: `Spare-${tag}` }, 3);
+      assert.equal(await stores.groups.update(staff.id, { name: `Staff-${tag}`, externalId: 'ext-42' }, 4), true);
+      assert.deepEqual(await stores.groups.findById(staff.id), { ...staff, externalId: 'ext-42', updatedAt: 4 });
+      assert.equal(await stores.groups.update(staff.id, { externalId: null }, 4), true);
+      assert.equal(await stores.groups.delete(other.id), true);
       const adds = await Promise.all(Array.from({ length: 6 }, () => stores.groups.addMember(staff.id, ann.id, 2)));
       assert.equal(adds.filter(Boolean).length, 1, 'a member is added once');
       assert.equal(await stores.groups.addMember(staff.id, 'no-such-user', 2), false);

@@ -18,6 +18,8 @@ const MAX_DESCRIPTION = 200;
 const MAX_MAPPINGS = 50;
 const MAX_ROLE_SCOPES = 100;
 
+export const checkedGroupName = (name: string): string => checkedName('group', name);
+
 function checkedName(kind: 'group' | 'role', name: string): string {
   if (!NAME.test(name)) throw new AccessInputError(`a ${kind} name is 1 to 64 letters, digits and . _ : @ / - (starting with a letter or digit), not '${name}'`);
   return name;
@@ -49,6 +51,7 @@ export function buildGroup(input: { name: string; description?: string; mappings
     name: checkedName('group', input.name),
     description: checkedDescription(input.description),
     mappings: checkedMappings(input.mappings ?? []),
+    externalId: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -3,10 +3,9 @@ import type { ProtocolRequest } from '../protocol.js';
 import { activeAccessToken, isClientToken } from '../lifecycle/active-tokens.js';
 import { bearerError, bearerToken } from '../endpoints/bearer.js';
 
-/** Full access to the admin API: read and change everything. */
-export const ADMIN_SCOPE = 'tessera:admin';
-/** Read-only access to the admin API. */
-export const ADMIN_READ_SCOPE = 'tessera:admin:read';
+import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../scopes.js';
+
+export { ADMIN_READ_SCOPE, ADMIN_SCOPE };
 
 /** Who is calling the admin API, and whether they may change things. */
 export interface AdminCaller {

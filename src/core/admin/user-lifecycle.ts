@@ -2,7 +2,8 @@ import type { User } from '../../store/ports.js';
 import { buildUser, buildUserWithoutPassword, checkPassword, type NewUserInput, type PasswordPolicy } from '../accounts/users.js';
 import { enabledAgain, revokeUser } from '../lifecycle/revoke.js';
 import type { AdminContext } from './context.js';
-import { findUser, UserNotFoundError, UsernameTakenError } from './users.js';
+import { checkExternalId, findUser, UserNotFoundError, UsernameTakenError } from './users.js';
+import { checkName } from '../accounts/users.js';
 
 /**
  * A user's life as operators change it: created, given a password, disabled, enabled, deleted, their
@@ -17,14 +18,18 @@ export interface PasswordSetting {
 }
 
 /** A new user; without `password` they have none of their own (they sign in upstream, or get one later). */
-export type NewUser = Omit<NewUserInput, 'password'> & { password?: string };
+export type NewUser = Omit<NewUserInput, 'password'> & { password?: string; externalId?: string; givenName?: string; familyName?: string };
 
 /** Creates a user; a username held already (in any case) is refused, also when two creations race. */
 export async function createUser(admin: AdminContext, input: NewUser, passwords: PasswordSetting): Promise<User> {
   const { stores } = admin;
   if (await stores.users.findByUsername(input.username)) throw new UsernameTakenError(input.username);
-  const { password, ...profile } = input;
-  const user = password === undefined ? buildUserWithoutPassword(profile, admin.now) : await buildUser({ ...profile, password }, passwords, admin.now, passwords.policy);
+  const { password, externalId, givenName, familyName, ...profile } = input;
+  if (externalId !== undefined) checkExternalId(externalId);
+  if (givenName !== undefined) checkName(givenName);
+  if (familyName !== undefined) checkName(familyName);
+  const built = password === undefined ? buildUserWithoutPassword(profile, admin.now) : await buildUser({ ...profile, password }, passwords, admin.now, passwords.policy);
+  const user: User = { ...built, externalId: externalId ?? null, givenName: givenName?.trim() ?? null, familyName: familyName?.trim() ?? null };
   try {
     await stores.users.create(user);
   } catch (e) {

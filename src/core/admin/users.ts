@@ -41,12 +41,24 @@ export interface UserUpdate {
   emailVerified?: boolean;
   name?: string | null;
   attributes?: Record<string, string | null>;
+  /** A provisioning client's id for the user, and the parts of the name it sends (SCIM); null clears. */
+  externalId?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+}
+
+/** A provisioning client's id: any text up to 255 characters, without control characters. */
+export function checkExternalId(externalId: string): void {
+  if (externalId === '' || externalId.length > 255 || /[\u0000-\u001f\u007f]/.test(externalId)) throw new AccountError('externalId must be 1 to 255 characters of text');
 }
 
 function checkUpdate(input: UserUpdate): void {
   if (input.username !== undefined) checkUsername(input.username);
   if (typeof input.email === 'string') checkEmail(input.email);
   if (typeof input.name === 'string') checkName(input.name);
+  if (typeof input.externalId === 'string') checkExternalId(input.externalId);
+  if (typeof input.givenName === 'string') checkName(input.givenName);
+  if (typeof input.familyName === 'string') checkName(input.familyName);
   for (const [key, value] of Object.entries(input.attributes ?? {})) {
     checkAttributeKey(key);
     if (value !== null) checkAttributeValue(key, value);
@@ -59,6 +71,11 @@ function changesTo(user: User, input: UserUpdate): UserChanges {
   if (input.username !== undefined && input.username !== user.username) changes.username = input.username;
   const name = typeof input.name === 'string' ? input.name.trim() : input.name;
   if (name !== undefined && name !== user.name) changes.name = name;
+  if (input.externalId !== undefined && input.externalId !== user.externalId) changes.externalId = input.externalId;
+  for (const part of ['givenName', 'familyName'] as const) {
+    const value = typeof input[part] === 'string' ? input[part].trim() : input[part];
+    if (value !== undefined && value !== user[part]) changes[part] = value;
+  }
   const emailChanges = input.email !== undefined && input.email !== user.email;
   if (emailChanges) changes.email = input.email ?? null;
   // A new address is not verified unless the operator says it is.

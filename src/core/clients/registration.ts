@@ -1,6 +1,6 @@
 import { keyedHash, randomToken } from '../crypto.js';
 import { printable } from '../errors.js';
-import { isValidScopeToken } from '../scopes.js';
+import { isValidScopeToken, OPERATOR_SCOPES } from '../scopes.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { isLoopbackHost, normalizedHost } from '../hosts.js';
 import { lifetimeProblem } from '../lifetime-rules.js';
@@ -229,7 +229,7 @@ export function checkSelfServiceClient(client: Client, allowedScopes: readonly s
   if (client.applicationType === 'web' && client.redirectUris.some((u) => !u.startsWith('https:'))) {
     throw new ClientMetadataError('redirect_uris', 'web applications must use https redirect URIs');
   }
-  const closed = client.scopes.filter((s) => !allowedScopes.includes(s));
+  const closed = client.scopes.filter((s) => !allowedScopes.includes(s) || OPERATOR_SCOPES.has(s));
   if (closed.length > 0) throw new ClientMetadataError('scope', `scope ${closed.join(' ')} needs an operator to register the client`);
 }
 

@@ -7,9 +7,10 @@ import { singleValued } from '../params.js';
 import { bearerError, bearerToken } from './bearer.js';
 import { errorJson } from './form.js';
 import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../admin-api/auth.js';
+import { AUDIT_SCOPE } from '../scopes.js';
 
 /** The scope an operator gives a service client (client credentials) to read the audit log. */
-export const AUDIT_SCOPE = 'tessera:audit';
+export { AUDIT_SCOPE };
 
 /**
  * GET /admin/audit: the audit log for an operator's tooling, with the filters of `tessera audit

@@ -9,6 +9,7 @@ function groupOf(r: Selectable<GroupsTable>): GroupRecord {
     name: r.name,
     description: r.description,
     mappings: JSON.parse(r.mappings) as GroupMapping[],
+    externalId: r.external_id ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -23,6 +24,10 @@ export function sqlGroupStore(db: Kysely<Database>): GroupStore {
       const row = await db.selectFrom('groups').selectAll().where('name_key', '=', name.toLowerCase()).executeTakeFirst();
       return row && groupOf(row);
     },
+    async findById(id) {
+      const row = await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && groupOf(row);
+    },
     async create(group) {
       const result = await db
         .insertInto('groups')
@@ -32,6 +37,7 @@ export function sqlGroupStore(db: Kysely<Database>): GroupStore {
           name_key: group.name.toLowerCase(),
           description: group.description,
           mappings: JSON.stringify(group.mappings),
+          external_id: group.externalId,
           created_at: group.createdAt,
           updated_at: group.updatedAt,
         })
@@ -43,6 +49,23 @@ export function sqlGroupStore(db: Kysely<Database>): GroupStore {
       const set: Partial<GroupsTable> = { updated_at: now };
       if (c.description !== undefined) set.description = c.description;
       if (c.mappings !== undefined) set.mappings = JSON.stringify(c.mappings);
+      if (c.externalId !== undefined) set.external_id = c.externalId;
+      if (c.name !== undefined) {
+        set.name = c.name;
+        set.name_key = c.name.toLowerCase();
+        // A name another group holds: nothing is written (checked in the same statement, and by the unique index).
+        const query = db
+          .updateTable('groups')
+          .set(set)
+          .where('id', '=', id)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('groups as other').select('other.id').where('other.name_key', '=', set.name_key!).where('other.id', '!=', id))));
+        try {
+          return changed(await query.executeTakeFirst()) === 1;
+        } catch (e) {
+          if (await db.selectFrom('groups').select('id').where('name_key', '=', set.name_key!).where('id', '!=', id).executeTakeFirst()) return false;
+          throw e;
+        }
+      }
       return changed(await db.updateTable('groups').set(set).where('id', '=', id).executeTakeFirst()) === 1;
     },
     async delete(id) {

@@ -448,6 +448,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('audit_events').addColumn('actor', 'text').execute();
     },
   },
+  '0022_scim': {
+    async up(db: Kysely<any>) {
+      // What a SCIM client (Okta, Entra ID) provisions besides the profile: its own id for a user or
+      // group, and a user's given and family name.
+      for (const column of ['external_id', 'given_name', 'family_name']) await db.schema.alterTable('users').addColumn(column, 'text').execute();
+      await db.schema.alterTable('groups').addColumn('external_id', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

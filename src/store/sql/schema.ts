@@ -48,6 +48,9 @@ export interface UsersTable {
   last_sign_in_at: number | null;
   locked_until: number | null;
   unlocked_at: number | null;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -211,6 +214,7 @@ export interface GroupsTable {
   name_key: string;
   description: string;
   mappings: string;
+  external_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -33,6 +33,9 @@ function toRow(u: User): UsersTable {
     last_sign_in_at: u.lastSignInAt,
     locked_until: u.lockedUntil,
     unlocked_at: u.unlockedAt,
+    external_id: u.externalId,
+    given_name: u.givenName,
+    family_name: u.familyName,
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
@@ -51,6 +54,9 @@ function changedColumns(c: UserChanges): Partial<UsersTable> {
   if (c.attributes !== undefined) row.attributes = attributesText(c.attributes);
   if (c.lockedUntil !== undefined) row.locked_until = c.lockedUntil;
   if (c.unlockedAt !== undefined) row.unlocked_at = c.unlockedAt;
+  if (c.externalId !== undefined) row.external_id = c.externalId;
+  if (c.givenName !== undefined) row.given_name = c.givenName;
+  if (c.familyName !== undefined) row.family_name = c.familyName;
   return row;
 }
 
@@ -68,6 +74,9 @@ function fromRow(r: Selectable<UsersTable>): User {
     lastSignInAt: r.last_sign_in_at === null ? null : Number(r.last_sign_in_at),
     lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
     unlockedAt: r.unlocked_at === null ? null : Number(r.unlocked_at),
+    externalId: r.external_id ?? null,
+    givenName: r.given_name ?? null,
+    familyName: r.family_name ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
