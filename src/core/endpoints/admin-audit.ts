@@ -1,12 +1,11 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { NO_STORE, json, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
-import { activeAccessToken, isClientToken } from '../lifecycle/active-tokens.js';
 import { AuditQueryError, auditQuery, auditView } from '../audit-query.js';
 import { singleValued } from '../params.js';
-import { bearerError, bearerToken } from './bearer.js';
+import { operatorClient } from './operator-token.js';
 import { errorJson } from './form.js';
-import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../admin-api/auth.js';
+import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../scopes.js';
 import { AUDIT_SCOPE } from '../scopes.js';
 
 /** The scope an operator gives a service client (client credentials) to read the audit log. */
@@ -21,14 +20,8 @@ export function adminAuditEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
       if (req.method !== 'GET') throw new OAuthError('invalid_request', 'use GET', { status: 405, headers: { Allow: 'GET' } });
-      const active = await activeAccessToken(ctx, bearerToken(req));
-      if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
       // The admin API's scopes read the audit log too (it is /admin/v1/audit-events there).
-      const mayRead = [AUDIT_SCOPE, ADMIN_SCOPE, ADMIN_READ_SCOPE].some((s) => active.claims.scopes.includes(s));
-      if (!active.claims.aud.includes(ctx.config.accessTokenAudience)) throw bearerError('invalid_token', 'the access token is for another audience');
-      if (!isClientToken(active.claims) || !mayRead) {
-        throw bearerError('insufficient_scope', `a client token with the ${AUDIT_SCOPE} scope is required`, { scope: AUDIT_SCOPE });
-      }
+      await operatorClient(ctx, req, [AUDIT_SCOPE, ADMIN_SCOPE, ADMIN_READ_SCOPE]);
       let query;
       try {
         query = auditQuery(singleValued(req.query), ctx.now());

@@ -7,8 +7,7 @@ import { UserNotFoundError, UsernameTakenError } from '../admin/users.js';
 import { GroupNameTakenError } from '../admin/groups.js';
 import type { PasswordSetting } from '../admin/user-lifecycle.js';
 import type { AdminContext } from '../admin/context.js';
-import { activeAccessToken, isClientToken } from '../lifecycle/active-tokens.js';
-import { bearerError, bearerToken } from '../endpoints/bearer.js';
+import { operatorClient } from '../endpoints/operator-token.js';
 import { requester } from '../audit.js';
 import { SCIM_SCOPE } from '../scopes.js';
 import { ScimError, scimError, scimJson } from './errors.js';
@@ -37,12 +36,7 @@ const ROUTES: Record<string, { collection: Route; item: Route }> = {
 /** The client a good token names; SCIM errors (with the RFC 6750 challenge) otherwise. */
 async function authenticate(ctx: Context, req: ProtocolRequest): Promise<string> {
   try {
-    const active = await activeAccessToken(ctx, bearerToken(req));
-    if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
-    if (!isClientToken(active.claims) || !active.claims.scopes.includes(SCIM_SCOPE)) {
-      throw bearerError('insufficient_scope', `a client token with the ${SCIM_SCOPE} scope is required`, { scope: SCIM_SCOPE });
-    }
-    return active.client.clientId;
+    return (await operatorClient(ctx, req, [SCIM_SCOPE])).clientId;
   } catch (e) {
     if (e instanceof OAuthError) throw new ScimError(e.status, undefined, e.message, e.headers);
     throw e;
