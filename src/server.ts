@@ -14,6 +14,7 @@ import { authorizationEndpoint } from './core/endpoints/authorize/index.js';
 import { userinfoEndpoint } from './core/endpoints/userinfo.js';
 import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
 import { adminApi } from './core/admin-api/index.js';
+import { adminConsoleEndpoint } from './core/admin-console/index.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
@@ -143,6 +144,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       userinfo: userinfoEndpoint(ctx),
       adminAudit: adminAuditEndpoint(ctx),
       adminApi: adminApi(ctx, options.passwordPolicy),
+      adminConsole: adminConsoleEndpoint(ctx, options.passwordPolicy),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

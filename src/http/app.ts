@@ -10,6 +10,7 @@ import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
 import { ADMIN_API_BASE } from '../core/admin-api/router.js';
 import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
+import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from '../core/admin-console/paths.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
@@ -39,6 +40,8 @@ export interface Endpoints {
   adminAudit: Handler;
   /** /admin/v1/…, given the path below it. */
   adminApi: InteractionHandler;
+  /** The admin console: /admin and its pages (not /admin/audit nor /admin/v1/…), given the path below /admin/ ('' for /admin). */
+  adminConsole: InteractionHandler;
   discovery: Handler;
   jwks: Handler;
   health: Handler;
@@ -93,7 +96,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
     const body = { type: 'about:blank', title: titles[status] ?? error, status, detail: safeDescription(description), instance: path };
     return reply.type(`${PROBLEM_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(body));
   }
-  if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
+  if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
@@ -195,6 +198,11 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
       sendProtocolResponse(reply, await endpoints.adminApi(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies),
   });
+  // The console's pages; the static /admin/audit and the /admin/v1/* block above take precedence in the router.
+  const adminConsole = async (request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await endpoints.adminConsole(toProtocolRequest(request, options.secureCookies), request.params['*'] ?? ''), options.secureCookies);
+  app.route({ method: ['GET', 'POST'], url: ADMIN_CONSOLE_PATH, handler: adminConsole });
+  app.route({ method: ['GET', 'POST'], url: `${ADMIN_CONSOLE_PATH}/*`, handler: adminConsole });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
