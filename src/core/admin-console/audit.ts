@@ -68,10 +68,10 @@ async function allMatching(call: ConsoleCall): Promise<StoredAuditEvent[]> {
 const COLUMNS = ['id', 'time', 'type', 'outcome', 'user_id', 'username', 'client_id', 'ip', 'user_agent', 'reason', 'actor', 'count'] as const;
 
 export const auditRoutes: ConsoleRoute[] = [
-  { method: 'GET', path: '/audit', handle: (call) => logPage(call), onError: logPage },
+  { method: 'GET', path: '/audit-log', handle: (call) => logPage(call), onError: logPage },
   {
     method: 'GET',
-    path: '/audit/export.csv',
+    path: '/audit-log/export.csv',
     async handle(call) {
       const views = (await allMatching(call)).map(auditView);
       return { kind: 'file', status: 200, contentType: 'text/csv; charset=utf-8', filename: 'tessera-audit.csv', body: toCsv(COLUMNS, views.map((v) => COLUMNS.map((c) => v[c]))) };
@@ -80,7 +80,7 @@ export const auditRoutes: ConsoleRoute[] = [
   },
   {
     method: 'GET',
-    path: '/audit/export.json',
+    path: '/audit-log/export.json',
     async handle(call) {
       const views = (await allMatching(call)).map(auditView);
       return { kind: 'file', status: 200, contentType: 'application/json; charset=utf-8', filename: 'tessera-audit.json', body: JSON.stringify({ items: views }, null, 2) };

@@ -75,7 +75,7 @@ export const userRoutes: ConsoleRoute[] = [
   { method: 'GET', path: '/users', handle: (call) => listPage(call) },
   {
     method: 'POST',
-    path: '/users',
+    path: '/users/new',
     async handle(call) {
       const f = call.form;
       const input: NewUser = { username: (f['username'] ?? '').trim() };

@@ -56,5 +56,5 @@ ${c.disabled
   : actionForm(d, `${at}/disable`, '', 'Disable client', { confirm: 'Yes, disable it and revoke its tokens', buttonClass: 'danger' })}
 ${actionForm(d, `${at}/delete`, '', 'Delete client', { confirm: 'Yes, delete it for good', buttonClass: 'danger' })}
 </div>
-<p><a href="${d.base}/audit?client=${seg(c.clientId)}">This client's audit events</a></p>`;
+<p><a href="${d.base}/audit-log?client=${seg(c.clientId)}">This client's audit events</a></p>`;
 }

@@ -8,7 +8,7 @@ const SECTIONS: { section: AdminSection; path: string; label: string }[] = [
   { section: 'access', path: '/access', label: 'APIs and roles' },
   { section: 'providers', path: '/providers', label: 'Identity providers' },
   { section: 'keys', path: '/keys', label: 'Keys' },
-  { section: 'audit', path: '/audit', label: 'Audit log' },
+  { section: 'audit', path: '/audit-log', label: 'Audit log' },
 ];
 
 /** A path segment as a URL holds it. */

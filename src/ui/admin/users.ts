@@ -18,7 +18,7 @@ ${more ? html`<p class="muted">More users match: narrow the search.</p>` : ''}
 <h2>Create a user</h2>
 ${actionForm(
   d,
-  '/users',
+  '/users/new',
   html`${field('username', 'Username', entered['username'] ?? '', 'text', html` required autocomplete="off"`)}
 ${field('email', 'Email (optional)', entered['email'] ?? '', 'email')}
 ${field('name', 'Name (optional)', entered['name'] ?? '')}
@@ -74,5 +74,5 @@ ${u.consents.length === 0
   : html`<table class="list"><thead><tr><th scope="col">App</th><th scope="col">Scopes</th><th scope="col">Since</th><th scope="col"></th></tr></thead><tbody>${u.consents.map(
       (c) => html`<tr><td>${c.clientName} <code>${c.clientId}</code></td><td><code>${c.scopes.join(' ')}</code></td><td>${c.since}</td><td>${actionForm(d, `${at}/consents/${seg(c.id)}/revoke`, '', 'Revoke', { buttonClass: 'secondary', inline: true })}</td></tr>`,
     )}</tbody></table>`}
-<p><a href="${d.base}/audit?user=${seg(u.sub)}">This user's audit events</a></p>`;
+<p><a href="${d.base}/audit-log?user=${seg(u.sub)}">This user's audit events</a></p>`;
 }
