@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
-import { grantAdminRole, openAdminConsole, revokeAdminRole } from '../helpers/admin-console.js';
+import { grantAdminRole, openAdminConsole, revokeAdminRole, setupAdmin } from '../helpers/admin-console.js';
+import { addProvider } from '../../src/core/admin/identity-providers.js';
 import type { StoredAuditEvent } from '../../src/store/ports.js';
 import { confirmEnrollment, startEnrollment } from '../../src/core/accounts/mfa.js';
 import { totp } from '../helpers/totp.js';
@@ -184,7 +185,7 @@ describe('admin console', () => {
     assert.match(answer.headers.get('content-type') ?? '', /text\/html/);
   });
 
-  it('defines an API and roles, grants a role, rotates keys, all audited as the operator', async () => {
+  it('defines an API and roles, grants a role, rotates keys, disables and enables a provider, all audited as the operator', async () => {
     const page = await visit('/access');
     const api = await submit(page, '/access/apis', { identifier: 'https://api.example.com', name: 'Orders', scopes: 'orders:read=Read orders' });
     assert.equal(api.status, 201, textOf(api.html));
@@ -204,11 +205,16 @@ describe('admin console', () => {
     const rotated = await submit(keys, '/keys/rotate', { confirm: 'yes' });
     assert.match(textOf(rotated.html), /New keys/);
     assert.ok((await server.tessera.ctx.stores.keys.all()).length > before);
+    await addProvider(setupAdmin(server), { name: 'corp', kind: 'oidc', displayName: 'Corp', secret: 's3cret-value', oidc: { issuer: 'https://idp.example.com', clientId: 'tessera' } });
     const providers = await visit('/providers');
-    assert.equal(providers.status, 200);
+    const off = await submit(providers, '/providers/corp/disable', { confirm: 'yes' });
+    assert.match(textOf(off.html), /Corp disabled/);
+    assert.equal((await server.tessera.ctx.stores.identityProviders.findByName('corp'))?.enabled, false);
+    const on = await submit(off, '/providers/corp/enable');
+    assert.match(textOf(on.html), /Corp enabled/);
 
     const types = byConsole(await events({})).map((e) => e.type);
-    for (const t of ['api.created', 'role.created', 'role.granted', 'api.deleted', 'key.rotated']) assert.ok(types.includes(t as never), `${t} audited`);
+    for (const t of ['api.created', 'role.created', 'role.granted', 'api.deleted', 'key.rotated', 'idp.changed']) assert.ok(types.includes(t as never), `${t} audited`);
   });
 
   it('locks the console at the next request once the role is taken back', async () => {

@@ -8,6 +8,7 @@ import { consoleForm, consoleOperator, consoleToken, operatorContext } from './a
 import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from './paths.js';
 import { serializedBy } from './serialize.js';
 import type { ConsoleCall, ConsoleRoute, ShowOptions } from './route.js';
+import type { AdminSection } from './page-data.js';
 import { dashboardRoutes } from './dashboard.js';
 import { userRoutes } from './users.js';
 import { clientRoutes } from './clients.js';
@@ -19,6 +20,10 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...dashboardRoutes, ...u
 
 const notFound = (): ProtocolResponse => errorPage(404, 'not_found', 'There is no such page or record in the admin console.');
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+
+const SECTIONS: Record<string, AdminSection> = { users: 'users', clients: 'clients', access: 'access', providers: 'providers', keys: 'keys', 'audit-log': 'audit' };
+/** The section a path under /admin belongs to (for the navigation). */
+const sectionOf = (sub: string): AdminSection => SECTIONS[sub.split('/')[1] ?? ''] ?? 'dashboard';
 
 function pattern(path: string): RegExp {
   return new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`);
@@ -84,7 +89,7 @@ export function adminConsoleEndpoint(ctx: Context, passwordPolicy: PasswordPolic
     };
     if (route.confirm && form['confirm'] !== 'yes') {
       const { csrf: _csrf, ...fields } = form;
-      return call.show('dashboard', 'Confirm', { view: 'confirm', question: route.confirm, action: base + sub, fields, button: 'Yes, do it', back: base + sub.replace(/\/[^/]+$/, '') });
+      return call.show(sectionOf(sub), 'Confirm', { view: 'confirm', question: route.confirm, action: base + sub, fields, button: 'Yes, do it', back: base + sub.replace(/\/[^/]+$/, '') });
     }
     const run = async (): Promise<ProtocolResponse> => {
       try {
