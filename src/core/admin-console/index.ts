@@ -25,6 +25,12 @@ const SECTIONS: Record<string, AdminSection> = { users: 'users', clients: 'clien
 /** The section a path under /admin belongs to (for the navigation). */
 const sectionOf = (sub: string): AdminSection => SECTIONS[sub.split('/')[1] ?? ''] ?? 'dashboard';
 
+/** Where "Cancel" on a confirmation goes: the user's or client's page, else the section's. */
+function backOf(sub: string): string {
+  const [section = '', id] = sub.split('/').slice(1);
+  return (section === 'users' || section === 'clients') && id !== undefined ? `/${section}/${id}` : `/${section}`;
+}
+
 function pattern(path: string): RegExp {
   return new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`);
 }
@@ -89,7 +95,7 @@ export function adminConsoleEndpoint(ctx: Context, passwordPolicy: PasswordPolic
     };
     if (route.confirm && form['confirm'] !== 'yes') {
       const { csrf: _csrf, ...fields } = form;
-      return call.show(sectionOf(sub), 'Confirm', { view: 'confirm', question: route.confirm, action: base + sub, fields, button: 'Yes, do it', back: base + sub.replace(/\/[^/]+$/, '') });
+      return call.show(sectionOf(sub), 'Confirm', { view: 'confirm', question: route.confirm, action: base + sub, fields, button: 'Yes, do it', back: base + backOf(sub) });
     }
     const run = async (): Promise<ProtocolResponse> => {
       try {
