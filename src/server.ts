@@ -15,6 +15,7 @@ import { adminAuditEndpoint } from './core/endpoints/admin-audit.js';
 import { adminApi } from './core/admin-api/index.js';
 import { scimEndpoints } from './core/scim/endpoints.js';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './core/accounts/users.js';
+import { adminConsoleEndpoint } from './core/admin-console/index.js';
 import { discoveryEndpoint, jwksEndpoint } from './core/endpoints/discovery.js';
 import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/endpoints/health.js';
 import { interactionEndpoints } from './core/interaction/endpoints.js';
@@ -145,6 +146,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       adminAudit: adminAuditEndpoint(ctx),
       adminApi: adminApi(ctx, options.passwordPolicy),
       scim: scimEndpoints(ctx, { passwordPolicy: options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY }),
+      adminConsole: adminConsoleEndpoint(ctx, options.passwordPolicy),
       discovery: discoveryEndpoint(ctx, GRANTS),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),

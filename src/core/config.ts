@@ -40,6 +40,11 @@ export interface Config {
    */
   consoleUsers: 'all' | string[];
   /**
+   * The global role whose holders (directly or through a group) may use the admin console at
+   * /admin, after a second factor. Default `tessera-admin`; nobody holds it until an operator grants it.
+   */
+  adminRole: string;
+  /**
    * Scopes a client registered without an operator (dynamic registration, developer console) may
    * hold. Anything wider, such as an API's scopes for client credentials, needs an operator.
    */
@@ -90,6 +95,7 @@ export interface ConfigInput {
   devicePollInterval?: number;
   openRegistration?: boolean;
   consoleUsers?: 'all' | string[];
+  adminRole?: string;
   selfServiceScopes?: string[];
   signInLimits?: Partial<Config['signInLimits']>;
   clientAuthLimits?: Partial<AddressPolicy>;
@@ -105,6 +111,7 @@ export const DEFAULT_MFA: Config['mfa'] = {
 
 export const DEFAULT_SIGN_IN_LIMITS: Config['signInLimits'] = { perPair: 5, perSubject: 20, perIp: 50, windowSeconds: 900, lockSeconds: 900, delayMs: 250 };
 export const DEFAULT_CLIENT_AUTH_LIMITS: AddressPolicy = { perPair: 10, perIp: 50, windowSeconds: 900, lockSeconds: 900 };
+export const DEFAULT_ADMIN_ROLE = 'tessera-admin';
 export const DEFAULT_AUDIT_RETENTION = 90 * 24 * 3600;
 
 export const DEFAULT_TTL: Config['ttl'] = {
@@ -155,6 +162,8 @@ export function makeConfig(input: ConfigInput): Config {
   }
   const auditRetention = input.auditRetention ?? DEFAULT_AUDIT_RETENTION;
   if (!Number.isInteger(auditRetention) || auditRetention <= 0) throw new ConfigError('auditRetention must be a positive whole number of seconds');
+  const adminRole = (input.adminRole ?? DEFAULT_ADMIN_ROLE).trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$/.test(adminRole)) throw new ConfigError(`adminRole '${input.adminRole}' is not a role name`);
   for (const s of input.selfServiceScopes ?? []) {
     if (!isValidScopeToken(s)) throw new ConfigError(`selfServiceScopes: '${s}' is not a valid scope`);
     if (OPERATOR_SCOPES.has(s)) throw new ConfigError(`selfServiceScopes: '${s}' acts on the server itself; only an operator can give it to a client`);
@@ -170,6 +179,7 @@ export function makeConfig(input: ConfigInput): Config {
     devicePollInterval: input.devicePollInterval ?? 5,
     openRegistration: input.openRegistration ?? false,
     consoleUsers: consoleUsers(input.consoleUsers),
+    adminRole,
     signInLimits,
     clientAuthLimits,
     auditRetention,

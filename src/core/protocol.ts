@@ -1,4 +1,5 @@
 import type { Params } from './params.js';
+import type { AdminPageData } from './admin-console/page-data.js';
 
 /** A request as the core sees it: no framework objects, only what the protocol needs. */
 export interface ProtocolRequest {
@@ -25,15 +26,17 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
-  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string> };
+  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string> }
+  /** A download (an export): the body as it is, saved under `filename`. */
+  | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {

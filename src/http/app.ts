@@ -12,6 +12,7 @@ import { ADMIN_API_BASE } from '../core/admin-api/router.js';
 import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
 import { SCIM_PREFIX } from '../core/scim/endpoints.js';
 import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
+import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from '../core/admin-console/paths.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
@@ -45,6 +46,8 @@ export interface Endpoints {
   adminApi: InteractionHandler;
   /** SCIM 2.0 under /scim/v2 (core/scim). */
   scim: SubtreeHandler;
+  /** The admin console: /admin and its pages (not /admin/audit nor /admin/v1/…), given the path below /admin/ ('' for /admin). */
+  adminConsole: InteractionHandler;
   discovery: Handler;
   jwks: Handler;
   health: Handler;
@@ -105,7 +108,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
     const detail = status >= 500 ? 'the server could not complete the request' : status === 404 ? 'no such endpoint' : description;
     return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, safeDescription(detail), scimType)));
   }
-  if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/'))) {
+  if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
   }
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
@@ -217,6 +220,11 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   const runScim = async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) =>
     sendProtocolResponse(reply, await endpoints.scim(toProtocolRequest(request, options.secureCookies), request.params['*']), options.secureCookies);
   app.route({ method: [...ANY], url: `${SCIM_PREFIX}/*`, handler: runScim });
+  // The console's pages; the static /admin/audit and the /admin/v1/* block above take precedence in the router.
+  const adminConsole = async (request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await endpoints.adminConsole(toProtocolRequest(request, options.secureCookies), request.params['*'] ?? ''), options.secureCookies);
+  app.route({ method: ['GET', 'POST'], url: ADMIN_CONSOLE_PATH, handler: adminConsole });
+  app.route({ method: ['GET', 'POST'], url: `${ADMIN_CONSOLE_PATH}/*`, handler: adminConsole });
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));

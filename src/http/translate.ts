@@ -34,6 +34,16 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
     // A face with its own media type (problem details, SCIM) names it; everything else is plain JSON.
     return reply.type(answer.headers?.['Content-Type'] ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body));
   }
+  if (answer.kind === 'file') {
+    // Only names the server made reach the header; anything else is replaced.
+    const filename = answer.filename.replace(/[^A-Za-z0-9._-]/g, '_');
+    return reply
+      .code(answer.status)
+      .header('Cache-Control', 'no-store')
+      .header('Content-Disposition', `attachment; filename="${filename}"`)
+      .type(answer.contentType)
+      .send(answer.body);
+  }
   if (answer.cookies && answer.cookies.length > 0) {
     reply.header('Set-Cookie', answer.cookies.map((c) => serializeCookie(c, secureCookies)));
   }

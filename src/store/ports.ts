@@ -656,6 +656,11 @@ export type StoredAuditEvent = AuditEvent & { id: number; count: number };
 export interface AuditStore extends Expiring {
   append(event: AuditEvent): Promise<void>;
   list(query: AuditQuery): Promise<StoredAuditEvent[]>;
+  /**
+   * How many events of each of `types` happened at or after `since` (and before `until`), counting
+   * each aggregated record as the `count` events it stands for; types without events are absent.
+   */
+  countByType(filter: { since: number; until?: number; types: readonly string[] }): Promise<Record<string, number>>;
 }
 
 /** A user's TOTP second factor (RFC 6238): the secret sealed with the server's key, backup codes hashed. */

@@ -13,6 +13,7 @@ import type {
   SecondFactorPageData,
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
+import { adminPage } from './admin/index.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -319,6 +320,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   console: consolePage,
   'second-factor': secondFactorPage,
   'link-account': linkAccountPage,
+  admin: adminPage,
 };
 
 /** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */

@@ -32,4 +32,37 @@ img.qr { background: white; padding: 4px; }
 img.logo { display: block; width: 64px; height: 64px; object-fit: contain; margin: 0 0 1rem; border-radius: 8px; }
 p.description { overflow-wrap: anywhere; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
+/* The admin console: wider pages, navigation, tables and server-drawn SVG charts. */
+body.admin main.admin { max-width: 72rem; margin: 1.5rem auto; border: 0; padding: 0 1.5rem 2rem; }
+header.admin-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: .75rem 1.5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
+header.admin-bar nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
+header.admin-bar a[aria-current=page] { font-weight: 700; text-decoration: none; }
+header.admin-bar .muted { margin-left: auto; }
+body.admin h3 { font-size: 1rem; margin: 1.25rem 0 .25rem; }
+body.admin form { max-width: 36rem; }
+body.admin form.inline, body.admin form.search, body.admin td form { display: inline; max-width: none; }
+body.admin form.inline button, body.admin td form button { padding: .25rem .7rem; font-size: .9rem; }
+body.admin form.search input[type=search] { width: auto; min-width: 18rem; padding: .5rem; font: inherit; }
+body.admin input[type=email], body.admin input[type=search] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--muted); border-radius: 8px; }
+body.admin form > button { margin-top: 1rem; }
+.action-row { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-end; }
+.action-row form { max-width: 22rem; }
+label.confirm { color: var(--danger); }
+.notice { border-left: 4px solid var(--accent); padding: .5rem .75rem; }
+table.list { width: 100%; border-collapse: collapse; font-size: .92rem; }
+table.list th, table.list td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, transparent); vertical-align: top; overflow-wrap: anywhere; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts dt { margin: 0; }
+.charts { display: flex; flex-wrap: wrap; gap: 2rem; }
+figure.chart { margin: 0; }
+figure.chart figcaption { font-weight: 600; margin-bottom: .5rem; }
+figure.chart svg { max-width: 100%; height: auto; }
+.chart-label, .chart-value { font: 13px system-ui, sans-serif; fill: currentColor; }
+.chart-bar { fill: var(--accent); }
+.chart-bar-1 { fill: #c4320a; }
+.chart-bar-2 { fill: var(--danger); }
+.chart-bar-3 { fill: #027a48; }
+table.chart-numbers { font-size: .9rem; margin-top: .5rem; }
+table.chart-numbers th { text-align: left; font-weight: 400; padding-right: 1rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `;

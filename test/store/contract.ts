@@ -442,6 +442,19 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       );
     });
 
+    it('counts events by type over a time range, an aggregated record as the events it stands for', async () => {
+      const base = 60 * 40_000_000;
+      const event = { type: 'login.failure' as const, outcome: 'failure' as const, userId: null, username: 'counted', clientId: null, ip: '192.0.2.20', userAgent: null, reason: 'wrong_password', actor: null };
+      await Promise.all(Array.from({ length: 3 }, () => stores.audit.append({ ...event, at: base + 1 })));
+      await stores.audit.append({ ...event, at: base + 2, type: 'login.success', outcome: 'success', reason: 'password' });
+      await stores.audit.append({ ...event, at: base + 3, type: 'token.issued', outcome: 'success', reason: null });
+      await stores.audit.append({ ...event, at: base + 500, type: 'token.issued', outcome: 'success', reason: null });
+      await stores.audit.append({ ...event, at: base - 10, type: 'login.success', outcome: 'success', reason: 'password' });
+      assert.deepEqual(await stores.audit.countByType({ since: base, types: ['login.failure', 'login.success', 'token.issued', 'login.lockout'] }), { 'login.failure': 3, 'login.success': 1, 'token.issued': 2 });
+      assert.deepEqual(await stores.audit.countByType({ since: base, until: base + 100, types: ['token.issued', 'login.success'] }), { 'token.issued': 1, 'login.success': 1 });
+      assert.deepEqual(await stores.audit.countByType({ since: base, types: [] }), {});
+    });
+
     it('polls device codes at their interval, slows down early pollers, and consumes an approval once', async () => {
       const now = 1_800_000_000;
       const record = {

@@ -9,6 +9,7 @@ import { PATHS } from '../endpoints/discovery.js';
 import { BROWSER_COOKIE, browserBinding } from './session.js';
 import { afterPassword } from './second-factor.js';
 import { checkedForm, formToken } from './form-token.js';
+import { isAdminConsolePath } from '../admin-console/paths.js';
 
 const SIGN_IN_FORM = 'sign-in';
 
@@ -17,8 +18,10 @@ const RETURN_PATHS = [PATHS.account, PATHS.device, PATHS.console];
 
 export function safeReturnPath(value: string | undefined): string {
   if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return PATHS.account;
-  const path = value.split('?')[0];
-  return RETURN_PATHS.includes(path as (typeof RETURN_PATHS)[number]) ? value : PATHS.account;
+  const path = value.split('?')[0] ?? '';
+  if (RETURN_PATHS.includes(path as (typeof RETURN_PATHS)[number])) return value;
+  // The admin console's pages (never the JSON faces under /admin/v1 and /admin/audit).
+  return isAdminConsolePath(path) && /^[A-Za-z0-9/_.~%-]*$/.test(path) ? path : PATHS.account;
 }
 
 /** The sign-in form for Tessera's own pages (account, device verification); returns to `returnTo` afterwards. */

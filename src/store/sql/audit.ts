@@ -72,6 +72,18 @@ export function sqlAuditStore(db: Kysely<Database>): AuditStore {
         count: Number(r.count),
       }));
     },
+    async countByType({ since, until, types }) {
+      if (types.length === 0) return {};
+      let query = db
+        .selectFrom('audit_events')
+        .select((eb) => ['type', eb.fn.sum<number | string>('count').as('n')])
+        .where('at', '>=', since)
+        .where('type', 'in', [...types]);
+      if (until !== undefined) query = query.where('at', '<', until);
+      const rows = await query.groupBy('type').execute();
+      // PostgreSQL sums integers as bigint, which its driver reads as a string.
+      return Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
+    },
     async deleteExpired(cutoff, limit) {
       const result = await db
         .deleteFrom('audit_events')
