@@ -91,7 +91,7 @@ export class AdminHttp {
   }
 
   /** One call; a problem+json answer becomes `tessera: <detail>`. Undefined for 204. */
-  async request(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<unknown> {
+  async request(method: string, path: string, options: { query?: Query; body?: unknown; missing?: 'undefined' } = {}): Promise<unknown> {
     const url = new URL(`${this.server}/admin/v1${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     for (const fresh of [false, true]) {
@@ -105,6 +105,7 @@ export class AdminHttp {
       // A token revoked or expired early: one new token, one more try.
       if (response.status === 401 && !fresh) continue;
       if (response.status === 204) return undefined;
+      if (response.status === 404 && options.missing === 'undefined') return undefined;
       const body = await jsonOf(response);
       if (response.ok) return body;
       const detail = typeof body['detail'] === 'string' ? body['detail'] : `the server answered ${response.status} to ${method} ${url.pathname}`;
@@ -115,6 +116,10 @@ export class AdminHttp {
 
   get<T = Record<string, unknown>>(path: string, query?: Query): Promise<T> {
     return this.request('GET', path, query ? { query } : {}) as Promise<T>;
+  }
+  /** One resource, or undefined when the server has none there. */
+  find<T = Record<string, unknown>>(path: string): Promise<T | undefined> {
+    return this.request('GET', path, { missing: 'undefined' }) as Promise<T | undefined>;
   }
   post<T = Record<string, unknown>>(path: string, body: unknown = {}): Promise<T> {
     return this.request('POST', path, { body }) as Promise<T>;
