@@ -50,7 +50,7 @@ function refuseNewDefaultStore(options: StoreOptions): void {
 /** Where the store is: --database-url (PostgreSQL), else --data (the embedded store); each with its environment variable. */
 export function withStoreLocation(command: Command): Command {
   return command
-    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
+    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] || './data')
     .option('--database-url <url>', 'PostgreSQL instead of the embedded store (postgres://user@host:5432/db)', process.env['TESSERA_DATABASE_URL']);
 }
 

@@ -33,13 +33,14 @@ function passwordSetting(): PasswordSetting {
   return { policy: passwordPolicyFromEnv(), hash: async (password) => (await createPasswordHasher(argon2FromEnv())).hash(password) };
 }
 
-/** A user as the store finds one: by sub first, then by username. */
+/** A user (as `user show --json` prints one) found as the store finds them: by sub first, then by username. */
 async function remoteUser(api: AdminHttp, ref: string): Promise<View> {
   const bySub = await api.find(`/users/${seg(ref)}`);
   if (bySub) return bySub;
   const [byName] = (await api.get<{ items: View[] }>('/users', { username: ref })).items;
   if (!byName) throw new UserNotFoundError(ref);
-  return byName;
+  // A list holds users' profiles; the user itself says what the server knows of their sign-ins.
+  return api.get(`/users/${seg(String(byName['sub']))}`);
 }
 
 /** The sub of a user named by username or sub. */
