@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
-import { apiView, parseScopeDefinition, type ApiInput } from '../core/apis/apis.js';
-import { createApi, deleteApi, findApi, updateApi } from '../core/admin/apis.js';
+import { parseScopeDefinition, type ApiInput } from '../core/apis/apis.js';
+import { apiOperations, type ApiOperations } from './ops/apis.js';
 import { CliError, print } from './output.js';
-import { adminContext, withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 import { DEFAULT, lifetimeFlag } from './durations.js';
 import { apiRoleCommands } from './role-commands.js';
 
@@ -46,29 +46,30 @@ function toInput(flags: ApiFlags): ApiInput {
 
 export function apiCommands(program: Command): void {
   const api = program.command('api').description('APIs (resource servers): the audiences of access tokens (RFC 8707) and their scopes');
+  const run = <T>(flags: ApiFlags, fn: (ops: ApiOperations) => Promise<T>) => withOperations(flags, apiOperations, fn);
   withStoreOptions(apiFlags(api.command('create').description('define an API').requiredOption('--identifier <uri>', "the API's URI: what apps pass as `resource`, and tokens' `aud`"))).action(
     async (flags: ApiFlags) => {
       if (flags.name === undefined) throw new CliError('--name is required');
-      await withStores(flags, async (stores, pepper, audit) => print(apiView(await createApi(adminContext(stores, pepper, audit), toInput(flags))), flags.json === true));
+      await run(flags, async (ops) => print(await ops.create(toInput(flags)), flags.json === true));
     },
   );
   withStoreOptions(api.command('list').description('list APIs')).action(async (flags: ApiFlags) => {
-    await withStores(flags, async (stores) => {
-      const apis = await stores.apis.list();
-      if (flags.json) print(apis.map(apiView), true);
-      else print(apis.map((a) => ({ identifier: a.identifier, name: a.name, scopes: a.scopes.map((s) => s.name), rbac: a.rbac })), false);
+    await run(flags, async (ops) => {
+      const apis = await ops.list();
+      if (flags.json) print(apis, true);
+      else print(apis.map((a) => ({ identifier: a['identifier'], name: a['name'], scopes: (a['scopes'] as { name: string }[]).map((s) => s.name), rbac: a['rbac'] })), false);
     });
   });
   withStoreOptions(api.command('show <identifier>').description('show an API')).action(async (identifier: string, flags: ApiFlags) => {
-    await withStores(flags, async (stores) => print(apiView(await findApi(stores, identifier)), flags.json === true));
+    await run(flags, async (ops) => print(await ops.show(identifier), flags.json === true));
   });
   withStoreOptions(apiFlags(api.command('update <identifier>').description('change an API; unset options keep their value'))).action(async (identifier: string, flags: ApiFlags) => {
-    await withStores(flags, async (stores, pepper, audit) => print(apiView(await updateApi(adminContext(stores, pepper, audit), identifier, toInput(flags))), flags.json === true));
+    await run(flags, async (ops) => print(await ops.update(identifier, toInput(flags)), flags.json === true));
   });
   apiRoleCommands(api);
   withStoreOptions(api.command('delete <identifier>').description('delete an API (tokens already issued for it run out on their own)')).action(async (identifier: string, flags: ApiFlags) => {
-    await withStores(flags, async (stores, pepper, audit) => {
-      await deleteApi(adminContext(stores, pepper, audit), identifier);
+    await run(flags, async (ops) => {
+      await ops.delete(identifier);
       print({ deleted: identifier }, flags.json === true);
     });
   });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { systemClock } from '../core/context.js';
-import { auditQuery, auditView } from '../core/audit-query.js';
+import { auditOperations } from './ops/audit.js';
 import { print } from './output.js';
-import { withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 interface AuditFlags extends StoreOptions {
   since?: string;
@@ -25,7 +24,6 @@ export function auditCommands(program: Command): void {
     .action(async (flags: AuditFlags) => {
       const { since, type, user, client, limit, before } = flags;
       const filters = Object.fromEntries(Object.entries({ since, type, user, client, limit, before }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-      const query = auditQuery(filters, systemClock());
-      await withStores(flags, async (stores) => print((await stores.audit.list(query)).map(auditView), flags.json === true));
+      await withOperations(flags, auditOperations, async (ops) => print(await ops.list(filters), flags.json === true));
     });
 }

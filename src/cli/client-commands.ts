@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
 import type { ClientInput } from '../core/clients/registration.js';
 import type { ClientType, ApplicationType } from '../core/clients/client.js';
-import { clientSummary, clientView, createClient, deleteClient, findClient, listClients, rotateClientSecret, updateClient, type ClientUpdate, type NewClient } from '../core/admin/clients.js';
+import type { ClientUpdate, NewClient } from '../core/admin/clients.js';
+import { clientOperations, clientSummary } from './ops/clients.js';
 import { CliError, print } from './output.js';
 import { DEFAULT, lifetimeFlag } from './durations.js';
-import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 interface ClientFlags extends StoreOptions {
   name?: string;
@@ -87,21 +88,18 @@ export function clientCommands(program: Command): void {
     if (flags.name === undefined) throw new CliError('--name is required');
     const input: NewClient = toInput(flags);
     if (flags.claim !== undefined) input.attributeClaims = replacingList(flags.claim);
-    await withAdmin(flags, async (admin) => {
-      const { client: created, secret } = await createClient(admin, input);
-      print(clientView(created, secret), flags.json === true);
-    });
+    await withOperations(flags, clientOperations, async (ops) => print(await ops.create(input), flags.json === true));
   });
 
   withStoreOptions(client.command('list').description('list clients')).action(async (flags: StoreOptions) => {
-    await withStores(flags, async (stores) => {
-      const clients = await listClients(stores);
-      print(clients.map(flags.json ? (c) => clientView(c) : clientSummary), flags.json === true);
+    await withOperations(flags, clientOperations, async (ops) => {
+      const clients = await ops.list();
+      print(flags.json ? clients : clients.map(clientSummary), flags.json === true);
     });
   });
 
   withStoreOptions(client.command('show <clientId>').description('show one client')).action(async (clientId: string, flags: StoreOptions) => {
-    await withStores(flags, async (stores) => print(clientView(await findClient(stores, clientId)), flags.json === true));
+    await withOperations(flags, clientOperations, async (ops) => print(await ops.show(clientId), flags.json === true));
   });
 
   withStoreOptions(metadataFlags(client.command('update <clientId>').description('change a client; unset options keep their value')))
@@ -113,25 +111,19 @@ export function clientCommands(program: Command): void {
       if (flags.claim !== undefined) input.attributeClaims = replacingList(flags.claim);
       if (flags.disable) input.disabled = true;
       else if (flags.enable) input.disabled = false;
-      await withAdmin(flags, async (admin) => {
-        const { client: changed, secret } = await updateClient(admin, clientId, input);
-        print(clientView(changed, secret), flags.json === true);
-      });
+      await withOperations(flags, clientOperations, async (ops) => print(await ops.update(clientId, input), flags.json === true));
     });
 
   withStoreOptions(client.command('rotate-secret <clientId>').description('replace the secret; the old one stops working at once')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withAdmin(flags, async (admin) => {
-        const { client: rotated, secret } = await rotateClientSecret(admin, clientId);
-        print(clientView(rotated, secret), flags.json === true);
-      });
+      await withOperations(flags, clientOperations, async (ops) => print(await ops.rotateSecret(clientId), flags.json === true));
     },
   );
 
   withStoreOptions(client.command('delete <clientId>').description('delete a client and revoke all its consents and tokens')).action(
     async (clientId: string, flags: StoreOptions) => {
-      await withAdmin(flags, async (admin) => {
-        await deleteClient(admin, clientId);
+      await withOperations(flags, clientOperations, async (ops) => {
+        await ops.delete(clientId);
         print({ deleted: clientId }, flags.json === true);
       });
     },

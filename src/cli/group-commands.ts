@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
-import { addGroupMember, createGroup, deleteGroup, describeGroup, groupView, removeGroupMember, updateGroup, type GroupInput, type NamedMapping } from '../core/admin/groups.js';
+import type { GroupInput, NamedMapping } from '../core/admin/groups.js';
+import { groupOperations, type GroupOperations } from './ops/groups.js';
 import { CliError, print } from './output.js';
-import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 interface GroupFlags extends StoreOptions {
   description?: string;
@@ -32,37 +33,29 @@ function toInput(flags: GroupFlags): GroupInput {
 
 export function groupCommands(program: Command): void {
   const group = program.command('group').description('groups of users: roles granted to a group are held by its members');
+  const run = <T>(flags: StoreOptions, fn: (ops: GroupOperations) => Promise<T>) => withOperations(flags, groupOperations, fn);
   withStoreOptions(groupFlags(group.command('create <name>').description('create a group'))).action(async (name: string, flags: GroupFlags) => {
-    await withAdmin(flags, async (admin) => {
-      await createGroup(admin, name, toInput(flags));
-      print(await describeGroup(admin.stores, name), flags.json === true);
-    });
+    await run(flags, async (ops) => print(await ops.create(name, toInput(flags)), flags.json === true));
   });
   withStoreOptions(groupFlags(group.command('update <name>').description('change a group; unset options keep their value'))).action(async (name: string, flags: GroupFlags) => {
-    await withAdmin(flags, async (admin) => {
-      await updateGroup(admin, name, toInput(flags));
-      print(await describeGroup(admin.stores, name), flags.json === true);
-    });
+    await run(flags, async (ops) => print(await ops.update(name, toInput(flags)), flags.json === true));
   });
   withStoreOptions(group.command('list').description('list groups')).action(async (flags: StoreOptions) => {
-    await withStores(flags, async (stores) => {
-      const [groups, providers] = await Promise.all([stores.groups.list(), stores.identityProviders.list()]);
-      print(groups.map((g) => groupView(g, providers)), flags.json === true);
-    });
+    await run(flags, async (ops) => print(await ops.list(), flags.json === true));
   });
   withStoreOptions(group.command('show <name>').description('show a group and its members')).action(async (name: string, flags: StoreOptions) => {
-    await withStores(flags, async (stores) => print(await describeGroup(stores, name), flags.json === true));
+    await run(flags, async (ops) => print(await ops.show(name), flags.json === true));
   });
   withStoreOptions(group.command('delete <name>').description('delete a group (its members keep their accounts; they lose the roles it gave them)')).action(async (name: string, flags: StoreOptions) => {
-    await withAdmin(flags, async (admin) => {
-      await deleteGroup(admin, name);
+    await run(flags, async (ops) => {
+      await ops.delete(name);
       print({ deleted: name }, flags.json === true);
     });
   });
   withStoreOptions(group.command('add-member <group> <user>').description('add a user (username or sub) to a group')).action(async (name: string, user: string, flags: StoreOptions) => {
-    await withAdmin(flags, async (admin) => print({ group: name, user, ...(await addGroupMember(admin, name, user)) }, flags.json === true));
+    await run(flags, async (ops) => print({ group: name, user, ...(await ops.addMember(name, user)) }, flags.json === true));
   });
   withStoreOptions(group.command('remove-member <group> <user>').description('remove a user (username or sub) from a group')).action(async (name: string, user: string, flags: StoreOptions) => {
-    await withAdmin(flags, async (admin) => print({ group: name, user, ...(await removeGroupMember(admin, name, user)) }, flags.json === true));
+    await run(flags, async (ops) => print({ group: name, user, ...(await ops.removeMember(name, user)) }, flags.json === true));
   });
 }

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { collect } from './list-flags.js';
 import type { Command } from 'commander';
-import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, testProvider, updateProvider } from '../core/admin/identity-providers.js';
-import { providerView, type ProviderInput } from '../core/federation/providers.js';
-import type { IdentityProviderRecord, Stores } from '../store/ports.js';
-import { federationAdapters } from '../federation/adapters.js';
+import type { ProviderInput } from '../core/federation/providers.js';
+import type { IdentityProviderRecord } from '../store/ports.js';
+import { identityProviderOperations, type IdentityProviderOperations } from './ops/identity-providers.js';
 import { CliError, print } from './output.js';
-import { adminContext, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 import { readSecretFromStdin } from './stdin.js';
 
 interface IdpFlags extends StoreOptions {
@@ -167,11 +166,6 @@ async function toInput(kind: IdentityProviderRecord['kind'], flags: IdpFlags): P
   return input;
 }
 
-async function issuerOf(stores: Stores, flags: IdpFlags): Promise<string | undefined> {
-  return flags.issuerUrl ?? process.env['TESSERA_ISSUER'] ?? (await stores.settings.get('issuer'));
-}
-
-
 export function idpCommands(program: Command): void {
   const idp = program.command('idp').description('upstream identity providers: LDAP and Active Directory, OpenID Connect and OAuth 2.0');
   const add = idp.command('add').description('add an identity provider');
@@ -180,60 +174,56 @@ export function idpCommands(program: Command): void {
     ['oidc', 'an OpenID provider: "Continue with …" on the login page', (c) => oidcFlags(upstreamFlags(c))],
     ['oauth2', 'a plain OAuth 2.0 provider with a user endpoint (GitHub style)', (c) => oauth2Flags(upstreamFlags(c)).option('--preset <preset>', OAUTH2_PRESETS)],
   ];
+  const run = <T>(options: IdpFlags, fn: (ops: IdentityProviderOperations) => Promise<T>) => withOperations(options, identityProviderOperations, fn);
   for (const [kind, description, flags] of adders) {
     withStoreOptions(flags(commonFlags(add.command(kind).description(description).requiredOption('--name <name>', 'a short name: lower-case letters, digits, - or _'))))
       .action(async (options: IdpFlags) => {
         const input = await toInput(kind, options);
-        await withStores(options, async (stores, pepper, audit) => {
-          const record = await addProvider(adminContext(stores, pepper, audit), input);
-          print(providerView(record, await issuerOf(stores, options)), options.json === true);
-        });
+        await run(options, async (ops) => print(await ops.add(input, options.issuerUrl), options.json === true));
       });
   }
 
   withStoreOptions(idp.command('list').description('list identity providers')).action(async (options: IdpFlags) => {
-    await withStores(options, async (stores) => {
-      const records = await listProviders(stores);
-      if (options.json) print(records.map((r) => providerView(r, undefined)), true);
-      else print(records.map((r) => ({ name: r.name, kind: r.kind, display_name: r.displayName, enabled: r.enabled, priority: r.priority, domains: r.domains })), false);
+    await run(options, async (ops) => {
+      const views = await ops.list();
+      if (options.json) print(views, true);
+      else print(views.map((v) => ({ name: v['name'], kind: v['kind'], display_name: v['display_name'], enabled: v['enabled'], priority: v['priority'], domains: v['domains'] })), false);
     });
   });
 
   withStoreOptions(commonFlags(idp.command('show <name>').description('show a provider (never its secret), with the redirect URI to register upstream'))).action(async (name: string, options: IdpFlags) => {
-    await withStores(options, async (stores) => print(providerView(await showProvider(stores, name), await issuerOf(stores, options)), options.json === true));
+    await run(options, async (ops) => print(await ops.show(name, options.issuerUrl), options.json === true));
   });
 
   withStoreOptions(oauth2Flags(oidcFlags(upstreamFlags(ldapFlags(commonFlags(idp.command('update <name>').description('change a provider; unset options keep their value')))))))
     .option('--preset <preset>', `LDAP: ${LDAP_PRESETS}; OAuth 2.0: ${OAUTH2_PRESETS}`)
     .allowExcessArguments(false)
     .action(async (name: string, options: IdpFlags) => {
-      await withStores(options, async (stores, pepper, audit) => {
-        const kind = (await showProvider(stores, name)).kind;
-        const { kind: _kind, name: _name, ...input } = await toInput(kind, options);
-        const record = await updateProvider(adminContext(stores, pepper, audit), name, input);
-        print(providerView(record, await issuerOf(stores, options)), options.json === true);
+      await run(options, async (ops) => {
+        const { kind: _kind, name: _name, ...input } = await toInput(await ops.kindOf(name), options);
+        print(await ops.update(name, input, options.issuerUrl), options.json === true);
       });
     });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     withStoreOptions(idp.command(`${verb} <name>`).description(enabled ? 'offer the provider again' : 'stop offering the provider (its users cannot sign in through it)')).action(
       async (name: string, options: IdpFlags) => {
-        await withStores(options, async (stores, pepper, audit) => print(providerView(await setProviderEnabled(adminContext(stores, pepper, audit), name, enabled), undefined), options.json === true));
+        await run(options, async (ops) => print(await ops.setEnabled(name, enabled), options.json === true));
       },
     );
   }
 
   withStoreOptions(idp.command('remove <name>').description("remove a provider and its users' links to it (the users stay)")).action(async (name: string, options: IdpFlags) => {
-    await withStores(options, async (stores, pepper, audit) => {
-      await removeProvider(adminContext(stores, pepper, audit), name);
+    await run(options, async (ops) => {
+      await ops.remove(name);
       print({ removed: name.toLowerCase() }, options.json === true);
     });
   });
 
   withStoreOptions(idp.command('test <name>').description('check the connection; with --username, show what a sign-in would map').option('--username <username>', 'a user to look up (no password needed)')).action(
     async (name: string, options: IdpFlags & { username?: string }) => {
-      await withStores(options, async (stores, pepper) => {
-        const result = await testProvider(stores, pepper, federationAdapters, name, options.username);
+      await run(options, async (ops) => {
+        const result = await ops.test(name, options.username);
         if (!result.ok) throw new CliError(`${name}: ${result.problem}`);
         print({ provider: name.toLowerCase(), ok: true, checked: result.checked, ...(result.entry !== undefined ? { entry: result.entry } : {}) }, options.json === true);
       });

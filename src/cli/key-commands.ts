@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
-import { systemClock } from '../core/context.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/key-ring.js';
-import { listSigningKeys, pruneSigningKeys, rotateSigningKeys } from '../core/admin/keys.js';
+import { keyOperations } from './ops/keys.js';
 import { CliError, print } from './output.js';
-import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 export function keyCommands(program: Command): void {
   const keys = program.command('keys').description('signing keys: list, rotate, prune');
 
   withStoreOptions(keys.command('list').description('list signing keys, active and retired')).action(async (flags: StoreOptions) => {
-    await withStores(flags, async (stores) => print(await listSigningKeys(stores, systemClock()), flags.json === true));
+    await withOperations(flags, keyOperations, async (ops) => print(await ops.list(), flags.json === true));
   });
 
   withStoreOptions(keys.command('rotate').description('add new signing keys that sign from now on; old ones stay published until their tokens expire'))
@@ -18,11 +17,11 @@ export function keyCommands(program: Command): void {
       if (flags.alg !== undefined && !SIGNING_ALGS.includes(flags.alg as SigningAlg)) {
         throw new CliError(`--alg must be one of ${SIGNING_ALGS.join(', ')}, not '${flags.alg}'`);
       }
-      const algs = flags.alg === undefined ? {} : { algs: [flags.alg] };
-      await withAdmin(flags, async (admin) => print(await rotateSigningKeys(admin, algs), flags.json === true));
+      const algs = flags.alg === undefined ? undefined : [flags.alg];
+      await withOperations(flags, keyOperations, async (ops) => print(await ops.rotate(algs), flags.json === true));
     });
 
   withStoreOptions(keys.command('prune').description('remove retired keys whose tokens have all expired')).action(async (flags: StoreOptions) => {
-    await withAdmin(flags, async (admin) => print(await pruneSigningKeys(admin), flags.json === true));
+    await withOperations(flags, keyOperations, async (ops) => print(await ops.prune(), flags.json === true));
   });
 }

@@ -20,6 +20,8 @@ import { ProviderInputError } from '../core/federation/providers.js';
 import { ProviderNotFoundError } from '../core/admin/identity-providers.js';
 import { UserNotFoundError } from '../core/admin/users.js';
 import { readSecretFiles } from './secret-files.js';
+import { noteStoreChoice } from './store-options.js';
+import { adminCommands } from './admin-commands.js';
 import { groupCommands } from './group-commands.js';
 import { roleCommands } from './role-commands.js';
 import { AccessInputError, AccessNotFoundError } from '../core/access/access-input.js';
@@ -38,6 +40,7 @@ try {
 }
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
+program.hook('preAction', (_program, action) => noteStoreChoice(action));
 serveCommand(program);
 clientCommands(program);
 userCommands(program);
@@ -49,6 +52,7 @@ idpCommands(program);
 apiCommands(program);
 groupCommands(program);
 roleCommands(program);
+adminCommands(program);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { systemClock } from '../core/context.js';
-import { createRegistrationToken, listRegistrationTokens, revokeRegistrationToken } from '../core/admin/registration-tokens.js';
+import { registrationTokenOperations } from './ops/registration-tokens.js';
 import { CliError, print } from './output.js';
-import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 const positive = (flag: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -19,21 +18,19 @@ export function registrationCommands(program: Command): void {
     .action(async (flags: StoreOptions & { expiresIn?: string; uses?: string }) => {
       const expiresIn = positive('--expires-in', flags.expiresIn);
       const uses = positive('--uses', flags.uses);
-      await withAdmin(flags, async (admin) => {
-        const created = await createRegistrationToken(admin, { ...(expiresIn === undefined ? {} : { expiresIn }), ...(uses === undefined ? {} : { uses }) });
-        print({ token: created.token, expires_at: created.expiresAt, uses: created.uses }, flags.json === true);
-      });
+      const input = { ...(expiresIn === undefined ? {} : { expiresIn }), ...(uses === undefined ? {} : { uses }) };
+      await withOperations(flags, registrationTokenOperations, async (ops) => print(await ops.create(input), flags.json === true));
     });
 
   withStoreOptions(tokens.command('list').description('list tokens by id (their SHA-256), with state, expiry and uses left; never the tokens themselves')).action(
     async (flags: StoreOptions) => {
-      await withStores(flags, async (stores) => print(await listRegistrationTokens(stores, systemClock()), flags.json === true));
+      await withOperations(flags, registrationTokenOperations, async (ops) => print(await ops.list(), flags.json === true));
     },
   );
 
   withStoreOptions(tokens.command('revoke <id>').description('revoke a token (by its id, or the token itself); clients it registered stay')).action(
     async (id: string, flags: StoreOptions) => {
-      await withAdmin(flags, async (admin) => print(await revokeRegistrationToken(admin, id), flags.json === true));
+      await withOperations(flags, registrationTokenOperations, async (ops) => print(await ops.revoke(id), flags.json === true));
     },
   );
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
-import { createRole, deleteRole, describeRole, grantRole, listRoles, revokeRole, roleView, updateRole, type HolderRef, type RoleInput, type RoleRef } from '../core/admin/roles.js';
-import { findApi } from '../core/admin/apis.js';
+import type { HolderRef, RoleInput, RoleRef } from '../core/admin/roles.js';
+import { roleOperations, type RoleOperations } from './ops/roles.js';
 import { CliError, print } from './output.js';
-import { withAdmin, withStoreOptions, withStores, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 
 interface RoleFlags extends StoreOptions {
   api?: string;
@@ -35,35 +35,33 @@ function holderOf(flags: RoleFlags): HolderRef {
 const refOf = (name: string, api: string | undefined): RoleRef => (api === undefined ? { name } : { api, name });
 
 /** The operations on roles, for `role …` (global, or `--api`) and `api role …` (the API first). */
+const run = <T>(flags: RoleFlags, fn: (ops: RoleOperations) => Promise<T>) => withOperations(flags, roleOperations, fn);
 const operations = {
   async create(name: string, api: string | undefined, flags: RoleFlags) {
-    await withAdmin(flags, async (admin) => {
-      const role = await createRole(admin, refOf(name, api), toInput(flags));
-      print(roleView(role, api === undefined ? undefined : await findApi(admin.stores, api)), flags.json === true);
-    });
+    await run(flags, async (ops) => print(await ops.create(refOf(name, api), toInput(flags)), flags.json === true));
   },
   async update(name: string, api: string | undefined, flags: RoleFlags) {
-    await withAdmin(flags, async (admin) => {
-      await updateRole(admin, refOf(name, api), toInput(flags));
-      print(await describeRole(admin.stores, refOf(name, api)), flags.json === true);
-    });
+    await run(flags, async (ops) => print(await ops.update(refOf(name, api), toInput(flags)), flags.json === true));
   },
   async delete(name: string, api: string | undefined, flags: RoleFlags) {
-    await withAdmin(flags, async (admin) => {
-      await deleteRole(admin, refOf(name, api));
+    await run(flags, async (ops) => {
+      await ops.delete(refOf(name, api));
       print({ deleted: name, api: api ?? null }, flags.json === true);
     });
   },
   async show(name: string, api: string | undefined, flags: RoleFlags) {
-    await withStores(flags, async (stores) => print(await describeRole(stores, refOf(name, api)), flags.json === true));
+    await run(flags, async (ops) => print(await ops.show(refOf(name, api)), flags.json === true));
   },
   async grant(name: string, api: string | undefined, flags: RoleFlags) {
     const holder = holderOf(flags);
-    await withAdmin(flags, async (admin) => print({ role: name, api: api ?? null, ...holder, ...(await grantRole(admin, refOf(name, api), holder)) }, flags.json === true));
+    await run(flags, async (ops) => print({ role: name, api: api ?? null, ...holder, ...(await ops.grant(refOf(name, api), holder)) }, flags.json === true));
   },
   async revoke(name: string, api: string | undefined, flags: RoleFlags) {
     const holder = holderOf(flags);
-    await withAdmin(flags, async (admin) => print({ role: name, api: api ?? null, ...holder, ...(await revokeRole(admin, refOf(name, api), holder)) }, flags.json === true));
+    await run(flags, async (ops) => print({ role: name, api: api ?? null, ...holder, ...(await ops.revoke(refOf(name, api), holder)) }, flags.json === true));
+  },
+  async list(api: string | null | undefined, flags: RoleFlags) {
+    await run(flags, async (ops) => print(await ops.list(api), flags.json === true));
   },
 };
 
@@ -78,9 +76,9 @@ export function roleCommands(program: Command): void {
   withApi(role.command('show <name>').description('show a role and who holds it')).action((name: string, flags: RoleFlags) => operations.show(name, flags.api, flags));
   withApi(holderFlags(role.command('grant <name>').description('grant a role to a user or a group'))).action((name: string, flags: RoleFlags) => operations.grant(name, flags.api, flags));
   withApi(holderFlags(role.command('revoke <name>').description('take a role from a user or a group'))).action((name: string, flags: RoleFlags) => operations.revoke(name, flags.api, flags));
-  withStoreOptions(role.command('list').description('list roles').option('--api <api>', "only this API's roles ('global': only the global ones)")).action(async (flags: RoleFlags) => {
-    await withStores(flags, async (stores) => print(await listRoles(stores, flags.api === 'global' ? null : flags.api), flags.json === true));
-  });
+  withStoreOptions(role.command('list').description('list roles').option('--api <api>', "only this API's roles ('global': only the global ones)")).action((flags: RoleFlags) =>
+    operations.list(flags.api === 'global' ? null : flags.api, flags),
+  );
 }
 
 /** `api role add|update|remove|list|grant|revoke <api> …`: the same operations, the API named first. */
@@ -91,7 +89,5 @@ export function apiRoleCommands(api: Command): void {
   withStoreOptions(role.command('remove <api> <role>').description('delete a role of the API and every grant of it')).action((a: string, name: string, flags: RoleFlags) => operations.delete(name, a, flags));
   withStoreOptions(holderFlags(role.command('grant <api> <role>').description('grant a role of the API to a user or a group'))).action((a: string, name: string, flags: RoleFlags) => operations.grant(name, a, flags));
   withStoreOptions(holderFlags(role.command('revoke <api> <role>').description('take a role of the API from a user or a group'))).action((a: string, name: string, flags: RoleFlags) => operations.revoke(name, a, flags));
-  withStoreOptions(role.command('list <api>').description("list the API's roles")).action(async (a: string, flags: RoleFlags) => {
-    await withStores(flags, async (stores) => print(await listRoles(stores, a), flags.json === true));
-  });
+  withStoreOptions(role.command('list <api>').description("list the API's roles")).action((a: string, flags: RoleFlags) => operations.list(a, flags));
 }

@@ -1,25 +1,13 @@
 import type { Command } from 'commander';
-import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
-import { userView } from '../core/accounts/users.js';
-import { createPasswordHasher } from '../core/accounts/passwords.js';
-import { systemClock } from '../core/context.js';
-import { describeUser, unlockUser, updateUser, type UserDescription, type UserUpdate } from '../core/admin/users.js';
-import { createUser, deleteUser, disableUser, enableUser, resetUserMfa, setUserPassword, type NewUser, type PasswordSetting } from '../core/admin/user-lifecycle.js';
-import type { AdminContext } from '../core/admin/context.js';
+import type { UserUpdate } from '../core/admin/users.js';
+import type { NewUser } from '../core/admin/user-lifecycle.js';
 import { parseAttributeAssignment } from '../core/accounts/attributes.js';
-import type { Stores } from '../store/ports.js';
 import { readSecretFromStdin } from './stdin.js';
 import { CliError, print } from './output.js';
-import { adminContext, withStoreOptions, withStores, type CliAudit, type StoreOptions } from './store-options.js';
+import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
+import { userOperations } from './ops/users.js';
 
 const readPassword = () => readSecretFromStdin('--password-stdin');
-
-const adminOf = (stores: Stores, pepper: Buffer, audit: CliAudit): AdminContext => adminContext(stores, pepper, audit);
-
-/** The password policy and argon2 parameters the environment sets; the hasher is built only when a password is hashed. */
-function passwordSetting(): PasswordSetting {
-  return { policy: passwordPolicyFromEnv(), hash: async (password) => (await createPasswordHasher(argon2FromEnv())).hash(password) };
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -55,26 +43,18 @@ function toUpdate(flags: UpdateFlags): UserUpdate {
 
 const iso = (seconds: number | null): string | null => (seconds === null ? null : new Date(seconds * 1000).toISOString());
 
-/** `user show --json`: the user, then what the server knows of their sign-ins. Times are Unix seconds, as elsewhere. */
-function descriptionView(d: UserDescription): Record<string, unknown> {
+/** `user show` for people: one line each, times in ISO 8601 (from the view `user show --json` prints). */
+function descriptionLines(view: Record<string, unknown>): Record<string, unknown> {
+  const { last_sign_in_at, locked_until, mfa, identities, ...user } = view as {
+    last_sign_in_at: number | null; locked_until: number | null; identities: { provider: string; subject: string; last_sign_in_at: number }[];
+    mfa: { totp: string; enrolled_at: number | null; backup_codes_remaining: number };
+  } & Record<string, unknown>;
   return {
-    ...userView(d.user),
-    last_sign_in_at: d.user.lastSignInAt,
-    locked_until: d.lockedUntil,
-    mfa: { totp: d.mfa.totp, enrolled_at: d.mfa.enrolledAt, backup_codes_remaining: d.mfa.backupCodesRemaining },
-    identities: d.identities.map((i) => ({ provider: i.provider, subject: i.subject, last_sign_in_at: i.lastSignInAt })),
-  };
-}
-
-/** `user show` for people: one line each, times in ISO 8601. */
-function descriptionLines(d: UserDescription): Record<string, unknown> {
-  const { mfa } = d;
-  return {
-    ...userView(d.user),
-    last_sign_in: iso(d.user.lastSignInAt) ?? 'never',
-    locked: d.lockedUntil === null ? 'no' : `until ${iso(d.lockedUntil)}`,
-    totp: mfa.totp === 'enrolled' ? `enrolled ${iso(mfa.enrolledAt)}, ${mfa.backupCodesRemaining} backup codes left` : mfa.totp === 'pending' ? 'set-up started, not confirmed' : 'none',
-    identities: d.identities.length === 0 ? 'none' : d.identities.map((i) => `${i.provider}:${i.subject} (last ${iso(i.lastSignInAt)})`).join(', '),
+    ...user,
+    last_sign_in: iso(last_sign_in_at) ?? 'never',
+    locked: locked_until === null ? 'no' : `until ${iso(locked_until)}`,
+    totp: mfa.totp === 'enrolled' ? `enrolled ${iso(mfa.enrolled_at)}, ${mfa.backup_codes_remaining} backup codes left` : mfa.totp === 'pending' ? 'set-up started, not confirmed' : 'none',
+    identities: identities.length === 0 ? 'none' : identities.map((i) => `${i.provider}:${i.subject} (last ${iso(i.last_sign_in_at)})`).join(', '),
   };
 }
 
@@ -102,21 +82,18 @@ export function userCommands(program: Command): void {
       if (flags.email !== undefined) input.email = flags.email;
       if (flags.emailVerified) input.emailVerified = true;
       if (flags.name !== undefined) input.name = flags.name;
-      await withStores(flags, async (stores, pepper, audit) => {
-        const created = await createUser(adminOf(stores, pepper, audit), input, passwordSetting());
-        print(userView(created), flags.json === true);
-      });
+      await withOperations(flags, userOperations, async (ops) => print(await ops.create(input), flags.json === true));
     });
 
   withStoreOptions(user.command('list').description('list users')).action(async (flags: StoreOptions) => {
-    await withStores(flags, async (stores) => print((await stores.users.list()).map(userView), flags.json === true));
+    await withOperations(flags, userOperations, async (ops) => print(await ops.list(), flags.json === true));
   });
 
   withStoreOptions(user.command('show <user>').description('show a user (by username or sub): profile, second factor, lock, last sign-in, linked identities')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores) => {
-        const description = await describeUser(stores, ref, systemClock());
-        print(flags.json ? descriptionView(description) : descriptionLines(description), flags.json === true);
+      await withOperations(flags, userOperations, async (ops) => {
+        const view = await ops.show(ref);
+        print(flags.json ? view : descriptionLines(view), flags.json === true);
       });
     },
   );
@@ -130,15 +107,12 @@ export function userCommands(program: Command): void {
     .option('--attr <key=value>', 'set a custom attribute; key= removes it (repeat for several)', collect)
     .action(async (ref: string, flags: UpdateFlags) => {
       const update = toUpdate(flags);
-      await withStores(flags, async (stores, pepper, audit) => print(userView(await updateUser(adminOf(stores, pepper, audit), ref, update)), flags.json === true));
+      await withOperations(flags, userOperations, async (ops) => print(await ops.update(ref, update), flags.json === true));
     });
 
   withStoreOptions(user.command('unlock <user>').description('lift the sign-in and second-factor locks of a user after failed attempts, so they can sign in at once')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => {
-        const unlocked = await unlockUser(adminOf(stores, pepper, audit), ref);
-        print({ sub: unlocked.id, username: unlocked.username, unlocked_at: unlocked.unlockedAt }, flags.json === true);
-      });
+      await withOperations(flags, userOperations, async (ops) => print(await ops.unlock(ref), flags.json === true));
     },
   );
 
@@ -147,40 +121,31 @@ export function userCommands(program: Command): void {
     .action(async (ref: string, flags: StoreOptions & { passwordStdin?: boolean }) => {
       if (!flags.passwordStdin) throw new CliError('--password-stdin is required: pipe the password in');
       const password = await readPassword();
-      const passwords = passwordSetting();
-      await withStores(flags, async (stores, pepper, audit) => {
-        print(userView(await setUserPassword(adminOf(stores, pepper, audit), ref, password, passwords)), flags.json === true);
-      });
+      await withOperations(flags, userOperations, async (ops) => print(await ops.setPassword(ref, password), flags.json === true));
     });
 
   withStoreOptions(user.command('disable <user>').description('stop a user from signing in; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => print(userView(await disableUser(adminOf(stores, pepper, audit), ref)), flags.json === true));
+      await withOperations(flags, userOperations, async (ops) => print(await ops.disable(ref), flags.json === true));
     },
   );
 
   withStoreOptions(user.command('enable <user>').description('let a disabled user sign in again (revoked tokens stay revoked)')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => print(userView(await enableUser(adminOf(stores, pepper, audit), ref)), flags.json === true));
+      await withOperations(flags, userOperations, async (ops) => print(await ops.enable(ref), flags.json === true));
     },
   );
 
   withStoreOptions(user.command('delete <user>').description('delete a user; ends their sessions and revokes their consents and tokens')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => {
-        const deleted = await deleteUser(adminOf(stores, pepper, audit), ref);
-        print({ deleted: deleted.id, username: deleted.username }, flags.json === true);
-      });
+      await withOperations(flags, userOperations, async (ops) => print(await ops.delete(ref), flags.json === true));
     },
   );
 
   const mfa = user.command('mfa').description('two-step verification of a user');
   withStoreOptions(mfa.command('reset <user>').description('remove the second factor (and backup codes), e.g. after a lost phone; the user sets it up again')).action(
     async (ref: string, flags: StoreOptions) => {
-      await withStores(flags, async (stores, pepper, audit) => {
-        const { user: existing, removed } = await resetUserMfa(adminOf(stores, pepper, audit), ref);
-        print({ user: existing.id, username: existing.username, second_factor_removed: removed }, flags.json === true);
-      });
+      await withOperations(flags, userOperations, async (ops) => print(await ops.resetMfa(ref), flags.json === true));
     },
   );
 }

@@ -310,7 +310,7 @@ describe('admin API', () => {
     isProblem(await call('GET', '/audit-events', undefined, otherToken), 403);
   });
 
-  it('manages identity providers without ever showing a secret', async () => {
+  it('manages and tests identity providers without ever showing a secret', async () => {
     const created = await ok('POST', '/identity-providers', { name: 'corp', kind: 'oidc', display_name: 'Corp', secret: 's3cret-value', oidc: { issuer: 'https://idp.example.com', clientId: 'tessera' } }, 201);
     assert.equal(created['has_secret'], true);
     assert.ok(!JSON.stringify(created).includes('s3cret-value'));
@@ -318,6 +318,15 @@ describe('admin API', () => {
     assert.equal((await ok('POST', '/identity-providers/corp/enable'))['enabled'], true);
     assert.equal((await ok('PATCH', '/identity-providers/corp', { display_name: 'Corp SSO' }))['display_name'], 'Corp SSO');
     isProblem(await call('POST', '/identity-providers', { name: 'bad', kind: 'oidc', oidc: { issuer: 'not a url' } }), 400);
+    // idp test: the check a sign-in would make, answered as ok/problem; a read-only token may not make the server connect out.
+    const failed = await ok('POST', '/identity-providers/corp/test', {});
+    assert.equal(failed['ok'], false);
+    assert.equal(typeof failed['problem'], 'string');
+    isProblem(await call('POST', '/identity-providers/corp/test', {}, readToken), 403);
+    isProblem(await call('POST', '/identity-providers/nope/test', {}), 404);
+    await ok('POST', '/identity-providers', { name: 'self', kind: 'oidc', secret: 'x', oidc: { issuer: server.issuer, clientId: 'tessera' } }, 201);
+    assert.deepEqual(await ok('POST', '/identity-providers/self/test', {}), { ok: true, checked: 'discovery and keys fetched' });
+    await ok('DELETE', '/identity-providers/self', undefined, 204);
     await ok('DELETE', '/identity-providers/corp', undefined, 204);
     isProblem(await call('GET', '/identity-providers/corp'), 404);
   });

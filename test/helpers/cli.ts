@@ -10,11 +10,11 @@ export interface Run {
 }
 
 /** Runs the built CLI as an operator would; `npx` to prove the documented command itself works. */
-export function tessera(args: string[], input?: string, viaNpx = false, env: Record<string, string> = {}): Promise<Run> {
+export function tessera(args: string[], input?: string, viaNpx = false, env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = viaNpx
-      ? spawn('npx', ['--no-install', 'tessera', ...args], { cwd: ROOT, env: { ...process.env, ...env } })
-      : spawn(process.execPath, ['bin/tessera.js', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+      ? spawn('npx', ['--no-install', 'tessera', ...args], { cwd, env: { ...process.env, ...env } })
+      : spawn(process.execPath, [`${ROOT}/bin/tessera.js`, ...args], { cwd, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -24,6 +24,8 @@ export interface FederationRegistry {
   /** Whether the directory still holds this user, enabled; an answer of 'active' is remembered for a minute. */
   directoryStatus(provider: LdapProvider, subject: string): Promise<'active' | 'gone' | 'disabled' | 'unavailable'>;
   upstream(provider: UpstreamProvider): Upstream;
+  /** The adapters it opens providers with; `idp test` opens its own (closed after) with them. */
+  readonly adapters: FederationAdapters;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function federationRegistry(store: IdentityProviderStore, adapters: Feder
   }
 
   return {
+    adapters,
     async enabled() {
       return (await all()).filter((p) => p.enabled);
     },

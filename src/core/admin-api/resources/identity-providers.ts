@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, updateProvider } from '../../admin/identity-providers.js';
+import { addProvider, listProviders, removeProvider, setProviderEnabled, showProvider, testProvider, updateProvider } from '../../admin/identity-providers.js';
 import { providerView, type ProviderInput } from '../../federation/providers.js';
 import type { IdentityProviderRecord } from '../../../store/ports.js';
 import type { AdminCall, AdminRoute } from '../route.js';
 import { pageOf, pageQuery, paginate } from '../pagination.js';
+import { Nullable } from '../schemas.js';
 
 /** The settings of each kind, typed here and checked further by the core (the rules of `tessera idp add|update`). */
 const Text = (maxLength = 2000) => Type.String({ maxLength });
@@ -67,6 +68,13 @@ function toInput(body: Record<string, unknown>): ProviderInput {
   return input as ProviderInput;
 }
 
+const ProviderTestSchema = Type.Object({
+  ok: Type.Boolean(),
+  checked: Type.Optional(Type.String({ description: 'what was checked, when ok' })),
+  entry: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'the directory entry a sign-in as username would map (LDAP, with username); null: none found' }))),
+  problem: Type.Optional(Type.String({ description: 'why the check failed, when not ok' })),
+});
+
 const view = (call: AdminCall, record: IdentityProviderRecord) => providerView(record, call.ctx.config.issuer);
 const show = async (call: AdminCall) => view(call, await showProvider(call.admin.stores, call.params['name']!));
 
@@ -106,5 +114,13 @@ export const identityProviderRoutes: AdminRoute[] = [
       await removeProvider(call.admin, call.params['name']!);
       return {};
     },
+  },
+  {
+    method: 'POST', path: '/identity-providers/{name}/test', operationId: 'testIdentityProvider',
+    summary: "Check a provider as a sign-in would use it: the directory's service bind (with username, the entry a sign-in would find, no password), or the upstream's metadata; ok false says why not",
+    tag: 'Identity providers', write: true, response: ProviderTestSchema,
+    body: Type.Object({ username: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+    // A write: it makes the server connect out with the provider's secret, and can read directory entries.
+    handle: async ({ ctx, admin, params, body }) => ({ body: await testProvider(admin.stores, admin.pepper, ctx.federation.adapters, params['name']!, (body as { username?: string }).username) }),
   },
 ];
