@@ -27,6 +27,12 @@ const WIRE: [keyof NewClient, string][] = [
 ];
 const LIFETIMES = [['accessToken', 'access_token_ttl'], ['idToken', 'id_token_ttl'], ['refreshToken', 'refresh_token_ttl'], ['refreshTokenAbsolute', 'refresh_token_absolute_ttl']] as const;
 
+/** The admin API's client carries its `version` (what If-Match writes over); the CLI prints the client as it always has. */
+function withoutVersion(client: Record<string, unknown>): Record<string, unknown> {
+  const { version: _version, ...rest } = client;
+  return rest;
+}
+
 /** The core's input in the admin API's RFC 7591 names (resources/clients.ts reads them back). */
 function toWire(input: ClientUpdate): View {
   const body: View = {};
@@ -59,11 +65,11 @@ export const clientOperations: Operations<ClientOperations> = {
     },
   }),
   remote: (api: AdminHttp) => ({
-    create: (input) => api.post('/clients', toWire(input)),
-    list: async () => orderBy(await api.all('/clients'), (c) => Number(c['client_id_issued_at']), (c) => String(c['client_id'])),
-    show: (clientId) => api.get(`/clients/${seg(clientId)}`),
-    update: (clientId, input) => api.patch(`/clients/${seg(clientId)}`, toWire(input)),
-    rotateSecret: (clientId) => api.post(`/clients/${seg(clientId)}/secret`),
+    create: async (input) => withoutVersion(await api.post('/clients', toWire(input))),
+    list: async () => orderBy((await api.all('/clients')).map(withoutVersion), (c) => Number(c['client_id_issued_at']), (c) => String(c['client_id'])),
+    show: async (clientId) => withoutVersion(await api.get(`/clients/${seg(clientId)}`)),
+    update: async (clientId, input) => withoutVersion(await api.patch(`/clients/${seg(clientId)}`, toWire(input))),
+    rotateSecret: async (clientId) => withoutVersion(await api.post(`/clients/${seg(clientId)}/secret`)),
     delete: async (clientId) => {
       await api.delete(`/clients/${seg(clientId)}`);
     },
