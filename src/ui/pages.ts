@@ -13,6 +13,7 @@ import type {
   SecondFactorPageData,
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
+import { htmlDocument } from './document.js';
 import { adminPage } from './admin/index.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
@@ -20,18 +21,7 @@ function hiddenFields(fields: Record<string, string>): SafeHtml[] {
 }
 
 function layout(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · Tessera</title>
-<link rel="stylesheet" href="/assets/tessera.css">
-</head>
-<body><main>${body}</main></body>
-</html>
-`.value;
+  return htmlDocument(`${title} · Tessera`, html`<main>${body}</main>`);
 }
 
 function loginPage(d: LoginPageData): string {

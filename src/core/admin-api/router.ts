@@ -7,6 +7,7 @@ import type { PasswordSetting } from '../admin/user-lifecycle.js';
 import { json, NO_STORE, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { requester } from '../audit.js';
 import { adminCaller } from './auth.js';
+import { serializedBy } from '../serialized.js';
 import { Problem, problemOf, problemResponse, type InvalidParam } from './problem.js';
 import type { AdminCall, AdminRoute } from './route.js';
 
@@ -92,25 +93,6 @@ function ifMatchHolds(header: string, current: string | undefined): boolean {
 }
 
 /**
- * Runs `fn` after every earlier call for the same key has finished: an If-Match check and the write
- * after it are one step for this node, so of concurrent writes based on one read, one wins.
- */
-function serializedBy() {
-  const tails = new Map<string, Promise<unknown>>();
-  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
-/**
  * The admin API (/admin/v1): routes the request to its operation, authenticates the caller,
  * validates path, query and body against the route's schemas, honours If-Match, and answers in
  * JSON, or with RFC 9457 problem details. Every change runs as `client:<id>` in the audit log.
@@ -122,6 +104,7 @@ export function adminApiEndpoint(ctx: Context, routes: readonly AdminRoute[], pa
     query: route.query ? TypeCompiler.Compile(route.query) : undefined,
     body: route.body ? TypeCompiler.Compile(route.body) : undefined,
   }));
+  // An If-Match check and the write after it are one step on this node: of writes based on one read, one wins.
   const serialized = serializedBy();
   return async (req: ProtocolRequest, path: string): Promise<ProtocolResponse> => {
     const instance = `${ADMIN_API_BASE}/${path}`;

@@ -6,7 +6,7 @@ import { problemOf } from '../admin-api/problem.js';
 import type { PasswordSetting } from '../admin/user-lifecycle.js';
 import { consoleForm, consoleOperator, consoleToken, operatorContext } from './access.js';
 import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from './paths.js';
-import { serializedBy } from './serialize.js';
+import { serializedBy } from '../serialized.js';
 import type { ConsoleCall, ConsoleRoute, ShowOptions } from './route.js';
 import type { AdminSection } from './page-data.js';
 import { dashboardRoutes } from './dashboard.js';

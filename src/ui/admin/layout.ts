@@ -1,5 +1,6 @@
 import type { AdminFrame, AdminSection } from '../../core/admin-console/page-data.js';
 import { html, type SafeHtml } from '../html.js';
+import { htmlDocument } from '../document.js';
 
 const SECTIONS: { section: AdminSection; path: string; label: string }[] = [
   { section: 'dashboard', path: '', label: 'Dashboard' },
@@ -16,17 +17,9 @@ export const seg = (value: string): string => encodeURIComponent(value);
 
 /** The page around a view of the console: navigation, who is signed in, the notice or error. */
 export function adminLayout(d: AdminFrame, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${d.title} · Tessera admin</title>
-<link rel="stylesheet" href="/assets/tessera.css">
-</head>
-<body class="admin">
-<header class="admin-bar"><strong>Tessera admin</strong>
+  return htmlDocument(
+    `${d.title} · Tessera admin`,
+    html`<header class="admin-bar"><strong>Tessera admin</strong>
 <nav aria-label="Sections"><ul>${SECTIONS.map((s) => html`<li><a href="${d.base + s.path}"${s.section === d.section ? html` aria-current="page"` : ''}>${s.label}</a></li>`)}</ul></nav>
 <span class="muted">Signed in as ${d.username}</span></header>
 <main class="admin">
@@ -34,10 +27,9 @@ export function adminLayout(d: AdminFrame, body: SafeHtml): string {
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 ${d.notice ? html`<p class="notice" role="status">${d.notice}</p>` : ''}
 ${body}
-</main>
-</body>
-</html>
-`.value;
+</main>`,
+    'admin',
+  );
 }
 
 export interface FormOptions {

@@ -1,7 +1,7 @@
 /**
- * Runs `fn` after every earlier call for the same key has finished on this node: the same form
- * posted several times at once (a double click, a retried request) changes things one after the
- * other, and each answer shows the state its own change left.
+ * Runs `fn` after every earlier call for the same key has finished on this node: the same console
+ * form posted several times at once (a double click, a retried request), or an admin API If-Match
+ * check and its write, happen one after the other, and each answer shows the state its own change left.
  */
 export function serializedBy() {
   const tails = new Map<string, Promise<unknown>>();
