@@ -66,11 +66,6 @@ export function clientView(client: Client, secret?: string): Record<string, unkn
   return { ...toMetadataView(client, secret) };
 }
 
-/** One line of `client list`'s table. */
-export function clientSummary(client: Client): Record<string, unknown> {
-  return { client_id: client.clientId, name: client.name, type: client.type, grant_types: client.grantTypes, first_party: client.firstParty, disabled: client.disabled };
-}
-
 /** An API may be named by its name; the client keeps its identifier (what `resource` says). */
 async function apiIdentifier(stores: Stores, api: string | null | undefined): Promise<string | null | undefined> {
   return api === undefined || api === null ? api : (await findApi(stores, api)).identifier;
