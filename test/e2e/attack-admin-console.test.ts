@@ -1,7 +1,7 @@
 /**
  * Attacks on the admin console (/admin): who gets in, CSRF, injection into what it shows and
  * exports, double submits and two operators at once, and actions aimed where they should not go.
- * Each test asserts the correct behaviour; a test named `BUG:` fails until the bug it names is fixed.
+ * Each test asserts the correct behaviour; those marked "(was a bug)" found one, now fixed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -339,7 +339,7 @@ describe('attacks on the admin console', () => {
     }
   });
 
-  it('BUG: a return path with a line break is refused or dropped, not answered with a 500', async () => {
+  it('a return path with a line break is refused or dropped, not answered with a 500 (was a bug)', async () => {
     // safeReturnPath (src/core/interaction/sign-in.ts) returns `value` whole, query included, when its
     // path is /account, /device or /console: '/account?x\r\ny' reaches the Location header and Node
     // refuses the header (ERR_INVALID_CHAR), so the sign-in ends in a 500 (no header injection, but a
@@ -549,7 +549,7 @@ describe('attacks on the admin console', () => {
   // Concurrency
   // ---------------------------------------------------------------------------------------------
 
-  it('BUG: five simultaneous "disable user" submits leave the user disabled with exactly one disable in the audit log', async () => {
+  it('five simultaneous "disable user" submits leave the user disabled with exactly one disable in the audit log (was a bug)', async () => {
     // The console serializes the five posts (core/serialized.ts), but each one runs disableUser
     // (src/core/admin/user-lifecycle.ts), which re-runs the revocation cascade and records
     // `user.changed:disabled` even when the user is disabled already: the log shows five disables for
@@ -577,7 +577,7 @@ describe('attacks on the admin console', () => {
     assert.equal(deletions.length, 1);
   });
 
-  it('BUG: five simultaneous deletes of an API: one deletes it, the others get 404 (the id no longer exists), never a 500', async () => {
+  it('five simultaneous deletes of an API: one deletes it, the others get 404 (the id no longer exists), never a 500 (was a bug)', async () => {
     // POST /admin/access/apis/{id}/delete throws ApiInputError('that API does not exist (any more)')
     // for an unknown id (src/core/admin-console/apis-roles.ts), which problemOf maps to 400, while
     // docs/admin.md says "an id that does not exist gives a 404 page" (the client and user pages do).
@@ -627,7 +627,7 @@ describe('attacks on the admin console', () => {
     assert.equal((await stores().sessions.listByUser(t.victim.sub, now())).length, 0);
   });
 
-  it('BUG: an operator saving a profile form read before another change does not silently undo that change (lost update)', async () => {
+  it('an operator saving a profile form read before another change does not silently undo that change (lost update) (was a bug)', async () => {
     // The profile form carries no version: POST /admin/users/{sub}/profile (src/core/admin-console/users.ts)
     // writes the form's name and email whole, and attributeChanges() removes every attribute the form
     // does not hold. So operator B, saving a page loaded before operator A (or SCIM, or the admin API)
@@ -651,7 +651,7 @@ describe('attacks on the admin console', () => {
     assert.ok(kept || refused, `email ${user?.email}, attributes ${JSON.stringify(user?.attributes)}, status ${saved.status}`);
   });
 
-  it('BUG: removing the line of an attribute named "constructor" removes it, like any other attribute', async () => {
+  it('removing the line of an attribute named "constructor" removes it, like any other attribute (was a bug)', async () => {
     // attributeChanges() (src/core/admin-console/users.ts) decides what was removed with
     // `key in next`, and `next` is a plain object: 'constructor' is "in" every object (inherited from
     // Object.prototype), so that attribute — a valid name (lower-case letters) — can never be removed
@@ -669,7 +669,7 @@ describe('attacks on the admin console', () => {
   // Privilege, ids, confirmation
   // ---------------------------------------------------------------------------------------------
 
-  it('BUG: an operator cannot disable their own account from the console (it would lock them out with no way back in it)', async () => {
+  it('an operator cannot disable their own account from the console (it would lock them out with no way back in it) (was a bug)', async () => {
     // POST /admin/users/{own sub}/disable runs disableUser on the operator themselves
     // (src/core/admin-console/users.ts): their sessions end, the console answers the next click with
     // the sign-in form, and the account can only be re-enabled from the CLI or the admin API — with a
@@ -723,7 +723,7 @@ describe('attacks on the admin console', () => {
     assert.equal(await snapshot(), before);
   });
 
-  it('BUG: ending a session or revoking a consent that does not exist (or is another user\'s) is a 404, not "Session ended."', async () => {
+  it('ending a session or revoking a consent that does not exist (or is another user\ (was a bug)'s) is a 404, not "Session ended."', async () => {
     // The session and consent actions (src/core/admin-console/users.ts userAction) ignore what
     // endUserSession / revokeUserConsent (src/core/admin/sessions.ts, consents.ts) return: for an id
     // that is unknown, already ended, or another user's, they answer 200 with "Session ended." /

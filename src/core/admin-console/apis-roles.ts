@@ -1,4 +1,4 @@
-import { ApiInputError } from '../apis/apis.js';
+import { ApiNotFoundError } from '../admin/apis.js';
 import { createApi, deleteApi } from '../admin/apis.js';
 import { createRole, describeRole, grantRole, listRoles, type HolderRef, type RoleRef } from '../admin/roles.js';
 import { AccessInputError } from '../access/access-input.js';
@@ -67,7 +67,7 @@ export const accessRoutes: ConsoleRoute[] = [
     confirm: 'Delete this API and its roles? Tokens for it can no longer be refreshed.',
     async handle(call) {
       const api = await call.admin.stores.apis.findById(call.params['id']!);
-      if (!api) throw new ApiInputError('that API does not exist (any more)');
+      if (!api) throw new ApiNotFoundError(call.params['id']!);
       await deleteApi(call.admin, api.identifier);
       return accessPage(call, { notice: `API ${api.name} deleted.` });
     },

@@ -1,6 +1,8 @@
 import type { User } from '../../store/ports.js';
 import { AccountError } from '../accounts/users.js';
-import { describeUser, unlockUser, updateUser, UserNotFoundError } from '../admin/users.js';
+import { describeUser, unlockUser, updateUser, UserNotFoundError, type UserUpdate } from '../admin/users.js';
+import { AccessNotFoundError } from '../access/access-input.js';
+import { Problem } from '../admin-api/problem.js';
 import { createUser, disableUser, enableUser, resetUserMfa, type NewUser } from '../admin/user-lifecycle.js';
 import { endAllUserSessions, endUserSession, listUserSessions } from '../admin/sessions.js';
 import { listUserConsents, revokeUserConsent } from '../admin/consents.js';
@@ -45,16 +47,39 @@ async function userPage(call: ConsoleCall, options: ShowOptions = {}) {
   return call.show('users', user.username, { view: 'user', user: detail }, options);
 }
 
-/** `key=value` per line; a key the textarea no longer holds is removed. */
-function attributeChanges(text: string, current: Record<string, string>): Record<string, string | null> {
-  const next: Record<string, string | null> = {};
+/** `key=value` per line, in a map without a prototype (an attribute may be named `constructor`). */
+function attributeLines(text: string): Record<string, string> {
+  const lines = Object.create(null) as Record<string, string>;
   for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')) {
     const eq = line.indexOf('=');
     if (eq < 1) throw new AccountError(`write each attribute as key=value, not '${line.slice(0, 40)}'`);
-    next[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    lines[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
-  for (const key of Object.keys(current)) if (!(key in next)) next[key] = null;
-  return next;
+  return lines;
+}
+
+/**
+ * What the operator changed in the textarea, against what it showed when the page was made (the
+ * hidden `was_attributes`): only those keys are written, so a change someone else made meanwhile
+ * to another attribute is kept.
+ */
+function attributeChanges(text: string, shown: string): Record<string, string | null> {
+  const now = attributeLines(text);
+  const was = attributeLines(shown);
+  const changes: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(now)) if (!Object.hasOwn(was, key) || was[key] !== value) changes[key] = value;
+  for (const key of Object.keys(was)) if (!Object.hasOwn(now, key)) changes[key] = null;
+  return changes;
+}
+
+/** An operator's own account is theirs to lose from the CLI or the admin API, not by a click here. */
+function notYourself(call: ConsoleCall, user: User, what: string): void {
+  if (user.id === call.session.user.id) throw new Problem(409, `you cannot ${what} your own account from the console: another operator, the CLI or the admin API can`);
+}
+
+/** A session or consent of this user that was there to end; else the page is a 404 (never "ended"). */
+function found(done: boolean, what: string): void {
+  if (!done) throw new AccessNotFoundError(`this user has no such ${what} (any more)`);
 }
 
 /** An action on one user: runs `op`, then shows the user's page with `notice`. */
@@ -93,15 +118,19 @@ export const userRoutes: ConsoleRoute[] = [
   { method: 'GET', path: '/users/{sub}', handle: (call) => userPage(call) },
   userAction('/profile', 'Profile saved.', async (call, user) => {
     const f = call.form;
-    const email = (f['email'] ?? '').trim();
-    const name = (f['name'] ?? '').trim();
-    await updateUser(call.admin, user.id, { email: email === '' ? null : email, name: name === '' ? null : name, attributes: attributeChanges(f['attributes'] ?? '', user.attributes) });
+    // Only what the operator changed on the page is written: each field against the value it showed.
+    const changed = (field: string) => (f[field] ?? '').trim() !== (f[`was_${field}`] ?? '').trim();
+    const shownAttributes = f['was_attributes'] ?? Object.entries(user.attributes).map(([k, v]) => `${k}=${v}`).join('\n');
+    const update: UserUpdate = { attributes: attributeChanges(f['attributes'] ?? '', shownAttributes) };
+    if (f['was_name'] === undefined || changed('name')) update.name = (f['name'] ?? '').trim() || null;
+    if (f['was_email'] === undefined || changed('email')) update.email = (f['email'] ?? '').trim() || null;
+    await updateUser(call.admin, user.id, update);
   }),
-  userAction('/disable', 'The user is disabled: their sessions ended and their tokens were revoked.', (call, user) => disableUser(call.admin, user.id), 'Disable this user? Their sessions end and every token and consent of theirs is revoked at once.'),
+  userAction('/disable', 'The user is disabled: their sessions ended and their tokens were revoked.', (call, user) => (notYourself(call, user, 'disable'), disableUser(call.admin, user.id)), 'Disable this user? Their sessions end and every token and consent of theirs is revoked at once.'),
   userAction('/enable', 'The user can sign in again.', (call, user) => enableUser(call.admin, user.id)),
   userAction('/unlock', 'Sign-in locks lifted.', (call, user) => unlockUser(call.admin, user.id)),
-  userAction('/mfa/reset', 'Two-step verification removed; the user sets it up again.', (call, user) => resetUserMfa(call.admin, user.id), "Remove this user's authenticator and backup codes?"),
+  userAction('/mfa/reset', 'Two-step verification removed; the user sets it up again.', (call, user) => (notYourself(call, user, 'remove the second factor of'), resetUserMfa(call.admin, user.id)), "Remove this user's authenticator and backup codes?"),
   userAction('/sessions/end', 'Sessions ended.', (call, user) => endAllUserSessions(call.admin, user.id), 'End every session of this user? They sign in again everywhere.'),
-  userAction('/sessions/{id}/end', 'Session ended.', (call, user) => endUserSession(call.admin, user.id, call.params['id']!), 'End this session?'),
-  userAction('/consents/{id}/revoke', 'Consent revoked: the app lost its tokens.', (call, user) => revokeUserConsent(call.admin, user.id, call.params['id']!), "Revoke this consent? Every token the app holds under it stops working."),
+  userAction('/sessions/{id}/end', 'Session ended.', async (call, user) => found((await endUserSession(call.admin, user.id, call.params['id']!)).ended, 'session'), 'End this session?'),
+  userAction('/consents/{id}/revoke', 'Consent revoked: the app lost its tokens.', async (call, user) => found((await revokeUserConsent(call.admin, user.id, call.params['id']!)).revoked, 'consent'), "Revoke this consent? Every token the app holds under it stops working."),
 ];

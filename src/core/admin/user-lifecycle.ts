@@ -54,6 +54,8 @@ export async function setUserPassword(admin: AdminContext, ref: string, password
 /** Stops a user from signing in: ends their sessions, forgets their consents and revokes their tokens at once. */
 export async function disableUser(admin: AdminContext, ref: string): Promise<User> {
   const existing = await findUser(admin.stores, ref);
+  // Disabled already: nothing changes, so nothing is recorded (a double submit is one change).
+  if (existing.disabled) return existing;
   await revokeUser(admin.stores, existing, admin.now, 'disable');
   await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'disabled' });
   return (await admin.stores.users.findById(existing.id)) ?? { ...existing, disabled: true, tokensRevokedAt: admin.now, updatedAt: admin.now };
@@ -63,7 +65,8 @@ export async function disableUser(admin: AdminContext, ref: string): Promise<Use
 export async function enableUser(admin: AdminContext, ref: string): Promise<User> {
   const existing = await findUser(admin.stores, ref);
   const updated = existing.disabled ? await enabledAgain(existing, admin.now) : existing;
-  if (existing.disabled) await admin.stores.users.update(existing.id, { disabled: false, tokensRevokedAt: updated.tokensRevokedAt }, updated.updatedAt);
+  if (!existing.disabled) return existing;
+  await admin.stores.users.update(existing.id, { disabled: false, tokensRevokedAt: updated.tokensRevokedAt }, updated.updatedAt);
   await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'enabled' });
   return updated;
 }

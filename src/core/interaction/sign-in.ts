@@ -17,7 +17,8 @@ const SIGN_IN_FORM = 'sign-in';
 const RETURN_PATHS = [PATHS.account, PATHS.device, PATHS.console];
 
 export function safeReturnPath(value: string | undefined): string {
-  if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return PATHS.account;
+  // Control characters never belong in a URL we send back (a CR LF would try to start a header).
+  if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\u0000-\u001f\u007f]/.test(value)) return PATHS.account;
   const path = value.split('?')[0] ?? '';
   if (RETURN_PATHS.includes(path as (typeof RETURN_PATHS)[number])) return value;
   // The admin console's pages (never the JSON faces under /admin/v1 and /admin/audit).

@@ -42,7 +42,10 @@ export function userView(d: AdminFrame, u: UserDetail): SafeHtml {
 ${actionForm(
   d,
   `${at}/profile`,
-  html`${field('name', 'Name', u.name)}
+  html`<input type="hidden" name="was_name" value="${u.name}">
+<input type="hidden" name="was_email" value="${u.email}">
+<input type="hidden" name="was_attributes" value="${attributesText(u.attributes)}">
+${field('name', 'Name', u.name)}
 ${field('email', 'Email', u.email, 'email')}
 <p class="muted">${u.email ? (u.emailVerified ? 'The address is verified.' : 'The address is not verified.') : ''}</p>
 <label for="attributes">Attributes <span class="muted">(key=value, one per line)</span></label>
