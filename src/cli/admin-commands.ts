@@ -1,21 +1,8 @@
 import type { Command } from 'commander';
-import { adminConfigPath, readAdminLogin, removeAdminLogin, writeAdminLogin, type AdminLogin } from './remote/admin-config.js';
+import { adminConfigPath, checkedServerUrl, readAdminLogin, removeAdminLogin, writeAdminLogin, type AdminLogin } from './remote/admin-config.js';
 import { ADMIN_SCOPE, obtainAdminToken } from './remote/admin-http.js';
 import { readSecretFromStdin } from './stdin.js';
 import { CliError, print } from './output.js';
-
-function checkedUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError(`--url must be the server's URL (its issuer), e.g. https://id.example.com; not '${text}'`);
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new CliError('--url must use https (http only to localhost): the client secret goes there');
-  if (url.search !== '' || url.hash !== '') throw new CliError('--url takes no query or fragment');
-  return url.toString().replace(/\/+$/, '');
-}
 
 /** `tessera admin login|logout|status`: the CLI as a client of a running server's admin API. */
 export function adminCommands(program: Command): void {
@@ -32,7 +19,7 @@ export function adminCommands(program: Command): void {
       if (!flags.clientSecretStdin) throw new CliError('--client-secret-stdin is required: pipe the client secret in');
       const secret = await readSecretFromStdin('--client-secret-stdin');
       if (secret === '') throw new CliError('the client secret on standard input is empty');
-      const login: AdminLogin = { url: checkedUrl(flags.url), client_id: flags.clientId, client_secret: secret };
+      const login: AdminLogin = { url: checkedServerUrl(flags.url), client_id: flags.clientId, client_secret: secret };
       const token = await obtainAdminToken(login);
       const path = adminConfigPath();
       writeAdminLogin(login, path);

@@ -33,7 +33,7 @@ export function serveCommand(program: Command): void {
     .option('--port <port>', 'port to listen on', process.env['TESSERA_PORT'] ?? '9000')
     .option('--host <host>', 'address to listen on', process.env['TESSERA_HOST'] ?? '127.0.0.1')
     .option('--issuer <url>', 'public URL of this server (default http://localhost:PORT)', process.env['TESSERA_ISSUER'])
-    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] ?? './data')
+    .option('--data <dir>', 'data directory of the embedded store', process.env['TESSERA_DATA_DIR'] || './data')
     .option('--database-url <url>', 'PostgreSQL instead of the embedded store, shared by every node (postgres://user@host:5432/db)', process.env['TESSERA_DATABASE_URL'])
     .option('--trust-proxy [hops]', 'believe X-Forwarded-* from this many reverse proxies in front of the node (default 1)', process.env['TESSERA_TRUST_PROXY'])
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')

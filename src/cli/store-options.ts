@@ -26,6 +26,12 @@ export interface StoreOptions {
  */
 export function noteStoreChoice(action: Command): void {
   if (!action.options.some((o) => o.attributeName() === 'data')) return;
+  // An empty flag is a mistake (`--data "$DIR"` with DIR unset), never a store: refused before it
+  // falls back to ./data or reaches the store with an empty path. An empty variable is unset.
+  if (action.getOptionValueSource('data') === 'cli' && action.getOptionValue('data') === '') throw new CliError('--data needs a directory: an empty one names no store');
+  if (action.getOptionValueSource('databaseUrl') === 'cli' && action.getOptionValue('databaseUrl') === '') {
+    throw new CliError('--database-url needs a URL (postgres://user@host:5432/db): an empty one names no store');
+  }
   const byFlag = action.getOptionValueSource('data') === 'cli' || action.getOptionValueSource('databaseUrl') === 'cli';
   const byEnv = Boolean(process.env['TESSERA_DATA_DIR']) || Boolean(process.env['TESSERA_DATABASE_URL']);
   action.setOptionValue('storeGiven', byFlag || byEnv);

@@ -12,8 +12,11 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * Attacks on the CLI's remote mode (`tessera admin login` and commands that go to the admin API):
  * where the client secret may travel, what a malicious or broken server can do to the operator's
  * terminal and process, and how the saved login file is guarded. Fake servers are plain node:http
- * listeners that record what reaches them. Each test asserts the correct behaviour; `BUG:` tests
- * fail until the fault they describe is fixed.
+ * listeners that record what reaches them. Each test asserts the correct behaviour. Tests marked
+ * "(was a bug)" describe a fault the review found and how it was fixed: the secret sent to a token
+ * endpoint named elsewhere, a saved URL not re-checked, a login written through a symlink or taken
+ * from another user's file, server values printed raw, no timeout, an endless cursor, and empty
+ * --data/--database-url flags.
  */
 
 const SECRET = 'attack-secret-Zq9vX3mK7pL2wR8tY5nB4cD6fG1hJ0sA';
@@ -170,15 +173,14 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it('BUG: sends the client secret only to the --url server: not to a token endpoint its discovery names elsewhere (another host, or plain http)', async () => {
-    // What is wrong: obtainAdminToken (src/cli/remote/admin-http.ts, tokenEndpoint()) takes
-    // `token_endpoint` from the discovery document as it is and POSTs the client secret there in
+  it('sends the client secret only to the --url server: a token endpoint its discovery names elsewhere (another host, or another port) gets nothing (was a bug)', async () => {
+    // The bug: obtainAdminToken (src/cli/remote/admin-http.ts, tokenEndpoint()) took
+    // `token_endpoint` from the discovery document as it was and POSTed the client secret there in
     // Basic: a server (or anyone who can change its discovery document, e.g. a cache or a proxy in
-    // front of it) sends the operator's tessera:admin secret to any host, and over plain http to a
-    // non-loopback host although `admin login` refuses exactly that for --url (checkedUrl in
-    // src/cli/admin-commands.ts). The same happens on every later command (a fresh discovery).
-    // Fix: accept a token_endpoint only on the --url's origin (same scheme, host and port), or at
-    // least apply checkedUrl's https-or-loopback rule to it; also check that `issuer` equals --url.
+    // front of it) sent the operator's tessera:admin secret to any host, over plain http too,
+    // at login and on every later command. Now tokenEndpoint() accepts a token endpoint only on the
+    // --url's origin (scheme, host and port) and a document whose `issuer` is the --url; otherwise
+    // it refuses with one line and sends nothing.
     const thief = await fake(tesseraLike(), '127.0.0.2');
     const sameHostOtherPort = await fake(tesseraLike());
     try {
@@ -197,18 +199,32 @@ describe('attacks on the CLI remote mode', () => {
           await pointing.close();
         }
       }
+      // A discovery document that is another server's (its issuer is not the --url) is not trusted either.
+      const posing = await fake((req, res, base) => {
+        if (req.url === '/.well-known/openid-configuration') return sendJson(res, 200, { issuer: 'https://id.example.com', token_endpoint: `${base}/token` });
+        return sendJson(res, 200, { access_token: 'fake-access-token', token_type: 'Bearer', expires_in: 300, scope: 'tessera:admin' });
+      });
+      try {
+        const config = configPath();
+        const r = await login(posing.base, config);
+        assert.equal(secretSeen(posing), false, 'the client secret was sent although the issuer is not the --url');
+        oneErrorLine(r);
+        assert.match(r.stderr, /issuer/);
+        assert.equal(existsSync(config), false);
+      } finally {
+        await posing.close();
+      }
     } finally {
       await Promise.all([thief.close(), sameHostOtherPort.close()]);
     }
   });
 
-  it('BUG: a saved login whose URL was changed to plain http on another host is refused, and the secret is not sent', async () => {
-    // What is wrong: checkedUrl (src/cli/admin-commands.ts) checks --url only at `admin login`;
-    // readAdminLogin (src/cli/remote/admin-config.ts) takes `url` from the file as it is, so a
-    // config whose URL is edited (or written by another tool) to http://some-host sends the client
-    // secret in clear text on the next `tessera client list`.
-    // Fix: run the same check (https, or http to a loopback name) in readAdminLogin, and refuse the
-    // file with one line naming it when the URL fails it.
+  it('a saved login whose URL was changed to plain http on another host is refused, and the secret is not sent (was a bug)', async () => {
+    // The bug: the --url rule (https, or http to a loopback name) held only at `admin login`;
+    // readAdminLogin (src/cli/remote/admin-config.ts) took `url` from the file as it was, so a
+    // config whose URL was edited (or written by another tool) to http://some-host sent the client
+    // secret in clear text on the next `tessera client list`. Now readAdminLogin applies the same
+    // rule (checkedServerUrl) and refuses the file with one line naming it.
     const thief = await fake(tesseraLike(), '127.0.0.2');
     try {
       const config = saved(thief.base);
@@ -289,38 +305,43 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it('BUG: `admin login` does not write the secret through a symlink planted where the config goes', async () => {
-    // What is wrong: writeAdminLogin (src/cli/remote/admin-config.ts) chmods and writes `path` with
-    // chmodSync/writeFileSync, which follow symlinks: whoever can plant admin.json as a link (a
-    // shared or misconfigured config directory, TESSERA_ADMIN_CONFIG in /tmp) gets the client secret
-    // written into the file the link names, and the chmod is applied to that file too.
-    // Fix: lstat first and refuse a symlink (or anything not a regular file owned by the user); write
-    // to a new temporary file in the same directory opened with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600,
-    // then rename it over admin.json (rename replaces the link, never its target).
+  it('`admin login` does not write the secret through a symlink planted where the config goes (was a bug)', async () => {
+    // The bug: writeAdminLogin (src/cli/remote/admin-config.ts) chmodded and wrote `path` with
+    // chmodSync/writeFileSync, which follow symlinks: whoever could plant admin.json as a link (a
+    // shared or misconfigured config directory, TESSERA_ADMIN_CONFIG in /tmp) got the client secret
+    // written into the file the link names, and that file chmodded too. Now a link (or anything but
+    // a plain file) at the path is refused, by lstat, at write and at read; the login is written to
+    // a new file in the same directory (flags wx: O_EXCL, mode 0600), then renamed over admin.json.
     const server = await fake(tesseraLike());
     try {
       const config = configPath();
       mkdirSync(join(config, '..'), { recursive: true, mode: 0o700 });
       const target = join(dir, `planted-${n}.txt`);
       writeFileSync(target, 'attacker file\n', { mode: 0o666 });
+      chmodSync(target, 0o666); // the umask narrowed the mode writeFileSync was given
       symlinkSync(target, config);
       const r = await login(server.base, config);
       assert.ok(!readFileSync(target, 'utf8').includes(SECRET), 'the secret was written through the symlink into another file');
       assert.equal(statSync(target).mode & 0o777, 0o666, 'the link target kept its mode');
       if (r.code === 0) assert.equal(lstatSync(config).isSymbolicLink(), false);
+      else oneErrorLine(r);
+      // A link planted where a saved login is read is refused too, not followed.
+      const linked = await run(['client', 'list', '--json'], envFor(config));
+      oneErrorLine(linked);
+      assert.match(linked.stderr, /symbolic link/);
+      assert.ok(!server.seen.some((s) => s.url.startsWith('/admin/v1/')), 'no command went to the server through the linked login');
     } finally {
       await server.close();
     }
   });
 
-  it('BUG: a saved login owned by another user is refused, like ssh refuses such a key or config', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, async () => {
-    // What is wrong: readAdminLogin (src/cli/remote/admin-config.ts) checks only the mode bits, not
+  it('a saved login owned by another user is refused, like ssh refuses such a key or config (was a bug)', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, async () => {
+    // The bug: readAdminLogin (src/cli/remote/admin-config.ts) checked only the mode bits, not
     // the owner. A file another user placed at the config path (a shared HOME, XDG_CONFIG_HOME or
-    // TESSERA_ADMIN_CONFIG pointing at a shared place) decides which server every command talks
-    // to: `tessera user create --password-stdin` then hands a new user's password, and `client
-    // create` its answers, to that user's server.
-    // Fix: refuse the file unless stat().uid is the current user's (process.getuid()), with one
-    // line naming the owner and the fix, as for the mode.
+    // TESSERA_ADMIN_CONFIG pointing at a shared place) decided which server every command talked
+    // to: `tessera user create --password-stdin` then handed a new user's password, and `client
+    // create` its answers, to that user's server. Now the file is refused unless its owner is the
+    // current user (process.getuid(), where it exists), with one line naming the owner's uid.
     const server = await fake(tesseraLike());
     try {
       const config = saved(server.base);
@@ -352,14 +373,14 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it('BUG: prints what a server answers (client names, ids) without raw terminal escape sequences', async () => {
-    // What is wrong: print() in src/cli/output.ts writes values from the server as they are (the
-    // table of `client list`, the key/value lines of `client show`); only error messages go through
-    // printableLine. A malicious or compromised server names a client "\e]0;…\a\e[2J…" and the
-    // operator's terminal runs the sequences (retitles the window, clears the screen, rewrites what
-    // earlier lines said, or on some terminals worse), and a "\n" forges extra lines of the table.
-    // Fix: pass every cell and value through the same escaping as printableLine (without the
-    // length cut) in show()/table(), for local and remote output alike; --json is safe already.
+  it('prints what a server answers (client names, ids) without raw terminal escape sequences or forged lines (was a bug)', async () => {
+    // The bug: print() in src/cli/output.ts wrote values from the server as they were (the table of
+    // `client list`, the key/value lines of `client show`); only error messages went through
+    // printableLine. A malicious or compromised server named a client "\e]0;…\a\e[2J…" and the
+    // operator's terminal ran the sequences (retitled the window, cleared the screen, rewrote what
+    // earlier lines said), and a "\n" forged extra lines of the table. Now every key, cell and value
+    // of the output for people goes through escapeControls (printableLine's escaping, without its
+    // length cut, so long values stay whole), locally and remotely; --json was safe already.
     const evil = await fake(
       tesseraLike((req, res) => {
         const client = { client_id: 'evil\u001b[2J', client_name: 'Name\u001b]0;pwned\u0007\nfake-row  public', client_type: 'public', grant_types: ['client_credentials'], first_party: false, disabled: false };
@@ -373,6 +394,8 @@ describe('attacks on the CLI remote mode', () => {
         const r = await run(args, envFor(config));
         assert.equal(r.code, 0, r.stderr);
         assert.doesNotMatch(r.stdout, /[\u001b\u0007\u009b]/, `${args.join(' ')} printed a raw escape sequence`);
+        assert.match(r.stdout, /evil\\u001b\[2J/, 'the id is shown, escaped');
+        assert.ok(!r.stdout.split('\n').some((line) => line.startsWith('fake-row')), `${args.join(' ')} printed a forged line`);
       }
       const json = await run(['client', 'list', '--json'], envFor(config));
       assert.doesNotMatch(json.stdout, /[\u001b\u0007]/, '--json escapes them');
@@ -381,17 +404,21 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it('BUG: gives up on a server that never answers, with one clear line, well before five minutes', async () => {
-    // What is wrong: reach() in src/cli/remote/admin-http.ts calls fetch with no timeout (no
-    // AbortSignal), so a server that accepts the connection and never answers holds `admin login`
-    // and every remote command until undici's own 300 s header timeout, with no word to the operator.
-    // Fix: pass `signal: AbortSignal.timeout(30_000)` (configurable, e.g. TESSERA_ADMIN_TIMEOUT) to
-    // each fetch and map the TimeoutError to `cannot reach <server>: no answer in 30 s`.
+  it('gives up on a server that never answers, with one clear line, after the timeout (was a bug)', async () => {
+    // The bug: reach() in src/cli/remote/admin-http.ts called fetch with no timeout, so a server
+    // that accepts the connection and never answers held `admin login` and every remote command
+    // until undici's own 300 s header timeout, with no word to the operator. Now each request has
+    // AbortSignal.timeout: 30 s, or TESSERA_ADMIN_TIMEOUT_MS (here 2 s, so the test does not wait
+    // 30 s), and the error is `cannot reach <server>: no answer in N s`.
     const silent = await fake(() => undefined);
     try {
-      const r = await login(silent.base, configPath(), 45_000);
+      const config = configPath();
+      const r = await run(['admin', 'login', '--url', silent.base, '--client-id', 'ops', '--client-secret-stdin', '--json'], { ...envFor(config), TESSERA_ADMIN_TIMEOUT_MS: '2000' }, SECRET, 20_000);
       assert.equal(r.killed, false, `still waiting after ${r.ms} ms`);
       oneErrorLine(r);
+      assert.match(r.stderr, /^tessera: cannot reach http:\/\/127\.0\.0\.1:\d+: no answer in 2 s\n$/);
+      assert.ok(r.ms >= 2000, `gave up after ${r.ms} ms, before the timeout`);
+      assert.equal(existsSync(config), false);
     } finally {
       await silent.close();
     }
@@ -425,16 +452,17 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it('BUG: stops listing when a server hands back the same cursor forever', async () => {
-    // What is wrong: AdminHttp.all (src/cli/remote/admin-http.ts) follows next_cursor until the server
-    // gives none: a server that always answers a cursor (the same one, or new ones) keeps `client
-    // list` fetching and piling up items until the operator kills it or memory runs out.
-    // Fix: stop with an error when a cursor repeats, and cap the pages (e.g. 10,000 pages or 1,000,000 items).
+  it('stops listing when a server hands back the same cursor forever (was a bug)', async () => {
+    // The bug: AdminHttp.all (src/cli/remote/admin-http.ts) followed next_cursor until the server
+    // gave none: a server that always answers a cursor kept `client list` fetching and piling up
+    // items until the operator killed it or memory ran out. Now a cursor given twice stops the
+    // listing with one line, and a listing stops after 10,000 pages whatever the cursors.
     const looping = await fake(tesseraLike((_req, res) => sendJson(res, 200, { items: [{ client_id: 'x', client_name: 'x' }], next_cursor: 'again' })));
     try {
       const r = await run(['client', 'list', '--json'], envFor(saved(looping.base)), '', 20_000);
       assert.equal(r.killed, false, `still listing after ${r.ms} ms (${looping.seen.length} requests)`);
       oneErrorLine(r);
+      assert.equal(looping.seen.filter((s) => s.url.startsWith('/admin/v1/')).length, 2, 'stopped at the first repeated cursor');
     } finally {
       await looping.close();
     }
@@ -453,14 +481,14 @@ describe('attacks on the CLI remote mode', () => {
     }
   });
 
-  it("BUG: `--data ''` and `--database-url ''` are refused with one line, and create nothing", async () => {
-    // What is wrong: noteStoreChoice (src/cli/store-options.ts) counts a flag given on the command
-    // line as "a store was named" even when its value is empty. `--database-url ''` then falls back
-    // to the default ./data (storeLocation ignores the empty URL) and refuseNewDefaultStore lets it
-    // through: a new, empty store is created in ./data and the command succeeds against it. `--data ''`
-    // reaches openSqliteStores with an empty path and dies with an ENOENT stack trace.
-    // Fix: treat an empty --data/--database-url like an absent one in noteStoreChoice and refuse an
-    // empty value outright (`--data needs a directory`), as a CliError.
+  it("`--data ''` and `--database-url ''` are refused with one line, and create nothing (was a bug)", async () => {
+    // The bug: noteStoreChoice (src/cli/store-options.ts) counted a flag given on the command line
+    // as "a store was named" even when its value was empty. `--database-url ''` then fell back to
+    // the default ./data (storeLocation ignores the empty URL) past refuseNewDefaultStore: a new,
+    // empty store was created in ./data and the command succeeded against it. `--data ''` reached
+    // openSqliteStores with an empty path and died with an ENOENT stack trace. Now noteStoreChoice
+    // refuses an empty flag with one line (`--data needs a directory`), before anything is opened;
+    // an empty TESSERA_DATA_DIR/TESSERA_DATABASE_URL stays "not set", as in the test above.
     const cwd = mkdtempSync(join(tmpdir(), 'tessera-attack-cwd-'));
     try {
       for (const args of [['user', 'list', '--data', ''], ['user', 'list', '--database-url', ''], ['client', 'create', '--name', 'Lost', '--database-url', '', '--json']]) {

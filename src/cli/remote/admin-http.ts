@@ -16,14 +16,16 @@ type Query = Record<string, string | number | undefined>;
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
-/** A fetch whose network failures are one clear line naming the server. */
-async function reach(url: string, init: RequestInit, server: string): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, redirect: 'error' });
-  } catch (e) {
-    const cause = (e as { cause?: { message?: string; code?: string } }).cause;
-    throw new CliError(`cannot reach ${server}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
-  }
+/** Most pages one listing follows (200 items each): a server that never stops paging is stopped. */
+const MAX_PAGES = 10_000;
+
+/** How long one request may take before the CLI gives up: 30 s, or `TESSERA_ADMIN_TIMEOUT_MS`. */
+function requestTimeout(): number {
+  const text = process.env['TESSERA_ADMIN_TIMEOUT_MS'];
+  if (text === undefined || text === '') return 30_000;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms <= 0) throw new CliError(`TESSERA_ADMIN_TIMEOUT_MS must be a positive number of milliseconds; not '${text}'`);
+  return ms;
 }
 
 async function jsonOf(response: Response): Promise<Record<string, unknown>> {
@@ -36,12 +38,50 @@ async function jsonOf(response: Response): Promise<Record<string, unknown>> {
   }
 }
 
-/** The token endpoint the server's discovery document names. */
+/** A network failure or a timeout as one clear line naming the server. */
+function unreachable(e: unknown, server: string, ms: number): CliError {
+  if ((e as Error).name === 'TimeoutError') return new CliError(`cannot reach ${server}: no answer in ${ms / 1000} s`);
+  const cause = (e as { cause?: { message?: string; code?: string } }).cause;
+  return new CliError(`cannot reach ${server}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+}
+
+/**
+ * A request to the server, read to its end: the status and the body as JSON ({} when it is not).
+ * A server that never answers (or never finishes its answer) is given up after the timeout.
+ */
+async function reach(url: string, init: RequestInit, server: string): Promise<{ status: number; ok: boolean; body: Record<string, unknown> }> {
+  const ms = requestTimeout();
+  try {
+    const response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(ms) });
+    return { status: response.status, ok: response.ok, body: await jsonOf(response) };
+  } catch (e) {
+    throw unreachable(e, server, ms);
+  }
+}
+
+/**
+ * The token endpoint the server's discovery document names. The client secret goes there, so it
+ * must be on the server's own origin (scheme, host and port), and the document must be the
+ * server's: its issuer is the --url. Otherwise nothing is sent.
+ */
 async function tokenEndpoint(server: string): Promise<string> {
   const response = await reach(`${server}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } }, server);
-  const document = response.ok ? await jsonOf(response) : {};
+  const document = response.ok ? response.body : {};
   const endpoint = document['token_endpoint'];
   if (typeof endpoint !== 'string') throw new CliError(`${server} is not a Tessera server: it has no OpenID discovery document with a token_endpoint`);
+  const issuer = document['issuer'];
+  if (typeof issuer !== 'string' || trimSlash(issuer) !== server) {
+    throw new CliError(`${server} is not the issuer its discovery document names (${typeof issuer === 'string' ? issuer : 'none'}): log in with --url set to the server's issuer`);
+  }
+  let origin: string;
+  try {
+    origin = new URL(endpoint).origin;
+  } catch {
+    origin = '';
+  }
+  if (origin !== new URL(server).origin) {
+    throw new CliError(`${server}'s discovery document names a token endpoint elsewhere (${endpoint}): the client secret is sent only to ${new URL(server).origin}`);
+  }
   return endpoint;
 }
 
@@ -61,7 +101,7 @@ export async function obtainAdminToken(login: AdminLogin): Promise<AdminToken> {
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
     }, server);
-    const body = await jsonOf(response);
+    const body = response.body;
     if (response.ok && typeof body['access_token'] === 'string') {
       const lifetime = typeof body['expires_in'] === 'number' ? body['expires_in'] : 300;
       return { accessToken: body['access_token'], scope: typeof body['scope'] === 'string' ? body['scope'] : scope, expiresAt: Date.now() + Math.max(lifetime - 30, 5) * 1000 };
@@ -106,7 +146,7 @@ export class AdminHttp {
       if (response.status === 401 && !fresh) continue;
       if (response.status === 204) return undefined;
       if (response.status === 404 && options.missing === 'undefined') return undefined;
-      const body = await jsonOf(response);
+      const body = response.body;
       if (response.ok) return body;
       const detail = typeof body['detail'] === 'string' ? body['detail'] : `the server answered ${response.status} to ${method} ${url.pathname}`;
       throw new CliError(detail);
@@ -134,14 +174,21 @@ export class AdminHttp {
     return this.request('DELETE', path) as Promise<T>;
   }
 
-  /** Every item of a list, page after page. */
+  /**
+   * Every item of a list, page after page. A server that hands back a cursor it gave before, or
+   * pages without end, is stopped rather than followed forever.
+   */
   async all<T = Record<string, unknown>>(path: string, query: Query = {}): Promise<T[]> {
     const items: T[] = [];
+    const seen = new Set<string>();
     let cursor: string | undefined;
     do {
+      if (seen.size >= MAX_PAGES) throw new CliError(`${this.server} answered more than ${MAX_PAGES} pages for ${path}: stopped listing`);
       const page = await this.get<{ items: T[]; next_cursor: string | null }>(path, { ...query, limit: 200, cursor });
       items.push(...page.items);
+      if (cursor !== undefined) seen.add(cursor);
       cursor = page.next_cursor ?? undefined;
+      if (cursor !== undefined && seen.has(cursor)) throw new CliError(`${this.server} answered a page cursor it had given before for ${path}: stopped listing`);
     } while (cursor !== undefined);
     return items;
   }
