@@ -723,7 +723,7 @@ describe('attacks on the admin console', () => {
     assert.equal(await snapshot(), before);
   });
 
-  it('ending a session or revoking a consent that does not exist (or is another user\ (was a bug)'s) is a 404, not "Session ended."', async () => {
+  it('ending a session or revoking a consent that does not exist (or is another user\'s) is a 404, not "Session ended." (was a bug)', async () => {
     // The session and consent actions (src/core/admin-console/users.ts userAction) ignore what
     // endUserSession / revokeUserConsent (src/core/admin/sessions.ts, consents.ts) return: for an id
     // that is unknown, already ended, or another user's, they answer 200 with "Session ended." /
