@@ -80,6 +80,8 @@ export function scimEndpoints(ctx: Context, options: { passwordPolicy: PasswordS
         return found;
       }
       if (parts.length > 2) throw new ScimError(404, undefined, 'no such resource');
+      // No resource has an id with a control character (and PostgreSQL refuses U+0000 in a query).
+      if (parts[1] !== undefined && /[\u0000-\u001f\u007f]/.test(parts[1])) throw new ScimError(404, undefined, 'no such resource');
       const route = parts.length === 1 ? routes.collection : routes.item;
       const handler = route[method];
       if (!handler) throw new ScimError(405, undefined, `${req.method} is not supported here`, { Allow: Object.keys(route).join(', ') });

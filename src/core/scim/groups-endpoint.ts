@@ -36,10 +36,13 @@ async function answer(call: ScimCall, status: number, group: GroupRecord): Promi
   return scimJson(status, project(resource, call.req), headers);
 }
 
+/** No user id has a control character (and PostgreSQL refuses U+0000 in a query). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** Every member must be a user of this server: checked before anything is written. */
 async function checkMembers(call: ScimCall, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    if (!(await call.admin.stores.users.findById(id))) throw new ScimError(400, 'invalidValue', `member '${id}' is not a user id`);
+    if (CONTROL.test(id) || !(await call.admin.stores.users.findById(id))) throw new ScimError(400, 'invalidValue', `member '${id}' is not a user id`);
   }
 }
 
