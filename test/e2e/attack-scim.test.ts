@@ -13,7 +13,11 @@ import type { AdminContext } from '../../src/core/admin/context.js';
 /**
  * Attacks on SCIM 2.0 (/scim/v2): who may call it, what filters and PATCH paths can reach, how
  * bursts of changes to one resource end, and whether errors ever leak a 500 or a secret. Each test
- * asserts the correct behaviour; a test named `BUG:` fails until the fault it describes is fixed.
+ * asserts the correct behaviour. Tests whose name ends in "(was a bug)" failed on PostgreSQL (real
+ * I/O between queries, NUL-free text) until the fault their comment describes was fixed: NUL bytes
+ * that reached the SQL stores (500), concurrent member PATCHes that lost or re-added members,
+ * concurrent PATCHes of one user that undid each other, If-Match not held under concurrency, and
+ * parallel DELETEs that all answered 204.
  */
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -30,8 +34,6 @@ interface Answer {
 }
 
 function attackSuite(storeName: string, start: () => Promise<TestServer>): void {
-  /** Faults that only show on PostgreSQL (real I/O between queries, NUL-free text) are `BUG:` there. */
-  const pgBug = (title: string) => (storeName === 'PostgreSQL' ? `BUG: ${title}` : title);
   describe(`attacks on SCIM (${storeName})`, () => {
     let server: TestServer;
     let token: string;
@@ -467,17 +469,18 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
 
     // ---- errors ----
 
-    it(pgBug('answers NUL bytes, lone surrogates and odd ids anywhere with a SCIM 4xx, never a 500'), async () => {
-      // What is wrong (PostgreSQL): a NUL byte in an id in the path (GET/DELETE/PATCH /Users/%00), in a
+    it('answers NUL bytes, lone surrogates and odd ids anywhere with a SCIM 4xx, never a 500 (was a bug)', async () => {
+      // What was wrong (PostgreSQL): a NUL byte in an id in the path (GET/DELETE/PATCH /Users/%00), in a
       // filter value (userName eq "\u0000"), in a member value, a name, an email or a userName reaches
       // the SQL stores (src/store/sql/users.ts findById/findByUsername, groups.ts, via
       // src/core/scim/users-endpoint.ts and groups-endpoint.ts), and PostgreSQL refuses text with
       // U+0000 (22021 invalid byte sequence), so the request ends as a 500. On SQLite the same
       // names are stored with the NUL inside.
-      // Fix: refuse control characters at the edge of the core: SCIM ids with a NUL are 404, filter
-      // and member values with one 400 invalidValue/invalidFilter (src/core/scim/request.ts,
-      // filter.ts tokenize), and the user profile checks (src/core/admin/users.ts, accounts/users.ts)
-      // refuse U+0000-U+001F in name, givenName, familyName and email as externalId already does.
+      // Fixed: SCIM ids with a control character are 404 (src/core/scim/endpoints.ts), filter values
+      // with a NUL 400 invalidFilter (filter.ts tokenize), member values with one 400 invalidValue
+      // (groups-endpoint.ts checkMembers), and the core profile checks (src/core/accounts/users.ts
+      // checkName/checkEmail; usernames and group names allow no control character already) refuse
+      // U+0000-U+001F and U+007F for every face, as externalId did.
       const uid = await newUser('nul.target');
       const gid = await newGroup('nul-group');
       const cases: [string, string, unknown?][] = [
@@ -523,16 +526,16 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
     /** Requests sent a few milliseconds apart, so their reads and writes interleave rather than run in lockstep. */
     const staggered = <T>(jobs: (() => Promise<T>)[], gapMs = 2) => Promise.all(jobs.map((job, i) => new Promise<T>((resolve, reject) => setTimeout(() => job().then(resolve, reject), i * gapMs))));
 
-    it(pgBug('concurrent PATCH adds to one group keep every member (no PATCH removes the members another one added)'), async () => {
-      // What is wrong: patchGroup (src/core/scim/groups-endpoint.ts) applies the PATCH to the members it
+    it('concurrent PATCH adds to one group keep every member (no PATCH removes the members another one added) (was a bug)', async () => {
+      // What was wrong: patchGroup (src/core/scim/groups-endpoint.ts) applied the PATCH to the members it
       // read first (`before`), then bringTo re-reads the membership and removes every member that is
       // not in the patched list. A member added by a concurrent PATCH between the two reads is missing
       // from the patched list, so this PATCH removes it: `add` bursts (what Okta and Entra ID send when
       // many users are assigned at once) silently lose members, and the IdP believes they are members.
-      // Fix: in bringTo, compute added/removed against the same membership snapshot the PATCH was
-      // applied to (pass `before`'s member ids in), so a PATCH only applies its own delta; better, turn
-      // member PATCH operations into addMember/removeMember calls directly. (On SQLite the synchronous
-      // driver runs each request to its end before the next one starts, so it does not show there.)
+      // Fixed: patchGroup computes the members added and removed from the operations themselves
+      // (memberDelta) and applies them one by one with addGroupMember/removeGroupMember, each atomic
+      // per pair; no diff against a re-read. (On SQLite the synchronous driver runs each request to
+      // its end before the next one starts, so it did not show there.)
       const gid = await newGroup('burst-adds');
       const users: string[] = [];
       for (let i = 0; i < 20; i++) users.push((await server.addUser({ username: `burst.add${i}` })).sub);
@@ -542,11 +545,12 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
       await scim('DELETE', `/Groups/${gid}`);
     });
 
-    it(pgBug('concurrent add/remove PATCH bursts to one group end in exactly the state their operations ask'), async () => {
-      // Same fault as above (src/core/scim/groups-endpoint.ts bringTo diffs against a fresh read, not
-      // the snapshot the PATCH was applied to): a PATCH removes the members others added meanwhile, and,
-      // worse, re-adds a member another PATCH just removed (it was in this PATCH's stale snapshot): a
-      // user the IdP removed from the group stays in it, with every role granted through it.
+    it('concurrent add/remove PATCH bursts to one group end in exactly the state their operations ask (was a bug)', async () => {
+      // Same fault and fix as above (src/core/scim/groups-endpoint.ts bringTo diffed against a fresh
+      // read, not the snapshot the PATCH was applied to): a PATCH removed the members others added
+      // meanwhile, and, worse, re-added a member another PATCH had just removed (it was in this
+      // PATCH's stale snapshot): a user the IdP removed from the group stayed in it, with every role
+      // granted through it.
       const wrong: string[] = [];
       for (let round = 0; round < 3; round++) {
         const keep: string[] = [];
@@ -570,13 +574,13 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
       assert.deepEqual(wrong, []);
     });
 
-    it(pgBug('concurrent PATCHes of different attributes of one user keep both changes'), async () => {
-      // What is wrong: patchUser (src/core/scim/users-endpoint.ts) reads the whole user, applies the
+    it('concurrent PATCHes of different attributes of one user keep both changes (was a bug)', async () => {
+      // What was wrong: patchUser (src/core/scim/users-endpoint.ts) read the whole user, applies the
       // operations and writes the whole profile back through updateUser (every field). Two PATCHes that
       // touch different attributes (givenName by one, familyName by another) race: the later write
       // carries the older value of the other attribute and undoes it.
-      // Fix: pass updateUser only the fields the PATCH changed (diff `after` against `before`), or
-      // write under a version check (compare-and-set on updated_at / a version column) and retry.
+      // Fixed: patchUser passes updateUser (and the active/password steps) only the fields the PATCH
+      // changed (changedFields: `after` against `before`); updateUser writes only the fields given.
       // (On SQLite the synchronous driver runs each request to its end before the next one starts.)
       let lost = 0;
       for (let round = 0; round < 5; round++) {
@@ -593,14 +597,14 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
       assert.equal(lost, 0, `${lost} of 5 rounds lost one of two concurrent PATCHes`);
     });
 
-    it(pgBug('If-Match is a real precondition: of N concurrent PATCHes sent with the same ETag, exactly one succeeds'), async () => {
-      // What is wrong: checkIfMatch (src/core/scim/request.ts), called by patchUser/patchGroup/replace*,
-      // compares the ETag with a fresh read, and the write happens later without any condition: every
+    it('If-Match is a real precondition: of N concurrent PATCHes sent with the same ETag, exactly one succeeds (was a bug)', async () => {
+      // What was wrong: checkIfMatch (src/core/scim/request.ts), called by patchUser/patchGroup/replace*,
+      // compared the ETag with a fresh read, and the write happens later without any condition: every
       // concurrent request that read the same version passes the check, and all of them write (RFC 7644
       // §3.14 / RFC 7232: the others must get 412).
-      // Fix: make the write conditional on the version read (UPDATE … WHERE id = ? AND updated_at = ?
-      // or a version column, in one transaction with the membership writes), answering 412 when no row
-      // changed.
+      // Fixed: a write with If-Match runs its check and its write serialized per resource (type + id)
+      // on the node (src/core/scim/endpoints.ts, src/core/serialized.ts, as the admin API does); across
+      // nodes the check is not atomic (docs/scim.md).
       const id = await newUser('etag.race');
       const etag = (await scim('GET', `/Users/${id}`)).headers.get('etag')!;
       const answers = await Promise.all(
@@ -619,12 +623,12 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
       await scim('DELETE', `/Groups/${made.find((m) => m.status === 201)!.body['id']}`);
     });
 
-    it(pgBug('parallel DELETEs of one user: one 204, the others 404, one user.deleted audit event'), async () => {
-      // What is wrong (PostgreSQL): deleteUser (src/core/admin/user-lifecycle.ts) finds the user, then
-      // deletes through revokeUser without looking at whether this call deleted the row, and records
-      // `user.deleted` either way: concurrent DELETEs all answer 204 and the audit log says the user
-      // was deleted several times. Fix: have the store's delete say whether it removed the row (it
-      // returns a boolean), throw UserNotFoundError (SCIM 404) when it did not, and audit only then.
+    it('parallel DELETEs of one user: one 204, the others 404, one user.deleted audit event (was a bug)', async () => {
+      // What was wrong (PostgreSQL): deleteUser (src/core/admin/user-lifecycle.ts) found the user, then
+      // deleted through revokeUser without looking at whether this call deleted the row, and recorded
+      // `user.deleted` either way: concurrent DELETEs all answered 204 and the audit log said the user
+      // was deleted several times. Fixed: revokeUser returns whether the store's delete removed the
+      // row; deleteUser throws UserNotFoundError (SCIM 404) when it did not and audits only then.
       const id = await newUser('deleted.twice');
       const deleted = await Promise.all(Array.from({ length: 6 }, () => scim('DELETE', `/Users/${id}`)));
       assert.equal(deleted.filter((d) => d.status === 204).length, 1, deleted.map((d) => d.status).join(','));

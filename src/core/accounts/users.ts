@@ -49,12 +49,15 @@ export function checkUsername(username: string): void {
   }
 }
 
+/** Control characters (U+0000-U+001F, U+007F): never part of a profile field (PostgreSQL refuses U+0000 in text). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function checkEmail(email: string): void {
-  if (!EMAIL.test(email)) throw new AccountError(`'${email}' is not an email address`);
+  if (!EMAIL.test(email) || CONTROL.test(email)) throw new AccountError(`'${email}' is not an email address`);
 }
 
 export function checkName(name: string): void {
-  if (name.trim() === '' || name.length > 200) throw new AccountError('name must be 1 to 200 characters');
+  if (name.trim() === '' || name.length > 200 || CONTROL.test(name)) throw new AccountError('name must be 1 to 200 characters of text (no control characters)');
 }
 
 export async function buildUser(input: NewUserInput, hasher: Pick<PasswordHasher, 'hash'>, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {

@@ -71,10 +71,14 @@ export async function enableUser(admin: AdminContext, ref: string): Promise<User
   return updated;
 }
 
-/** Deletes a user, with the same cascade as disabling; returns the user as they were. */
+/**
+ * Deletes a user, with the same cascade as disabling; returns the user as they were. Of several
+ * deletions of one user at once, one deletes and records `user.deleted`; the others find the row
+ * gone and are UserNotFoundError.
+ */
 export async function deleteUser(admin: AdminContext, ref: string): Promise<User> {
   const existing = await findUser(admin.stores, ref);
-  await revokeUser(admin.stores, existing, admin.now, 'delete');
+  if (!(await revokeUser(admin.stores, existing, admin.now, 'delete'))) throw new UserNotFoundError(ref);
   await admin.audit({ type: 'user.deleted', userId: existing.id, username: existing.username });
   return existing;
 }

@@ -43,14 +43,15 @@ export async function revokeGrant(stores: Stores, grantId: string, now: number):
 /**
  * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions ended, and
  * every access token issued until now void (`tokensRevokedAt`, checked by introspection and
- * userinfo). Enabling the user again revives none of it.
+ * userinfo). Enabling the user again revives none of it. Answers whether this call deleted (or
+ * marked) the user's row: false when it was gone already (a concurrent delete); the sweeps run anyway.
  */
-export async function revokeUser(stores: Stores, user: User, now: number, action: 'disable' | 'delete'): Promise<void> {
-  if (action === 'delete') await stores.users.delete(user.id);
-  else await stores.users.update(user.id, { disabled: true, tokensRevokedAt: now }, now);
+export async function revokeUser(stores: Stores, user: User, now: number, action: 'disable' | 'delete'): Promise<boolean> {
+  const done = action === 'delete' ? await stores.users.delete(user.id) : await stores.users.update(user.id, { disabled: true, tokensRevokedAt: now }, now);
   for (const grantId of await stores.grants.deleteWhere({ userId: user.id })) await stores.accessTokens.revokeWhere({ grantId });
   await stores.refreshTokens.revokeWhere({ userId: user.id }, now);
   await stores.sessions.destroyForUser(user.id);
+  return done;
 }
 
 /** A disabled or deleted client: the same for every grant and token of the client, client_credentials tokens included. */

@@ -10,6 +10,7 @@ import type { AdminContext } from '../admin/context.js';
 import { operatorClient } from '../endpoints/operator-token.js';
 import { requester } from '../audit.js';
 import { SCIM_SCOPE } from '../scopes.js';
+import { serializedBy } from '../serialized.js';
 import { ScimError, scimError, scimJson } from './errors.js';
 import { listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import type { ScimCall } from './request.js';
@@ -65,6 +66,7 @@ function discovery(base: string, path: string[]): ProtocolResponse | undefined {
 
 export function scimEndpoints(ctx: Context, options: { passwordPolicy: PasswordSetting['policy'] }) {
   const passwords: PasswordSetting = { policy: options.passwordPolicy, hash: (password) => ctx.passwords.hash(password) };
+  const serialized = serializedBy();
   /** `path`: what follows /scim/v2/, e.g. `Users/2819c223-…`. */
   return async (req: ProtocolRequest, path: string): Promise<ProtocolResponse> => {
     try {
@@ -80,6 +82,8 @@ export function scimEndpoints(ctx: Context, options: { passwordPolicy: PasswordS
         return found;
       }
       if (parts.length > 2) throw new ScimError(404, undefined, 'no such resource');
+      // No resource has an id with a control character (and PostgreSQL refuses U+0000 in a query).
+      if (parts[1] !== undefined && /[\u0000-\u001f\u007f]/.test(parts[1])) throw new ScimError(404, undefined, 'no such resource');
       const route = parts.length === 1 ? routes.collection : routes.item;
       const handler = route[method];
       if (!handler) throw new ScimError(405, undefined, `${req.method} is not supported here`, { Allow: Object.keys(route).join(', ') });
@@ -92,7 +96,12 @@ export function scimEndpoints(ctx: Context, options: { passwordPolicy: PasswordS
         actor,
         audit: (event) => ctx.audit.record({ ...event, actor, ip: from.ip, userAgent: from.userAgent }),
       };
-      return await handler({ admin, passwords, base, req }, parts[1] ?? '');
+      const call: ScimCall = { admin, passwords, base, req };
+      const id = parts[1] ?? '';
+      // An If-Match check and the write after it are one step for the resource on this node: of
+      // writes based on one ETag, one wins (across nodes the check is not atomic: docs/scim.md).
+      if (parts.length === 2 && req.headers['if-match'] !== undefined && method !== 'GET') return await serialized(`${parts[0]}:${id}`, () => handler(call, id));
+      return await handler(call, id);
     } catch (e) {
       if (e instanceof DependencyUnavailableError) throw e;
       const known = asScimError(e);

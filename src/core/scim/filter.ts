@@ -50,6 +50,8 @@ export function tokenize(text: string): Token[] {
       } catch {
         throw invalid('a string has a bad escape');
       }
+      // No attribute holds U+0000 (PostgreSQL refuses it in text): such a value could only fail a lookup.
+      if ((tokens[tokens.length - 1] as { v: string }).v.includes('\u0000')) throw invalid('a string value contains a NUL character');
       i = j + 1;
     } else {
       const match = /^[A-Za-z0-9_:.$+\-]+/.exec(text.slice(i));

@@ -1,11 +1,12 @@
 import type { GroupRecord } from '../../store/ports.js';
 import { addGroupMember, createGroup, deleteGroup, removeGroupMember, updateGroup } from '../admin/groups.js';
+import { UserNotFoundError } from '../admin/users.js';
 import type { ProtocolResponse } from '../protocol.js';
 import { ScimError, scimJson } from './errors.js';
 import { listResponse } from './discovery.js';
-import { matches } from './filter.js';
+import { keyOf, matches } from './filter.js';
 import { GROUP_PATCH_SCHEMA, groupResource, readGroup, type GroupInput, type Member } from './group-mapping.js';
-import { applyPatch, parsePatchRequest } from './patch.js';
+import { applyPatch, parsePatchRequest, type PatchOperation } from './patch.js';
 import { body, checkIfMatch, filterNames, page, project, queryParam, versioned, type ScimCall } from './request.js';
 
 /** /scim/v2/Groups: Tessera groups through the core's group operations; members are users by id. */
@@ -36,14 +37,17 @@ async function answer(call: ScimCall, status: number, group: GroupRecord): Promi
   return scimJson(status, project(resource, call.req), headers);
 }
 
+/** No user id has a control character (and PostgreSQL refuses U+0000 in a query). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** Every member must be a user of this server: checked before anything is written. */
 async function checkMembers(call: ScimCall, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    if (!(await call.admin.stores.users.findById(id))) throw new ScimError(400, 'invalidValue', `member '${id}' is not a user id`);
+    if (CONTROL.test(id) || !(await call.admin.stores.users.findById(id))) throw new ScimError(400, 'invalidValue', `member '${id}' is not a user id`);
   }
 }
 
-/** Brings a group to what a PUT or PATCH asks: name and externalId, then the members added and removed. */
+/** Brings a group to what a PUT asks: name and externalId, then the members added and removed to match its list. */
 async function bringTo(call: ScimCall, group: GroupRecord, input: GroupInput): Promise<GroupRecord> {
   const before = new Set(await call.admin.stores.groups.listMembers(group.id));
   const added = input.members.filter((id) => !before.has(id));
@@ -87,6 +91,48 @@ export async function replaceGroup(call: ScimCall, id: string): Promise<Protocol
   return answer(call, 200, await bringTo(call, group, readGroup(body(call.req))));
 }
 
+type Doc = Record<string, unknown>;
+
+const memberIdsOf = (doc: Doc): string[] => {
+  const members = doc[keyOf(doc, 'members') ?? 'members'];
+  if (!Array.isArray(members)) return [];
+  return members.flatMap((m) => {
+    const value = typeof m === 'object' && m !== null ? (m as Doc)[keyOf(m as Doc, 'value') ?? 'value'] : undefined;
+    return typeof value === 'string' ? [value] : [];
+  });
+};
+
+/** The members an operation names outright: the list of an `add`, `replace` or `remove` of `members` itself. */
+function named(operation: PatchOperation): string[] {
+  const { path, value } = operation;
+  if (path !== undefined) return path.attr === 'members' && !path.filter && path.sub === undefined && Array.isArray(value) ? memberIdsOf({ members: value }) : [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const key = Object.keys(value).find((k) => k.toLowerCase() === 'members');
+  return key === undefined ? [] : memberIdsOf({ members: (value as Doc)[key] });
+}
+
+/**
+ * The members a PATCH adds and removes, from its operations themselves: each operation's own
+ * effect on the members as read (a filter's matches, a replaced list's leavers), and every member
+ * an operation names, whether or not the read showed them so. Applied as single adds and removes,
+ * so PATCHes racing on one group each apply only their own change: none removes a member another
+ * just added, nor brings back one another just removed. Later operations win over earlier ones.
+ */
+function memberDelta(doc: Doc, operations: PatchOperation[]): { add: string[]; remove: string[] } {
+  const intent = new Map<string, boolean>();
+  let current = doc;
+  for (const operation of operations) {
+    const next = applyPatch(current, [operation], GROUP_PATCH_SCHEMA);
+    const [was, is] = [new Set(memberIdsOf(current)), new Set(memberIdsOf(next))];
+    for (const id of was) if (!is.has(id)) intent.set(id, false);
+    for (const id of is) if (!was.has(id)) intent.set(id, true);
+    for (const id of named(operation)) intent.set(id, operation.op !== 'remove');
+    current = next;
+  }
+  const ids = [...intent.keys()];
+  return { add: ids.filter((id) => intent.get(id)), remove: ids.filter((id) => !intent.get(id)) };
+}
+
 /** 204 on success (RFC 7644 §3.5.2 allows it; Entra ID expects it): a big group's members are not sent back. */
 export async function patchGroup(call: ScimCall, id: string): Promise<ProtocolResponse> {
   const operations = parsePatchRequest(body(call.req));
@@ -94,7 +140,26 @@ export async function patchGroup(call: ScimCall, id: string): Promise<ProtocolRe
   const before = await current(call, group);
   checkIfMatch(call.req, before.etag);
   const { meta: _meta, ...doc } = before.resource;
-  const updated = await bringTo(call, group, readGroup(applyPatch(doc, operations, GROUP_PATCH_SCHEMA)));
+  // The whole result is read as a PUT would be (so a PATCH can never do what a PUT could not) …
+  const input = readGroup(applyPatch(doc, operations, GROUP_PATCH_SCHEMA));
+  // … but only what the operations change is written: the name and externalId when they differ, the members one by one.
+  const { add, remove } = memberDelta(doc, operations);
+  for (const member of remove) if (CONTROL.test(member)) throw new ScimError(400, 'invalidValue', `member '${member}' is not a user id`);
+  await checkMembers(call, add);
+  const changes: { name?: string; externalId?: string | null } = {};
+  if (input.displayName !== group.name) changes.name = input.displayName;
+  if (input.externalId !== group.externalId) changes.externalId = input.externalId;
+  const updated = await updateGroup(call.admin, group.name, changes);
+  for (const member of add) await addGroupMember(call.admin, updated.name, member);
+  for (const member of remove) {
+    // Members are user ids (never usernames); removing someone who is no user (any more) changes nothing.
+    if (!(await call.admin.stores.users.findById(member))) continue;
+    try {
+      await removeGroupMember(call.admin, updated.name, member);
+    } catch (e) {
+      if (!(e instanceof UserNotFoundError)) throw e;
+    }
+  }
   return { kind: 'json', status: 204, body: undefined, headers: { ETag: (await current(call, updated)).etag } };
 }
 

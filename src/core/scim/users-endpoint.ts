@@ -1,6 +1,6 @@
 import type { User } from '../../store/ports.js';
 import { checkPassword } from '../accounts/users.js';
-import { updateUser } from '../admin/users.js';
+import { updateUser, type UserUpdate } from '../admin/users.js';
 import { createUser, deleteUser, disableUser, enableUser, setUserPassword, type NewUser } from '../admin/user-lifecycle.js';
 import type { ProtocolResponse } from '../protocol.js';
 import { ScimError, scimJson } from './errors.js';
@@ -30,26 +30,36 @@ async function answer(call: ScimCall, status: number, user: User): Promise<Proto
 }
 
 /**
- * Brings a user to what a PUT or PATCH asks: profile, then password, then active. Everything is
- * checked before the first write (the profile's rules by updateUser, which writes nothing when it
- * refuses), so a refused request changes nothing. Deprovisioning (`active` false) is disableUser:
- * sessions end, consents and tokens are revoked at once.
+ * Brings a user to what a PUT or PATCH asks: profile, then password, then active. Only the fields
+ * given are written (a PATCH gives only those it changed, see patchUser). Everything is checked
+ * before the first write (the profile's rules by updateUser, which writes nothing when it refuses),
+ * so a refused request changes nothing. Deprovisioning (`active` false) is disableUser: sessions
+ * end, consents and tokens are revoked at once.
  */
-async function bringTo(call: ScimCall, user: User, input: UserInput): Promise<User> {
+async function bringTo(call: ScimCall, user: User, input: Partial<UserInput>): Promise<User> {
   if (input.password !== undefined) checkPassword(input.password, call.passwords.policy);
   const { admin } = call;
-  let current = await updateUser(admin, user.id, {
-    username: input.userName,
-    email: input.email,
-    name: input.name,
-    givenName: input.givenName,
-    familyName: input.familyName,
-    externalId: input.externalId,
-  });
+  const profile: UserUpdate = {};
+  if (input.userName !== undefined) profile.username = input.userName;
+  if (input.email !== undefined) profile.email = input.email;
+  if (input.name !== undefined) profile.name = input.name;
+  if (input.givenName !== undefined) profile.givenName = input.givenName;
+  if (input.familyName !== undefined) profile.familyName = input.familyName;
+  if (input.externalId !== undefined) profile.externalId = input.externalId;
+  let current = await updateUser(admin, user.id, profile);
   if (input.password !== undefined) current = await setUserPassword(admin, user.id, input.password, call.passwords);
   if (input.active === false && !current.disabled) current = await disableUser(admin, user.id);
   if (input.active === true && current.disabled) current = await enableUser(admin, user.id);
   return current;
+}
+
+/**
+ * What a PATCH changed: the fields of `after` that differ from `before` (both read from documents).
+ * Written alone, so a concurrent PATCH of other fields (or of `active`) is never undone by the
+ * values this one read.
+ */
+function changedFields(after: UserInput, before: UserInput): Partial<UserInput> {
+  return Object.fromEntries(Object.entries(after).filter(([key, value]) => value !== before[key as keyof UserInput])) as Partial<UserInput>;
 }
 
 export async function listUsers(call: ScimCall): Promise<ProtocolResponse> {
@@ -99,7 +109,7 @@ export async function patchUser(call: ScimCall, id: string): Promise<ProtocolRes
   const before = await resourceOf(call, user);
   checkIfMatch(call.req, versioned(before).etag);
   const after = applyPatch(before, operations, USER_PATCH_SCHEMA);
-  return answer(call, 200, await bringTo(call, user, readUser(after, before)));
+  return answer(call, 200, await bringTo(call, user, changedFields(readUser(after, before), readUser(before))));
 }
 
 export async function deleteScimUser(call: ScimCall, id: string): Promise<ProtocolResponse> {
