@@ -40,6 +40,7 @@ import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
+import { requestLog } from './http/request-log.js';
 import { federationRegistry } from './core/federation/registry.js';
 import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
 import { directoriesReadiness } from './core/federation/readiness.js';
@@ -160,7 +161,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     },
   );
-  auditToLog = (event) => app.log.info({ audit: event }, 'audit');
+  // An event of a request is logged with that request's id.
+  auditToLog = (event) => (requestLog() ?? app.log).info({ audit: event }, 'audit');
   for (const loose of looseDataPermissions(options.dataDir)) {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }

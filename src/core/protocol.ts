@@ -158,6 +158,8 @@ export interface ConsentPageData {
 export interface ErrorPageData {
   error: string;
   description: string;
+  /** The request's id, which the HTTP shell adds so a person can quote it ("Reference: …"). */
+  reference?: string;
 }
 
 /** The apps a signed-in user has allowed, each with a form to revoke it. */

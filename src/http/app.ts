@@ -13,6 +13,7 @@ import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
 import { SCIM_PREFIX } from '../core/scim/endpoints.js';
 import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
 import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from '../core/admin-console/paths.js';
+import { noteError, refusalFields, requestIdGenerator, withRequestLog } from './request-log.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
@@ -55,11 +56,14 @@ export interface Endpoints {
   interaction: { show: InteractionHandler; login: InteractionHandler; consent: InteractionHandler };
 }
 
-/** Where and how much to log; `stream` lets tests (or operators) send logs elsewhere than stdout. */
+/** Where and how much to log; `stream` lets tests (or operators) send logs elsewhere than stdout, one JSON record per write. */
 export interface LoggerOptions {
   level?: string;
   stream?: { write(line: string): unknown };
 }
+
+/** Log times as ISO 8601 (what pino.stdTimeFunctions.isoTime writes), which people and log stores read alike. */
+const isoTime = () => `,"time":"${new Date().toISOString()}"`;
 
 export interface HttpOptions {
   secureCookies: boolean;
@@ -79,14 +83,15 @@ const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/lo
 
 /**
  * One access-log line per request ("request completed", which names the request too) instead of
- * Fastify's two: log lines are a visible share of the cost of a token request.
+ * Fastify's two: log lines are a visible share of the cost of a token request. A refused request's
+ * line names the OAuth error and the client, so "why does this client fail" is one search.
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime, ...refusalFields(request, reply.statusCode) }, 'request completed');
   }
 }
 
@@ -109,8 +114,10 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
     return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, safeDescription(detail), scimType)));
   }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
-    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description }));
+    noteError(request, { error });
+    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }));
   }
+  noteError(request, { error });
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
 }
 
@@ -120,7 +127,10 @@ const rawPathBelow = (url: string, prefix: string) => (url.split('?')[0] ?? '').
 /** Builds the HTTP shell: parsing rules, headers, routes. Every protocol decision is made by the endpoints. */
 export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ? { level: 'info', ...(typeof options.logger === 'object' ? options.logger : {}), serializers: { req: requestSerializer } } : false,
+    logger: options.logger ? { level: 'info', ...(typeof options.logger === 'object' ? options.logger : {}), timestamp: isoTime, serializers: { req: requestSerializer } } : false,
+    // Every request has an id (reqId in its log lines, X-Request-Id on its answer); only a trusted proxy may choose it.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(options.trustProxy ?? 0),
     bodyLimit: BODY_LIMIT,
     logController: new OneLinePerRequest(),
     // proxy-addr walks from the socket outwards: hop 0 is the nearest proxy; only the first N are believed.
@@ -166,6 +176,13 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint'));
 
   addSecurityHeaders(app, options.https);
+  // On every answer, errors and redirects included: what a person quotes to find the request's log lines.
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Request-Id', request.id);
+    return payload;
+  });
+  // What the core logs through the server while a request is handled (audit events) carries the request's id.
+  app.addHook('preHandler', (request, _reply, done) => withRequestLog(request, done));
 
   const run = (handler: Handler, cors = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (cors) reply.headers(corsHeaders(request.method));

@@ -4,6 +4,7 @@ import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { imageOrigins, renderPage } from '../ui/pages.js';
 import { contentSecurityPolicy } from './security-headers.js';
 import { parseCookies, serializeCookie } from './cookies.js';
+import { noteError } from './request-log.js';
 
 /** Turns a Fastify request into the plain request the core works on; `secureCookies` reads only `__Host-` cookies. */
 export function toProtocolRequest(request: FastifyRequest, secureCookies: boolean): ProtocolRequest {
@@ -28,6 +29,7 @@ export function toProtocolRequest(request: FastifyRequest, secureCookies: boolea
 /** Sends a core answer as HTTP. Redirects after a POST use 303 so the browser follows with GET. */
 export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolResponse, secureCookies: boolean): FastifyReply {
   if (answer.kind === 'json') {
+    if (answer.status >= 400) noteError(reply.request, answer.body);
     reply.code(answer.status);
     if (answer.headers) reply.headers(answer.headers);
     if (answer.body === undefined) return reply.send();
@@ -52,8 +54,11 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
     return reply.code(reply.request.method === 'POST' ? 303 : 302).header('Location', answer.location).send();
   }
   if (answer.headers) reply.headers(answer.headers);
+  // An error page names the request, so that what a person reports leads to its log lines.
+  const data = answer.page === 'error' ? { ...answer.data, reference: reply.request.id } : answer.data;
+  if (answer.page === 'error') noteError(reply.request, answer.data);
   // A page showing an app's logo allows images from that origin, in this response only.
-  const images = imageOrigins(answer.page, answer.data);
+  const images = imageOrigins(answer.page, data);
   if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy(images));
-  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, answer.data));
+  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data));
 }

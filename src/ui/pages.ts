@@ -84,7 +84,8 @@ function errorPage(d: ErrorPageData): string {
     'Something went wrong',
     html`<h1>Something went wrong</h1>
 <p>${d.description}</p>
-<p class="muted">Error: <code>${d.error}</code></p>`,
+<p class="muted">Error: <code>${d.error}</code></p>
+${d.reference ? html`<p class="muted">Reference: <code id="reference">${d.reference}</code></p>` : ''}`,
   );
 }
 

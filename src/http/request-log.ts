@@ -1,0 +1,81 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Params } from '../core/params.js';
+
+/*
+ * What ties a request's log lines, its answer and what a person reports together: the request id,
+ * and on a refused request (4xx) the OAuth error code and the client it named.
+ */
+
+/** A request id we accept from a proxy: short, and nothing that could break a log line or a header. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify's `genReqId`: a proxy we trust (`trustProxy` > 0) may name the request with `X-Request-Id`,
+ * so one id follows the request through both; anyone else's id is replaced by a fresh UUID, or a
+ * client could make its requests look like another's in the logs.
+ */
+export function requestIdGenerator(trustProxy: number): (raw: IncomingMessage) => string {
+  return (raw) => {
+    const given = trustProxy > 0 ? raw.headers['x-request-id'] : undefined;
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  };
+}
+
+/** The logger of the request being handled, so that what the core logs through the server (audit events) carries its id. */
+const current = new AsyncLocalStorage<FastifyBaseLogger>();
+
+/** Runs `next` (a hook's `done`) with `request`'s logger as the current one. */
+export function withRequestLog(request: FastifyRequest, next: () => void): void {
+  current.run(request.log, next);
+}
+
+/** The logger of the request this code runs for, if any. */
+export function requestLog(): FastifyBaseLogger | undefined {
+  return current.getStore();
+}
+
+/** The OAuth error code each refused request answered with, until its access-log line is written. */
+const errors = new WeakMap<FastifyRequest, string>();
+
+/** Remembers the `error` member of a refusal, for the access-log line. */
+export function noteError(request: FastifyRequest, body: unknown): void {
+  const error = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
+  if (typeof error === 'string') errors.set(request, error.slice(0, 64));
+}
+
+/** A client id as a log field: what a client names is shown only when it looks like one. */
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The client a request named, cheaply: `client_id` in the form or the query (as /authorize takes it),
+ * else the user part of HTTP Basic (RFC 6749 §2.3.1, form-encoded). The password part is never kept.
+ */
+function namedClient(request: FastifyRequest): string | undefined {
+  const form = request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded') ? (request.body as Params | undefined) : undefined;
+  for (const params of [form, request.query as Params | undefined]) {
+    const named = params?.['client_id'];
+    if (named?.length === 1 && CLIENT_ID.test(named[0]!)) return named[0];
+  }
+  const auth = request.headers.authorization;
+  if (!auth || !/^basic /i.test(auth)) return undefined;
+  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) return undefined;
+  try {
+    const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    return CLIENT_ID.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields a refused request's access-log line adds: the OAuth error code and the client, when known. */
+export function refusalFields(request: FastifyRequest, status: number): { error?: string; client_id?: string } {
+  if (status < 400 || status >= 500) return {};
+  const error = errors.get(request);
+  const clientId = namedClient(request);
+  return { ...(error !== undefined ? { error } : {}), ...(clientId !== undefined ? { client_id: clientId } : {}) };
+}
