@@ -5,6 +5,7 @@ import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
 import { resolveSettings, settingOptions } from './serve-settings.js';
+import { prettyStream, resolveLogging } from './log-format.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -43,6 +44,8 @@ export function serveCommand(program: Command): void {
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])
+    .option('--log-level <level>', 'least severe log records written: trace, debug, info, warn, error, fatal or silent (default info; env TESSERA_LOG_LEVEL)')
+    .option('--log-format <format>', 'json (one JSON record a line, default) or pretty (one readable line a record); env TESSERA_LOG_FORMAT')
     .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
     .action(async (flags: ServeFlags & Record<string, unknown>) => {
       const port = Number(flags.port);
@@ -58,6 +61,7 @@ export function serveCommand(program: Command): void {
       const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
       const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
       const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
+      const logging = resolveLogging(flags, process.env);
       const config = {
         issuer,
         ...resolveSettings(flags, process.env),
@@ -79,7 +83,7 @@ export function serveCommand(program: Command): void {
         config,
         argon2: argon2FromEnv(),
         passwordPolicy: passwordPolicyFromEnv(),
-        logger: true,
+        logger: { level: logging.level, ...(logging.format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}) },
         ...(trustProxy > 0 ? { trustProxy } : {}),
         // One Redis can serve several Tessera deployments, each under its own key prefix.
         ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
@@ -87,7 +91,8 @@ export function serveCommand(program: Command): void {
       const address = await server.app.listen({ port, host: flags.host });
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, 'Tessera is ready');
+      // The message names the public URL: `address` is only where this process listens, often not what people reach.
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {

@@ -18,7 +18,7 @@ const CALLBACK = 'https://app.example.com/cb';
 
 /** The process environment without settings of our own, so that only what a test gives applies. */
 function environment(extra: Record<string, string>): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^TESSERA_(.*_TTL|.*_ALG|CONFIG)$/.test(k))) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^TESSERA_(.*_TTL|.*_ALG|CONFIG|LOG_.*)$/.test(k))) as Record<string, string>;
   return { ...env, ...extra };
 }
 
@@ -45,7 +45,7 @@ async function serve(dataDir: string, args: string[], env: Record<string, string
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"Tessera is ready"'));
+      const line = out.split('\n').find((l) => l.includes('"msg":"Tessera is ready at '));
       if (line) resolve(JSON.parse(line) as Record<string, unknown>);
     });
     void exited.then((code) => reject(new Error(`tessera serve exited (${code}): ${err}`)));
