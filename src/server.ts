@@ -29,7 +29,7 @@ import { passwordGrant } from './core/grants/password.js';
 import { memoryLimiterFactory } from './limits/memory.js';
 import { redisLimiterFactory } from './limits/redis.js';
 import { buildLimiters } from './limits/attempts.js';
-import { createAuditLog, type AuditEvent } from './core/audit.js';
+import { createAuditLog, type AuditObserver } from './core/audit.js';
 import { registrationEndpoints } from './core/endpoints/registration.js';
 import { developerConsoleEndpoints } from './core/interaction/developer-console.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
@@ -113,6 +113,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   await stores.settings.set(JWT_LIFETIME_SETTING, String(longestJwtLifetime(config, [])));
   const keys = new KeyRing(stores.keys, pepper);
   await keys.load(now());
+  const auditObservers: AuditObserver[] = [];
   const ctx: Context = {
     config,
     stores,
@@ -122,12 +123,12 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
     limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
     // The HTTP app is built with this context, so its logger is attached once it exists (below).
-    audit: createAuditLog(stores.audit, now, (event) => auditToLog(event)),
+    // Observers are added below once what they report to exists (the logger, metrics, sinks).
+    audit: createAuditLog(stores.audit, now, auditObservers),
     federation: federationRegistry(stores.identityProviders, federationAdapters, pepper, stores.changes),
     now,
   };
   readiness['directories'] = directoriesReadiness(ctx);
-  let auditToLog = (_event: AuditEvent): void => {};
   const app = buildHttpApp(
     {
       authorize: authorizationEndpoint(ctx),
@@ -162,7 +163,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     },
   );
   // An event of a request is logged with that request's id.
-  auditToLog = (event) => (requestLog() ?? app.log).info({ audit: event }, 'audit');
+  auditObservers.push((event) => (requestLog() ?? app.log).info({ audit: event }, 'audit'));
   for (const loose of looseDataPermissions(options.dataDir)) {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }

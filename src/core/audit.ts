@@ -96,8 +96,14 @@ export function requester(req: ProtocolRequest): Requester {
   return { ip: req.ip, userAgent: ua === undefined ? null : ua.slice(0, MAX_USER_AGENT) };
 }
 
-/** Appends every event to the audit store and hands it to `log` (the structured log). */
-export function createAuditLog(store: AuditStore, now: () => number, log?: (event: AuditEvent) => void): AuditLog {
+/**
+ * Hears every event once it is stored (the structured log, metrics, event sinks). An observer must
+ * not throw or block: it runs on the request's path after the write.
+ */
+export type AuditObserver = (event: AuditEvent) => void;
+
+/** Appends every event to the audit store, then hands it to each observer in turn. */
+export function createAuditLog(store: AuditStore, now: () => number, observers: readonly AuditObserver[] = []): AuditLog {
   return {
     async record(input) {
       const event: AuditEvent = {
@@ -113,7 +119,7 @@ export function createAuditLog(store: AuditStore, now: () => number, log?: (even
         actor: input.actor ?? null,
       };
       await store.append(event);
-      log?.(event);
+      for (const observe of observers) observe(event);
     },
   };
 }
