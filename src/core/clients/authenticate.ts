@@ -56,6 +56,17 @@ function presented(params: Record<string, string>, authorization: string | undef
 }
 
 /**
+ * A public client's id in the Basic header with an empty password, as Go's x/oauth2 (when it
+ * guesses the method) and oidc-agent send it: it proves nothing more than `client_id` in the body
+ * (RFC 6749 §2.3.1 defines Basic for clients that have a password), so it counts as `none`. Only for
+ * a client registered with `none`: a confidential client's empty password stays a wrong secret, and
+ * a public client that sends any password is refused, as before.
+ */
+function publicClientInBasic(creds: PresentedCredentials, client: Client | undefined): boolean {
+  return creds.method === 'client_secret_basic' && creds.secret === '' && client?.tokenEndpointAuthMethod === 'none';
+}
+
+/**
  * Authenticates the client of a token, revocation or introspection request. The method used must
  * be the one the client registered; secrets are compared as keyed hashes in constant time.
  * A client that authenticates is always served: its secret is 256-bit random, so failures are
@@ -65,12 +76,13 @@ export async function authenticateClient(ctx: Context, params: Record<string, st
   const creds = presented(params, authorization);
   const viaHeader = creds.method === 'client_secret_basic';
   const client = await ctx.stores.clients.find(creds.clientId);
+  const method = publicClientInBasic(creds, client) ? 'none' : creds.method;
   const presentedHash = creds.secret === undefined ? '' : keyedHash(ctx.pepper, creds.secret);
   const ok =
     client !== undefined &&
     !client.disabled &&
-    client.tokenEndpointAuthMethod === creds.method &&
-    (creds.method === 'none' || (client.secretHash !== null && safeEqual(presentedHash, client.secretHash)));
+    client.tokenEndpointAuthMethod === method &&
+    (method === 'none' || (client.secretHash !== null && safeEqual(presentedHash, client.secretHash)));
   if (!ok) throw await failedCredential(ctx, creds.clientId, from, 'invalid_client', invalidClient('client authentication failed', viaHeader));
   return client;
 }
