@@ -22,11 +22,15 @@ export function userClaims(user: User, scopes: readonly string[]): Record<string
   return claims;
 }
 
-/** The UserInfo endpoint (OpenID Connect Core §5.3): GET or POST with a bearer token carrying `openid`. */
+/**
+ * The UserInfo endpoint (OpenID Connect Core §5.3): GET or POST with a bearer token carrying
+ * `openid`, in the Authorization header or, on POST, as `access_token` in a form body (Core §5.3.1
+ * points to RFC 6750 §2, and some clients use §2.2).
+ */
 export function userinfoEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     try {
-      const token = bearerToken(req);
+      const token = bearerToken(req, { formBody: true });
       const active = await activeAccessToken(ctx, token);
       if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
       const { claims, user } = active;
