@@ -31,6 +31,7 @@ import { redisLimiterFactory } from './limits/redis.js';
 import { buildLimiters } from './limits/attempts.js';
 import { createAuditLog, type AuditObserver } from './core/audit.js';
 import { registrationEndpoints } from './core/endpoints/registration.js';
+import { homeEndpoint } from './core/endpoints/home.js';
 import { developerConsoleEndpoints } from './core/interaction/developer-console.js';
 import { revocationEndpoint } from './core/endpoints/revocation.js';
 import { introspectionEndpoint } from './core/endpoints/introspection.js';
@@ -150,6 +151,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       scim: scimEndpoints(ctx, { passwordPolicy: options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY }),
       adminConsole: adminConsoleEndpoint(ctx, options.passwordPolicy),
       discovery: discoveryEndpoint(ctx, GRANTS),
+      home: homeEndpoint(ctx),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),
       ready: readinessEndpoint(readiness, () => stopping),

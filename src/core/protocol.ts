@@ -26,7 +26,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -36,7 +36,7 @@ export type ProtocolResponse =
   /** A download (an export): the body as it is, saved under `filename`. */
   | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {
@@ -183,6 +183,15 @@ export interface LogoutPageData {
   csrfToken: string;
   hidden: Record<string, string>;
   clientName?: string;
+}
+
+/** The landing page at /: the links a visitor may follow; a console's link only when it is open. */
+export interface HomePageData {
+  issuer: string;
+  accountHref: string;
+  discoveryHref: string;
+  developerConsoleHref?: string;
+  adminConsoleHref?: string;
 }
 
 export interface MessagePageData {

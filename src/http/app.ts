@@ -50,6 +50,8 @@ export interface Endpoints {
   /** The admin console: /admin and its pages (not /admin/audit nor /admin/v1/…), given the path below /admin/ ('' for /admin). */
   adminConsole: InteractionHandler;
   discovery: Handler;
+  /** GET /: the landing page. */
+  home: Handler;
   jwks: Handler;
   health: Handler;
   ready: Handler;
@@ -79,7 +81,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console', '/federation'];
+const PAGE_PREFIXES = ['/', '/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console', '/federation'];
 
 /**
  * One access-log line per request ("request completed", which names the request too) instead of
@@ -246,6 +248,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
   app.get('/assets/tessera.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/', run(endpoints.home));
   app.get('/health', run(endpoints.health));
   app.get('/ready', run(endpoints.ready));
   return app;

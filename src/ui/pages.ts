@@ -15,6 +15,7 @@ import type {
 import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
 import { adminPage } from './admin/index.js';
+import { homePage } from './home.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -312,6 +313,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   'second-factor': secondFactorPage,
   'link-account': linkAccountPage,
   admin: adminPage,
+  home: homePage,
 };
 
 /** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */

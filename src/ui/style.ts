@@ -31,6 +31,8 @@ ul.backup-codes { columns: 2; padding-left: 1.2rem; }
 img.qr { background: white; padding: 4px; }
 img.logo { display: block; width: 64px; height: 64px; object-fit: contain; margin: 0 0 1rem; border-radius: 8px; }
 p.description { overflow-wrap: anywhere; }
+ul.links { padding-left: 1.2rem; }
+ul.links li { margin: .5rem 0; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
 /* The admin console: wider pages, navigation, tables and server-drawn SVG charts. */
 body.admin main.admin { max-width: 72rem; margin: 1.5rem auto; border: 0; padding: 0 1.5rem 2rem; }
