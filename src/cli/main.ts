@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { ClientMetadataError } from '../core/clients/registration.js';
 import { AccountError } from '../core/accounts/users.js';
-import { CliError, printableLine } from './output.js';
+import { CliError } from './output.js';
+import { commanderError, namesItsCause, reportError } from './failure.js';
+import { packageVersion } from './version.js';
 import { serveCommand } from './serve-command.js';
 import { clientCommands } from './client-commands.js';
 import { userCommands } from './user-commands.js';
@@ -35,11 +37,14 @@ import { RegistrationTokenInputError } from '../core/admin/registration-tokens.j
 try {
   readSecretFiles();
 } catch (e) {
-  process.stderr.write(`tessera: ${printableLine((e as Error).message)}\n`);
+  reportError((e as Error).message);
   process.exit(1);
 }
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
+program.version(packageVersion(), '-v, --version', 'print the version and exit');
+// Before the commands are added: each copies these settings, so usage errors share the one prefix.
+program.configureOutput({ outputError: (text) => commanderError(text) });
 program.hook('preAction', (_program, action) => noteStoreChoice(action));
 serveCommand(program);
 clientCommands(program);
@@ -54,16 +59,22 @@ groupCommands(program);
 roleCommands(program);
 adminCommands(program);
 
-/** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
+/**
+ * Mistakes of the person at the keyboard, and failures that name their cause (a file, the store), get
+ * one clear line; anything else is a fault and shows its stack too.
+ */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,
   NotFoundError, StaleVersionError, ClientInputError, ClientChangedMeanwhile, KeyInputError, RegistrationTokenInputError];
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (USER_ERRORS.some((kind) => e instanceof kind)) {
-    process.stderr.write(`tessera: ${printableLine((e as Error).message)}\n`);
+  if (USER_ERRORS.some((kind) => e instanceof kind) || namesItsCause(e)) {
+    reportError((e as Error).message);
     process.exit(1);
   }
-  throw e;
+  // A fault: the same first line, then the stack to report it with.
+  reportError(`unexpected failure: ${e instanceof Error ? e.message : String(e)} (a fault in Tessera; the stack follows)`);
+  process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
+  process.exit(1);
 }

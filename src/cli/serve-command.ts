@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createServer } from '../server.js';
 import { CliError } from './output.js';
+import { listenFailure } from './failure.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
@@ -88,7 +89,14 @@ export function serveCommand(program: Command): void {
         // One Redis can serve several Tessera deployments, each under its own key prefix.
         ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
       });
-      const address = await server.app.listen({ port, host: flags.host });
+      let address: string;
+      try {
+        address = await server.app.listen({ port, host: flags.host });
+      } catch (e) {
+        // The store and timers opened above would keep the process alive: close them, then say why in one line.
+        await server.close().catch(() => undefined);
+        throw listenFailure(e, port, flags.host);
+      }
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
       // The message names the public URL: `address` is only where this process listens, often not what people reach.

@@ -31,8 +31,8 @@ const TEMP = 'https://temp.example.com';
 type Body = Record<string, unknown>;
 const scopeOf = (body: Body) => String(body['scope'] ?? '').split(' ').filter((s) => s !== '');
 const access = (body: Body) => decodeJwt(String(body['access_token']));
-/** A CLI fault shows a stack; a mistake is exactly one `tessera: …` line (no raw control characters: no CR, no escape sequences) and exit 1. */
-const oneLine = (run: Run) => /^tessera: [^\x00-\x08\x0a-\x1f\x7f]*\n$/.test(run.stderr);
+/** A CLI fault shows a stack; a mistake is exactly one `tessera: error: …` line (no raw control characters: no CR, no escape sequences) and exit 1. */
+const oneLine = (run: Run) => /^tessera: error: [^\x00-\x08\x0a-\x1f\x7f]*\n$/.test(run.stderr);
 
 describe('attack: APIs, resource indicators, roles, groups', () => {
   let server: TestServer;
@@ -340,7 +340,7 @@ describe('attack: APIs, resource indicators, roles, groups', () => {
     assert.match(global.stderr, /taken by the role 'admin' of API 'https:\/\/notes\.example\.com'/);
     await ok('role', 'create', 'moderator');
     const reverse = await cli('api', 'role', 'add', PHOTOS, 'MODERATOR');
-    assert.match(reverse.stderr, /^tessera: 'MODERATOR' is taken by the global role 'moderator'/);
+    assert.match(reverse.stderr, /^tessera: error: 'MODERATOR' is taken by the global role 'moderator'/);
     await ok('api', 'role', 'add', PHOTOS, 'admin', '--description', 'Roles of different APIs never meet in one claim');
 
     // Both at once, in bursts: at most one of the two kinds survives, never both.
@@ -397,7 +397,7 @@ describe('attack: APIs, resource indicators, roles, groups', () => {
     ];
     const runs = await Promise.all(attempts.map((a) => cli(...a)));
     const bad = runs.map((r, i) => ({ args: JSON.stringify(attempts[i]).slice(0, 80), code: r.code, stderr: r.stderr.slice(0, 160) })).filter((r, i) => runs[i]!.code !== 1 || !oneLine(runs[i]!));
-    assert.deepEqual(bad, [], 'each is one `tessera: …` line and exit 1');
+    assert.deepEqual(bad, [], 'each is one `tessera: error: …` line and exit 1');
     assert.deepEqual(await tesseraJson<unknown[]>(['group', 'list', ...server.storeArgs]), before);
     assert.deepEqual(await tesseraJson<unknown[]>(['role', 'list', ...server.storeArgs]), rolesBefore);
   });

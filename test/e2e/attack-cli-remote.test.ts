@@ -121,7 +121,7 @@ describe('attacks on the CLI remote mode', () => {
   };
   const oneErrorLine = (r: Run) => {
     assert.equal(r.code, 1, `exit code: ${r.code}\n${r.stderr}`);
-    assert.match(r.stderr, /^tessera: [^\n]*\n$/, r.stderr.slice(0, 500));
+    assert.match(r.stderr, /^tessera: error: [^\n]*\n$/, r.stderr.slice(0, 500));
     assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET), 'the secret is never printed');
   };
 
@@ -416,7 +416,7 @@ describe('attacks on the CLI remote mode', () => {
       const r = await run(['admin', 'login', '--url', silent.base, '--client-id', 'ops', '--client-secret-stdin', '--json'], { ...envFor(config), TESSERA_ADMIN_TIMEOUT_MS: '2000' }, SECRET, 20_000);
       assert.equal(r.killed, false, `still waiting after ${r.ms} ms`);
       oneErrorLine(r);
-      assert.match(r.stderr, /^tessera: cannot reach http:\/\/127\.0\.0\.1:\d+: no answer in 2 s\n$/);
+      assert.match(r.stderr, /^tessera: error: cannot reach http:\/\/127\.0\.0\.1:\d+: no answer in 2 s\n$/);
       assert.ok(r.ms >= 2000, `gave up after ${r.ms} ms, before the timeout`);
       assert.equal(existsSync(config), false);
     } finally {
@@ -522,7 +522,7 @@ describe('attacks on the CLI remote mode', () => {
       assert.equal(rotated.code, 0, rotated.stderr);
       const after = await run(['client', 'show', other.clientId], envFor(config));
       assert.equal(after.code, 1);
-      assert.match(after.stderr, /^tessera: .*refused client/);
+      assert.match(after.stderr, /^tessera: error: .*refused client/);
       assert.ok(!after.stderr.includes(admin.secret!));
     });
 
@@ -534,7 +534,7 @@ describe('attacks on the CLI remote mode', () => {
       for (const args of [['user', 'create', '--username', 'sneaky', '--password-stdin'], ['group', 'create', 'sneaky'], ['keys', 'rotate'], ['registration-token', 'create'], ['client', 'rotate-secret', reader.clientId]]) {
         const w = await run(args, envFor(config), 'a long enough password');
         assert.equal(w.code, 1, `${args.join(' ')}: ${w.stdout}`);
-        assert.match(w.stderr, /^tessera: [^\n]*\n$/);
+        assert.match(w.stderr, /^tessera: error: [^\n]*\n$/);
       }
       assert.equal(await server.tessera.ctx.stores.users.findByUsername('sneaky'), undefined);
       assert.equal(await server.tessera.ctx.stores.groups.findByName('sneaky'), undefined);

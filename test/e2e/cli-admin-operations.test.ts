@@ -41,7 +41,7 @@ describe('the CLI on core admin operations', () => {
 
     const again = await tessera(['registration-token', 'revoke', out.revoked, ...data]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^tessera: no registration token '/);
+    assert.match(again.stderr, /^tessera: error: no registration token '/);
     const audit = await tesseraJson<Record<string, unknown>[]>(['audit', 'list', '--type', 'registration_token.revoked', ...data]);
     assert.deepEqual(audit.map((e) => [e['reason'], e['actor']]), [[out.revoked, 'cli']]);
   });
@@ -61,10 +61,10 @@ describe('the CLI on core admin operations', () => {
   it('reports a missing client and a public client without a secret as one clear line', async () => {
     const missing = await tessera(['client', 'rotate-secret', 'nobody', ...data]);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, "tessera: no client with id 'nobody'\n");
+    assert.equal(missing.stderr, "tessera: error: no client with id 'nobody'\n");
     const spa = await tesseraJson<Record<string, string>>(['client', 'create', '--name', 'SPA', '--type', 'public', '--redirect-uri', 'https://spa.example.com/cb', ...data]);
     const run = await tessera(['client', 'rotate-secret', spa['client_id']!, ...data]);
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, 'tessera: public clients have no secret\n');
+    assert.equal(run.stderr, 'tessera: error: public clients have no secret\n');
   });
 });

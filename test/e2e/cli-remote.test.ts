@@ -58,7 +58,7 @@ describe('the tessera CLI managing a running server through its admin API (Postg
   it('refuses a wrong secret at login and saves nothing', async () => {
     const run = await login(admin.clientId, 'not-the-secret');
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^tessera: http:\/\/127\.0\.0\.1:\d+ refused client '[^']+' \(invalid_client/);
+    assert.match(run.stderr, /^tessera: error: http:\/\/127\.0\.0\.1:\d+ refused client '[^']+' \(invalid_client/);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.equal(existsSync(config), false);
   });
@@ -107,12 +107,12 @@ describe('the tessera CLI managing a running server through its admin API (Postg
     assert.equal(json(await remote(['user', 'set-password', 'rita', '--password-stdin', '--json'], 'another long password'))['username'], 'rita');
     const weak = await remote(['user', 'set-password', 'rita', '--password-stdin'], 'short');
     assert.equal(weak.code, 1);
-    assert.match(weak.stderr, /^tessera: /);
+    assert.match(weak.stderr, /^tessera: error: /);
     assert.equal(json(await remote(['user', 'disable', 'rita', '--json']))['disabled'], true);
     assert.equal(json(await remote(['user', 'enable', 'rita', '--json']))['disabled'], false);
     assert.deepEqual(json(await remote(['user', 'mfa', 'reset', 'rita', '--json'])), { user: created['sub'], username: 'rita', second_factor_removed: false });
     const missing = await remote(['user', 'show', 'nobody']);
-    assert.deepEqual([missing.code, missing.stderr], [1, "tessera: no user 'nobody'\n"]);
+    assert.deepEqual([missing.code, missing.stderr], [1, "tessera: error: no user 'nobody'\n"]);
   });
 
   it('manages groups, APIs and roles by name, as locally', async () => {
@@ -142,7 +142,7 @@ describe('the tessera CLI managing a running server through its admin API (Postg
     assert.deepEqual(json(await remote(['group', 'delete', 'staff', '--json'])), { deleted: 'staff' });
     assert.deepEqual(json(await remote(['api', 'delete', 'Ledger', '--json'])), { deleted: 'Ledger' });
     const gone = await remote(['group', 'show', 'staff']);
-    assert.deepEqual([gone.code, gone.stderr], [1, "tessera: no group 'staff'\n"]);
+    assert.deepEqual([gone.code, gone.stderr], [1, "tessera: error: no group 'staff'\n"]);
   });
 
   it('manages and tests identity providers, as locally', async () => {
@@ -195,14 +195,14 @@ describe('the tessera CLI managing a running server through its admin API (Postg
     assert.equal((await remote(['client', 'list', '--json'])).code, 0);
     const write = await remote(['client', 'create', '--name', 'Nope', '--json']);
     assert.deepEqual([write.code, write.stdout], [1, '']);
-    assert.equal(write.stderr, 'tessera: changes need the tessera:admin scope; this token is read-only\n');
+    assert.equal(write.stderr, 'tessera: error: changes need the tessera:admin scope; this token is read-only\n');
   });
 
   it('refuses a saved login that others can read, like ssh', async () => {
     chmodSync(config, 0o644);
     const run = await remote(['client', 'list']);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^tessera: .*admin\.json holds a client secret but others can read it \(mode 0644\): run chmod 600 /);
+    assert.match(run.stderr, /^tessera: error: .*admin\.json holds a client secret but others can read it \(mode 0644\): run chmod 600 /);
     chmodSync(config, 0o600);
   });
 
@@ -216,7 +216,7 @@ describe('the tessera CLI managing a running server through its admin API (Postg
         assert.equal(run.code, 1, args.join(' '));
         assert.equal(
           run.stderr,
-          'tessera: no store in ./data: name one with --data DIR or --database-url URL (or TESSERA_DATA_DIR, TESSERA_DATABASE_URL), or run tessera admin login --url URL to manage a running server\n',
+          'tessera: error: no store in ./data: name one with --data DIR or --database-url URL (or TESSERA_DATA_DIR, TESSERA_DATABASE_URL), or run tessera admin login --url URL to manage a running server\n',
         );
       }
       assert.deepEqual(readdirSync(cwd), [], 'nothing was created');

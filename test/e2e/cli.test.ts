@@ -120,7 +120,7 @@ describe('the tessera CLI against a running server', () => {
     for (const [args, input] of cases) {
       const run = await tessera(args, input);
       assert.notEqual(run.code, 0, args.join(' '));
-      assert.match(run.stderr, /^tessera: /m, args.join(' '));
+      assert.match(run.stderr, /^tessera: error: /m, args.join(' '));
       assert.doesNotMatch(run.stderr, /at .*\.js:\d+/, 'no stack trace');
     }
     assert.equal((await tessera(['client', 'list', ...data, '--json'])).stdout, before);

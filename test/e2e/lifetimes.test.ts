@@ -203,11 +203,11 @@ describe('lifetimes', () => {
 
     it('are refused when malformed or out of bounds, in one line and a non-zero exit', async () => {
       for (const [flag, value, message] of [
-        ['--access-token-ttl', '10x', "tessera: --access-token-ttl must be a duration such as 90s, 10m, 12h or 30d (or 'default'), not '10x'"],
-        ['--access-token-ttl', '2d', 'tessera: the access token lifetime must be at most 1d, not 2d'],
-        ['--id-token-ttl', '-5m', "tessera: --id-token-ttl must be a duration such as 90s, 10m, 12h or 30d (or 'default'), not '-5m'"],
-        ['--refresh-token-ttl', '0s', 'tessera: the refresh token idle lifetime must be a positive whole number of seconds'],
-        ['--refresh-token-absolute-ttl', '3000d', 'tessera: the refresh token absolute lifetime must be at most 1825d, not 3000d'],
+        ['--access-token-ttl', '10x', "tessera: error: --access-token-ttl must be a duration such as 90s, 10m, 12h or 30d (or 'default'), not '10x'"],
+        ['--access-token-ttl', '2d', 'tessera: error: the access token lifetime must be at most 1d, not 2d'],
+        ['--id-token-ttl', '-5m', "tessera: error: --id-token-ttl must be a duration such as 90s, 10m, 12h or 30d (or 'default'), not '-5m'"],
+        ['--refresh-token-ttl', '0s', 'tessera: error: the refresh token idle lifetime must be a positive whole number of seconds'],
+        ['--refresh-token-absolute-ttl', '3000d', 'tessera: error: the refresh token absolute lifetime must be at most 1825d, not 3000d'],
       ] as const) {
         const run = await tessera(['client', 'create', '--name', 'Bad', '--redirect-uri', CALLBACK, flag, value, ...server.storeArgs]);
         assert.equal(run.code, 1, `${flag} ${value}`);

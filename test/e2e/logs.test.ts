@@ -249,11 +249,11 @@ describe('tessera serve: --log-level and --log-format', () => {
 
   it('refuses a level or format it does not know, in one line naming where it came from', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [['--log-level', 'verbose'], {}, /^tessera: --log-level must be one of trace, debug, info, warn, error, fatal, silent, not 'verbose'$/],
-      [[], { TESSERA_LOG_LEVEL: 'INFO' }, /^tessera: TESSERA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, not 'INFO'$/],
-      [['--log-format', 'text'], {}, /^tessera: --log-format must be one of json, pretty, not 'text'$/],
-      [['--log-format', 'pretty'], { TESSERA_LOG_LEVEL: 'loud' }, /^tessera: TESSERA_LOG_LEVEL must be one of /],
-      [[], { TESSERA_LOG_FORMAT: 'xml' }, /^tessera: TESSERA_LOG_FORMAT must be one of json, pretty, not 'xml'$/],
+      [['--log-level', 'verbose'], {}, /^tessera: error: --log-level must be one of trace, debug, info, warn, error, fatal, silent, not 'verbose'$/],
+      [[], { TESSERA_LOG_LEVEL: 'INFO' }, /^tessera: error: TESSERA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, not 'INFO'$/],
+      [['--log-format', 'text'], {}, /^tessera: error: --log-format must be one of json, pretty, not 'text'$/],
+      [['--log-format', 'pretty'], { TESSERA_LOG_LEVEL: 'loud' }, /^tessera: error: TESSERA_LOG_LEVEL must be one of /],
+      [[], { TESSERA_LOG_FORMAT: 'xml' }, /^tessera: error: TESSERA_LOG_FORMAT must be one of json, pretty, not 'xml'$/],
     ];
     for (const [args, env, message] of cases) {
       const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(await freePort()), '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -45,13 +45,13 @@ describe('the tessera CLI on PostgreSQL', () => {
     assert.match(listed.stdout, /From files/);
     const twice = await tessera(['client', 'list'], undefined, false, on({ TESSERA_PEPPER_FILE: pepperFile }));
     assert.equal(twice.code, 1);
-    assert.equal(twice.stderr, 'tessera: both TESSERA_PEPPER and TESSERA_PEPPER_FILE are set: use one\n');
+    assert.equal(twice.stderr, 'tessera: error: both TESSERA_PEPPER and TESSERA_PEPPER_FILE are set: use one\n');
   });
 
   it('refuses to work with another pepper than the one the database was set up with', async () => {
     const other = await tessera(['client', 'list'], undefined, false, on({ TESSERA_PEPPER: randomBytes(32).toString('base64url') }));
     assert.equal(other.code, 1);
-    assert.match(other.stderr, /^tessera: this pepper is not the one the store was set up with/);
+    assert.match(other.stderr, /^tessera: error: this pepper is not the one the store was set up with/);
     const serving = await tessera(['serve', '--port', '0'], undefined, false, on({ TESSERA_PEPPER: randomBytes(32).toString('base64url') }));
     assert.equal(serving.code, 1);
     assert.match(serving.stderr, /this pepper is not the one the store was set up with/);
@@ -60,7 +60,7 @@ describe('the tessera CLI on PostgreSQL', () => {
   it('says in one line, without the password, when the database cannot be used', async () => {
     const run = await tessera(['client', 'list'], undefined, false, on({ TESSERA_DATABASE_URL: 'postgres://tessera:hunter2-secret@127.0.0.1:1/nowhere' }));
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^tessera: cannot use the PostgreSQL database at postgres:\/\/tessera:\*\*\*@127\.0\.0\.1:1\/nowhere: /);
+    assert.match(run.stderr, /^tessera: error: cannot use the PostgreSQL database at postgres:\/\/tessera:\*\*\*@127\.0\.0\.1:1\/nowhere: /);
     assert.doesNotMatch(run.stderr, /hunter2/);
     assert.equal(run.stderr.split('\n').filter((l) => l !== '').length, 1, run.stderr);
   });

@@ -69,17 +69,17 @@ describe('roles and groups', () => {
 
   it('manages groups and roles from the CLI, refusing bad input with one clear line and changing nothing', async () => {
     await ok('group', 'create', 'staff', '--description', 'Everyone who works here');
-    assert.match((await cli('group', 'create', 'STAFF')).stderr, /^tessera: a group named 'STAFF' exists already\n$/);
-    assert.match((await cli('group', 'create', 'bad name')).stderr, /^tessera: a group name is 1 to 64/);
+    assert.match((await cli('group', 'create', 'STAFF')).stderr, /^tessera: error: a group named 'STAFF' exists already\n$/);
+    assert.match((await cli('group', 'create', 'bad name')).stderr, /^tessera: error: a group name is 1 to 64/);
     await ok('group', 'add-member', 'staff', 'nora');
-    assert.match((await cli('group', 'add-member', 'staff', 'nobody')).stderr, /^tessera: no user 'nobody'\n$/);
-    assert.match((await cli('group', 'create', 'ops', '--map', 'no-such-idp=cn=ops')).stderr, /^tessera: no identity provider 'no-such-idp'\n$/);
+    assert.match((await cli('group', 'add-member', 'staff', 'nobody')).stderr, /^tessera: error: no user 'nobody'\n$/);
+    assert.match((await cli('group', 'create', 'ops', '--map', 'no-such-idp=cn=ops')).stderr, /^tessera: error: no identity provider 'no-such-idp'\n$/);
 
     // An API's role, named through the API's name; a global one.
     await ok('api', 'role', 'add', 'Notes', 'editor', '--scope', 'notes:write', '--description', 'Edits notes');
-    assert.match((await cli('api', 'role', 'add', 'Notes', 'viewer', '--scope', 'photos:read')).stderr, /^tessera: API 'https:\/\/notes\.example\.com' does not define 'photos:read'\n$/);
+    assert.match((await cli('api', 'role', 'add', 'Notes', 'viewer', '--scope', 'photos:read')).stderr, /^tessera: error: API 'https:\/\/notes\.example\.com' does not define 'photos:read'\n$/);
     assert.match((await cli('api', 'role', 'add', 'Notes', 'Editor')).stderr, /has a role 'Editor' already/);
-    assert.match((await cli('role', 'create', 'auditor', '--scope', 'notes:reed')).stderr, /^tessera: no API defines 'notes:reed'\n$/);
+    assert.match((await cli('role', 'create', 'auditor', '--scope', 'notes:reed')).stderr, /^tessera: error: no API defines 'notes:reed'\n$/);
     await ok('role', 'create', 'auditor', '--scope', 'notes:read');
     assert.match((await cli('role', 'grant', 'auditor')).stderr, /--user <username\|sub> or --group <name>/);
     assert.match((await cli('role', 'grant', 'nope', '--user', 'nora')).stderr, /no global role 'nope'/);

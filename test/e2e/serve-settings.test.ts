@@ -246,13 +246,13 @@ describe('tessera serve: lifetimes from flags, environment and config file', () 
       return path;
     };
     const cases: [string, RegExp][] = [
-      [write('broken.yaml', 'lifetimes:\n  accessToken: 7m\n   idToken: [1h\n'), /^tessera: .*broken\.yaml:2:16: not valid YAML: Nested mappings are not allowed in compact mappings$/],
-      [write('twice.yml', 'lifetimes:\n  accessToken: 7m\n  accessToken: 9m\n'), /^tessera: .*twice\.yml:3:3: not valid YAML: Map keys must be unique$/],
-      [write('list.yaml', '# settings\n- accessToken: 7m\n'), /^tessera: .*list\.yaml:2:1: the top level must be a mapping of settings \(such as 'lifetimes:'\), not a list or a single value$/],
-      [write('empty.yaml', '# nothing yet\n'), /^tessera: .*empty\.yaml:1:1: the file holds no settings; it must be a mapping such as 'lifetimes:' with durations under it$/],
-      [write('alias.yaml', 'lifetimes:\n  accessToken: *short\n'), /^tessera: .*alias\.yaml:2:16: not valid YAML: an alias names an anchor that is not set before it$/],
-      [write('nested.yaml', 'lifetimes: 5m\n'), /^tessera: .*nested\.yaml: lifetimes must be a mapping$/],
-      [write('wrong.yaml', 'lifetimes:\n  session: yes please\n'), /^tessera: .*wrong\.yaml: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not 'yes please'$/],
+      [write('broken.yaml', 'lifetimes:\n  accessToken: 7m\n   idToken: [1h\n'), /^tessera: error: .*broken\.yaml:2:16: not valid YAML: Nested mappings are not allowed in compact mappings$/],
+      [write('twice.yml', 'lifetimes:\n  accessToken: 7m\n  accessToken: 9m\n'), /^tessera: error: .*twice\.yml:3:3: not valid YAML: Map keys must be unique$/],
+      [write('list.yaml', '# settings\n- accessToken: 7m\n'), /^tessera: error: .*list\.yaml:2:1: the top level must be a mapping of settings \(such as 'lifetimes:'\), not a list or a single value$/],
+      [write('empty.yaml', '# nothing yet\n'), /^tessera: error: .*empty\.yaml:1:1: the file holds no settings; it must be a mapping such as 'lifetimes:' with durations under it$/],
+      [write('alias.yaml', 'lifetimes:\n  accessToken: *short\n'), /^tessera: error: .*alias\.yaml:2:16: not valid YAML: an alias names an anchor that is not set before it$/],
+      [write('nested.yaml', 'lifetimes: 5m\n'), /^tessera: error: .*nested\.yaml: lifetimes must be a mapping$/],
+      [write('wrong.yaml', 'lifetimes:\n  session: yes please\n'), /^tessera: error: .*wrong\.yaml: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not 'yes please'$/],
     ];
     for (const [file, message] of cases) {
       const { code, stderr } = await refusedStart(dataDir, ['--config', file]);
@@ -270,15 +270,15 @@ describe('tessera serve: lifetimes from flags, environment and config file', () 
     const wrongType = join(dataDir, 'wrong-type.json');
     writeFileSync(wrongType, JSON.stringify({ lifetimes: { session: true } }));
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [['--access-token-ttl', '10x'], {}, /^tessera: --access-token-ttl must be a duration such as 90s, 10m, 12h or 30d, not '10x'$/],
-      [['--authorization-code-ttl', '2m'], {}, /^tessera: --authorization-code-ttl: the authorization code lifetime must be at most 1m, not 2m$/],
-      [[], { TESSERA_SESSION_TTL: '500d' }, /^tessera: TESSERA_SESSION_TTL: the session idle lifetime must be at most 400d, not 500d$/],
-      [[], { TESSERA_ID_TOKEN_ALG: 'HS256' }, /^tessera: TESSERA_ID_TOKEN_ALG must be one of RS256, ES256, PS256, not 'HS256'$/],
-      [['--access-token-alg', 'PS256'], {}, /^tessera: --access-token-alg must be one of ES256, RS256, not 'PS256'$/],
-      [['--config', typo], {}, /^tessera: .*typo\.json: unknown setting 'lifetimes\.accesToken' \(known: lifetimes\.accessToken, /],
-      [['--config', broken], {}, /^tessera: .*broken\.json is not valid JSON: /],
-      [['--config', wrongType], {}, /^tessera: .*wrong-type\.json: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not true$/],
-      [['--config', join(dataDir, 'missing.json')], {}, /^tessera: cannot read the config file .*missing\.json: ENOENT$/],
+      [['--access-token-ttl', '10x'], {}, /^tessera: error: --access-token-ttl must be a duration such as 90s, 10m, 12h or 30d, not '10x'$/],
+      [['--authorization-code-ttl', '2m'], {}, /^tessera: error: --authorization-code-ttl: the authorization code lifetime must be at most 1m, not 2m$/],
+      [[], { TESSERA_SESSION_TTL: '500d' }, /^tessera: error: TESSERA_SESSION_TTL: the session idle lifetime must be at most 400d, not 500d$/],
+      [[], { TESSERA_ID_TOKEN_ALG: 'HS256' }, /^tessera: error: TESSERA_ID_TOKEN_ALG must be one of RS256, ES256, PS256, not 'HS256'$/],
+      [['--access-token-alg', 'PS256'], {}, /^tessera: error: --access-token-alg must be one of ES256, RS256, not 'PS256'$/],
+      [['--config', typo], {}, /^tessera: error: .*typo\.json: unknown setting 'lifetimes\.accesToken' \(known: lifetimes\.accessToken, /],
+      [['--config', broken], {}, /^tessera: error: .*broken\.json is not valid JSON: /],
+      [['--config', wrongType], {}, /^tessera: error: .*wrong-type\.json: lifetimes\.session must be a duration such as 90s, 10m, 12h or 30d, not true$/],
+      [['--config', join(dataDir, 'missing.json')], {}, /^tessera: error: cannot read the config file .*missing\.json: ENOENT$/],
     ];
     for (const [args, env, message] of cases) {
       const { code, stderr } = await refusedStart(dataDir, args, env);

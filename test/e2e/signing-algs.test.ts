@@ -76,9 +76,9 @@ describe('signing algorithms per client', () => {
 
   it('refuses an algorithm it does not sign with, in one line and a non-zero exit', async () => {
     for (const [flag, value, message] of [
-      ['--id-token-alg', 'HS256', "tessera: ID token algorithm 'HS256' is not supported (supported: RS256, ES256, PS256)"],
-      ['--id-token-alg', 'none', "tessera: ID token algorithm 'none' is not supported (supported: RS256, ES256, PS256)"],
-      ['--access-token-alg', 'PS256', "tessera: access token algorithm 'PS256' is not supported (supported: ES256, RS256)"],
+      ['--id-token-alg', 'HS256', "tessera: error: ID token algorithm 'HS256' is not supported (supported: RS256, ES256, PS256)"],
+      ['--id-token-alg', 'none', "tessera: error: ID token algorithm 'none' is not supported (supported: RS256, ES256, PS256)"],
+      ['--access-token-alg', 'PS256', "tessera: error: access token algorithm 'PS256' is not supported (supported: ES256, RS256)"],
     ] as const) {
       const run = await tessera(['client', 'create', '--name', 'Bad', '--redirect-uri', CALLBACK, flag, value, ...server.storeArgs]);
       assert.equal(run.code, 1, `${flag} ${value}`);

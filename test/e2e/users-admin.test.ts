@@ -38,7 +38,7 @@ describe('tessera user update, unlock and show against a running server', () => 
     const run = await update(ref, ...args);
     assert.notEqual(run.code, 0, run.stdout);
     assert.match(run.stderr, message);
-    assert.match(run.stderr, /^tessera: [^\n]+\n$/, 'one line, no stack trace');
+    assert.match(run.stderr, /^tessera: error: [^\n]+\n$/, 'one line, no stack trace');
     assert.equal(run.stdout, '');
     assert.deepEqual(await show(ref), before, 'nothing stored changed');
   }
@@ -90,12 +90,12 @@ describe('tessera user update, unlock and show against a running server', () => 
     await refused('frank', ['--attr', 'novalue'], /must be key=value/);
     await refused('frank', ['--attr', `motto=${'x'.repeat(257)}`], /longer than 256 characters/);
     await refused('frank', Array.from({ length: 33 }, (_, i) => ['--attr', `a${i}=v`]).flat(), /at most 32 attributes/);
-    await refused('frank', ['--username', 'GRACE', '--name', 'F'], /^tessera: username 'GRACE' is taken\n$/);
+    await refused('frank', ['--username', 'GRACE', '--name', 'F'], /^tessera: error: username 'GRACE' is taken\n$/);
     await refused('frank', ['--username', 'not valid!'], /username must be 1 to 64 characters/);
     await refused('frank', ['--email', 'not-an-address'], /is not an email address/);
     const nobody = await update('nobody-here', '--name', 'X');
     assert.equal(nobody.code, 1);
-    assert.equal(nobody.stderr, "tessera: no user 'nobody-here'\n");
+    assert.equal(nobody.stderr, "tessera: error: no user 'nobody-here'\n");
     // 32 is allowed; the same name in another case is the user's own.
     assert.equal((await update('frank', ...Array.from({ length: 32 }, (_, i) => ['--attr', `a${i}=v`]).flat())).code, 0);
     assert.equal((await update('frank', '--username', 'Frank')).code, 0);
