@@ -41,7 +41,7 @@ export function serveCommand(program: Command): void {
     .option('--open-registration', 'let anyone register clients at /register without an initial access token', process.env['TESSERA_OPEN_REGISTRATION'] === 'true')
     .option('--console-users <who>', "who may register apps in the developer console: 'all' or usernames separated by commas (default: nobody)", process.env['TESSERA_CONSOLE_USERS'])
     .option('--admin-role <name>', 'global role whose holders may use the admin console at /admin, with a second factor (default tessera-admin)', process.env['TESSERA_ADMIN_ROLE'])
-    .option('--self-service-scopes <scopes>', 'scopes that self-registered apps may hold, separated by spaces (default: openid profile email offline_access)', process.env['TESSERA_SELF_SERVICE_SCOPES'])
+    .option('--self-service-scopes <scopes>', 'scopes that self-registered apps may hold, separated by spaces (default: openid profile email offline_access groups)', process.env['TESSERA_SELF_SERVICE_SCOPES'])
     .option('--lockout-failures <n>', 'failed sign-ins for one username from one IP before a lock (default 5)', process.env['TESSERA_LOCKOUT_FAILURES'])
     .option('--lockout-minutes <n>', 'how long such a lock lasts (default 15)', process.env['TESSERA_LOCKOUT_MINUTES'])
     .option('--audit-retention-days <n>', 'how long audit events are kept (default 90)', process.env['TESSERA_AUDIT_RETENTION_DAYS'])

@@ -78,6 +78,8 @@ export type ConsolePageData = {
       apps: { name: string; clientId: string; typeLabel: string; href: string }[];
       types: { value: string; label: string }[];
       scopes: { name: string; description: string; checked: boolean }[];
+      /** The scopes a service may hold (clients/service-scopes.ts); a new service with none checked gets them all. */
+      serviceScopes: string[];
       form: ConsoleAppForm;
     }
   | {
@@ -93,6 +95,8 @@ export type ConsolePageData = {
         createdAt: string;
         confidential: boolean;
         usesRedirects: boolean;
+        /** Why a service holds no scope, and what to do about it. */
+        noScopes?: string;
       };
       /** The client secret, shown once: right after registration or rotation. */
       secret?: string;

@@ -21,8 +21,8 @@ function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
 }
 
-function layout(title: string, body: SafeHtml): string {
-  return htmlDocument(`${title} · Tessera`, html`<main>${body}</main>`);
+function layout(title: string, body: SafeHtml, bodyClass?: string): string {
+  return htmlDocument(`${title} · Tessera`, html`<main>${body}</main>`, bodyClass);
 }
 
 function loginPage(d: LoginPageData): string {
@@ -227,6 +227,9 @@ ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}`;
 <textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${d.form.redirectUris}</textarea>
 <fieldset><legend>Scopes the app may ask for</legend>
 ${d.scopes.map((s) => html`<label class="check"><input type="checkbox" name="scope:${s.name}"${s.checked ? html` checked` : ''}> ${s.description} <code>${s.name}</code></label>`)}
+<p class="muted">${d.serviceScopes.length > 0
+  ? html`A service gets the API scopes checked here, or with none checked every API scope open to services: <code>${d.serviceScopes.join(' ')}</code>.`
+  : 'No API scope is open to services registered here: a service gets none until the operator gives it some.'}</p>
 </fieldset>
 <label for="logo_uri">Logo URL <span class="muted">(optional, https)</span></label>
 <input type="url" id="logo_uri" name="logo_uri" value="${d.form.logoUri}">
@@ -236,9 +239,12 @@ ${d.scopes.map((s) => html`<label class="check"><input type="checkbox" name="sco
       'Developer console',
       html`<h1>Your apps</h1>
 ${header}
-${apps}
-<h2>Register an app</h2>
-${sessionForm(d.createAction, d.csrfToken, form, 'Register app')}`,
+<div class="columns">
+<section>${apps}</section>
+<section><h2>Register an app</h2>
+${sessionForm(d.createAction, d.csrfToken, form, 'Register app')}</section>
+</div>`,
+      'console',
     );
   }
   const a = d.app;
@@ -250,26 +256,31 @@ ${sessionForm(d.createAction, d.csrfToken, form, 'Register app')}`,
     a.name,
     html`<h1>${a.name}</h1>
 ${header}
-<dl>
+<dl class="facts">
 <dt>Client ID</dt><dd><code id="client_id">${a.clientId}</code></dd>
 <dt>Kind</dt><dd>${a.typeLabel}</dd>
-<dt>Scopes</dt><dd>${a.scopes.length > 0 ? html`<code>${a.scopes.join(' ')}</code>` : 'none'}</dd>
+<dt>Scopes</dt><dd>${a.scopes.length > 0 ? html`<code>${a.scopes.join(' ')}</code>` : 'none'}${a.noScopes ? html`<br><span class="muted">${a.noScopes}</span>` : ''}</dd>
 <dt>Registered</dt><dd>${a.createdAt}</dd>
 ${a.description ? html`<dt>Description</dt><dd>${a.description}</dd>` : ''}
 ${a.logoUri ? html`<dt>Logo URL</dt><dd><code>${a.logoUri}</code></dd>` : ''}
 </dl>
 ${secret}
+<div class="columns">
 ${a.usesRedirects
-  ? html`<h2>Redirect URIs</h2>
+  ? html`<section><h2>Redirect URIs</h2>
 ${sessionForm(d.actions.redirectUris, d.csrfToken, html`<label for="redirect_uris">One per line</label>
-<textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${a.redirectUris.join('\n')}</textarea>`, 'Save redirect URIs')}`
+<textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${a.redirectUris.join('\n')}</textarea>`, 'Save redirect URIs')}</section>`
   : ''}
+<section>
 ${a.confidential
   ? html`<h2>Client secret</h2>
 ${sessionForm(d.actions.rotateSecret, d.csrfToken, html`<p class="muted">A new secret replaces the current one at once.</p>`, 'Rotate secret', 'secondary')}`
   : ''}
 <h2>Delete</h2>
-${sessionForm(d.actions.delete, d.csrfToken, html`<p class="muted">Deleting the app revokes every token it holds. This cannot be undone.</p>`, 'Delete app', 'danger')}`,
+${sessionForm(d.actions.delete, d.csrfToken, html`<p class="muted">Deleting the app revokes every token it holds. This cannot be undone.</p>`, 'Delete app', 'danger')}
+</section>
+</div>`,
+    'console',
   );
 }
 

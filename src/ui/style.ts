@@ -34,6 +34,15 @@ p.description { overflow-wrap: anywhere; }
 ul.links { padding-left: 1.2rem; }
 ul.links li { margin: .5rem 0; }
 ul.apps > li { padding: .75rem 0; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
+/* The developer console: the screen's width on a desktop (its apps in a grid, the list and the form side by side), one column on a phone. */
+body.console main { max-width: 72rem; margin: 2rem auto; }
+body.console .columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 3rem; align-items: start; }
+body.console ul.apps { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 0 1.5rem; }
+body.console form { max-width: 40rem; }
+@media (max-width: 48rem) {
+  body.console main { margin: 0; padding: 1rem; border: 0; }
+  body.console .columns { grid-template-columns: minmax(0, 1fr); }
+}
 /* The admin console: wider pages, navigation, tables and server-drawn SVG charts. */
 body.admin main.admin { max-width: 72rem; margin: 1.5rem auto; border: 0; padding: 0 1.5rem 2rem; }
 header.admin-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: .75rem 1.5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }

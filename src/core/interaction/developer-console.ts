@@ -11,6 +11,8 @@ import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { SESSION_FORM } from './account.js';
 import { checkedForm, formToken } from './form-token.js';
+import { scopesOfNewService, serviceScopes } from '../clients/service-scopes.js';
+import { describeScopes } from '../apis/scope-descriptions.js';
 
 /** Apps one developer may hold, so that one account cannot fill the client table. */
 export const MAX_APPS_PER_DEVELOPER = 50;
@@ -42,7 +44,7 @@ export function developerConsoleEndpoints(ctx: Context) {
   });
 
   async function listView(session: ActiveSession, status = 200, form = EMPTY_FORM, chosen = DEFAULT_SCOPES, error?: string): Promise<ProtocolResponse> {
-    const apps = await ctx.stores.clients.listByOwner(session.user.id);
+    const [apps, described, forServices] = await Promise.all([ctx.stores.clients.listByOwner(session.user.id), describeScopes(ctx, ctx.config.selfServiceScopes), serviceScopes(ctx)]);
     return page(status, 'console', {
       ...common(session),
       ...(error ? { error } : {}),
@@ -50,7 +52,8 @@ export function developerConsoleEndpoints(ctx: Context) {
       createAction: `${ctx.config.issuer}${PATHS.console}/apps`,
       apps: apps.map((c) => ({ name: c.name, clientId: c.clientId, typeLabel: appTypeLabel(appTypeOf(c)), href: appHref(ctx, c.clientId) })),
       types: APP_TYPES.map((t) => ({ value: t, label: appTypeLabel(t) })),
-      scopes: ctx.config.selfServiceScopes.map((name) => ({ name, description: ctx.config.scopeDescriptions[name] ?? name, checked: chosen.includes(name) })),
+      scopes: described.map(({ name, description }) => ({ name, description, checked: chosen.includes(name) })),
+      serviceScopes: forServices,
       form,
     });
   }
@@ -74,6 +77,7 @@ export function developerConsoleEndpoints(ctx: Context) {
         createdAt: new Date(client.createdAt * 1000).toISOString().slice(0, 10),
         confidential: client.type === 'confidential',
         usesRedirects: type !== 'service',
+        ...(type === 'service' && client.scopes.length === 0 ? { noScopes: 'No API scope is open to services registered here. Ask the operator of this server to give this app the scopes it needs.' } : {}),
       },
       actions: {
         redirectUris: appHref(ctx, client.clientId, '/redirect-uris'),
@@ -152,11 +156,13 @@ export function developerConsoleEndpoints(ctx: Context) {
         logoUri: (form['logo_uri'] ?? '').trim(),
         description: (form['description'] ?? '').trim(),
       };
-      const scopes = ctx.config.selfServiceScopes.filter((s) => form[`scope:${s}`] !== undefined);
-      const refuse = (message: string) => listView(session, 400, entered, scopes, message);
+      const ticked = ctx.config.selfServiceScopes.filter((s) => form[`scope:${s}`] !== undefined);
+      const refuse = (message: string) => listView(session, 400, entered, ticked, message);
       if (!isAppType(entered.type)) return refuse('Choose what kind of app this is.');
       const full = () => refuse(`You already have ${MAX_APPS_PER_DEVELOPER} apps; delete one first.`);
       if ((await ctx.stores.clients.listByOwner(session.user.id)).length >= MAX_APPS_PER_DEVELOPER) return full();
+      // A service gets API scopes only; an app that signs users in gets what was checked.
+      const scopes = entered.type === 'service' ? scopesOfNewService(ticked, await serviceScopes(ctx)) : ticked;
       try {
         const built = buildClient(
           {
