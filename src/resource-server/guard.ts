@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { BearerError } from './bearer-error.js';
+import { IssuerUnavailableError, issuerDifference, networkFailure } from './issuer-error.js';
 import { metadataUrl, protectedResourceMetadata, type ProtectedResourceMetadata, type ProtectedResourceOptions } from './protected-resource.js';
 
 /** The algorithms Tessera signs with. Never `none`, never HMAC: a public key must not become a shared secret. */
@@ -30,6 +31,12 @@ export interface GuardOptions {
   protectedResource?: ProtectedResourceOptions;
   /** After fetching the JWKS, wait this long before fetching it again for an unknown `kid` (default 10). */
   jwksCooldownSeconds?: number;
+  /**
+   * Told each time a request is refused with 503 because the issuer could not be used, with the
+   * cause and the URLs involved (the caller's answer carries neither). Fastify's `requireScope`
+   * also logs it with the request's logger.
+   */
+  onIssuerError?: (error: IssuerUnavailableError) => void;
 }
 
 /** A token that passed: who it is for, which client holds it, what it allows. */
@@ -52,6 +59,9 @@ interface Metadata {
   introspection_endpoint?: string;
 }
 
+/** How long discovery waits for the issuer's metadata; jose waits as long for the JWKS by default. */
+const METADATA_TIMEOUT_SECONDS = 5;
+const JWKS_TIMEOUT_SECONDS = 5;
 /** Introspection answers kept at most this many; past it the cache starts over. */
 const INTROSPECTION_CACHE_LIMIT = 10_000;
 /** RFC 6750 §2.1: b64token. */
@@ -103,17 +113,41 @@ export function createGuard(options: GuardOptions): Guard {
   const cacheSeconds = options.introspection?.cacheSeconds ?? 10;
 
   let metadata: Promise<Metadata> | undefined;
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let jwks: JWTVerifyGetKey | undefined;
   const introspected = new Map<string, { token: VerifiedToken | undefined; until: number }>();
 
-  /** RFC 8414 §3: the metadata, whose `issuer` must be exactly the one configured. Retried after a failure. */
+  const metadataAt = `${issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`;
+  const unavailable = (problem: IssuerUnavailableError['problem'], detail: string, cause?: unknown, jwksUri?: string) =>
+    new IssuerUnavailableError(problem, { issuer, metadata: metadataAt, ...(jwksUri ? { jwks: jwksUri } : {}) }, detail, cause);
+
+  /**
+   * RFC 8414 §3: the metadata, whose `issuer` must be exactly the one configured (§3.3). Retried
+   * after a failure. Each way it can fail says so, with the URLs, for the application's logs.
+   */
   function discover(): Promise<Metadata> {
     metadata ??= (async () => {
-      const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`metadata answered ${response.status}`);
-      const body = (await response.json()) as Partial<Metadata>;
-      if (body.issuer !== issuer) throw new Error(`metadata names issuer ${String(body.issuer)}, not ${issuer}`);
-      if (typeof body.jwks_uri !== 'string') throw new Error('metadata has no jwks_uri');
+      let response: Response;
+      try {
+        response = await fetch(metadataAt, { signal: AbortSignal.timeout(METADATA_TIMEOUT_SECONDS * 1000) });
+      } catch (e) {
+        throw unavailable('metadata_unreachable', `cannot reach the issuer's metadata at ${metadataAt}: ${networkFailure(e, METADATA_TIMEOUT_SECONDS)}`, e);
+      }
+      if (!response.ok) {
+        const hint = response.status === 404 ? `; is ${issuer} the issuer's exact URL?` : '';
+        throw unavailable('metadata_http_error', `the issuer's metadata at ${metadataAt} answered HTTP ${response.status}${hint}`);
+      }
+      let body: Partial<Metadata>;
+      try {
+        body = (await response.json()) as Partial<Metadata>;
+      } catch (e) {
+        throw unavailable('metadata_not_json', `the issuer's metadata at ${metadataAt} is not JSON (Content-Type: ${response.headers.get('content-type') ?? 'none'})`, e);
+      }
+      if (typeof body !== 'object' || body === null) throw unavailable('metadata_not_json', `the issuer's metadata at ${metadataAt} is not a JSON object`);
+      if (body.issuer !== issuer) {
+        const named = String(body.issuer);
+        throw unavailable('issuer_mismatch', `the metadata at ${metadataAt} names the issuer '${named}', but this guard is configured with '${issuer}'${issuerDifference(issuer, named)}: configure the issuer exactly as the server names it`);
+      }
+      if (typeof body.jwks_uri !== 'string') throw unavailable('metadata_incomplete', `the issuer's metadata at ${metadataAt} has no jwks_uri`);
       return body as Metadata;
     })().catch((e: unknown) => {
       metadata = undefined;
@@ -122,18 +156,41 @@ export function createGuard(options: GuardOptions): Guard {
     return metadata;
   }
 
-  /** The metadata, or a 503 for the caller while the issuer cannot be reached. */
+  /** The application hears of every 503 the issuer caused; the caller sees only the 503. */
+  function report(e: unknown): never {
+    if (e instanceof IssuerUnavailableError) options.onIssuerError?.(e);
+    throw e;
+  }
+
+  /** The metadata, or a 503 for the caller (naming the cause for the application) while the issuer cannot be used. */
   async function reachIssuer(): Promise<Metadata> {
     try {
       return await discover();
-    } catch {
-      throw new BearerError('temporarily_unavailable', 'the issuer could not be reached');
+    } catch (e) {
+      return report(e instanceof IssuerUnavailableError ? e : unavailable('metadata_unreachable', `cannot use the issuer's metadata at ${metadataAt}: ${String(e)}`, e));
     }
+  }
+
+  /**
+   * The issuer's keys, fetched from `jwks_uri`. A kid the set lacks is the token's fault (401); a
+   * set that cannot be fetched or read is the issuer's (503, naming the JWKS URL).
+   */
+  function keySet(jwksUri: string): JWTVerifyGetKey {
+    const remote = createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: (options.jwksCooldownSeconds ?? 10) * 1000, cacheMaxAge: 600_000 });
+    return async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (e) {
+        if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) throw e;
+        const why = e instanceof errors.JOSEError && !(e instanceof errors.JWKSTimeout) ? e.message : networkFailure(e, JWKS_TIMEOUT_SECONDS);
+        throw unavailable('jwks_unavailable', `cannot fetch the issuer's keys at ${jwksUri}: ${why}`, e, jwksUri);
+      }
+    };
   }
 
   async function verifyJwt(token: string): Promise<VerifiedToken> {
     const meta = await reachIssuer();
-    jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { cooldownDuration: (options.jwksCooldownSeconds ?? 10) * 1000, cacheMaxAge: 600_000 });
+    jwks ??= keySet(meta.jwks_uri);
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer,
@@ -146,12 +203,11 @@ export function createGuard(options: GuardOptions): Guard {
       if (typeof payload['client_id'] !== 'string' || typeof payload.sub !== 'string') throw new BearerError('invalid_token', 'the token lacks sub or client_id');
       return { sub: payload.sub, clientId: payload['client_id'], scopes: scopesOf(payload), claims: payload };
     } catch (e) {
+      if (e instanceof IssuerUnavailableError) return report(e);
       if (e instanceof BearerError) throw e;
-      if (e instanceof errors.JWKSTimeout) throw new BearerError('temporarily_unavailable', 'the issuer’s keys could not be fetched');
       if (e instanceof errors.JWTExpired) throw new BearerError('invalid_token', 'the token has expired');
       if (e instanceof errors.JOSEError) throw new BearerError('invalid_token', 'the token is not valid here');
-      // A network failure fetching the keys.
-      throw new BearerError('temporarily_unavailable', 'the issuer’s keys could not be fetched');
+      return report(unavailable('jwks_unavailable', `cannot check the token against the issuer's keys at ${meta.jwks_uri}: ${String(e)}`, e, meta.jwks_uri));
     }
   }
 

@@ -5,4 +5,5 @@
  */
 export { createGuard, bearerToken, ALLOWED_ALGORITHMS, type Guard, type GuardOptions, type VerifiedToken, type RequestLike, type AllowedAlgorithm } from './guard.js';
 export { BearerError, bearerResponse, wwwAuthenticate, type BearerErrorCode } from './bearer-error.js';
+export { IssuerUnavailableError, type IssuerProblem } from './issuer-error.js';
 export { metadataPath, metadataUrl, protectedResourceMetadata, type ProtectedResourceMetadata, type ProtectedResourceOptions } from './protected-resource.js';

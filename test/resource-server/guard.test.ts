@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import express from 'express';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { SignJWT } from 'jose';
-import { createGuard, type Guard } from '../../src/resource-server/index.js';
+import { createGuard, IssuerUnavailableError, type Guard } from '../../src/resource-server/index.js';
 import { requireScope as fastifyScope } from '../../src/resource-server/fastify.js';
 import { requireScope as expressScope } from '../../src/resource-server/express.js';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
@@ -193,5 +194,148 @@ describe('resource-server guard', () => {
     const built = (await import(specifier)) as { createGuard: unknown; BearerError: unknown };
     assert.equal(typeof built.createGuard, 'function');
     assert.equal(typeof built.BearerError, 'function');
+  });
+});
+
+/**
+ * When the issuer cannot be used, the application learns why (the cause and the URLs, in the
+ * error and in its log), while the API's caller gets a plain RFC 6750 503 without internals.
+ */
+describe('resource-server guard: why the issuer cannot be used', () => {
+  let tessera: TestServer;
+  const fakes: HttpServer[] = [];
+
+  before(async () => {
+    tessera = await startTestServer();
+  });
+  after(async () => {
+    for (const fake of fakes) fake.close();
+    await tessera.close();
+  });
+
+  /** A real HTTP server answering as `handler` says; its base URL. */
+  async function fakeIssuer(handler: (req: IncomingMessage, res: ServerResponse, base: string) => void): Promise<string> {
+    const fake = createHttpServer((req, res) => handler(req, res, base));
+    fakes.push(fake);
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+    return base;
+  }
+  const json = (res: ServerResponse, body: unknown, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  /** Looks like an access token up to the key lookup: the keys must be fetched before anything else is decided. */
+  const someJwt = `${b64({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })}.${b64({ sub: 'u1' })}.${b64('not a signature')}`;
+  const request = { headers: { authorization: `Bearer ${someJwt}` } };
+  const metadataOf = (issuer: string) => `${issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`;
+  const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  async function refusal(issuer: string): Promise<IssuerUnavailableError> {
+    const heard: IssuerUnavailableError[] = [];
+    const guard = createGuard({ issuer, audience: 'https://notes.example.com', onIssuerError: (e) => heard.push(e) });
+    const error = await guard.verifyAccessToken(request).then(
+      () => assert.fail('accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof IssuerUnavailableError, String(error));
+    assert.equal(error.status, 503);
+    assert.equal(error.error, 'temporarily_unavailable');
+    assert.equal(error.description, 'the issuer could not be reached', 'what the caller is told names nothing inside');
+    assert.deepEqual(heard, [error], 'onIssuerError heard it');
+    return error;
+  }
+
+  it('says the metadata is unreachable: connection refused, a name that does not resolve, no answer in time', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const refused = await refusal(closed);
+    assert.equal(refused.problem, 'metadata_unreachable');
+    assert.equal(refused.message, `cannot reach the issuer's metadata at ${metadataOf(closed)}: connection refused (ECONNREFUSED)`);
+    assert.deepEqual(refused.urls, { issuer: closed, metadata: metadataOf(closed) });
+    assert.equal((refused.cause as Error).message, 'fetch failed', 'the underlying error is kept as cause');
+
+    const unknownHost = await refusal('http://issuer.tessera.invalid');
+    assert.equal(unknownHost.problem, 'metadata_unreachable');
+    assert.match(unknownHost.message, /^cannot reach the issuer's metadata at http:\/\/issuer\.tessera\.invalid\/\.well-known\/oauth-authorization-server: the host name (does not resolve \(ENOTFOUND\)|could not be resolved \(EAI_AGAIN\))$/);
+
+    // Accepts the connection and never answers.
+    const silent = createNetServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const hanging = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const timedOut = await refusal(hanging);
+      assert.equal(timedOut.message, `cannot reach the issuer's metadata at ${metadataOf(hanging)}: no answer in 5 s`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('says the metadata names another issuer, and how near a miss it is (a trailing slash)', async () => {
+    const slashed = `${tessera.issuer}/`;
+    const mismatch = await refusal(slashed);
+    assert.equal(mismatch.problem, 'issuer_mismatch');
+    assert.equal(
+      mismatch.message,
+      `the metadata at ${metadataOf(tessera.issuer)} names the issuer '${tessera.issuer}', but this guard is configured with '${slashed}' (they differ only in a trailing slash): configure the issuer exactly as the server names it`,
+    );
+    const elsewhere = await fakeIssuer((_req, res) => json(res, { issuer: 'https://auth.example.com', jwks_uri: 'https://auth.example.com/jwks' }));
+    const other = await refusal(elsewhere);
+    assert.equal(other.problem, 'issuer_mismatch');
+    assert.match(other.message, new RegExp(`names the issuer 'https://auth\\.example\\.com', but this guard is configured with '${escaped(elsewhere)}': configure`));
+  });
+
+  it('says the metadata answered an HTTP error, or something that is not JSON', async () => {
+    const tenant = `${tessera.issuer}/tenant`;
+    const notFound = await refusal(tenant);
+    assert.equal(notFound.problem, 'metadata_http_error');
+    assert.equal(notFound.message, `the issuer's metadata at ${metadataOf(tenant)} answered HTTP 404; is ${tenant} the issuer's exact URL?`);
+
+    const failing = await fakeIssuer((_req, res) => json(res, { error: 'server_error' }, 500));
+    assert.match((await refusal(failing)).message, /answered HTTP 500$/);
+
+    const page = await fakeIssuer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>'));
+    const html = await refusal(page);
+    assert.equal(html.problem, 'metadata_not_json');
+    assert.equal(html.message, `the issuer's metadata at ${metadataOf(page)} is not JSON (Content-Type: text/html)`);
+  });
+
+  it('says the keys cannot be fetched, naming the JWKS URL, and still answers an unknown kid with 401', async () => {
+    const jwks = `http://127.0.0.1:${await freePort()}/jwks`;
+    const noKeys = await fakeIssuer((_req, res, base) => json(res, { issuer: base, jwks_uri: jwks }));
+    const unreachable = await refusal(noKeys);
+    assert.equal(unreachable.problem, 'jwks_unavailable');
+    assert.equal(unreachable.message, `cannot fetch the issuer's keys at ${jwks}: connection refused (ECONNREFUSED)`);
+    assert.deepEqual(unreachable.urls, { issuer: noKeys, metadata: metadataOf(noKeys), jwks });
+
+    const brokenKeys = await fakeIssuer((req, res, base) => (req.url === '/jwks' ? json(res, { error: 'boom' }, 500) : json(res, { issuer: base, jwks_uri: `${base}/jwks` })));
+    const failing = await refusal(brokenKeys);
+    assert.equal(failing.problem, 'jwks_unavailable');
+    assert.equal(failing.message, `cannot fetch the issuer's keys at ${brokenKeys}/jwks: Expected 200 OK from the JSON Web Key Set HTTP response`);
+
+    // The issuer's keys are there but none has this kid: the token's fault, not the issuer's.
+    const guard = createGuard({ issuer: tessera.issuer, audience: tessera.issuer });
+    await assert.rejects(guard.verifyAccessToken(request), (e: unknown) => !(e instanceof IssuerUnavailableError) && (e as { error?: string }).error === 'invalid_token');
+  });
+
+  it("answers the API's caller a plain 503 and puts the cause in the application's log (Fastify)", async () => {
+    const lines: string[] = [];
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const guard = createGuard({ issuer: closed, audience: 'https://notes.example.com', realm: 'notes' });
+    const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
+    app.get('/notes', { preHandler: fastifyScope(guard, 'notes:read') }, async () => ({ notes: [] }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answer = await fetch(`${url}/notes`, { headers: { authorization: `Bearer ${someJwt}` } });
+      assert.equal(answer.status, 503);
+      const body = await answer.text();
+      assert.deepEqual(JSON.parse(body), { error: 'temporarily_unavailable', error_description: 'the issuer could not be reached' });
+      const headers = JSON.stringify([...answer.headers]);
+      for (const internal of ['127.0.0.1', 'ECONNREFUSED', 'well-known']) assert.ok(!body.includes(internal) && !headers.includes(internal), internal);
+
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['problem'] === 'metadata_unreachable');
+      assert.ok(logged, lines.join('\n'));
+      assert.equal(logged['level'], 50);
+      assert.equal(logged['msg'], `cannot reach the issuer's metadata at ${metadataOf(closed)}: connection refused (ECONNREFUSED)`);
+      assert.deepEqual(logged['urls'], { issuer: closed, metadata: metadataOf(closed) });
+    } finally {
+      await app.close();
+    }
   });
 });
