@@ -107,13 +107,16 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
     // The admin API answers in RFC 9457 problem details, even when the request never reached it.
     const titles: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 413: 'Content Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
     const body = { type: 'about:blank', title: titles[status] ?? error, status, detail: safeDescription(description), instance: path };
+    noteError(request, body);
     return reply.type(`${PROBLEM_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(body));
   }
   if (path === SCIM_PREFIX || path.startsWith(SCIM_PREFIX + '/')) {
     // SCIM clients read errors in SCIM's own format (RFC 7644 §3.12), also for a body that is not JSON.
     const scimType = status === 400 ? 'invalidSyntax' : undefined;
     const detail = status >= 500 ? 'the server could not complete the request' : status === 404 ? 'no such endpoint' : description;
-    return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, safeDescription(detail), scimType)));
+    const body = scimErrorBody(status, safeDescription(detail), scimType);
+    noteError(request, body);
+    return reply.type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     noteError(request, { error });

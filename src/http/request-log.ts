@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Params } from '../core/params.js';
+import { ERROR_SCHEMA } from '../core/scim/errors.js';
 
 /*
  * What ties a request's log lines, its answer and what a person reports together: the request id,
- * and on a refused request (4xx) the OAuth error code and the client it named.
+ * and on a refused request (4xx) the code it answered with (OAuth, SCIM or problem details) and the client it named.
  */
 
 /** A request id we accept from a proxy: short, and nothing that could break a log line or a header. */
@@ -40,10 +41,42 @@ export function requestLog(): FastifyBaseLogger | undefined {
 /** The OAuth error code each refused request answered with, until its access-log line is written. */
 const errors = new WeakMap<FastifyRequest, string>();
 
-/** Remembers the `error` member of a refusal, for the access-log line. */
-export function noteError(request: FastifyRequest, body: unknown): void {
-  const error = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
-  if (typeof error === 'string') errors.set(request, error.slice(0, 64));
+/** An HTTP status as a code word, for answers that name no code of their own. */
+const STATUS_WORDS: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+  412: 'precondition_failed', 413: 'content_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
+};
+const statusWord = (status: unknown): string | undefined => {
+  const n = Number(status);
+  return Number.isInteger(n) && n >= 400 ? (STATUS_WORDS[n] ?? `http_${n}`) : undefined;
+};
+/** A problem's title as a code word: "Precondition Failed" → precondition_failed. */
+const word = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+
+/**
+ * The code a refusal names, whatever face answered: OAuth's `error` (RFC 6749 §5.2, RFC 6750 §3);
+ * else the `error` of its bearer challenge (the admin API and SCIM refuse tokens so); else SCIM's
+ * `scimType` (RFC 7644 §3.12), or its status as a word; else a problem's `type` (RFC 9457 §3.1.1)
+ * when it is not about:blank, or its `title` as a word.
+ */
+export function refusalCode(body: unknown, headers: Record<string, string> = {}): string | undefined {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof fields['error'] === 'string') return fields['error'];
+  const challenge = headers['WWW-Authenticate'] ?? headers['www-authenticate'];
+  const challenged = challenge === undefined ? undefined : /\berror="([^"]+)"/.exec(challenge)?.[1];
+  if (challenged !== undefined) return challenged;
+  if (Array.isArray(fields['schemas']) && fields['schemas'].includes(ERROR_SCHEMA)) {
+    return typeof fields['scimType'] === 'string' ? fields['scimType'] : statusWord(fields['status']);
+  }
+  if (typeof fields['type'] === 'string' && fields['type'] !== 'about:blank') return fields['type'].split(/[/#:]/).filter((p) => p !== '').pop();
+  if (typeof fields['title'] === 'string' && fields['status'] !== undefined) return word(fields['title']) || statusWord(fields['status']);
+  return undefined;
+}
+
+/** Remembers the code a refusal names (see `refusalCode`), for the access-log line. */
+export function noteError(request: FastifyRequest, body: unknown, headers?: Record<string, string>): void {
+  const error = refusalCode(body, headers);
+  if (error !== undefined) errors.set(request, error.slice(0, 64));
 }
 
 /** A client id as a log field: what a client names is shown only when it looks like one. */

@@ -29,7 +29,7 @@ export function toProtocolRequest(request: FastifyRequest, secureCookies: boolea
 /** Sends a core answer as HTTP. Redirects after a POST use 303 so the browser follows with GET. */
 export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolResponse, secureCookies: boolean): FastifyReply {
   if (answer.kind === 'json') {
-    if (answer.status >= 400) noteError(reply.request, answer.body);
+    if (answer.status >= 400) noteError(reply.request, answer.body, answer.headers);
     reply.code(answer.status);
     if (answer.headers) reply.headers(answer.headers);
     if (answer.body === undefined) return reply.send();
