@@ -46,6 +46,11 @@ export function noteError(request: FastifyRequest, body: unknown): void {
   if (typeof error === 'string') errors.set(request, error.slice(0, 64));
 }
 
+/** The OAuth error code a request was refused with, if one was noted (for the access log and metrics). */
+export function notedError(request: FastifyRequest): string | undefined {
+  return errors.get(request);
+}
+
 /** A client id as a log field: what a client names is shown only when it looks like one. */
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Tessera } from '../../src/server.js';
+import { createServer, type MetricsSettings, type Tessera } from '../../src/server.js';
 import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import { buildApi, type ApiInput } from '../../src/core/apis/apis.js';
@@ -18,6 +18,8 @@ export interface TestServer {
   issuer: string;
   dataDir: string;
   port: number;
+  /** Where the /metrics listener of its own answers (`metrics.separateListener`). */
+  metricsUrl?: string;
   /** The PostgreSQL database, when TESSERA_TEST_STORE=postgres. */
   databaseUrl?: string;
   /** The CLI's flags for this server's store (and pepper): `--data`, and `--database-url` on PostgreSQL. */
@@ -69,7 +71,7 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   config: Partial<ConfigInput> = {},
   logger?: LoggerOptions,
-  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number } = {},
+  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number; metrics?: MetricsSettings } = {},
 ): Promise<TestServer> {
   // A store the caller owns (to restart a server on it) is left in place on close.
   const owned = options.store === undefined;
@@ -89,14 +91,17 @@ export async function startTestServer(
     ...(options.trustProxy ? { trustProxy: 1 } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });
+  const metricsAddress = tessera.metricsApp ? await tessera.metricsApp.listen({ port: 0, host: '127.0.0.1' }) : undefined;
   const { ctx } = tessera;
   return {
     issuer,
     dataDir,
     port,
+    ...(metricsAddress ? { metricsUrl: `${metricsAddress}/metrics` } : {}),
     ...(database ? { databaseUrl: database.url } : {}),
     storeArgs: ['--data', dataDir, ...(database ? ['--database-url', database.url] : [])],
     tessera,
