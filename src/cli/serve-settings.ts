@@ -18,6 +18,8 @@ interface Setting {
   /** Where it sits in the config file. */
   key: string;
   description: string;
+  /** What the flag's value is called in --help (default: duration or alg). */
+  placeholder?: string;
 }
 
 const LIFETIME_SETTINGS: (Setting & { name: LifetimeName })[] = [
@@ -42,15 +44,23 @@ const ALG_SETTINGS: (Setting & { name: 'accessTokenAlg' | 'idTokenAlg'; values: 
   { name: 'idTokenAlg', flag: '--id-token-alg', env: 'TESSERA_ID_TOKEN_ALG', key: 'idTokenAlg', values: ID_TOKEN_ALGS, description: 'algorithm that signs ID tokens of clients that name none: RS256 (default), ES256 or PS256' },
 ];
 
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS];
+/** Prometheus metrics (metrics-settings.ts reads them); off unless a token file or a port is given. */
+export const METRICS_SETTINGS = {
+  tokenFile: { flag: '--metrics-token-file', env: 'TESSERA_METRICS_TOKEN_FILE', key: 'metrics.tokenFile', placeholder: 'path', description: 'serve /metrics on the main port to requests with this file\'s token (Authorization: Bearer)' },
+  port: { flag: '--metrics-port', env: 'TESSERA_METRICS_PORT', key: 'metrics.port', placeholder: 'port', description: 'serve /metrics on a listener of its own at this port (with the token too, if a token file is given)' },
+  host: { flag: '--metrics-host', env: 'TESSERA_METRICS_HOST', key: 'metrics.host', placeholder: 'host', description: 'address of the --metrics-port listener (default 127.0.0.1)' },
+  clientIds: { flag: '--metrics-client-ids', env: 'TESSERA_METRICS_CLIENT_IDS', key: 'metrics.clientIds', placeholder: 'n', description: 'how many distinct client ids get their own client_id label; the rest are "other" (default 20, 0: none)' },
+} satisfies Record<string, Setting>;
+
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...Object.values(METRICS_SETTINGS)];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
 export function settingOptions(command: Command): Command {
-  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes and algorithms (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
-  for (const s of SETTINGS) command.option(`${s.flag} <${s.key.startsWith('lifetimes.') ? 'duration' : 'alg'}>`, s.description);
+  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms and metrics settings (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  for (const s of SETTINGS) command.option(`${s.flag} <${s.placeholder ?? (s.key.startsWith('lifetimes.') ? 'duration' : 'alg')}>`, s.description);
   return command;
 }
 
@@ -87,10 +97,18 @@ export function readConfigFile(path: string): Map<string, unknown> {
   return values;
 }
 
-const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+export type ConfigFile = { path: string; values: Map<string, unknown> } | undefined;
+
+/** The file `--config` (or TESSERA_CONFIG) names, read and checked. */
+export function configFile(flags: Record<string, unknown>): ConfigFile {
+  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
+  return path === undefined ? undefined : { path, values: readConfigFile(path) };
+}
+
+export const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
 
 /** The value a setting gets, and where it came from (for messages), by precedence: flag, environment, file. */
-function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: { path: string; values: Map<string, unknown> } | undefined) {
+export function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: ConfigFile) {
   const flag = flags[attribute(setting.flag)];
   if (typeof flag === 'string') return { value: flag as unknown, source: setting.flag };
   const fromEnv = env[setting.env];
@@ -101,8 +119,7 @@ function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.Proc
 
 /** Lifetimes and algorithms for the server config, from flags, the environment and the config file; wrong values fail naming where they came from. */
 export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Pick<ConfigInput, 'ttl' | 'accessTokenAlg' | 'idTokenAlg'> {
-  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
-  const file = path === undefined ? undefined : { path, values: readConfigFile(path) };
+  const file = configFile(flags);
   const ttl: Partial<Record<LifetimeName, number>> = {};
   for (const setting of LIFETIME_SETTINGS) {
     const given = pick(setting, flags, env, file);

@@ -14,6 +14,8 @@ export interface GaugeSources {
 
 interface Snapshot {
   ready: boolean;
+  /** Read before the snapshot's own queries take connections. */
+  pool?: { total: number; idle: number; waiting: number };
   counts?: { deviceCodesPending: number; sessionsActive: number; keyAges: Map<string, number> };
 }
 
@@ -24,11 +26,14 @@ interface Snapshot {
  * store's gauges out of that scrape rather than failing it.
  */
 export function registerScrapeGauges(registry: Registry, sources: GaugeSources, cacheMs: number): void {
-  let cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
+  // `at` is when the reading finished; while one is under way, every gauge of the scrape waits for it.
+  let cached: { at: number | undefined; snapshot: Promise<Snapshot> } | undefined;
   const snapshot = (): Promise<Snapshot> => {
-    const at = Date.now();
-    if (!cached || at - cached.at >= cacheMs) cached = { at, snapshot: take(sources) };
-    return cached.snapshot;
+    if (cached && (cached.at === undefined || Date.now() - cached.at < cacheMs)) return cached.snapshot;
+    const entry: { at: number | undefined; snapshot: Promise<Snapshot> } = { at: undefined, snapshot: Promise.resolve({ ready: false }) };
+    entry.snapshot = take(sources).finally(() => (entry.at = Date.now()));
+    cached = entry;
+    return entry.snapshot;
   };
   const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: Snapshot) => void) =>
     new Gauge<L>({
@@ -47,25 +52,16 @@ export function registerScrapeGauges(registry: Registry, sources: GaugeSources, 
   gauge('tessera_signing_key_age_seconds', 'age of the key that signs, per algorithm', ['alg'], (g, s) => {
     for (const [alg, age] of s.counts?.keyAges ?? []) g.set({ alg }, age);
   });
-  const pool = sources.stats.pool;
-  if (pool) {
-    new Gauge({
-      name: 'tessera_store_pool_connections',
-      help: "this process's PostgreSQL connections: total, idle, and requests waiting for one",
-      labelNames: ['state'],
-      registers: [registry],
-      collect() {
-        const { total, idle, waiting } = pool();
-        this.set({ state: 'total' }, total);
-        this.set({ state: 'idle' }, idle);
-        this.set({ state: 'waiting' }, waiting);
-      },
+  if (sources.stats.pool) {
+    gauge('tessera_store_pool_connections', "this process's PostgreSQL connections: total, idle, and requests waiting for one", ['state'], (g, s) => {
+      for (const state of ['total', 'idle', 'waiting'] as const) if (s.pool) g.set({ state }, s.pool[state]);
     });
   }
 }
 
 async function take(sources: GaugeSources): Promise<Snapshot> {
   const now = sources.now();
+  const pool = sources.stats.pool?.();
   const [ready, counts] = await Promise.all([
     sources.ready().catch(() => false),
     Promise.all([sources.stats.deviceCodesPending(now), sources.stats.sessionsActive(now), sources.signingKeys()]).then(
@@ -73,7 +69,7 @@ async function take(sources: GaugeSources): Promise<Snapshot> {
       () => undefined,
     ),
   ]);
-  return counts ? { ready, counts } : { ready };
+  return { ready, ...(counts ? { counts } : {}), ...(pool ? { pool } : {}) };
 }
 
 /** The age of the newest active key of each algorithm: the one that signs (KeyRing.signingKey). */
