@@ -135,7 +135,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   // Where this deployment answers, for commands that print URLs to register elsewhere (`idp show`).
   await stores.settings.set('issuer', config.issuer);
   await stores.settings.set(JWT_LIFETIME_SETTING, String(longestJwtLifetime(config, [])));
-  const keys = new KeyRing(stores.keys, pepper);
+  const keys = new KeyRing(stores.keys, pepper, metrics?.coreCacheLookup);
   await keys.load(now());
   const auditObservers: AuditObserver[] = [];
   const ctx: Context = {

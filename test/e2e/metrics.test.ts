@@ -62,6 +62,16 @@ describe('metrics: a scripted sequence over HTTP', () => {
     secrets.push(String(issued.body['access_token']));
     now = await at();
     assert.equal(delta(now, 'tessera_tokens_issued_total', { grant_type: 'client_credentials', client_id: cron.clientId }), 1);
+    // The same token checked twice: its signature is verified once, then remembered.
+    for (let i = 0; i < 2; i++) {
+      const introspected = await postForm(`${server.issuer}/introspect`, { token: String(issued.body['access_token']) }, basic(cron.clientId, cron.secret!));
+      assert.equal(introspected.body['active'], true, JSON.stringify(introspected.body));
+    }
+    now = await at();
+    assert.equal(delta(now, 'tessera_cache_lookups_total', { cache: 'verified_tokens', result: 'miss' }), 1);
+    assert.equal(delta(now, 'tessera_cache_lookups_total', { cache: 'verified_tokens', result: 'hit' }), 1);
+    assert.equal(delta(now, 'tessera_cache_lookups_total', { cache: 'keys', result: 'hit' }), 1);
+    assert.equal(delta(now, 'tessera_cache_lookups_total', { cache: 'keys', result: 'miss' }), 0);
 
     // A rotation, then the rotated token again: reuse, refused as invalid_grant.
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);

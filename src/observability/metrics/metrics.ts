@@ -1,6 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent, AuditObserver } from '../../core/audit.js';
 import type { StoreTelemetry } from '../../store/telemetry.js';
+import type { CacheLookupObserver } from '../../core/cache-lookups.js';
 import type { OperationTimer } from '../../store/timed-stores.js';
 import { clientIdLabels, errorLabel, statusClass } from './labels.js';
 import { signInOf } from './sign-ins.js';
@@ -35,6 +36,8 @@ export interface Metrics {
   rateLimitRefused(limiter: string): void;
   store: StoreTelemetry;
   storeTimer: OperationTimer;
+  /** The core's caches: signing keys and verified tokens. */
+  coreCacheLookup: CacheLookupObserver;
   /** Registers the gauges read at scrape time, once what they read exists. */
   watch(sources: GaugeSources): void;
   /** The Prometheus text exposition. */
@@ -65,7 +68,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const refusals = counter('tessera_rate_limit_refusals_total', 'attempts a rate limiter refused, by limiter', ['limiter']);
   const stepUps = counter('tessera_mfa_step_ups_total', 'times a second factor was asked for on top of a sign-in or session (risk, client or policy)');
   const consents = counter('tessera_consents_total', 'consents given and revoked', ['action']);
-  const cacheLookups = counter('tessera_cache_lookups_total', 'lookups in the per-node caches (bypass: the cache was not trusted because its change feed was down)', ['cache', 'result']);
+  const cacheLookups = counter('tessera_cache_lookups_total', 'lookups in the per-node caches: clients, keys (a miss is an unknown kid), verified_tokens (bypass: not trusted while its change feed was down)', ['cache', 'result']);
   const auditBatches = new Histogram({ name: 'tessera_audit_batch_size', help: 'audit events written by one group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers });
   const storeDuration = new Histogram({ name: 'tessera_store_operation_duration_seconds', help: 'time of the store calls on the hot paths, by operation', labelNames: ['operation'], buckets: STORE_BUCKETS, registers });
 
@@ -112,6 +115,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       cacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
       auditBatch: (size) => auditBatches.observe(size),
     },
+    coreCacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
     storeTimer(operation) {
       const child = storeDuration.labels(operation);
       return (seconds) => child.observe(seconds);
