@@ -14,7 +14,7 @@ import { runLoad } from './lib/load.js';
 import { signIn } from './lib/prepare.js';
 import { LOGIN_FLOOD, runLoginFlood } from './lib/login-flood.js';
 import { SCENARIOS, type Implementation, type RunContext } from './lib/scenarios.js';
-import { ROOT, startFloor, startOidcProvider, startTessera, tmpWorkDir, type Target } from './lib/targets.js';
+import { ROOT, startFloor, startOidcProvider, startTessera, startTesseraWithMetrics, tmpWorkDir, type Target } from './lib/targets.js';
 import { goalsTable, ratio, summarize, table, type Goal, type RunRecord } from './lib/report.js';
 
 const { values: flags } = parseArgs({
@@ -26,6 +26,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'keep-logs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    metrics: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(flags.seconds);
@@ -105,15 +106,21 @@ async function runThroughput(scenarios: typeof SCENARIOS, core: number | undefin
     started.push(floorEs256);
     const floorRs256 = await startFloor('RS256', { core, workDir });
     started.push(floorRs256);
+    // --metrics: the ES256 Tessera again, with /metrics on and scraped, on every scenario the plain one runs.
+    const measured = flags.metrics ? await startTesseraWithMetrics('tessera-es256-metrics', { core, workDir, nodeArgs }) : undefined;
+    if (measured) started.push(measured.target);
+    const tesseraMetrics = measured?.target;
 
     const targetsOf = (scenario: string): Partial<Record<Implementation, Target>> => {
-      if (scenario === 'cc-es256') return { tessera, 'oidc-provider': oidc.es256, floor: floorEs256 };
+      const withMetrics = tesseraMetrics ? { 'tessera-metrics': tesseraMetrics } : {};
+      if (scenario === 'cc-es256') return { tessera, ...withMetrics, 'oidc-provider': oidc.es256, floor: floorEs256 };
       if (scenario === 'cc-rs256') return { tessera: tesseraRs256, 'oidc-provider': oidc.rs256, floor: floorRs256 };
-      return { tessera, 'oidc-provider': oidc.es256 };
+      return { tessera, ...withMetrics, 'oidc-provider': oidc.es256 };
     };
     const cookies = new Map<Target['server'], string>([
       [tessera.server, await signIn(tessera)],
       [oidc.es256.server, await signIn(oidc.es256)],
+      ...(tesseraMetrics ? [[tesseraMetrics.server, await signIn(tesseraMetrics)] as const] : []),
     ]);
     const loadSeconds = new Map<string, number>();
     const lastRate = new Map<string, number>();
@@ -148,8 +155,10 @@ async function runThroughput(scenarios: typeof SCENARIOS, core: number | undefin
     const summaries = summarize(runs, new Map(scenarios.map((s) => [s.id, s.title])));
     const goals = evaluateGoals(summaries, memory);
 
+    const scrapes = await measured?.stopScraping();
     const printed = [
       table(summaries),
+      ...(scrapes !== undefined ? ['', `tessera-es256-metrics: /metrics scraped ${scrapes} times (every 5 s), each answered 200.`] : []),
       '',
       'Memory (resident set size at the end of the run; peak in parentheses):',
       ...memory.map((m) => `- ${m.server}: ${m.rssMb?.toFixed(0) ?? '?'} MB (${m.peakMb?.toFixed(0) ?? '?'} MB) after ${m.loadSeconds} s of load`),

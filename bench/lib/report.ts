@@ -53,8 +53,8 @@ export function summarize(runs: RunRecord[], titles: Map<string, string>): Summa
   }));
 }
 
-export function ratio(summaries: Summary[], scenario: string, other: Implementation): number | undefined {
-  const ours = summaries.find((s) => s.scenario === scenario && s.implementation === 'tessera');
+export function ratio(summaries: Summary[], scenario: string, other: Implementation, mine: Implementation = 'tessera'): number | undefined {
+  const ours = summaries.find((s) => s.scenario === scenario && s.implementation === mine);
   const theirs = summaries.find((s) => s.scenario === scenario && s.implementation === other);
   return ours && theirs && theirs.reqPerSec > 0 ? ours.reqPerSec / theirs.reqPerSec : undefined;
 }
@@ -63,8 +63,10 @@ const fixed = (n: number | undefined, digits: number): string => (n === undefine
 
 /** The results as a Markdown table: readable in a terminal and pasteable into bench/README.md. */
 export function table(summaries: Summary[]): string {
+  // With --metrics, a column compares Tessera with metrics on to the same Tessera without.
+  const withMetrics = summaries.some((s) => s.implementation === 'tessera-metrics');
   const rows = [
-    ['scenario', 'server', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms', 'errors', 'Tessera ÷ oidc-provider', 'Tessera ÷ floor'],
+    ['scenario', 'server', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms', 'errors', 'Tessera ÷ oidc-provider', 'Tessera ÷ floor', ...(withMetrics ? ['metrics on ÷ off'] : [])],
     ...summaries.map((s) => [
       s.title,
       s.implementation,
@@ -75,6 +77,7 @@ export function table(summaries: Summary[]): string {
       String(s.errors),
       s.implementation === 'tessera' ? fixed(ratio(summaries, s.scenario, 'oidc-provider'), 2) : '',
       s.implementation === 'tessera' ? fixed(ratio(summaries, s.scenario, 'floor'), 2) : '',
+      ...(withMetrics ? [s.implementation === 'tessera-metrics' ? fixed(ratio(summaries, s.scenario, 'tessera', 'tessera-metrics'), 2) : ''] : []),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
