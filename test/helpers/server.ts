@@ -10,6 +10,7 @@ import type { ConfigInput } from '../../src/core/config.js';
 import type { LoggerOptions } from '../../src/http/app.js';
 import type { GateOptions } from '../../src/core/accounts/password-gate.js';
 import { createTestDatabase } from './postgres.js';
+import type { EventSinkSettings } from '../../src/observability/events/index.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
 const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -69,7 +70,7 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   config: Partial<ConfigInput> = {},
   logger?: LoggerOptions,
-  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number } = {},
+  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number; events?: EventSinkSettings } = {},
 ): Promise<TestServer> {
   // A store the caller owns (to restart a server on it) is left in place on close.
   const owned = options.store === undefined;
@@ -89,6 +90,7 @@ export async function startTestServer(
     ...(options.trustProxy ? { trustProxy: 1 } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
+    ...(options.events ? { events: options.events } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });
