@@ -4,7 +4,7 @@ import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
-import { resolveSettings, settingOptions } from './serve-settings.js';
+import { resolveEventSettings, resolveSettings, settingOptions } from './serve-settings.js';
 import { prettyStream, resolveLogging } from './log-format.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
@@ -77,6 +77,7 @@ export function serveCommand(program: Command): void {
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
       };
       const redisUrl = process.env['TESSERA_REDIS_URL'];
+      const events = resolveEventSettings(flags, process.env, flags.data);
       const server = await createServer({
         dataDir: flags.data,
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
@@ -85,6 +86,7 @@ export function serveCommand(program: Command): void {
         passwordPolicy: passwordPolicyFromEnv(),
         logger: { level: logging.level, ...(logging.format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}) },
         ...(trustProxy > 0 ? { trustProxy } : {}),
+        events,
         // One Redis can serve several Tessera deployments, each under its own key prefix.
         ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
       });
@@ -92,7 +94,8 @@ export function serveCommand(program: Command): void {
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
       // The message names the public URL: `address` is only where this process listens, often not what people reach.
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, `Tessera is ready at ${issuer}`);
+      const sinks = Object.keys(events).filter((k) => k !== 'closeTimeoutMs');
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}) }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {
