@@ -57,7 +57,8 @@ export type AuditType = (typeof AUDIT_TYPES)[number];
 /**
  * How urgently a person should look at an event of a type, for the sinks that send events out
  * (syslog maps it onto its severities, RFC 5424 §6.2.1). `critical`: a sign that a credential was
- * stolen (RFC 9700 §4.14: a refresh token used twice; a redeemed code presented again); `warning`:
+ * stolen (a rotated refresh token used again, RFC 9700 §4.14; a redeemed code presented again,
+ * RFC 6749 §4.1.2); `warning`:
  * refused attempts, lockouts, and changes that remove or widen access; `info`: the rest.
  */
 export type AuditSeverity = 'info' | 'warning' | 'critical';
