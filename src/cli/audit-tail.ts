@@ -4,7 +4,8 @@ import { escapeControls } from './output.js';
 
 type View = Record<string, unknown>;
 
-/** Rows read per request while catching up. */
+/** Rows read by the first request of a poll (usually all that is new), then per request while catching up. */
+const FIRST_PAGE = 20;
 const PAGE = 200;
 /**
  * How long an id range stays open to events that show up late. On PostgreSQL ids are taken when a
@@ -32,11 +33,11 @@ const idOf = (v: View) => Number(v['id']);
 async function newerThan(options: TailOptions, floor: number): Promise<View[]> {
   const found: View[] = [];
   let before: string | undefined;
-  for (;;) {
-    const page = await options.list({ ...options.filters, limit: String(PAGE), ...(before !== undefined ? { before } : {}) });
+  for (let limit = FIRST_PAGE; ; limit = PAGE) {
+    const page = await options.list({ ...options.filters, limit: String(limit), ...(before !== undefined ? { before } : {}) });
     for (const v of page) if (idOf(v) > floor) found.push(v);
     const oldest = page[page.length - 1];
-    if (page.length < PAGE || oldest === undefined || idOf(oldest) <= floor) break;
+    if (page.length < limit || oldest === undefined || idOf(oldest) <= floor) break;
     before = String(idOf(oldest));
   }
   return found.reverse();
