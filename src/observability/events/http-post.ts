@@ -36,7 +36,9 @@ export function poster(url: URL, options: { ca?: string; timeoutMs: number; maxS
           // The body is not needed, but must be read for the connection to be reused.
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
+          // Cut off mid-body: the status is what counts.
           res.on('error', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
+          res.on('close', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
         });
         req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: abort.signal.aborted ? String((abort.signal.reason as Error | undefined)?.message ?? 'aborted') : (e.code ?? e.message) }));
         req.end(body);

@@ -176,6 +176,7 @@ export function webhookSink(options: WebhookOptions): EventSink {
       for (const job of [...ready, ...later.values()]) setAside(job, 'shutdown');
       for (const timer of later.keys()) clearTimeout(timer);
       later.clear();
+      ready.length = 0;
       // What is still in flight is aborted, and set aside as it fails.
       http.close();
       await Promise.allSettled([...running]);
