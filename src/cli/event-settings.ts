@@ -21,7 +21,7 @@ export const EVENT_SETTINGS: EventSetting[] = [
   { flag: '--events-file', env: 'TESSERA_EVENTS_FILE', key: 'events.file.path', arg: 'path', description: 'append each audit event as a JSON line to this file (mode 0600), rotated by size' },
   { flag: '--events-file-max-size', env: 'TESSERA_EVENTS_FILE_MAX_SIZE', key: 'events.file.maxSize', arg: 'size', description: 'rotate the events file when it would pass this size: bytes, or with k, M, G (default 10M)' },
   { flag: '--events-file-keep', env: 'TESSERA_EVENTS_FILE_KEEP', key: 'events.file.keep', arg: 'n', description: 'rotated events files kept, .1 the newest (default 5)' },
-  { flag: '--syslog', env: 'TESSERA_SYSLOG_URL', key: 'events.syslog.url', arg: 'url', description: 'send each audit event to syslog (RFC 5424): udp://host:514, tcp://host:601 or tls://host:6514' },
+  { flag: '--syslog', env: 'TESSERA_SYSLOG_URL', key: 'events.syslog.url', arg: 'url', description: 'send each audit event to syslog (RFC 5424): udp://host:514, tcp://host:514 or tls://host:6514' },
   { flag: '--syslog-facility', env: 'TESSERA_SYSLOG_FACILITY', key: 'events.syslog.facility', arg: 'name', description: 'syslog facility: auth, authpriv (default), daemon, local0 … local7, user' },
   { flag: '--syslog-ca-file', env: 'TESSERA_SYSLOG_CA_FILE', key: 'events.syslog.caFile', arg: 'file', description: 'PEM certificates to trust for a tls:// syslog server (besides the system ones)' },
   { flag: '--webhook-url', env: 'TESSERA_WEBHOOK_URL', key: 'events.webhook.url', arg: 'url', description: 'POST each audit event, signed (Standard Webhooks), to this https URL' },
