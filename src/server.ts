@@ -45,7 +45,9 @@ import { metricsApp } from './http/metrics.js';
 import { createMetrics } from './observability/metrics/metrics.js';
 import { timedStores } from './store/timed-stores.js';
 import { countingRefusals } from './limits/refusal-counting.js';
-import { requestLog } from './http/request-log.js';
+import { currentRequestId, requestLog } from './http/request-log.js';
+import { openEventSinks, type EventSinkSettings } from './observability/events/index.js';
+import { eventDispatcher } from './core/events/dispatcher.js';
 import { federationRegistry } from './core/federation/registry.js';
 import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
 import { directoriesReadiness } from './core/federation/readiness.js';
@@ -89,6 +91,8 @@ export interface ServerOptions extends StoreLocation {
   trustProxy?: number;
   /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
   redis?: { url: string; prefix?: string };
+  /** Where audit events are sent as they happen (file, syslog, webhook); none by default. */
+  events?: EventSinkSettings;
   /** Prometheus metrics; off when absent. */
   metrics?: MetricsSettings;
   now?: () => number;
@@ -201,6 +205,22 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const separateMetrics = metricsAccess && options.metrics?.separateListener ? metricsApp(metricsAccess) : undefined;
   // An event of a request is logged with that request's id.
   auditObservers.push((event) => (requestLog() ?? app.log).info({ audit: event }, 'audit'));
+  let sinks;
+  try {
+    sinks = openEventSinks(options.events ?? {}, app.log);
+  } catch (e) {
+    await app.close();
+    await ctx.federation.close();
+    await stores.close();
+    await redis?.close();
+    throw e;
+  }
+  const events = eventDispatcher(sinks, {
+    issuer: config.issuer,
+    requestId: currentRequestId,
+    onError: (sink, err) => app.log.error({ err, sink }, 'an event sink failed'),
+  });
+  auditObservers.push(events.observe);
   for (const loose of looseDataPermissions(options.dataDir)) {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }
@@ -227,6 +247,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
       await separateMetrics?.close();
+      // Events of the last requests still go out, within a bounded wait.
+      await events.close(options.events?.closeTimeoutMs ?? 3000);
       await ctx.federation.close();
       await stores.close();
       await redis?.close();

@@ -1,7 +1,35 @@
 import { readFileSync } from 'node:fs';
 import type { MetricsSettings } from '../server.js';
 import { CliError } from './output.js';
-import { METRICS_SETTINGS, configFile, pick, shown } from './serve-settings.js';
+
+/*
+ * The metrics settings of `tessera serve` (docs/observability.md): each a flag, an environment
+ * variable and a key under `metrics:` in the config file, read by serve-settings.ts like the others.
+ */
+
+export interface MetricsSetting {
+  flag: string;
+  env: string;
+  key: string;
+  description: string;
+  /** The name of the flag's value. */
+  arg: string;
+}
+
+type Name = 'tokenFile' | 'port' | 'host' | 'clientIds';
+
+/** Off unless a token file or a port is given. */
+export const METRICS_SETTINGS: Record<Name, MetricsSetting> = {
+  tokenFile: { flag: '--metrics-token-file', env: 'TESSERA_METRICS_TOKEN_FILE', key: 'metrics.tokenFile', arg: 'path', description: "serve /metrics on the main port to requests with this file's token (Authorization: Bearer)" },
+  port: { flag: '--metrics-port', env: 'TESSERA_METRICS_PORT', key: 'metrics.port', arg: 'port', description: 'serve /metrics on a listener of its own at this port (with the token too, if a token file is given)' },
+  host: { flag: '--metrics-host', env: 'TESSERA_METRICS_HOST', key: 'metrics.host', arg: 'host', description: 'address of the --metrics-port listener (default 127.0.0.1)' },
+  clientIds: { flag: '--metrics-client-ids', env: 'TESSERA_METRICS_CLIENT_IDS', key: 'metrics.clientIds', arg: 'n', description: 'how many distinct client ids get their own client_id label; the rest are "other" (default 20, 0: none)' },
+};
+
+/** A setting's value and where it came from (`--metrics-port`, `TESSERA_METRICS_PORT`, `file: metrics.port`), if given. */
+type Given = { value: unknown; source: string } | undefined;
+
+const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
 
 /** A bearer token anyone could guess is no protection: this long at least, of characters a header carries as they are. */
 const TOKEN = /^[\x21-\x7e]{16,512}$/;
@@ -15,13 +43,11 @@ export interface MetricsServing {
 }
 
 /**
- * The metrics settings of `tessera serve`, from flags, the environment and the config file (in that
- * order); undefined when neither a token file nor a port is given: metrics are off by default.
+ * The metrics settings, given each setting as flags, the environment and the config file give it (in
+ * that order); undefined when neither a token file nor a port is given: metrics are off by default.
  * The token is read here, and never printed: messages name the file, not what it holds.
  */
-export function resolveMetrics(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, mainPort: number): MetricsServing | undefined {
-  const file = configFile(flags);
-  const given = (name: keyof typeof METRICS_SETTINGS) => pick(METRICS_SETTINGS[name], flags, env, file);
+export function metricsServing(given: (name: Name) => Given, mainPort: number): MetricsServing | undefined {
   const tokenFile = given('tokenFile');
   const port = given('port');
   const host = given('host');

@@ -4,9 +4,8 @@ import { CliError } from './output.js';
 import { parseConsoleUsers } from '../core/config.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
-import { resolveSettings, settingOptions } from './serve-settings.js';
+import { resolveEventSettings, resolveMetricsSettings, resolveSettings, settingOptions } from './serve-settings.js';
 import { prettyStream, resolveLogging } from './log-format.js';
-import { resolveMetrics } from './metrics-settings.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -63,7 +62,7 @@ export function serveCommand(program: Command): void {
       const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
       const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
       const logging = resolveLogging(flags, process.env);
-      const metrics = resolveMetrics(flags, process.env, port);
+      const metrics = resolveMetricsSettings(flags, process.env, port);
       const config = {
         issuer,
         ...resolveSettings(flags, process.env),
@@ -79,6 +78,7 @@ export function serveCommand(program: Command): void {
         ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
       };
       const redisUrl = process.env['TESSERA_REDIS_URL'];
+      const events = resolveEventSettings(flags, process.env, flags.data);
       const server = await createServer({
         dataDir: flags.data,
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
@@ -87,6 +87,7 @@ export function serveCommand(program: Command): void {
         passwordPolicy: passwordPolicyFromEnv(),
         logger: { level: logging.level, ...(logging.format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}) },
         ...(trustProxy > 0 ? { trustProxy } : {}),
+        events,
         ...(metrics ? { metrics: metrics.settings } : {}),
         // One Redis can serve several Tessera deployments, each under its own key prefix.
         ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
@@ -99,7 +100,9 @@ export function serveCommand(program: Command): void {
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
       // The message names the public URL: `address` is only where this process listens, often not what people reach.
-      server.app.log.info({ issuer, address, ...store, metrics: metrics ? { mainPort: metrics.settings.token !== undefined, port: metrics.listen?.port } : undefined, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, `Tessera is ready at ${issuer}`);
+      const sinks = Object.keys(events).filter((k) => k !== 'closeTimeoutMs');
+      const metricsServed = metrics ? { metrics: { mainPort: metrics.settings.token !== undefined, ...(metrics.listen ? { port: metrics.listen.port } : {}) } } : {};
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}), ...metricsServed }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {

@@ -6,6 +6,9 @@ import { lifetimeProblem, type LifetimeName } from '../core/lifetime-rules.js';
 import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS } from '../core/clients/client.js';
 import { CliError } from './output.js';
 import { parseYamlConfig } from './yaml-config.js';
+import { EVENT_SETTINGS, eventSinkSettings } from './event-settings.js';
+import type { EventSinkSettings } from '../observability/events/index.js';
+import { METRICS_SETTINGS, metricsServing, type MetricsServing } from './metrics-settings.js';
 
 /*
  * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
@@ -18,8 +21,8 @@ interface Setting {
   /** Where it sits in the config file. */
   key: string;
   description: string;
-  /** What the flag's value is called in --help (default: duration or alg). */
-  placeholder?: string;
+  /** The name of the flag's value (default: duration or alg); null for a switch. */
+  arg?: string | null;
 }
 
 const LIFETIME_SETTINGS: (Setting & { name: LifetimeName })[] = [
@@ -44,23 +47,18 @@ const ALG_SETTINGS: (Setting & { name: 'accessTokenAlg' | 'idTokenAlg'; values: 
   { name: 'idTokenAlg', flag: '--id-token-alg', env: 'TESSERA_ID_TOKEN_ALG', key: 'idTokenAlg', values: ID_TOKEN_ALGS, description: 'algorithm that signs ID tokens of clients that name none: RS256 (default), ES256 or PS256' },
 ];
 
-/** Prometheus metrics (metrics-settings.ts reads them); off unless a token file or a port is given. */
-export const METRICS_SETTINGS = {
-  tokenFile: { flag: '--metrics-token-file', env: 'TESSERA_METRICS_TOKEN_FILE', key: 'metrics.tokenFile', placeholder: 'path', description: 'serve /metrics on the main port to requests with this file\'s token (Authorization: Bearer)' },
-  port: { flag: '--metrics-port', env: 'TESSERA_METRICS_PORT', key: 'metrics.port', placeholder: 'port', description: 'serve /metrics on a listener of its own at this port (with the token too, if a token file is given)' },
-  host: { flag: '--metrics-host', env: 'TESSERA_METRICS_HOST', key: 'metrics.host', placeholder: 'host', description: 'address of the --metrics-port listener (default 127.0.0.1)' },
-  clientIds: { flag: '--metrics-client-ids', env: 'TESSERA_METRICS_CLIENT_IDS', key: 'metrics.clientIds', placeholder: 'n', description: 'how many distinct client ids get their own client_id label; the rest are "other" (default 20, 0: none)' },
-} satisfies Record<string, Setting>;
-
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...Object.values(METRICS_SETTINGS)];
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS)];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
 export function settingOptions(command: Command): Command {
-  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms and metrics settings (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
-  for (const s of SETTINGS) command.option(`${s.flag} <${s.placeholder ?? (s.key.startsWith('lifetimes.') ? 'duration' : 'alg')}>`, s.description);
+  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms, event sinks and metrics (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  for (const s of SETTINGS) {
+    if (s.arg === null) command.option(s.flag, s.description);
+    else command.option(`${s.flag} <${s.arg ?? (s.key.startsWith('lifetimes.') ? 'duration' : 'alg')}>`, s.description);
+  }
   return command;
 }
 
@@ -97,24 +95,34 @@ export function readConfigFile(path: string): Map<string, unknown> {
   return values;
 }
 
-export type ConfigFile = { path: string; values: Map<string, unknown> } | undefined;
-
-/** The file `--config` (or TESSERA_CONFIG) names, read and checked. */
-export function configFile(flags: Record<string, unknown>): ConfigFile {
-  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
-  return path === undefined ? undefined : { path, values: readConfigFile(path) };
-}
-
-export const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
 
 /** The value a setting gets, and where it came from (for messages), by precedence: flag, environment, file. */
-export function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: ConfigFile) {
+function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: { path: string; values: Map<string, unknown> } | undefined) {
   const flag = flags[attribute(setting.flag)];
-  if (typeof flag === 'string') return { value: flag as unknown, source: setting.flag };
+  if (typeof flag === 'string' || flag === true) return { value: flag as unknown, source: setting.flag };
   const fromEnv = env[setting.env];
   if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv as unknown, source: setting.env };
   if (file?.values.has(setting.key)) return { value: file.values.get(setting.key), source: `${file.path}: ${setting.key}` };
   return undefined;
+}
+
+/** The config file `--config` (or TESSERA_CONFIG) names, read; undefined without one. */
+function configFile(flags: Record<string, unknown>) {
+  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
+  return path === undefined ? undefined : { path, values: readConfigFile(path) };
+}
+
+/** The event sinks (file, syslog, webhook) from flags, the environment and the config file; see event-settings.ts. */
+export function resolveEventSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, dataDir: string): EventSinkSettings {
+  const file = configFile(flags);
+  return eventSinkSettings((key) => pick(EVENT_SETTINGS.find((s) => s.key === key)!, flags, env, file), env, dataDir);
+}
+
+/** Prometheus metrics (/metrics) from flags, the environment and the config file; see metrics-settings.ts. */
+export function resolveMetricsSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, mainPort: number): MetricsServing | undefined {
+  const file = configFile(flags);
+  return metricsServing((name) => pick(METRICS_SETTINGS[name], flags, env, file), mainPort);
 }
 
 /** Lifetimes and algorithms for the server config, from flags, the environment and the config file; wrong values fail naming where they came from. */
