@@ -94,7 +94,14 @@ export function serveCommand(program: Command): void {
       });
       const address = await server.app.listen({ port, host: flags.host });
       if (metrics?.listen && server.metricsApp) {
-        const metricsAddress = await server.metricsApp.listen(metrics.listen);
+        let metricsAddress: string;
+        try {
+          metricsAddress = await server.metricsApp.listen(metrics.listen);
+        } catch (e) {
+          // A port already taken is the operator's to fix: one line, and nothing left running.
+          await server.close();
+          throw new CliError(`the metrics cannot listen on ${metrics.listen.host}:${metrics.listen.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
         server.app.log.info({ address: metricsAddress, token: metrics.settings.token !== undefined }, `metrics at ${metricsAddress}/metrics`);
       }
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { ROOT } from '../helpers/cli.js';
 import { freePort } from '../helpers/server.js';
 import { parseMetrics, valueOf } from '../helpers/metrics.js';
@@ -124,6 +125,16 @@ describe('tessera serve: metrics options', () => {
       assert.equal(run.stderr.split('\n').filter((l) => l !== '').length, 1, run.stderr);
       assert.match(run.stderr.trim(), message);
       assert.equal(run.stdout, '', 'nothing started');
+    }
+    // A metrics port another process holds: one line, and the server does not stay up.
+    const holder = createServer();
+    const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)));
+    try {
+      const busy = await refused(dataDir, ['--metrics-port', String(taken)]);
+      assert.equal(busy.code, 1, busy.stderr);
+      assert.match(busy.stderr.trim(), new RegExp(`^tessera: the metrics cannot listen on 127\\.0\\.0\\.1:${taken}: EADDRINUSE$`));
+    } finally {
+      holder.close();
     }
     // The port the server answers on cannot be the metrics port.
     const port = await freePort();
