@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 import { Browser } from '../helpers/browser.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { basic, postForm } from '../helpers/http.js';
@@ -243,6 +243,31 @@ describe('metrics: client_id cardinality', () => {
       assert.equal(familiesOf(text).get('tessera_tokens_issued_total'), 'counter');
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('metrics: several nodes on one store', () => {
+  it('each node counts only what it did; the gauges read from the store agree', async () => {
+    const store = await createTestStore();
+    const a = await startTestServer({}, undefined, { store, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    const b = await startTestServer({}, undefined, { store, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    try {
+      const c = await a.addClient({ name: 'Job', redirectUris: [], grantTypes: ['client_credentials'], scopes: ['api'] });
+      for (let i = 0; i < 3; i++) assert.equal((await postForm(`${a.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!))).status, 200);
+      assert.equal((await postForm(`${b.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!))).status, 200);
+      const tv = await a.addClient({ name: 'TV', type: 'public', grantTypes: [DEVICE_GRANT], scopes: ['openid'] });
+      assert.equal((await postForm(`${b.issuer}/device_authorization`, { client_id: tv.clientId, scope: 'openid' })).status, 200);
+      const [onA, onB] = [(await scrape(`${a.issuer}/metrics`)).samples, (await scrape(`${b.issuer}/metrics`)).samples];
+      const issued = { grant_type: 'client_credentials', client_id: c.clientId };
+      assert.equal(valueOf(onA, 'tessera_tokens_issued_total', issued), 3);
+      assert.equal(valueOf(onB, 'tessera_tokens_issued_total', issued), 1);
+      assert.equal(valueOf(onA, 'tessera_device_codes_pending'), 1);
+      assert.equal(valueOf(onB, 'tessera_device_codes_pending'), 1);
+    } finally {
+      await b.close();
+      await a.close();
+      await store.remove();
     }
   });
 });
