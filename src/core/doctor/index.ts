@@ -22,7 +22,8 @@ export function diagnose(facts: DoctorFacts): CheckResult[] {
   const { config, deployment, store } = facts;
   if (config) {
     results.push(issuerSchemeCheck(facts), proxyCheck(config, facts.issuerProblem === undefined));
-    if (deployment) results.push(discoveryCheck(deployment), readyCheck(deployment), serverClockCheck(deployment));
+    // When the server gives no answer at all, /ready on the same host says nothing more.
+    if (deployment) results.push(discoveryCheck(deployment), deployment.discovery.answer ? readyCheck(deployment) : undefined, serverClockCheck(deployment));
     if (store) {
       results.push(databaseCheck(store), migrationsCheck(store), databaseClockCheck(store));
     }

@@ -1,5 +1,5 @@
 import type { ConfigFacts, RedisFacts } from './facts.js';
-import { error, ok, warn, type CheckResult } from './result.js';
+import { error, humanMs, ok, warn, type CheckResult } from './result.js';
 
 /** Redis commands give up after 250 ms (src/limits/redis.ts); a Redis this slow comes close. */
 export const SLOW_REDIS_MS = 100;
@@ -15,7 +15,7 @@ export function redisCheck(redis: RedisFacts | undefined, config: ConfigFacts): 
   if ('error' in redis) {
     return error('redis', `Redis at ${redis.url} does not answer: ${redis.error}`, 'start Redis or correct TESSERA_REDIS_URL; until then each node counts failures in its own memory');
   }
-  const ms = Math.round(redis.latencyMs);
-  if (redis.latencyMs > SLOW_REDIS_MS) return warn('redis', `Redis at ${redis.url} answers, but a PING took ${ms} ms (commands give up after 250 ms)`, 'put Redis close to the nodes, or find what loads it');
-  return ok('redis', `Redis at ${redis.url} answers in ${ms} ms`);
+  const ms = humanMs(redis.latencyMs);
+  if (redis.latencyMs > SLOW_REDIS_MS) return warn('redis', `Redis at ${redis.url} answers, but a PING took ${ms} (commands give up after 250 ms)`, 'put Redis close to the nodes, or find what loads it');
+  return ok('redis', `Redis at ${redis.url} answers in ${ms}`);
 }

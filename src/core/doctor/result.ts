@@ -42,8 +42,12 @@ export function exitCode(results: readonly CheckResult[]): 0 | 1 {
 /** A duration for people: `45 s`, `12 min`, `3 h`, `200 days`. */
 export function humanSeconds(seconds: number): string {
   const s = Math.abs(seconds);
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
   if (s < 120) return `${Math.round(s)} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   if (s < 172800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} days`;
 }
+
+/** A measured time in milliseconds, with a decimal below 10 ms. */
+export const humanMs = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;

@@ -1,5 +1,5 @@
 import type { StoreFacts } from './facts.js';
-import { error, ok, warn, type CheckResult } from './result.js';
+import { error, humanMs, ok, warn, type CheckResult } from './result.js';
 import { clockCheck } from './clock.js';
 
 /** A query slower than this, on a store a request reads several times, slows every request. */
@@ -14,11 +14,11 @@ export function databaseCheck(store: StoreFacts): CheckResult {
     const fix = store.kind === 'postgres' ? 'check TESSERA_DATABASE_URL (host, port, user, password, database) and that PostgreSQL runs and accepts this machine' : 'check --data (TESSERA_DATA_DIR) and that this user may read the directory';
     return error('database', `cannot open ${store.where}: ${store.opened.error}`, fix);
   }
-  const ms = Math.round(store.opened.latencyMs);
+  const ms = humanMs(store.opened.latencyMs);
   if (store.opened.latencyMs > SLOW_DATABASE_MS) {
-    return warn('database', `${store.where} answers, but a query took ${ms} ms`, 'put the database close to the nodes (same network, same zone), or find what loads it');
+    return warn('database', `${store.where} answers, but a query took ${ms}`, 'put the database close to the nodes (same network, same zone), or find what loads it');
   }
-  return ok('database', `${store.where} answers in ${ms} ms`);
+  return ok('database', `${store.where} answers in ${ms}`);
 }
 
 /** `migrations`: the schema is the one this release expects. */
