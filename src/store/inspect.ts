@@ -56,7 +56,10 @@ export async function openForInspection(location: { dataDir: string; databaseUrl
   }
   const file = join(location.dataDir, SQLITE_FILE);
   if (!existsSync(file)) throw new MissingStoreError(`no ${SQLITE_FILE} in ${location.dataDir}`);
-  const database = new Sqlite(file, { readonly: true, fileMustExist: true });
+  // Opened for writing but refusing every write (query_only): a read-only connection would leave
+  // -wal and -shm files behind, where this one, if it is the last to close, removes them as it found them.
+  const database = new Sqlite(file, { fileMustExist: true });
+  database.pragma('query_only = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {

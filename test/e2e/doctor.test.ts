@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { ROOT, type Run } from '../helpers/cli.js';
@@ -58,6 +58,11 @@ const check = (report: Report, id: string): Check => {
   assert.ok(found, `no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
   return found;
 };
+
+/** The files of a directory with a hash of each: what changed, or was made, shows. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')]));
+}
 
 /** Directories the tests made, removed at the end. */
 const tempDirs: string[] = [];
@@ -153,7 +158,9 @@ describe('tessera doctor', () => {
     const db = new Sqlite(join(dir, SQLITE_FILE));
     db.prepare('delete from kysely_migration where name = ?').run(last);
     db.close();
+    const before = snapshot(dir);
     const { code, report } = await doctorJson(['--data', dir, '--offline']);
+    assert.deepEqual(snapshot(dir), before, 'doctor left every file of the store as it found it, and made none');
     assert.equal(code, 0, 'a pending migration is a warning: serve applies it when it starts');
     const found = check(report, 'migrations');
     assert.equal(found.status, 'warn');
