@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -204,6 +204,19 @@ describe('tessera doctor', () => {
     assert.match(found.finding, new RegExp(`${dir} \\(the data directory, mode 0755\\)`));
     assert.match(found.finding, new RegExp(`${join(dir, 'pepper')} \\(the pepper, mode 0644\\)`));
     assert.match(found.fix!, new RegExp(`chmod 600 ${join(dir, 'pepper')}`));
+
+    // A secret given as a file (as containers mount them) is held to the same.
+    const secret = join(dir, '..', 'pepper-secret');
+    writeFileSync(secret, readFileSync(join(dir, 'pepper')), { mode: 0o644 });
+    chmodSync(secret, 0o644);
+    const fromFile = await doctorJson(['--data', dir, '--offline'], { TESSERA_PEPPER_FILE: secret });
+    assert.match(check(fromFile.report, 'pepper').finding, new RegExp(`^pepper from TESSERA_PEPPER_FILE \\(${secret}\\), fingerprint .*: the one the store was set up with$`));
+    assert.match(check(fromFile.report, 'files.permissions').finding, new RegExp(`${secret} \\(TESSERA_PEPPER_FILE, mode 0644\\)`));
+    chmodSync(secret, 0o600);
+    chmodSync(join(dir, 'pepper'), 0o600);
+    chmodSync(dir, 0o700);
+    const closed = await doctorJson(['--data', dir, '--offline'], { TESSERA_PEPPER_FILE: secret });
+    assert.equal(check(closed.report, 'files.permissions').status, 'ok');
   });
 
   it('finds risky settings: the password grant, the console open to all, open registration, a weak password policy', async () => {

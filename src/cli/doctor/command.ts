@@ -30,8 +30,9 @@ export function doctorCommand(program: Command, serve: Command): void {
   const doctor = program
     .command('doctor')
     .description("check serve's configuration and the running deployment; say what is wrong and how to fix it (changes nothing)");
-  // The very options of serve: a configuration serve would take, doctor takes.
-  for (const option of serve.options) doctor.addOption(option);
+  // The very options of serve: a configuration serve would take, doctor takes (doctor's own names aside).
+  const own = new Set(['--url', '--offline', '--key-max-age', '--json']);
+  for (const option of serve.options) if (!own.has(option.long ?? '')) doctor.addOption(option);
   doctor
     .option('--url <issuer>', 'the running deployment to check, when not at the configured issuer (a node directly, or through the proxy)')
     .option('--offline', 'check the configuration and the store only, not a running server')
