@@ -83,7 +83,7 @@ describe('tessera doctor', () => {
 
   before(async () => {
     server = await startTestServer();
-    config = ['--data', server.dataDir, '--port', String(server.port), '--issuer', server.issuer];
+    config = [...server.storeArgs, '--port', String(server.port), '--issuer', server.issuer];
   });
   after(async () => {
     await server.close();
@@ -94,9 +94,12 @@ describe('tessera doctor', () => {
     const { code, report } = await doctorJson(config);
     assert.equal(code, 0, JSON.stringify(report, null, 2));
     assert.equal(report.summary.error, 0);
-    for (const id of ['config', 'issuer.https', 'tls.proxy', 'issuer.discovery', 'issuer.ready', 'clock.server', 'database', 'migrations', 'pepper', 'keys.age', 'keys.sealed', 'keys.retired', 'redis', 'files.permissions', 'risk.password-grant', 'risk.console-users', 'risk.open-registration', 'risk.password-policy', 'risk.argon2']) {
+    // On PostgreSQL (TESSERA_TEST_STORE=postgres) the database's clock is checked too, and a deployment without Redis is warned about.
+    const onPostgres = server.databaseUrl !== undefined;
+    for (const id of ['config', 'issuer.https', 'tls.proxy', 'issuer.discovery', 'issuer.ready', 'clock.server', 'database', 'migrations', 'pepper', 'keys.age', 'keys.sealed', 'keys.retired', 'files.permissions', 'risk.password-grant', 'risk.console-users', 'risk.open-registration', 'risk.password-policy', 'risk.argon2', ...(onPostgres ? ['clock.database'] : ['redis'])]) {
       assert.equal(check(report, id).status, 'ok', `${id}: ${check(report, id).finding}`);
     }
+    if (onPostgres) assert.equal(check(report, 'redis').status, 'warn');
     assert.equal(report.summary.ok + report.summary.warn + report.summary.error, report.checks.length);
     assert.match(check(report, 'issuer.discovery').finding, new RegExp(`as the issuer ${server.issuer}$`));
     assert.match(check(report, 'migrations').finding, new RegExp(`all ${MIGRATION_NAMES.length} migrations applied`));
@@ -120,21 +123,21 @@ describe('tessera doctor', () => {
   });
 
   it('finds an issuer the running server spells differently', async () => {
-    const { code, report } = await doctorJson(['--data', server.dataDir, '--port', String(server.port), '--issuer', `${server.issuer}/tessera`, '--url', server.issuer]);
+    const { code, report } = await doctorJson([...server.storeArgs, '--port', String(server.port), '--issuer', `${server.issuer}/tessera`, '--url', server.issuer]);
     assert.equal(code, 1);
     const found = check(report, 'issuer.discovery');
     assert.equal(found.status, 'error');
     assert.match(found.finding, new RegExp(`publishes the issuer '${server.issuer}', not the configured '${server.issuer}/tessera' \\(they differ in the path\\)`));
     assert.match(found.fix!, /--issuer/);
 
-    const host = await doctorJson(['--data', server.dataDir, '--issuer', `http://localhost:${server.port}`, '--url', server.issuer]);
+    const host = await doctorJson([...server.storeArgs, '--issuer', `http://localhost:${server.port}`, '--url', server.issuer]);
     assert.equal(host.code, 1);
     assert.match(check(host.report, 'issuer.discovery').finding, /they differ in the host/);
   });
 
   it('finds a server that does not answer', async () => {
     const port = await freePort();
-    const { code, report } = await doctorJson(['--data', server.dataDir, '--issuer', `http://127.0.0.1:${port}`]);
+    const { code, report } = await doctorJson([...server.storeArgs, '--issuer', `http://127.0.0.1:${port}`]);
     assert.equal(code, 1);
     assert.equal(check(report, 'issuer.discovery').status, 'error');
     assert.match(check(report, 'issuer.discovery').finding, /no answer \(.*ECONNREFUSED/);
@@ -236,25 +239,25 @@ describe('tessera doctor', () => {
 
   it('finds a Redis that does not answer, and one that does', async () => {
     const port = await freePort();
-    const down = await doctorJson(['--data', server.dataDir, '--offline'], { TESSERA_REDIS_URL: `redis://127.0.0.1:${port}` });
+    const down = await doctorJson([...server.storeArgs, '--offline'], { TESSERA_REDIS_URL: `redis://127.0.0.1:${port}` });
     assert.equal(down.code, 1);
     const found = check(down.report, 'redis');
     assert.equal(found.status, 'error');
     assert.match(found.finding, new RegExp(`Redis at redis://127.0.0.1:${port} does not answer: .*ECONNREFUSED`));
-    const up = await doctorJson(['--data', server.dataDir, '--offline'], { TESSERA_REDIS_URL: process.env['TESSERA_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+    const up = await doctorJson([...server.storeArgs, '--offline'], { TESSERA_REDIS_URL: process.env['TESSERA_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
     assert.equal(check(up.report, 'redis').status, 'ok');
   });
 
   it('finds an http issuer on another host, and an https issuer with no trusted proxy', async () => {
-    const http = await doctorJson(['--data', server.dataDir, '--offline', '--issuer', 'http://auth.example.com']);
+    const http = await doctorJson([...server.storeArgs, '--offline', '--issuer', 'http://auth.example.com']);
     assert.equal(http.code, 1);
     assert.equal(check(http.report, 'issuer.https').status, 'error');
     assert.match(check(http.report, 'issuer.https').finding, /https/);
-    const https = await doctorJson(['--data', server.dataDir, '--offline', '--issuer', 'https://auth.example.com']);
+    const https = await doctorJson([...server.storeArgs, '--offline', '--issuer', 'https://auth.example.com']);
     assert.equal(check(https.report, 'issuer.https').status, 'ok');
     assert.equal(check(https.report, 'tls.proxy').status, 'warn');
     assert.match(check(https.report, 'tls.proxy').fix!, /--trust-proxy/);
-    const proxied = await doctorJson(['--data', server.dataDir, '--offline', '--issuer', 'https://auth.example.com', '--trust-proxy', '1']);
+    const proxied = await doctorJson([...server.storeArgs, '--offline', '--issuer', 'https://auth.example.com', '--trust-proxy', '1']);
     assert.equal(check(proxied.report, 'tls.proxy').status, 'ok');
   });
 
@@ -286,7 +289,7 @@ describe('tessera doctor', () => {
   });
 
   it('reports a configuration serve would refuse, and refuses its own misuse with status 2', async () => {
-    const refused = await doctorJson(['--data', server.dataDir, '--offline'], { TESSERA_LOG_LEVEL: 'verbose' });
+    const refused = await doctorJson([...server.storeArgs, '--offline'], { TESSERA_LOG_LEVEL: 'verbose' });
     assert.equal(refused.code, 1);
     assert.equal(check(refused.report, 'config').status, 'error');
     assert.match(check(refused.report, 'config').finding, /TESSERA_LOG_LEVEL must be one of/);
