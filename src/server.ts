@@ -40,7 +40,9 @@ import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
-import { requestLog } from './http/request-log.js';
+import { currentRequestId, requestLog } from './http/request-log.js';
+import { openEventSinks, type EventSinkSettings } from './observability/events/index.js';
+import { eventDispatcher } from './core/events/dispatcher.js';
 import { federationRegistry } from './core/federation/registry.js';
 import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
 import { directoriesReadiness } from './core/federation/readiness.js';
@@ -83,6 +85,8 @@ export interface ServerOptions extends StoreLocation {
   trustProxy?: number;
   /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
   redis?: { url: string; prefix?: string };
+  /** Where audit events are sent as they happen (file, syslog, webhook); none by default. */
+  events?: EventSinkSettings;
   now?: () => number;
 }
 
@@ -164,6 +168,22 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   );
   // An event of a request is logged with that request's id.
   auditObservers.push((event) => (requestLog() ?? app.log).info({ audit: event }, 'audit'));
+  let sinks;
+  try {
+    sinks = openEventSinks(options.events ?? {}, app.log);
+  } catch (e) {
+    await app.close();
+    await ctx.federation.close();
+    await stores.close();
+    await redis?.close();
+    throw e;
+  }
+  const events = eventDispatcher(sinks, {
+    issuer: config.issuer,
+    requestId: currentRequestId,
+    onError: (sink, err) => app.log.error({ err, sink }, 'an event sink failed'),
+  });
+  auditObservers.push(events.observe);
   for (const loose of looseDataPermissions(options.dataDir)) {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }
@@ -188,6 +208,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       stopping = true;
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
+      // Events of the last requests still go out, within a bounded wait.
+      await events.close(options.events?.closeTimeoutMs ?? 3000);
       await ctx.federation.close();
       await stores.close();
       await redis?.close();

@@ -33,6 +33,7 @@ export function serveCommand(program: Command): Command {
       const setup = resolveServe(flags, process.env);
       const { port, issuer, config, trustProxy, logging } = setup;
       const redisUrl = setup.redis?.url;
+      const events = setup.events;
       const server = await createServer({
         dataDir: setup.dataDir,
         ...(setup.databaseUrl ? { databaseUrl: setup.databaseUrl } : {}),
@@ -41,13 +42,15 @@ export function serveCommand(program: Command): Command {
         passwordPolicy: setup.passwordPolicy,
         logger: { level: logging.level, ...(logging.format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}) },
         ...(trustProxy > 0 ? { trustProxy } : {}),
+        events,
         ...(setup.redis ? { redis: setup.redis } : {}),
       });
       const address = await server.app.listen({ port, host: flags.host });
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
       // The message names the public URL: `address` is only where this process listens, often not what people reach.
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, `Tessera is ready at ${issuer}`);
+      const sinks = Object.keys(events).filter((k) => k !== 'closeTimeoutMs');
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}) }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {

@@ -2,7 +2,8 @@ import { parseConsoleUsers, type ConfigInput } from '../core/config.js';
 import type { Argon2Params } from '../core/accounts/passwords.js';
 import type { PasswordPolicy } from '../core/accounts/users.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
-import { resolveSettings } from './serve-settings.js';
+import { resolveEventSettings, resolveSettings } from './serve-settings.js';
+import type { EventSinkSettings } from '../observability/events/index.js';
 import { resolveLogging } from './log-format.js';
 import { CliError } from './output.js';
 
@@ -39,6 +40,8 @@ export interface ServeSetup {
   argon2: Argon2Params;
   passwordPolicy: PasswordPolicy;
   logging: ReturnType<typeof resolveLogging>;
+  /** The event sinks (file, syslog, webhook). */
+  events: EventSinkSettings;
 }
 
 /**
@@ -75,6 +78,7 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
     ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
   };
   const redisUrl = env['TESSERA_REDIS_URL'];
+  const events = resolveEventSettings(flags, env, flags.data);
   return {
     port,
     host: flags.host,
@@ -88,5 +92,6 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
     argon2: argon2FromEnv(env),
     passwordPolicy: passwordPolicyFromEnv(env),
     logging,
+    events,
   };
 }

@@ -37,6 +37,13 @@ export function requestLog(): FastifyBaseLogger | undefined {
   return current.getStore();
 }
 
+/** The id of the request this code runs for (Fastify's `reqId`), if any: what event sinks send as `request_id`. */
+export function currentRequestId(): string | undefined {
+  const log = current.getStore() as { bindings?: () => Record<string, unknown> } | undefined;
+  const id = log?.bindings?.()['reqId'];
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** The OAuth error code each refused request answered with, until its access-log line is written. */
 const errors = new WeakMap<FastifyRequest, string>();
 
