@@ -222,6 +222,30 @@ describe('tessera doctor', () => {
     assert.equal(check(closed.report, 'files.permissions').status, 'ok');
   });
 
+  it('finds event-sink files other users may read, and a webhook over plain http', async () => {
+    const dir = await migratedStore();
+    const secret = join(dir, '..', 'webhook-secret');
+    const events = join(dir, '..', 'events.jsonl');
+    writeFileSync(secret, `whsec_${randomBytes(32).toString('base64')}\n`);
+    writeFileSync(events, '');
+    chmodSync(secret, 0o644);
+    chmodSync(events, 0o640);
+    const sinks = ['--events-file', events, '--webhook-url', 'http://127.0.0.1:9/hook', '--webhook-allow-insecure-http', '--webhook-secret-file', secret];
+    const { code, report } = await doctorJson(['--data', dir, '--offline', ...sinks]);
+    assert.equal(code, 0);
+    const files = check(report, 'files.permissions');
+    assert.equal(files.status, 'warn');
+    assert.match(files.finding, new RegExp(`${events} \\(the events file, mode 0640\\)`));
+    assert.match(files.finding, new RegExp(`${secret} \\(the webhook secret, mode 0644\\)`));
+    const webhook = check(report, 'risk.webhook-http');
+    assert.equal(webhook.status, 'warn');
+    assert.match(webhook.finding, /over plain http/);
+    // A sink setting serve would refuse is a configuration error.
+    const orphan = await doctorJson(['--data', dir, '--offline', '--events-file-keep', '3']);
+    assert.equal(orphan.code, 1);
+    assert.match(check(orphan.report, 'config').finding, /--events-file-keep is set, but --events-file is not/);
+  });
+
   it('finds risky settings: the password grant, the console open to all, open registration, a weak password policy', async () => {
     const dir = await migratedStore();
     const made = await run(['client', 'create', '--name', 'Legacy', '--grant-type', 'password', '--scope', 'openid', '--data', dir, '--json']);

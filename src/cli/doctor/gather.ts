@@ -69,10 +69,16 @@ export async function gatherFacts(flags: ServeFlags & Record<string, unknown>, e
     consoleUsers: setup.config.consoleUsers ?? [],
     passwordPolicy: setup.passwordPolicy,
     argon2: setup.argon2,
+    ...(setup.events.webhook ? { webhook: { url: setup.events.webhook.url } } : {}),
   };
   const pepper = pepperFacts(setup.dataDir, env);
   facts.pepper = pepper.facts;
-  facts.looseFiles = looseFiles(setup.dataDir, env);
+  const webhookSecretFile = typeof flags['webhookSecretFile'] === 'string' ? flags['webhookSecretFile'] : env['TESSERA_WEBHOOK_SECRET_FILE'];
+  facts.looseFiles = looseFiles(setup.dataDir, env, [
+    ...(setup.events.file ? [{ path: setup.events.file.path, holds: 'the events file' }] : []),
+    ...(setup.events.webhook ? [{ path: setup.events.webhook.deadLetterFile, holds: 'the webhook dead letters' }] : []),
+    ...(setup.events.webhook && webhookSecretFile ? [{ path: webhookSecretFile, holds: 'the webhook secret' }] : []),
+  ]);
   const base = options.url ?? issuer;
   // The issuer the server must publish: the configured one, or the --url's when none is configured.
   const expected = flags.issuer !== undefined && issuer ? issuer : options.url ? trimSlash(options.url) : issuer;

@@ -13,20 +13,30 @@ function holds(path: string, dataDir: string): string {
   return basename(path) === 'pepper' ? 'the pepper' : 'the store';
 }
 
-/** The data directory's private files, and the secret files named by `*_FILE` settings, that group or others may read. */
-export function looseFiles(dataDir: string, env: NodeJS.ProcessEnv): LooseFile[] {
-  const loose: LooseFile[] = looseDataPermissions(dataDir).map((l) => ({ ...l, holds: holds(l.path, dataDir) }));
+/** A file group or others may access, if it exists. */
+function loose(path: string, holds: string): LooseFile | undefined {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    // Not there (yet): nothing to open up.
+    return undefined;
+  }
+  return (mode & 0o077) !== 0 ? { path, mode: `0${(mode & 0o777).toString(8)}`, want: '0600', holds } : undefined;
+}
+
+/**
+ * The data directory's private files, the secret files named by `*_FILE` settings, and `others`
+ * (what the event sinks write or read), that group or others may access.
+ */
+export function looseFiles(dataDir: string, env: NodeJS.ProcessEnv, others: { path: string; holds: string }[] = []): LooseFile[] {
+  const found: (LooseFile | undefined)[] = looseDataPermissions(dataDir).map((l) => ({ ...l, holds: holds(l.path, dataDir) }));
   for (const name of SECRET_SETTINGS) {
     const path = env[`${name}_FILE`];
-    if (!path) continue;
-    try {
-      const mode = statSync(path).mode;
-      if ((mode & 0o077) !== 0) loose.push({ path, mode: `0${(mode & 0o777).toString(8)}`, want: '0600', holds: `${name}_FILE` });
-    } catch {
-      // A missing file was refused before any command ran (secret-files.ts).
-    }
+    if (path) found.push(loose(path, `${name}_FILE`));
   }
-  return loose;
+  for (const other of others) found.push(loose(other.path, other.holds));
+  return found.filter((f): f is LooseFile => f !== undefined);
 }
 
 /** Where the pepper comes from, and its fingerprint; the pepper itself stays here. */

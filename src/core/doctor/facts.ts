@@ -17,6 +17,8 @@ export interface ConfigFacts {
   consoleUsers: 'all' | string[];
   passwordPolicy: { minLength: number; rejectCommon: boolean };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** The webhook event sink, when one is set. */
+  webhook?: { url: string };
 }
 
 /** One HTTP request to the running deployment. */

@@ -45,5 +45,12 @@ export function riskChecks(config: ConfigFacts, store: StoreFacts | undefined): 
       ? ok('risk.argon2', `argon2id with ${memoryCost} KiB and ${timeCost} pass(es): at least OWASP's baseline`)
       : warn('risk.argon2', `argon2id with ${memoryCost} KiB and ${timeCost} pass(es) is below OWASP's baseline (19456 KiB with 2 passes, or an equivalent)`, 'unset TESSERA_ARGON2_MEMORY_KIB and TESSERA_ARGON2_TIME_COST, or raise them; hashes are remade at each user\'s next sign-in'),
   );
+  if (config.webhook) {
+    results.push(
+      new URL(config.webhook.url).protocol === 'https:'
+        ? ok('risk.webhook-http', 'audit events go to the webhook over https')
+        : warn('risk.webhook-http', `audit events (usernames, addresses) go to ${config.webhook.url} over plain http (--webhook-allow-insecure-http), readable and forgeable on the way`, 'use an https URL for the receiver (--webhook-ca-file for a private CA) and drop --webhook-allow-insecure-http'),
+    );
+  }
   return results;
 }
