@@ -326,6 +326,17 @@ describe('tessera doctor', () => {
     assert.match(unknown.stderr, /unknown option '--no-such-flag'/);
   });
 
+  it('finds a store file that is not a database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-doctor-'));
+    tempDirs.push(dir);
+    writeFileSync(join(dir, SQLITE_FILE), 'not a database '.repeat(20), { mode: 0o600 });
+    const { code, report } = await doctorJson(['--data', dir, '--offline']);
+    assert.equal(code, 1);
+    assert.equal(check(report, 'database').status, 'error');
+    assert.match(check(report, 'database').finding, /file is not a database/);
+    assert.ok(!report.checks.some((c) => c.id === 'migrations'), 'what needs the store is left out');
+  });
+
   it('creates no data directory where none is', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tessera-doctor-cwd-'));
     try {

@@ -31,7 +31,12 @@ export async function probeStore(location: { dataDir: string; databaseUrl?: stri
   try {
     const { stores } = inspected;
     const started = performance.now();
-    await stores.ping();
+    try {
+      await stores.ping();
+    } catch (e) {
+      // Opened, but it does not answer (a file that is not a database, a server that stopped).
+      return { where, kind, opened: { error: message(e) } };
+    }
     const facts: StoreFacts = { where, kind, opened: { latencyMs: performance.now() - started } };
     facts.migrations = await read(async () => ({ known: [...MIGRATION_NAMES], applied: await inspected.appliedMigrations() }));
     if (kind === 'postgres') {
