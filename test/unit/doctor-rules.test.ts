@@ -18,7 +18,6 @@ const config = (over: Partial<ConfigFacts> = {}): ConfigFacts => ({
   host: '127.0.0.1',
   trustProxy: 1,
   store: { kind: 'sqlite', dataDir: '/var/lib/tessera' },
-  redisConfigured: false,
   openRegistration: false,
   consoleUsers: [],
   passwordPolicy: { minLength: 12, rejectCommon: true },

@@ -64,7 +64,6 @@ export async function gatherFacts(flags: ServeFlags & Record<string, unknown>, e
     host: setup.host,
     trustProxy: setup.trustProxy,
     store: setup.databaseUrl ? { kind: 'postgres', url: redactUrl(setup.databaseUrl) } : { kind: 'sqlite', dataDir: setup.dataDir },
-    redisConfigured: setup.redis !== undefined,
     openRegistration: setup.config.openRegistration === true,
     consoleUsers: setup.config.consoleUsers ?? [],
     passwordPolicy: setup.passwordPolicy,

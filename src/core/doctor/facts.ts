@@ -12,7 +12,6 @@ export interface ConfigFacts {
   host: string;
   trustProxy: number;
   store: { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string };
-  redisConfigured: boolean;
   openRegistration: boolean;
   consoleUsers: 'all' | string[];
   passwordPolicy: { minLength: number; rejectCommon: boolean };
