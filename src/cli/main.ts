@@ -30,6 +30,7 @@ import { ClientInputError } from '../core/admin/clients.js';
 import { ClientChangedMeanwhile } from '../core/clients/change.js';
 import { KeyInputError } from '../core/admin/keys.js';
 import { RegistrationTokenInputError } from '../core/admin/registration-tokens.js';
+import { doctorCommand } from './doctor/command.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -41,7 +42,7 @@ try {
 
 const program = new Command('tessera').description('Tessera: an OAuth 2.1 and OpenID Connect authorization server');
 program.hook('preAction', (_program, action) => noteStoreChoice(action));
-serveCommand(program);
+const serve = serveCommand(program);
 clientCommands(program);
 userCommands(program);
 keyCommands(program);
@@ -53,6 +54,7 @@ apiCommands(program);
 groupCommands(program);
 roleCommands(program);
 adminCommands(program);
+doctorCommand(program, serve);
 
 /** Mistakes of the person at the keyboard get one clear line; anything else is a fault and shows its stack. */
 const USER_ERRORS = [CliError, ConfigError, ClientMetadataError, AccountError, AuditQueryError, StoreUnavailableError, ProviderInputError, ProviderNotFoundError, ApiInputError, ApiNotFoundError, AccessInputError, AccessNotFoundError, UserNotFoundError,
