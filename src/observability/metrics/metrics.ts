@@ -73,6 +73,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const storeDuration = new Histogram({ name: 'tessera_store_operation_duration_seconds', help: 'time of the store calls on the hot paths, by operation', labelNames: ['operation'], buckets: STORE_BUCKETS, registers });
 
   const clientLabel = clientIdLabels(options.clientIdLabels);
+  // Label sets repeat (one per route and method): each is resolved to its child once, since
+  // prom-client checks and hashes a label object on every call (most of what metrics cost a request).
+  const requestChildren = childCache((key: string) => requests.labels(...(key.split('\u0000') as [string, string, string])));
+  const durationChildren = childCache((key: string) => duration.labels(...(key.split('\u0000') as [string, string])));
+  const cacheChildren = childCache((key: string) => cacheLookups.labels(...(key.split('\u0000') as [string, string])));
+  const tokenChildren = childCache((key: string) => tokens.labels(...(key.split('\u0000') as [string, string])));
+  const cacheLookup = (cache: string, result: string) => cacheChildren(`${cache}\u0000${result}`).inc();
   const observeAudit = (event: AuditEvent): void => {
     const signIn = signInOf(event);
     if (signIn) signIns.inc(signIn);
@@ -80,7 +87,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       case 'token.issued':
       case 'token.refreshed':
         // The token endpoint records the grant type as the reason.
-        tokens.inc({ grant_type: event.reason ?? 'unknown', client_id: clientLabel(event.clientId) });
+        tokenChildren(`${event.reason ?? 'unknown'}\u0000${clientLabel(event.clientId)}`).inc();
         if (event.type === 'token.refreshed') rotations.inc();
         break;
       case 'refresh.reuse':
@@ -106,16 +113,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
     observeAudit,
     observeRequest({ route, method, status, seconds, error }) {
       const verb = KNOWN_METHODS.has(method) ? method : 'other';
-      requests.inc({ route, method: verb, status_class: statusClass(status) });
-      duration.observe({ route, method: verb }, seconds);
+      requestChildren(`${route}\u0000${verb}\u0000${statusClass(status)}`).inc();
+      durationChildren(`${route}\u0000${verb}`).observe(seconds);
       if (status >= 400 && status < 500) requestErrors.inc({ route, error: errorLabel(error) });
     },
     rateLimitRefused: (limiter) => refusals.inc({ limiter }),
     store: {
-      cacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
+      cacheLookup,
       auditBatch: (size) => auditBatches.observe(size),
     },
-    coreCacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
+    coreCacheLookup: cacheLookup,
     storeTimer(operation) {
       const child = storeDuration.labels(operation);
       return (seconds) => child.observe(seconds);
@@ -124,5 +131,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
+  };
+}
+
+/**
+ * Children of a labelled metric by their joined label values. Keys are bounded because every label
+ * value is (route patterns, spec error codes, capped client ids), so the map is too.
+ */
+function childCache<C>(make: (key: string) => C): (key: string) => C {
+  const children = new Map<string, C>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) {
+      child = make(key);
+      children.set(key, child);
+    }
+    return child;
   };
 }
