@@ -12,23 +12,32 @@ function decode(value: string, source: string): Buffer {
   return pepper;
 }
 
+/** The setting in which the store records the fingerprint of the pepper it was first used with. */
+export const PEPPER_FINGERPRINT_SETTING = 'pepper_fingerprint';
+
+/** The pepper given (TESSERA_PEPPER) or kept in the data directory, if any; nothing is created. */
+export function findPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const fromEnv = env['TESSERA_PEPPER'];
+  if (fromEnv) return decode(fromEnv, 'TESSERA_PEPPER');
+  const file = join(dataDir, 'pepper');
+  return existsSync(file) ? decode(readFileSync(file, 'utf8'), `the file ${file}`) : undefined;
+}
+
 /**
  * The pepper of client-secret hashes, form tokens and sealed TOTP secrets: TESSERA_PEPPER
  * (base64url, ≥ 32 bytes; the CLI also reads it from TESSERA_PEPPER_FILE), else a file in the
  * data directory made on first use. Every process using one store must share it.
  */
 export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  const fromEnv = env['TESSERA_PEPPER'];
-  if (fromEnv) return decode(fromEnv, 'TESSERA_PEPPER');
+  const found = findPepper(dataDir, env);
+  if (found) return found;
   const file = join(dataDir, 'pepper');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      // Another process made it first: use theirs.
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process made it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   return decode(readFileSync(file, 'utf8'), `the file ${file}`);
 }
@@ -39,7 +48,7 @@ export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env
  */
 export async function checkPepper(stores: Stores, pepper: Buffer): Promise<void> {
   const mine = pepperFingerprint(pepper);
-  const stored = await stores.settings.getOrSet('pepper_fingerprint', mine);
+  const stored = await stores.settings.getOrSet(PEPPER_FINGERPRINT_SETTING, mine);
   if (stored !== mine) {
     throw new ConfigError(
       'this pepper is not the one the store was set up with: every node and command using one database must share it (TESSERA_PEPPER or TESSERA_PEPPER_FILE)',

@@ -40,8 +40,15 @@ import { cleanUp, every, type CleanupReport } from './core/lifecycle/maintenance
 import { openSqliteStores } from './store/sqlite/open.js';
 import { openPostgresStores } from './store/postgres/open.js';
 import type { Stores } from './store/ports.js';
+import type { StoreTelemetry } from './store/telemetry.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
-import { requestLog } from './http/request-log.js';
+import { metricsApp } from './http/metrics.js';
+import { createMetrics } from './observability/metrics/metrics.js';
+import { timedStores } from './store/timed-stores.js';
+import { countingRefusals } from './limits/refusal-counting.js';
+import { currentRequestId, requestLog } from './http/request-log.js';
+import { openEventSinks, type EventSinkSettings } from './observability/events/index.js';
+import { eventDispatcher } from './core/events/dispatcher.js';
 import { federationRegistry } from './core/federation/registry.js';
 import { upstreamSignInEndpoints } from './core/federation/upstream-sign-in.js';
 import { directoriesReadiness } from './core/federation/readiness.js';
@@ -66,10 +73,11 @@ export async function openStores(
   location: StoreLocation,
   onMigrated?: (applied: string[]) => void,
   sqlite: { backgroundCheckpoints?: boolean; onError?: (error: unknown) => void } = {},
+  telemetry?: StoreTelemetry,
 ): Promise<Stores> {
   return location.databaseUrl
-    ? openPostgresStores(location.databaseUrl, onMigrated ? { onMigrated } : {})
-    : openSqliteStores(location.dataDir, onMigrated, sqlite);
+    ? openPostgresStores(location.databaseUrl, { ...(onMigrated ? { onMigrated } : {}), ...(telemetry ? { telemetry } : {}) })
+    : openSqliteStores(location.dataDir, onMigrated, { ...sqlite, ...(telemetry ? { telemetry } : {}) });
 }
 
 export interface ServerOptions extends StoreLocation {
@@ -84,11 +92,28 @@ export interface ServerOptions extends StoreLocation {
   trustProxy?: number;
   /** Redis for the counters of the rate limits, shared by every node (TESSERA_REDIS_URL). */
   redis?: { url: string; prefix?: string };
+  /** Where audit events are sent as they happen (file, syslog, webhook); none by default. */
+  events?: EventSinkSettings;
+  /** Prometheus metrics; off when absent. */
+  metrics?: MetricsSettings;
   now?: () => number;
+}
+
+export interface MetricsSettings {
+  /** Serve /metrics on the main port, to requests bearing this token (--metrics-token-file). */
+  token?: string;
+  /** Also serve /metrics on a listener of its own (`Tessera.metricsApp`, --metrics-port); it asks for `token` too when one is set. */
+  separateListener?: boolean;
+  /** Distinct client ids labelled by name (default 20). */
+  clientIdLabels?: number;
+  /** How long one reading of the scrape-time gauges is reused (default 5 s). */
+  gaugeCacheMs?: number;
 }
 
 export interface Tessera {
   app: FastifyInstance;
+  /** The /metrics listener of its own, when `metrics.separateListener` is set; the caller makes it listen. */
+  metricsApp?: FastifyInstance;
   ctx: Context;
   /** Runs the background cleanup now (it also runs every `intervals.cleanup` seconds). */
   cleanUp(): Promise<CleanupReport>;
@@ -100,10 +125,13 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const config = makeConfig(options.config);
   // Set once the logger exists; the store's background work reports through it.
   let logStoreError: (error: unknown) => void = () => {};
-  const stores = await openStores(options, undefined, { backgroundCheckpoints: true, onError: (error) => logStoreError(error) });
+  const metrics = options.metrics ? createMetrics({ clientIdLabels: options.metrics.clientIdLabels ?? 20, ...(options.metrics.gaugeCacheMs !== undefined ? { gaugeCacheMs: options.metrics.gaugeCacheMs } : {}) }) : undefined;
+  const opened = await openStores(options, undefined, { backgroundCheckpoints: true, onError: (error) => logStoreError(error) }, metrics?.store);
+  const stores = metrics ? timedStores(opened, metrics.storeTimer) : opened;
   const now = options.now ?? systemClock;
   // Failure counters are shared through Redis when there is one, else kept in this process.
   const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;
+  const limiterFactory = redis?.factory ?? memoryLimiterFactory;
   // Count in Redis from the first request (until it connects, each node counts in memory).
   const redisConnected = redis ? await redis.connected() : true;
   const readiness: Record<string, ReadinessCheck> = { database: () => stores.ping(), ...(redis ? { redis: () => redis.state() } : {}) };
@@ -112,7 +140,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   // Where this deployment answers, for commands that print URLs to register elsewhere (`idp show`).
   await stores.settings.set('issuer', config.issuer);
   await stores.settings.set(JWT_LIFETIME_SETTING, String(longestJwtLifetime(config, [])));
-  const keys = new KeyRing(stores.keys, pepper);
+  const keys = new KeyRing(stores.keys, pepper, metrics?.coreCacheLookup);
   await keys.load(now());
   const auditObservers: AuditObserver[] = [];
   const ctx: Context = {
@@ -122,7 +150,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     pepper,
     passwords: await createPasswordHasher(options.argon2, options.passwordHashing),
     // RFC 8628 §5.1: 5 wrong user codes per 15 minutes per session, 20 per IP, then 15 minutes' wait.
-    limits: buildLimiters(redis?.factory ?? memoryLimiterFactory, config),
+    limits: buildLimiters(metrics ? countingRefusals(limiterFactory, metrics.rateLimitRefused) : limiterFactory, config),
     // The HTTP app is built with this context, so its logger is attached once it exists (below).
     // Observers are added below once what they report to exists (the logger, metrics, sinks).
     audit: createAuditLog(stores.audit, now, auditObservers),
@@ -130,6 +158,15 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     now,
   };
   readiness['directories'] = directoriesReadiness(ctx);
+  const ready = readinessEndpoint(readiness, () => stopping);
+  const metricsAccess = metrics ? { ...(options.metrics?.token !== undefined ? { token: options.metrics.token } : {}), render: () => metrics.render() } : undefined;
+  if (metrics) {
+    auditObservers.push(metrics.observeAudit);
+    metrics.watch({ stats: stores.stats, signingKeys: () => stores.keys.all(), ready: async () => {
+      const answer = await ready();
+      return answer.kind === 'json' && answer.status === 200;
+    }, now });
+  }
   const app = buildHttpApp(
     {
       authorize: authorizationEndpoint(ctx),
@@ -154,7 +191,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       home: homeEndpoint(ctx),
       jwks: jwksEndpoint(ctx),
       health: healthEndpoint(),
-      ready: readinessEndpoint(readiness, () => stopping),
+      ready,
       interaction: interactionEndpoints(ctx),
     },
     {
@@ -162,10 +199,30 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       https: config.issuer.startsWith('https:'),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(metrics ? { observeRequest: (r: Parameters<typeof metrics.observeRequest>[0]) => metrics.observeRequest(r) } : {}),
+      // On the main port only behind a token: the port is public, the numbers are not for everyone.
+      ...(metricsAccess?.token !== undefined ? { metrics: metricsAccess } : {}),
     },
   );
+  const separateMetrics = metricsAccess && options.metrics?.separateListener ? metricsApp(metricsAccess) : undefined;
   // An event of a request is logged with that request's id.
   auditObservers.push((event) => (requestLog() ?? app.log).info({ audit: event }, 'audit'));
+  let sinks;
+  try {
+    sinks = openEventSinks(options.events ?? {}, app.log);
+  } catch (e) {
+    await app.close();
+    await ctx.federation.close();
+    await stores.close();
+    await redis?.close();
+    throw e;
+  }
+  const events = eventDispatcher(sinks, {
+    issuer: config.issuer,
+    requestId: currentRequestId,
+    onError: (sink, err) => app.log.error({ err, sink }, 'an event sink failed'),
+  });
+  auditObservers.push(events.observe);
   for (const loose of looseDataPermissions(options.dataDir)) {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }
@@ -183,6 +240,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   ];
   return {
     app,
+    ...(separateMetrics ? { metricsApp: separateMetrics } : {}),
     ctx,
     cleanUp: () => cleanUp(ctx),
     async close() {
@@ -190,6 +248,9 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       stopping = true;
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
+      await separateMetrics?.close();
+      // Events of the last requests still go out, within a bounded wait.
+      await events.close(options.events?.closeTimeoutMs ?? 3000);
       await ctx.federation.close();
       await stores.close();
       await redis?.close();

@@ -13,6 +13,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Resident and peak resident memory in MB, from /proc (undefined off Linux). */
   memory(): { rssMb: number; peakMb: number } | undefined;
+  /** CPU seconds (user + system, every thread) the process has used so far, from /proc (undefined off Linux). */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,17 @@ export async function startServerProcess(options: {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
         return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+      } catch {
+        return undefined;
+      }
+    },
+    cpuSeconds() {
+      try {
+        // proc(5): after the ")" that ends the command name, utime and stime are fields 14 and 15 of
+        // the whole line, in clock ticks (USER_HZ, 100 on Linux).
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
       } catch {
         return undefined;
       }

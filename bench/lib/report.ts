@@ -5,6 +5,8 @@ export interface RunRecord extends LoadResult {
   scenario: string;
   implementation: Implementation;
   rep: number;
+  /** The server's CPU time per answered request, in µs: steadier than req/s when other work shares the machine. */
+  cpuUsPerRequest?: number;
 }
 
 export interface Summary {
@@ -19,6 +21,8 @@ export interface Summary {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Median of the runs' server CPU µs per request (undefined off Linux). */
+  cpuUsPerRequest: number | undefined;
 }
 
 export interface Goal {
@@ -50,21 +54,31 @@ export function summarize(runs: RunRecord[], titles: Map<string, string>): Summa
     p50Ms: median(group.map((r) => r.p50Ms)),
     p99Ms: median(group.map((r) => r.p99Ms)),
     errors: group.reduce((sum, r) => sum + r.errors, 0),
+    cpuUsPerRequest: group.every((r) => r.cpuUsPerRequest !== undefined) ? median(group.map((r) => r.cpuUsPerRequest!)) : undefined,
   }));
 }
 
-export function ratio(summaries: Summary[], scenario: string, other: Implementation): number | undefined {
-  const ours = summaries.find((s) => s.scenario === scenario && s.implementation === 'tessera');
+export function ratio(summaries: Summary[], scenario: string, other: Implementation, mine: Implementation = 'tessera'): number | undefined {
+  const ours = summaries.find((s) => s.scenario === scenario && s.implementation === mine);
   const theirs = summaries.find((s) => s.scenario === scenario && s.implementation === other);
   return ours && theirs && theirs.reqPerSec > 0 ? ours.reqPerSec / theirs.reqPerSec : undefined;
+}
+
+/** `mine`'s server CPU per request over `other`'s, in one scenario (above 1: `mine` costs more). */
+export function cpuRatio(summaries: Summary[], scenario: string, other: Implementation, mine: Implementation): number | undefined {
+  const ours = summaries.find((s) => s.scenario === scenario && s.implementation === mine)?.cpuUsPerRequest;
+  const theirs = summaries.find((s) => s.scenario === scenario && s.implementation === other)?.cpuUsPerRequest;
+  return ours !== undefined && theirs !== undefined && theirs > 0 ? ours / theirs : undefined;
 }
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined ? '—' : n.toFixed(digits));
 
 /** The results as a Markdown table: readable in a terminal and pasteable into bench/README.md. */
 export function table(summaries: Summary[]): string {
+  // With --metrics, a column compares Tessera with metrics on to the same Tessera without.
+  const withMetrics = summaries.some((s) => s.implementation === 'tessera-metrics');
   const rows = [
-    ['scenario', 'server', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms', 'errors', 'Tessera ÷ oidc-provider', 'Tessera ÷ floor'],
+    ['scenario', 'server', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'Tessera ÷ oidc-provider', 'Tessera ÷ floor', ...(withMetrics ? ['metrics on ÷ off', 'metrics CPU/req on ÷ off'] : [])],
     ...summaries.map((s) => [
       s.title,
       s.implementation,
@@ -73,8 +87,14 @@ export function table(summaries: Summary[]): string {
       fixed(s.p50Ms, 0),
       fixed(s.p99Ms, 0),
       String(s.errors),
+      fixed(s.cpuUsPerRequest, 0),
       s.implementation === 'tessera' ? fixed(ratio(summaries, s.scenario, 'oidc-provider'), 2) : '',
       s.implementation === 'tessera' ? fixed(ratio(summaries, s.scenario, 'floor'), 2) : '',
+      ...(withMetrics
+        ? s.implementation === 'tessera-metrics'
+          ? [fixed(ratio(summaries, s.scenario, 'tessera', 'tessera-metrics'), 2), fixed(cpuRatio(summaries, s.scenario, 'tessera', 'tessera-metrics'), 3)]
+          : ['', '']
+        : []),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -3,7 +3,8 @@ import type { Target } from './targets.js';
 import { CODE_VERIFIER, FORM, authorizationPath, basic, clientToken, codeOf, collectCodes, exchange } from './prepare.js';
 import { header } from './load.js';
 
-export type Implementation = 'tessera' | 'oidc-provider' | 'floor';
+/** `tessera-metrics`: the same Tessera (ES256) with /metrics on and scraped (`--metrics`), to measure what metrics cost. */
+export type Implementation = 'tessera' | 'tessera-metrics' | 'oidc-provider' | 'floor';
 
 /** What a run may prepare for: the SSO session's cookies and how many requests to expect. */
 export interface RunContext {

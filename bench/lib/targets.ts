@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ export interface StartOptions {
 }
 
 /** Tessera as an operator runs it: `tessera serve` from the build, a fresh data dir, clients and a user made with the CLI. */
-export async function startTessera(name: string, alg: 'ES256' | 'RS256', options: StartOptions): Promise<Target> {
+export async function startTessera(name: string, alg: 'ES256' | 'RS256', options: StartOptions, serveArgs: string[] = []): Promise<Target> {
   const data = mkdtempSync(join(options.workDir, `${name}-data-`));
   const store = ['--data', data];
   const cc = await tesseraJson<{ client_id: string; client_secret: string }>(['client', 'create', ...store, '--name', 'bench-cc', '--grant-type', 'client_credentials', '--scope', 'api:read']);
@@ -46,7 +46,7 @@ export async function startTessera(name: string, alg: 'ES256' | 'RS256', options
     'client', 'create', ...store, '--name', 'bench-web', '--redirect-uri', REDIRECT_URI, '--scope', 'openid profile email offline_access',
   ]);
   await createUser(data, USER.login, USER.password, 'Bench User');
-  const server = await serveTessera(name, data, options, ['--access-token-alg', alg]);
+  const server = await serveTessera(name, data, options, ['--access-token-alg', alg, ...serveArgs]);
   return {
     server,
     paths: { token: '/token', authorize: '/authorize', introspect: '/introspect', userinfo: '/userinfo' },
@@ -54,6 +54,36 @@ export async function startTessera(name: string, alg: 'ES256' | 'RS256', options
     introspector: { id: cc.client_id, secret: cc.client_secret },
     web: { id: web.client_id, secret: web.client_secret, redirectUri: REDIRECT_URI },
     user: USER,
+  };
+}
+
+/**
+ * Tessera (ES256) with /metrics on the main port behind a token, scraped every `scrapeSeconds` as
+ * Prometheus would (more often than its default 15 s, so the scrapes' own cost shows). `stopScraping`
+ * ends the scrapes; a scrape that is not answered 200 throws there.
+ */
+export async function startTesseraWithMetrics(name: string, options: StartOptions, scrapeSeconds = 5): Promise<{ target: Target; stopScraping(): Promise<number> }> {
+  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
+  const tokenFile = join(mkdtempSync(join(options.workDir, `${name}-metrics-`)), 'token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  const target = await startTessera(name, 'ES256', options, ['--metrics-token-file', tokenFile]);
+  let scrapes = 0;
+  let failure: string | undefined;
+  const scrape = async () => {
+    const response = await fetch(`${target.server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    if (response.status === 200) scrapes++;
+    else failure ??= `/metrics answered ${response.status}`;
+  };
+  await scrape();
+  const timer = setInterval(() => void scrape().catch((e: unknown) => (failure ??= String(e))), scrapeSeconds * 1000);
+  return {
+    target,
+    async stopScraping() {
+      clearInterval(timer);
+      if (failure) throw new Error(`${name}: ${failure}`);
+      return scrapes;
+    },
   };
 }
 

@@ -32,6 +32,7 @@ import { ClientInputError } from '../core/admin/clients.js';
 import { ClientChangedMeanwhile } from '../core/clients/change.js';
 import { KeyInputError } from '../core/admin/keys.js';
 import { RegistrationTokenInputError } from '../core/admin/registration-tokens.js';
+import { doctorCommand } from './doctor/command.js';
 
 // Before the commands are defined: their option defaults read the environment.
 try {
@@ -46,7 +47,7 @@ program.version(packageVersion(), '-v, --version', 'print the version and exit')
 // Before the commands are added: each copies these settings, so usage errors share the one prefix.
 program.configureOutput({ outputError: (text) => commanderError(text) });
 program.hook('preAction', (_program, action) => noteStoreChoice(action));
-serveCommand(program);
+const serve = serveCommand(program);
 clientCommands(program);
 userCommands(program);
 keyCommands(program);
@@ -58,6 +59,7 @@ apiCommands(program);
 groupCommands(program);
 roleCommands(program);
 adminCommands(program);
+doctorCommand(program, serve);
 
 /**
  * Mistakes of the person at the keyboard, and failures that name their cause (a file, the store), get

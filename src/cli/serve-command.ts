@@ -1,34 +1,17 @@
 import type { Command } from 'commander';
 import { createServer } from '../server.js';
-import { CliError } from './output.js';
 import { listenFailure } from './failure.js';
-import { parseConsoleUsers } from '../core/config.js';
-import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import { redactUrl } from '../store/postgres/open.js';
-import { resolveSettings, settingOptions } from './serve-settings.js';
-import { prettyStream, resolveLogging } from './log-format.js';
+import { settingOptions } from './serve-settings.js';
+import { CliError } from './output.js';
+import { prettyStream } from './log-format.js';
+import { resolveServe, type ServeFlags } from './serve-config.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
 
-interface ServeFlags {
-  port: string;
-  host: string;
-  issuer?: string;
-  data: string;
-  databaseUrl?: string;
-  trustProxy?: string | boolean;
-  openRegistration?: boolean;
-  consoleUsers?: string;
-  adminRole?: string;
-  lockoutFailures?: string;
-  lockoutMinutes?: string;
-  auditRetentionDays?: string;
-  mfaPolicy?: string;
-  selfServiceScopes?: string;
-}
-
-export function serveCommand(program: Command): void {
+/** Adds `serve`; returns it, so that `doctor` can take the very same options. */
+export function serveCommand(program: Command): Command {
   const serve = program
     .command('serve')
     .description('run the authorization server')
@@ -49,45 +32,21 @@ export function serveCommand(program: Command): void {
     .option('--log-format <format>', 'json (one JSON record a line, default) or pretty (one readable line a record); env TESSERA_LOG_FORMAT')
     .option('--mfa-policy <policy>', "when to ask for the second factor: enrolled (users who set one up, always), risk (those users on risky sign-ins), required (everyone)", process.env['TESSERA_MFA_POLICY'])
     .action(async (flags: ServeFlags & Record<string, unknown>) => {
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not '${flags.port}'`);
-      const issuer = flags.issuer ?? `http://localhost:${port}`;
-      const count = (flag: string, value: string | undefined): number | undefined => {
-        if (value === undefined) return undefined;
-        if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${flag} must be a positive whole number, not '${value}'`);
-        return Number(value);
-      };
-      // `true` (the flag alone, or TESSERA_TRUST_PROXY=true) is one proxy: the usual load balancer.
-      const trustProxy = flags.trustProxy === undefined || flags.trustProxy === false || flags.trustProxy === 'false' ? 0 : flags.trustProxy === true || flags.trustProxy === 'true' ? 1 : (count('--trust-proxy', flags.trustProxy) ?? 0);
-      const lockoutFailures = count('--lockout-failures', flags.lockoutFailures);
-      const lockoutMinutes = count('--lockout-minutes', flags.lockoutMinutes);
-      const retentionDays = count('--audit-retention-days', flags.auditRetentionDays);
-      const logging = resolveLogging(flags, process.env);
-      const config = {
-        issuer,
-        ...resolveSettings(flags, process.env),
-        signInLimits: {
-          ...(lockoutFailures ? { perPair: lockoutFailures } : {}),
-          ...(lockoutMinutes ? { windowSeconds: lockoutMinutes * 60, lockSeconds: lockoutMinutes * 60 } : {}),
-        },
-        ...(retentionDays ? { auditRetention: retentionDays * 24 * 3600 } : {}),
-        ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
-        openRegistration: flags.openRegistration === true,
-        consoleUsers: parseConsoleUsers(flags.consoleUsers),
-        ...(flags.adminRole ? { adminRole: flags.adminRole } : {}),
-        ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),
-      };
-      const redisUrl = process.env['TESSERA_REDIS_URL'];
+      const setup = resolveServe(flags, process.env);
+      const { port, issuer, config, trustProxy, logging } = setup;
+      const redisUrl = setup.redis?.url;
+      const { events, metrics } = setup;
       const server = await createServer({
-        dataDir: flags.data,
-        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        dataDir: setup.dataDir,
+        ...(setup.databaseUrl ? { databaseUrl: setup.databaseUrl } : {}),
         config,
-        argon2: argon2FromEnv(),
-        passwordPolicy: passwordPolicyFromEnv(),
+        argon2: setup.argon2,
+        passwordPolicy: setup.passwordPolicy,
         logger: { level: logging.level, ...(logging.format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}) },
         ...(trustProxy > 0 ? { trustProxy } : {}),
-        // One Redis can serve several Tessera deployments, each under its own key prefix.
-        ...(redisUrl ? { redis: { url: redisUrl, ...(process.env['TESSERA_REDIS_PREFIX'] ? { prefix: process.env['TESSERA_REDIS_PREFIX'] } : {}) } } : {}),
+        events,
+        ...(metrics ? { metrics: metrics.settings } : {}),
+        ...(setup.redis ? { redis: setup.redis } : {}),
       });
       let address: string;
       try {
@@ -97,10 +56,23 @@ export function serveCommand(program: Command): void {
         await server.close().catch(() => undefined);
         throw listenFailure(e, port, flags.host);
       }
+      if (metrics?.listen && server.metricsApp) {
+        let metricsAddress: string;
+        try {
+          metricsAddress = await server.metricsApp.listen(metrics.listen);
+        } catch (e) {
+          // A port already taken is the operator's to fix: one line, and nothing left running.
+          await server.close();
+          throw new CliError(`the metrics cannot listen on ${metrics.listen.host}:${metrics.listen.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        server.app.log.info({ address: metricsAddress, token: metrics.settings.token !== undefined }, `metrics at ${metricsAddress}/metrics`);
+      }
       const store = flags.databaseUrl ? { database: redactUrl(flags.databaseUrl) } : { data: flags.data };
       const { ttl, accessTokenAlg, idTokenAlg } = server.ctx.config;
       // The message names the public URL: `address` is only where this process listens, often not what people reach.
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg }, `Tessera is ready at ${issuer}`);
+      const sinks = Object.keys(events).filter((k) => k !== 'closeTimeoutMs');
+      const metricsServed = metrics ? { metrics: { mainPort: metrics.settings.token !== undefined, ...(metrics.listen ? { port: metrics.listen.port } : {}) } } : {};
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}), ...metricsServed }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {
@@ -120,4 +92,5 @@ export function serveCommand(program: Command): void {
     });
   // Lifetimes and algorithms, and --config: a flag, the environment or the file gives them (serve-settings.ts).
   settingOptions(serve);
+  return serve;
 }

@@ -6,6 +6,9 @@ import { lifetimeProblem, type LifetimeName } from '../core/lifetime-rules.js';
 import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS } from '../core/clients/client.js';
 import { CliError } from './output.js';
 import { parseYamlConfig } from './yaml-config.js';
+import { EVENT_SETTINGS, eventSinkSettings } from './event-settings.js';
+import type { EventSinkSettings } from '../observability/events/index.js';
+import { METRICS_SETTINGS, metricsServing, type MetricsServing } from './metrics-settings.js';
 
 /*
  * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
@@ -18,6 +21,8 @@ interface Setting {
   /** Where it sits in the config file. */
   key: string;
   description: string;
+  /** The name of the flag's value (default: duration or alg); null for a switch. */
+  arg?: string | null;
 }
 
 const LIFETIME_SETTINGS: (Setting & { name: LifetimeName })[] = [
@@ -42,15 +47,18 @@ const ALG_SETTINGS: (Setting & { name: 'accessTokenAlg' | 'idTokenAlg'; values: 
   { name: 'idTokenAlg', flag: '--id-token-alg', env: 'TESSERA_ID_TOKEN_ALG', key: 'idTokenAlg', values: ID_TOKEN_ALGS, description: 'algorithm that signs ID tokens of clients that name none: RS256 (default), ES256 or PS256' },
 ];
 
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS];
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS)];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
 export function settingOptions(command: Command): Command {
-  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes and algorithms (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
-  for (const s of SETTINGS) command.option(`${s.flag} <${s.key.startsWith('lifetimes.') ? 'duration' : 'alg'}>`, s.description);
+  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms, event sinks and metrics (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  for (const s of SETTINGS) {
+    if (s.arg === null) command.option(s.flag, s.description);
+    else command.option(`${s.flag} <${s.arg ?? (s.key.startsWith('lifetimes.') ? 'duration' : 'alg')}>`, s.description);
+  }
   return command;
 }
 
@@ -92,17 +100,34 @@ const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JS
 /** The value a setting gets, and where it came from (for messages), by precedence: flag, environment, file. */
 function pick(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: { path: string; values: Map<string, unknown> } | undefined) {
   const flag = flags[attribute(setting.flag)];
-  if (typeof flag === 'string') return { value: flag as unknown, source: setting.flag };
+  if (typeof flag === 'string' || flag === true) return { value: flag as unknown, source: setting.flag };
   const fromEnv = env[setting.env];
   if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv as unknown, source: setting.env };
   if (file?.values.has(setting.key)) return { value: file.values.get(setting.key), source: `${file.path}: ${setting.key}` };
   return undefined;
 }
 
+/** The config file `--config` (or TESSERA_CONFIG) names, read; undefined without one. */
+function configFile(flags: Record<string, unknown>) {
+  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
+  return path === undefined ? undefined : { path, values: readConfigFile(path) };
+}
+
+/** The event sinks (file, syslog, webhook) from flags, the environment and the config file; see event-settings.ts. */
+export function resolveEventSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, dataDir: string): EventSinkSettings {
+  const file = configFile(flags);
+  return eventSinkSettings((key) => pick(EVENT_SETTINGS.find((s) => s.key === key)!, flags, env, file), env, dataDir);
+}
+
+/** Prometheus metrics (/metrics) from flags, the environment and the config file; see metrics-settings.ts. */
+export function resolveMetricsSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, mainPort: number): MetricsServing | undefined {
+  const file = configFile(flags);
+  return metricsServing((name) => pick(METRICS_SETTINGS[name], flags, env, file), mainPort);
+}
+
 /** Lifetimes and algorithms for the server config, from flags, the environment and the config file; wrong values fail naming where they came from. */
 export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Pick<ConfigInput, 'ttl' | 'accessTokenAlg' | 'idTokenAlg'> {
-  const path = typeof flags['config'] === 'string' && flags['config'] !== '' ? flags['config'] : undefined;
-  const file = path === undefined ? undefined : { path, values: readConfigFile(path) };
+  const file = configFile(flags);
   const ttl: Partial<Record<LifetimeName, number>> = {};
   for (const setting of LIFETIME_SETTINGS) {
     const given = pick(setting, flags, env, file);

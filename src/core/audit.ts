@@ -55,6 +55,72 @@ export const AUDIT_TYPES = [
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
 /**
+ * How urgently a person should look at an event of a type, for the sinks that send events out
+ * (syslog maps it onto its severities, RFC 5424 §6.2.1). `critical`: a sign that a credential was
+ * stolen (a rotated refresh token used again, RFC 9700 §4.14; a redeemed code presented again,
+ * RFC 6749 §4.1.2); `warning`:
+ * refused attempts, lockouts, and changes that remove or widen access; `info`: the rest.
+ */
+export type AuditSeverity = 'info' | 'warning' | 'critical';
+
+const SEVERITY: Record<AuditType, AuditSeverity> = {
+  'login.success': 'info',
+  'login.failure': 'warning',
+  'login.lockout': 'warning',
+  'mfa.success': 'info',
+  'mfa.failure': 'warning',
+  'mfa.enrolled': 'info',
+  // An operator removed a user's second factor: the account is weaker until it is set up again.
+  'mfa.reset': 'warning',
+  'login.step_up': 'info',
+  'session.ended': 'info',
+  'consent.given': 'info',
+  'consent.revoked': 'info',
+  'token.issued': 'info',
+  'token.refreshed': 'info',
+  'token.revoked': 'info',
+  'code.replay': 'critical',
+  'code.misuse': 'warning',
+  'refresh.reuse': 'critical',
+  'client.created': 'info',
+  'client.changed': 'info',
+  'client.deleted': 'warning',
+  'user.created': 'info',
+  'user.changed': 'info',
+  'user.deleted': 'warning',
+  'user.unlocked': 'info',
+  'key.rotated': 'info',
+  'key.pruned': 'info',
+  'registration_token.created': 'info',
+  'registration_token.revoked': 'info',
+  'idp.created': 'info',
+  'idp.changed': 'info',
+  'idp.deleted': 'warning',
+  'api.created': 'info',
+  'api.changed': 'info',
+  'api.deleted': 'warning',
+  'group.created': 'info',
+  'group.changed': 'info',
+  'group.deleted': 'warning',
+  'group.member_added': 'info',
+  'group.member_removed': 'info',
+  'role.created': 'info',
+  'role.changed': 'info',
+  'role.deleted': 'warning',
+  // A role can carry admin rights (the console's admin role): who got one deserves a look.
+  'role.granted': 'warning',
+  'role.revoked': 'info',
+  'identity.linked': 'info',
+  'identity.unlinked': 'info',
+  'rate_limit.hit': 'warning',
+};
+
+/** The severity of an event of this type (see `AuditSeverity`). */
+export function auditSeverity(type: AuditType): AuditSeverity {
+  return SEVERITY[type];
+}
+
+/**
  * One audit record. It names who and what, never a secret: no password, code, token or client
  * secret ever goes into `reason` (short fixed words) or any other field.
  */

@@ -1,34 +1,38 @@
 /**
  * One error family for every protocol answer, named by the spec's error codes
  * (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, OpenID Connect Core §3.1.2.6).
+ * The list is also the bounded set of values a metric's `error` label takes.
  */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'unsupported_response_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'access_denied'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  | 'invalid_token'
-  | 'authorization_pending'
-  | 'slow_down'
-  | 'expired_token'
-  | 'insufficient_scope'
-  | 'login_required'
-  | 'consent_required'
-  | 'interaction_required'
-  | 'request_not_supported'
-  | 'request_uri_not_supported'
-  | 'registration_not_supported'
-  | 'invalid_redirect_uri'
-  | 'invalid_client_metadata'
-  | 'not_found'
-  | 'method_not_allowed';
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'invalid_scope',
+  'invalid_target',
+  'access_denied',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'insufficient_scope',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'request_not_supported',
+  'request_uri_not_supported',
+  'registration_not_supported',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  'not_found',
+  'method_not_allowed',
+] as const;
+
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -14,6 +14,7 @@ import { SCIM_PREFIX } from '../core/scim/endpoints.js';
 import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
 import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from '../core/admin-console/paths.js';
 import { noteError, refusalFields, requestIdGenerator, withRequestLog } from './request-log.js';
+import { metricsRoute, observeRequests, type MetricsAccess, type RequestObserver } from './metrics.js';
 
 type Handler = (req: ProtocolRequest) => Promise<ProtocolResponse>;
 type InteractionHandler = (req: ProtocolRequest, id: string) => Promise<ProtocolResponse>;
@@ -76,6 +77,10 @@ export interface HttpOptions {
    * of them saw. Never more, or a client could write its own address into X-Forwarded-For.
    */
   trustProxy?: number;
+  /** Each answered request is reported here (metrics). */
+  observeRequest?: RequestObserver;
+  /** Serve /metrics on this app (behind its bearer token). */
+  metrics?: MetricsAccess;
 }
 
 /** Largest request body accepted anywhere; protocol requests are small. */
@@ -181,6 +186,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint'));
 
   addSecurityHeaders(app, options.https);
+  if (options.observeRequest) observeRequests(app, options.observeRequest);
   // On every answer, errors and redirects included: what a person quotes to find the request's log lines.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-Id', request.id);
@@ -254,5 +260,6 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.get('/', run(endpoints.home));
   app.get('/health', run(endpoints.health));
   app.get('/ready', run(endpoints.ready));
+  if (options.metrics) metricsRoute(app, options.metrics);
   return app;
 }

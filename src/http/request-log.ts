@@ -38,6 +38,13 @@ export function requestLog(): FastifyBaseLogger | undefined {
   return current.getStore();
 }
 
+/** The id of the request this code runs for (Fastify's `reqId`), if any: what event sinks send as `request_id`. */
+export function currentRequestId(): string | undefined {
+  const log = current.getStore() as { bindings?: () => Record<string, unknown> } | undefined;
+  const id = log?.bindings?.()['reqId'];
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** The OAuth error code each refused request answered with, until its access-log line is written. */
 const errors = new WeakMap<FastifyRequest, string>();
 
@@ -77,6 +84,11 @@ export function refusalCode(body: unknown, headers: Record<string, string> = {})
 export function noteError(request: FastifyRequest, body: unknown, headers?: Record<string, string>): void {
   const error = refusalCode(body, headers);
   if (error !== undefined) errors.set(request, error.slice(0, 64));
+}
+
+/** The OAuth error code a request was refused with, if one was noted (for the access log and metrics). */
+export function notedError(request: FastifyRequest): string | undefined {
+  return errors.get(request);
 }
 
 /** A client id as a log field: what a client names is shown only when it looks like one. */

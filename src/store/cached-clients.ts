@@ -1,4 +1,5 @@
 import type { ChangeFeed, Client, ClientStore } from './ports.js';
+import type { StoreTelemetry } from './telemetry.js';
 
 /** At most this many clients are kept; past it the cache starts over (no unbounded growth). */
 export const CLIENT_CACHE_LIMIT = 10_000;
@@ -10,7 +11,7 @@ export const CLIENT_CACHE_TTL_MS = 60_000;
  * write to a client is announced on the change feed and drops it here; while the feed is down
  * nothing is answered from memory, so a deleted or disabled client is never served from cache.
  */
-export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () => number = Date.now): ClientStore {
+export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () => number = Date.now, telemetry?: StoreTelemetry): ClientStore {
   const entries = new Map<string, { client: Client; at: number }>();
   // Bumped by every invalidation: a read that started before one must not fill the cache afterwards.
   let generation = 0;
@@ -27,9 +28,16 @@ export function cachedClientStore(inner: ClientStore, feed: ChangeFeed, now: () 
   return {
     async find(clientId) {
       feed.refresh?.();
-      if (!feed.live) return inner.find(clientId);
+      if (!feed.live) {
+        telemetry?.cacheLookup('clients', 'bypass');
+        return inner.find(clientId);
+      }
       const hit = entries.get(clientId);
-      if (hit && now() - hit.at < CLIENT_CACHE_TTL_MS) return structuredClone(hit.client);
+      if (hit && now() - hit.at < CLIENT_CACHE_TTL_MS) {
+        telemetry?.cacheLookup('clients', 'hit');
+        return structuredClone(hit.client);
+      }
+      telemetry?.cacheLookup('clients', 'miss');
       const startedAt = generation;
       const client = await inner.find(clientId);
       if (client && feed.live && generation === startedAt) {

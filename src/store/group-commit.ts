@@ -4,13 +4,14 @@
  * its write is committed, so nothing is acknowledged before it is stored; under load, one commit
  * (and one WAL append on SQLite) serves many requests instead of one each.
  */
-export function groupCommit<T>(writeMany: (items: T[]) => Promise<void>, maxBatch: number): (item: T) => Promise<void> {
+export function groupCommit<T>(writeMany: (items: T[]) => Promise<void>, maxBatch: number, onBatch?: (size: number) => void): (item: T) => Promise<void> {
   let pending: { item: T; settle: (error?: unknown) => void }[] = [];
   let scheduled = false;
 
   const flush = async (): Promise<void> => {
     const batch = pending.slice(0, maxBatch);
     pending = pending.slice(batch.length);
+    onBatch?.(batch.length);
     try {
       await writeMany(batch.map((p) => p.item));
       for (const p of batch) p.settle();

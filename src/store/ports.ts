@@ -406,9 +406,21 @@ export interface Stores {
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.
    */
   changes?: ChangeFeed;
+  /** Counts for metrics, read when they are scraped. */
+  stats: StoreStats;
   /** Succeeds when the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Cheap counts the metrics read at scrape time (each one query on an indexed or small table). */
+export interface StoreStats {
+  /** Device authorizations still waiting for their user (not expired at `now`). */
+  deviceCodesPending(now: number): Promise<number>;
+  /** SSO sessions signed in (second factor done, if one was asked) and not expired at `now`. */
+  sessionsActive(now: number): Promise<number>;
+  /** The PostgreSQL connection pool of this process; absent on the embedded store. */
+  pool?(): { total: number; idle: number; waiting: number };
 }
 
 /** An upstream identity provider an operator added: an LDAP directory, an OpenID provider or an OAuth 2.0 provider. */

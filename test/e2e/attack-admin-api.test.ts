@@ -1,14 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createTestStore, startTestServer, type TestServer, type TestStore } from '../helpers/server.js';
 import { basic, postForm } from '../helpers/http.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { ADMIN_ROUTES } from '../../src/core/admin-api/index.js';
 
 /**
@@ -847,9 +844,7 @@ describe('attack: admin API on PostgreSQL', () => {
   let server: TestServer;
   let admin: { token: string; clientId: string };
   before(async () => {
-    const database = await createTestDatabase();
-    const store = { dataDir: mkdtempSync(join(tmpdir(), 'tessera-attack-admin-')), database, remove: () => database.drop() };
-    server = await startTestServer({}, undefined, { store });
+    server = await startTestServer({}, undefined, { postgres: true });
     admin = await harness(() => server).clientToken(['tessera:admin']);
   });
   after(async () => {
@@ -863,10 +858,9 @@ describe('attack: admin API on two nodes sharing one PostgreSQL', () => {
   let a: TestServer;
   let b: TestServer;
   let admin: { token: string; clientId: string };
-  let store: { dataDir: string; database: { url: string }; remove(): Promise<void> };
+  let store: TestStore;
   before(async () => {
-    const database = await createTestDatabase();
-    store = { dataDir: mkdtempSync(join(tmpdir(), 'tessera-attack-admin-')), database, remove: () => database.drop() };
+    store = await createTestStore('postgres');
     a = await startTestServer({}, undefined, { store });
     b = await startTestServer({ issuer: a.issuer }, undefined, { store });
     admin = await harness(() => a).clientToken(['tessera:admin']);

@@ -1,14 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { tessera, tesseraJson, type Run } from '../helpers/cli.js';
 import { discover } from '../helpers/oidc.js';
 import { Browser, isPage, textOf } from '../helpers/browser.js';
@@ -434,9 +431,7 @@ describe('attack: APIs, resource indicators, roles, groups', () => {
 describe('attack: role and group stores on PostgreSQL under concurrent deletes', () => {
   let server: TestServer;
   before(async () => {
-    const database = await createTestDatabase();
-    const store = { dataDir: mkdtempSync(join(tmpdir(), 'tessera-attack-')), database, remove: () => database.drop() };
-    server = await startTestServer({}, undefined, { store });
+    server = await startTestServer({}, undefined, { postgres: true });
   });
   after(async () => {
     await server.close();

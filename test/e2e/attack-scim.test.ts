@@ -1,11 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { basic, postForm, userinfoStatus } from '../helpers/http.js';
+import { provisioningClient, SCIM, scimRequest, type ScimAnswer, type ScimBody } from '../helpers/scim.js';
 import { updateClient } from '../../src/core/admin/clients.js';
 import { createRole, grantRole } from '../../src/core/admin/roles.js';
 import type { AdminContext } from '../../src/core/admin/context.js';
@@ -20,18 +17,9 @@ import type { AdminContext } from '../../src/core/admin/context.js';
  * parallel DELETEs that all answered 204.
  */
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-
-type Body = Record<string, any>;
-interface Answer {
-  status: number;
-  body: Body;
-  text: string;
-  headers: Headers;
-}
+const { USER, GROUP, PATCH, ERROR } = SCIM;
+type Body = ScimBody;
+type Answer = ScimAnswer;
 
 function attackSuite(storeName: string, start: () => Promise<TestServer>): void {
   describe(`attacks on SCIM (${storeName})`, () => {
@@ -58,28 +46,14 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
 
     before(async () => {
       server = await start();
-      provisioner = await server.addClient({ name: 'provisioning', grantTypes: ['client_credentials'], scopes: ['tessera:scim'] });
-      const issued = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'tessera:scim' }, basic(provisioner.clientId, provisioner.secret!));
-      token = issued.body['access_token'] as string;
+      ({ token, ...provisioner } = await provisioningClient(server, 'provisioning'));
     });
     after(() => server.close());
 
     async function scim(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, bearer = token): Promise<Answer> {
-      const init: RequestInit = { method, headers: { authorization: `Bearer ${bearer}`, accept: 'application/scim+json', ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/scim+json';
-      }
-      const res = await fetch(`${server.issuer}/scim/v2${path}`, init);
-      const text = await res.text();
-      seen.push(text);
-      let parsed: Body = {};
-      try {
-        if (text !== '') parsed = JSON.parse(text) as Body;
-      } catch {
-        parsed = { unparsable: text };
-      }
-      return { status: res.status, body: parsed, text, headers: res.headers };
+      const answer = await scimRequest(server.issuer, bearer, method, path, body, headers);
+      seen.push(answer.text);
+      return answer;
     }
 
     /** A SCIM error of `status` (any 4xx when `status` is 'client'): SCIM body, never a 500. */
@@ -649,16 +623,4 @@ function attackSuite(storeName: string, start: () => Promise<TestServer>): void 
 
 attackSuite('SQLite', () => startTestServer());
 
-attackSuite('PostgreSQL', async () => {
-  const database = await createTestDatabase();
-  const store = { dataDir: mkdtempSync(join(tmpdir(), 'tessera-attack-scim-')), database, remove: () => database.drop() };
-  const server = await startTestServer({}, undefined, { store });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      await store.remove();
-      rmSync(store.dataDir, { recursive: true, force: true });
-    },
-  };
-});
+attackSuite('PostgreSQL', () => startTestServer({}, undefined, { postgres: true }));

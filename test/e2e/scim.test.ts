@@ -1,30 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { Browser } from '../helpers/browser.js';
 import { basic, postForm } from '../helpers/http.js';
+import { provisioningClient, SCIM, scimRequest, type ScimAnswer, type ScimBody } from '../helpers/scim.js';
 import { ConfigError, makeConfig } from '../../src/core/config.js';
 import { buildClient, checkSelfServiceClient, ClientMetadataError } from '../../src/core/clients/registration.js';
 
 const CALLBACK = 'https://app.example.com/cb';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-
-type Body = Record<string, any>;
-interface Answer {
-  status: number;
-  body: Body;
-  headers: Headers;
-}
+const { USER, GROUP, PATCH, ERROR, LIST } = SCIM;
+type Body = ScimBody;
+type Answer = ScimAnswer;
 
 /** The whole SCIM suite, against whichever store `start` gives the server. */
 function scimSuite(storeName: string, start: () => Promise<TestServer>): void {
@@ -42,25 +30,16 @@ function scimSuite(storeName: string, start: () => Promise<TestServer>): void {
 
     before(async () => {
       server = await start();
-      provisioner = await server.addClient({ name: 'Okta provisioning', grantTypes: ['client_credentials'], scopes: ['tessera:scim'] });
-      const issued = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'tessera:scim' }, basic(provisioner.clientId, provisioner.secret!));
-      token = issued.body['access_token'] as string;
+      ({ token, ...provisioner } = await provisioningClient(server, 'Okta provisioning'));
     });
     after(() => server.close());
 
     /** A SCIM request as a provisioning client sends it: application/scim+json, the bearer token. */
     async function scim(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-      const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, accept: 'application/scim+json', ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/scim+json';
-      }
-      const res = await fetch(`${server.issuer}/scim/v2${path}`, init);
-      const text = await res.text();
-      let parsed: Body = {};
-      if (text !== '') parsed = JSON.parse(text) as Body;
-      if (text !== '') assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/, `${method} ${path}: ${text}`);
-      return { status: res.status, body: parsed, headers: res.headers };
+      const answer = await scimRequest(server.issuer, token, method, path, body, headers);
+      assert.equal(answer.body['unparsable'], undefined, `${method} ${path}: not JSON`);
+      if (answer.text !== '') assert.match(answer.headers.get('content-type') ?? '', /^application\/scim\+json/, `${method} ${path}: ${answer.text}`);
+      return answer;
     }
 
     const isError = (a: Answer, status: number, scimType?: string) => {
@@ -595,16 +574,4 @@ describe('tessera:scim is a scope only operators give', () => {
 
 scimSuite('SQLite', () => startTestServer());
 
-scimSuite('PostgreSQL', async () => {
-  const database = await createTestDatabase();
-  const store = { dataDir: mkdtempSync(join(tmpdir(), 'tessera-scim-')), database, remove: () => database.drop() };
-  const server = await startTestServer({}, undefined, { store });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      await store.remove();
-      rmSync(store.dataDir, { recursive: true, force: true });
-    },
-  };
-});
+scimSuite('PostgreSQL', () => startTestServer({}, undefined, { postgres: true }));

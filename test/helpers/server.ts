@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Tessera } from '../../src/server.js';
+import { createServer, type MetricsSettings, type Tessera } from '../../src/server.js';
 import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import { buildApi, type ApiInput } from '../../src/core/apis/apis.js';
@@ -10,6 +10,7 @@ import type { ConfigInput } from '../../src/core/config.js';
 import type { LoggerOptions } from '../../src/http/app.js';
 import type { GateOptions } from '../../src/core/accounts/password-gate.js';
 import { createTestDatabase } from './postgres.js';
+import type { EventSinkSettings } from '../../src/observability/events/index.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
 const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -18,6 +19,8 @@ export interface TestServer {
   issuer: string;
   dataDir: string;
   port: number;
+  /** Where the /metrics listener of its own answers (`metrics.separateListener`). */
+  metricsUrl?: string;
   /** The PostgreSQL database, when TESSERA_TEST_STORE=postgres. */
   databaseUrl?: string;
   /** The CLI's flags for this server's store (and pepper): `--data`, and `--database-url` on PostgreSQL. */
@@ -40,10 +43,12 @@ export interface TestStore {
   remove(): Promise<void>;
 }
 
-export async function createTestStore(): Promise<TestStore> {
+/** A store of its own; on PostgreSQL when `kind` says so or TESSERA_TEST_STORE=postgres. */
+export async function createTestStore(kind?: 'postgres'): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   // TESSERA_TEST_STORE=postgres runs the same tests on a PostgreSQL database of their own.
-  const database = process.env['TESSERA_TEST_STORE'] === 'postgres' ? await createTestDatabase() : undefined;
+  const onPostgres = kind === 'postgres' || process.env['TESSERA_TEST_STORE'] === 'postgres';
+  const database = onPostgres ? await createTestDatabase() : undefined;
   return {
     dataDir,
     ...(database ? { database } : {}),
@@ -69,11 +74,23 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   config: Partial<ConfigInput> = {},
   logger?: LoggerOptions,
-  options: { trustProxy?: boolean; redis?: { url: string; prefix: string }; passwordHashing?: GateOptions; store?: TestStore; port?: number } = {},
+  options: {
+    trustProxy?: boolean;
+    redis?: { url: string; prefix: string };
+    passwordHashing?: GateOptions;
+    store?: TestStore;
+    /** On a PostgreSQL database of its own whatever TESSERA_TEST_STORE says (ignored with `store`). */
+    postgres?: boolean;
+    port?: number;
+    /** Where audit events are sent as they happen (docs/events.md). */
+    events?: EventSinkSettings;
+    /** Prometheus metrics (docs/observability.md); a listener of their own listens on a free port (`metricsUrl`). */
+    metrics?: MetricsSettings;
+  } = {},
 ): Promise<TestServer> {
   // A store the caller owns (to restart a server on it) is left in place on close.
   const owned = options.store === undefined;
-  const store = options.store ?? (await createTestStore());
+  const store = options.store ?? (await createTestStore(options.postgres ? 'postgres' : undefined));
   const { dataDir, database } = store;
   // A server restarted on its store keeps its port, and so its issuer.
   const port = options.port ?? (await freePort());
@@ -89,14 +106,18 @@ export async function startTestServer(
     ...(options.trustProxy ? { trustProxy: 1 } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });
+  const metricsAddress = tessera.metricsApp ? await tessera.metricsApp.listen({ port: 0, host: '127.0.0.1' }) : undefined;
   const { ctx } = tessera;
   return {
     issuer,
     dataDir,
     port,
+    ...(metricsAddress ? { metricsUrl: `${metricsAddress}/metrics` } : {}),
     ...(database ? { databaseUrl: database.url } : {}),
     storeArgs: ['--data', dataDir, ...(database ? ['--database-url', database.url] : [])],
     tessera,

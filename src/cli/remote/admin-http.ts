@@ -130,7 +130,7 @@ export class AdminHttp {
     return this.token.accessToken;
   }
 
-  /** One call; a problem+json answer becomes `tessera: <detail>`. Undefined for 204. */
+  /** One call; a problem+json answer becomes `tessera: error: <detail>`. Undefined for 204. */
   async request(method: string, path: string, options: { query?: Query; body?: unknown; missing?: 'undefined' } = {}): Promise<unknown> {
     const url = new URL(`${this.server}/admin/v1${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

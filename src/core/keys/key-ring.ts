@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { KeyStore, SigningKeyRecord } from '../../store/ports.js';
 import { isSealed, seal, unseal } from '../crypto.js';
+import type { CacheLookupObserver } from '../cache-lookups.js';
 
 export type SigningAlg = 'ES256' | 'RS256' | 'PS256';
 /** One key per algorithm: PS256 has an RSA key of its own, so that each published key names the one algorithm it signs with. */
@@ -92,6 +93,8 @@ export class KeyRing {
   constructor(
     private readonly store: KeyStore,
     private readonly pepper: Buffer,
+    /** Told of each lookup in the key ring and in the cache of verified tokens (jwt.ts) built on it. */
+    readonly lookups?: CacheLookupObserver,
   ) {}
 
   /** Loads keys from the store; with `createAt`, first creates one per algorithm that has no active key (first start). */
@@ -137,6 +140,7 @@ export class KeyRing {
   /** Like verificationKey, but an unknown kid first reloads the keys (rate limited). */
   async freshVerificationKey(kid: string): Promise<SigningKey | undefined> {
     const known = this.byKid.get(kid);
+    this.lookups?.('keys', known ? 'hit' : 'miss');
     if (known || Date.now() - this.lastLoad < 1000) return known;
     await this.reload();
     return this.byKid.get(kid);

@@ -22,7 +22,7 @@ export const JWT_LIFETIME_SETTING = 'jwt_lifetime';
 
 export type KeyState = 'active' | 'retired' | 'prunable';
 
-export function keyState(key: SigningKeyRecord, now: number, retention: number): KeyState {
+export function keyState(key: Pick<SigningKeyRecord, 'retiredAt'>, now: number, retention: number): KeyState {
   if (key.retiredAt === null) return 'active';
   return key.retiredAt + retention <= now ? 'prunable' : 'retired';
 }

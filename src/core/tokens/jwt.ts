@@ -119,7 +119,9 @@ async function verifySignatureRemembered(keys: KeyRing, token: string, typ: stri
   if (!cache) verifiedTokens.set(keys, (cache = new Map()));
   const key = `${typ} ${token}`;
   const known = cache.get(key);
-  if (known && keys.verificationKey(known.header.kid)) return known;
+  const hit = known !== undefined && keys.verificationKey(known.header.kid) !== undefined;
+  keys.lookups?.('verified_tokens', hit ? 'hit' : 'miss');
+  if (hit) return known;
   const verified = await verifySignature(keys, token, typ);
   Object.freeze(verified.payload);
   // Oldest first out: a Map keeps insertion order.

@@ -6,6 +6,7 @@ import { migrateToLatest } from '../sql/migrations.js';
 import { sqlStores } from '../sql/index.js';
 import { pgChangeFeed } from './change-feed.js';
 import { boundedPool } from './pool.js';
+import type { StoreTelemetry } from '../telemetry.js';
 
 /** Connections per process; several nodes share the server's max_connections (100 by default). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -14,6 +15,7 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Told which migrations were applied on opening (none when the schema was up to date). */
   onMigrated?: (applied: string[]) => void;
+  telemetry?: StoreTelemetry;
 }
 
 /** The database cannot be used (unreachable, refused, or its schema cannot be brought up to date). */
@@ -38,7 +40,7 @@ export function redactUrl(url: string): string {
  * the others wait, then find nothing left to do.
  */
 export async function openPostgresStores(connectionString: string, options: PostgresOptions = {}): Promise<Stores> {
-  const { pool } = boundedPool(connectionString, options.poolSize ?? DEFAULT_POOL_SIZE);
+  const { pool, raw } = boundedPool(connectionString, options.poolSize ?? DEFAULT_POOL_SIZE);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     // Migrations may take long (or wait for another node's) and have no request waiting: no timeouts there.
@@ -50,7 +52,8 @@ export async function openPostgresStores(connectionString: string, options: Post
       await migrator.destroy();
     }
     const changes = await pgChangeFeed(connectionString, db);
-    return sqlStores(db, changes);
+    const poolState = () => ({ total: raw.totalCount, idle: raw.idleCount, waiting: raw.waitingCount });
+    return sqlStores(db, changes, { ...(options.telemetry ? { telemetry: options.telemetry } : {}), pool: poolState });
   } catch (e) {
     await db.destroy().catch(() => {});
     const reason = e instanceof Error ? e.message : String(e);

@@ -4,6 +4,7 @@ import type { AuditEvent, AuditType } from '../../core/audit.js';
 import type { AuditStore } from '../ports.js';
 import type { Database } from './schema.js';
 import { groupCommit } from '../group-commit.js';
+import type { StoreTelemetry } from '../telemetry.js';
 
 /** Events per INSERT: 12 columns each, well under SQLite's and PostgreSQL's limits on parameters. */
 const MAX_BATCH = 500;
@@ -34,7 +35,7 @@ function rowsOf(events: AuditEvent[]) {
   return [...rows.values()];
 }
 
-export function sqlAuditStore(db: Kysely<Database>): AuditStore {
+export function sqlAuditStore(db: Kysely<Database>, telemetry?: StoreTelemetry): AuditStore {
   // Every token issued is an event: written by group commit, not one transaction each.
   const append = groupCommit<AuditEvent>(async (events) => {
     await db
@@ -43,7 +44,7 @@ export function sqlAuditStore(db: Kysely<Database>): AuditStore {
       // Another batch, process or node already holds this window's row: add to its count, atomically.
       .onConflict((oc) => oc.column('aggregate_key').doUpdateSet((eb) => ({ count: eb('audit_events.count', '+', eb.ref('excluded.count')) })))
       .execute();
-  }, MAX_BATCH);
+  }, MAX_BATCH, telemetry && ((size) => telemetry.auditBatch(size)));
   return {
     append,
     async list(q) {

@@ -1,5 +1,7 @@
 import { sql, type Kysely as KyselyDb } from 'kysely';
-import type { ChangeFeed, Stores } from '../ports.js';
+import type { ChangeFeed, StoreStats, Stores } from '../ports.js';
+import type { StoreTelemetry } from '../telemetry.js';
+import { sqlStoreStats } from './stats.js';
 import { cachedClientStore } from '../cached-clients.js';
 import type { Database } from './schema.js';
 import { sqlClientStore } from './clients.js';
@@ -25,10 +27,11 @@ import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProvider
  * change feed (a database shared by several processes), writes to clients and keys are announced
  * on it and clients are cached until a change to them is announced.
  */
-export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores {
+export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed, extras: { telemetry?: StoreTelemetry; pool?: StoreStats['pool'] } = {}): Stores {
   const clients = sqlClientStore(db, changes);
+  const { telemetry, pool } = extras;
   return {
-    clients: changes ? cachedClientStore(clients, changes) : clients,
+    clients: changes ? cachedClientStore(clients, changes, Date.now, telemetry) : clients,
     users: sqlUserStore(db),
     codes: sqlCodeStore(db),
     refreshTokens: sqlRefreshStore(db),
@@ -40,7 +43,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
     interactions: sqlInteractionStore(db),
     deviceCodes: sqlDeviceCodeStore(db),
     initialAccessTokens: sqlInitialAccessTokenStore(db),
-    audit: sqlAuditStore(db),
+    audit: sqlAuditStore(db, telemetry),
     mfa: sqlMfaStore(db),
     identityProviders: sqlIdentityProviderStore(db, changes),
     apis: sqlApiStore(db, changes),
@@ -62,6 +65,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed): Stores 
       },
     },
     ...(changes ? { changes } : {}),
+    stats: sqlStoreStats(db, pool),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../sql/migrations.js';
 import { sqlStores } from '../sql/index.js';
 import { sqliteChangeFeed } from './change-feed.js';
 import { startBackgroundCheckpoints } from './checkpointer.js';
+import type { StoreTelemetry } from '../telemetry.js';
 
 export const SQLITE_FILE = 'tessera.sqlite';
 
@@ -45,7 +46,7 @@ function withStatementCache(database: Sqlite.Database): SqliteDatabase {
 export async function openSqliteStores(
   dataDir: string,
   onMigrated?: (applied: string[]) => void,
-  options: { backgroundCheckpoints?: boolean; onError?: (error: unknown) => void } = {},
+  options: { backgroundCheckpoints?: boolean; onError?: (error: unknown) => void; telemetry?: StoreTelemetry } = {},
 ): Promise<Stores> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SQLITE_FILE);
@@ -59,7 +60,7 @@ export async function openSqliteStores(
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const applied = await migrateToLatest(db);
   onMigrated?.(applied);
-  const stores = sqlStores(db, sqliteChangeFeed(database));
+  const stores = sqlStores(db, sqliteChangeFeed(database), options.telemetry ? { telemetry: options.telemetry } : {});
   // A long-running server checkpoints off the event loop; a CLI command leaves it to SQLite.
   if (!options.backgroundCheckpoints) return stores;
   const checkpoints = startBackgroundCheckpoints(database, file, options.onError);

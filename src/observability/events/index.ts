@@ -1,0 +1,34 @@
+import type { EventSink } from '../../core/events/sink.js';
+import { deadLetterFile } from './dead-letters.js';
+import { fileSink, type FileSinkOptions } from './file.js';
+import type { SinkLog } from './sink-log.js';
+import { webhookSink, type WebhookOptions } from './webhook.js';
+import { syslogSink, type SyslogOptions } from './syslog.js';
+
+/** Which sinks `tessera serve` sends audit events to; each is off unless given. */
+export interface EventSinkSettings {
+  file?: Omit<FileSinkOptions, 'log'>;
+  syslog?: Omit<SyslogOptions, 'log'>;
+  webhook?: Omit<WebhookOptions, 'deadLetters' | 'log'> & { deadLetterFile: string };
+  /** How long stopping waits for the sinks to deliver what they hold (default 3 s). */
+  closeTimeoutMs?: number;
+}
+
+/** The sinks the settings name; a wrong setting fails here, at startup, with a ConfigError saying which. */
+export function openEventSinks(settings: EventSinkSettings, log: SinkLog): EventSink[] {
+  const sinks: EventSink[] = [];
+  try {
+    if (settings.file) sinks.push(fileSink({ ...settings.file, log }));
+    if (settings.syslog) sinks.push(syslogSink({ ...settings.syslog, log }));
+    if (settings.webhook) {
+      const { deadLetterFile: path, ...webhook } = settings.webhook;
+      const deadLetters = deadLetterFile(path, (err) => log.error({ err, path }, 'webhook: the dead-letter file cannot be written'));
+      sinks.push(webhookSink({ ...webhook, deadLetters, log }));
+    }
+  } catch (e) {
+    // What opened before the failing one is closed again.
+    for (const sink of sinks) void sink.close(Date.now());
+    throw e;
+  }
+  return sinks;
+}
