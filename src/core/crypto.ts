@@ -5,6 +5,18 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/**
+ * A random token that starts with a letter or digit, so that it is never taken for an option when
+ * an operator passes it on a command line (`tessera registration-token revoke -abc…`). Drawing
+ * again keeps it uniform over the tokens that qualify (1 in 32 starts with `-` or `_`).
+ */
+export function commandLineToken(bytes = 32): string {
+  for (;;) {
+    const token = randomToken(bytes);
+    if (/^[A-Za-z0-9]/.test(token)) return token;
+  }
+}
+
 /** `length` characters drawn uniformly from `alphabet` (codes people type: user codes, backup codes). */
 export function randomCode(alphabet: string, length: number): string {
   let code = '';

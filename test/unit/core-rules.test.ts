@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCodeChallenge, s256, verifyCodeVerifier } from '../../src/core/pkce.js';
 import { OAuthError } from '../../src/core/errors.js';
+import { commandLineToken } from '../../src/core/crypto.js';
 import { isSubset, parseScope, requireAllowedScopes } from '../../src/core/scopes.js';
 import { parseForm, singleValued } from '../../src/core/params.js';
 import { errorJson } from '../../src/core/endpoints/form.js';
@@ -146,5 +147,14 @@ describe('the address a limit counts', () => {
     assert.equal(addressBucket('2001:db8::1'), '2001:db8:0:0::/64');
     assert.equal(addressBucket('::1'), '0:0:0:0::/64');
     assert.notEqual(addressBucket('2001:db8:1:3::1'), addressBucket('2001:db8:1:2::1'));
+  });
+});
+
+describe('tokens an operator passes on a command line', () => {
+  it('never start with - or _ (commander would read them as options), and stay 256-bit base64url', () => {
+    for (let i = 0; i < 2000; i++) {
+      const token = commandLineToken(32);
+      assert.match(token, /^[A-Za-z0-9][A-Za-z0-9_-]{42}$/);
+    }
   });
 });

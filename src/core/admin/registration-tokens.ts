@@ -1,5 +1,5 @@
 import type { InitialAccessTokenRecord, Stores } from '../../store/ports.js';
-import { randomToken, sha256 } from '../crypto.js';
+import { commandLineToken, sha256 } from '../crypto.js';
 import type { AdminContext } from './context.js';
 import { NotFoundError } from './errors.js';
 
@@ -58,7 +58,8 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
 export async function createRegistrationToken(admin: AdminContext, input: NewRegistrationToken = {}): Promise<CreatedRegistrationToken> {
   const expiresIn = positive('expiresIn', input.expiresIn, DEFAULT_REGISTRATION_TOKEN_LIFETIME);
   const uses = positive('uses', input.uses, 1);
-  const token = randomToken(32);
+  // Revoked by the token itself on the command line, so it must not read as an option.
+  const token = commandLineToken(32);
   const id = sha256(token);
   const expiresAt = admin.now + expiresIn;
   await admin.stores.initialAccessTokens.create({ tokenHash: id, createdAt: admin.now, expiresAt, usesLeft: uses });

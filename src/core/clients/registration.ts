@@ -1,4 +1,4 @@
-import { keyedHash, randomToken } from '../crypto.js';
+import { commandLineToken, keyedHash, randomToken } from '../crypto.js';
 import { printable } from '../errors.js';
 import { isValidScopeToken, OPERATOR_SCOPES } from '../scopes.js';
 import { redirectUriProblem } from './redirect-uri.js';
@@ -173,15 +173,9 @@ function tokenSettings(input: ClientInput, base: Client | undefined): Pick<Clien
   return { lifetimes, idTokenAlg: idTokenAlg as IdTokenAlg | null, accessTokenAlg: accessTokenAlg as AccessTokenAlg | null };
 }
 
-/**
- * A new client id: 128 random bits, base64url, starting with a letter or digit, so that it is
- * never taken for an option on a command line (`tessera client delete -abc…`).
- */
+/** A new client id: 128 random bits, base64url, safe on a command line (`tessera client delete <id>`). */
 export function newClientId(): string {
-  for (;;) {
-    const id = randomToken(16);
-    if (/^[A-Za-z0-9]/.test(id)) return id;
-  }
+  return commandLineToken(16);
 }
 
 /**
