@@ -1,0 +1,273 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverOnStallablePostgres } from '../helpers/postgres-stall.js';
+import { basic, postForm } from '../helpers/http.js';
+import { parseMetrics, promtool, valueOf, type Sample } from '../helpers/metrics.js';
+
+/*
+ * Attacks on the Prometheus metrics (issue 20): cardinality, access to /metrics, counts under
+ * concurrency, scrapes while the store fails. Real servers over HTTP; each test asserts what should be.
+ */
+
+const TOKEN = 'attack-metrics-token-0123456789ABCDEF';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+async function scrape(url: string, headers: Record<string, string> = auth): Promise<{ text: string; samples: Sample[] }> {
+  const response = await fetch(url, { headers });
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return { text, samples: parseMetrics(text) };
+}
+
+/** Series (sample lines) of the tessera_ families: what an attacker could try to grow. */
+const seriesOf = (samples: readonly Sample[]) => samples.filter((s) => s.name.startsWith('tessera_')).length;
+
+/** Sends one raw HTTP/1.1 request and returns the status line's code. */
+function rawRequest(port: number, request: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+  });
+}
+
+const rand = () => Math.random().toString(36).slice(2, 10);
+
+describe('attack: metrics cardinality', () => {
+  let server: TestServer;
+  let url: string;
+  before(async () => {
+    server = await startTestServer({}, undefined, { metrics: { token: TOKEN, clientIdLabels: 5, gaugeCacheMs: 0 } });
+    url = `${server.issuer}/metrics`;
+  });
+  after(() => server.close());
+
+  it('a burst of random paths, odd verbs, made-up error codes and unknown clients adds a bounded number of series and no attacker text', async () => {
+    // Warm up every label value the burst can legitimately reach, so the count after is comparable.
+    const warm = async () => {
+      await fetch(`${server.issuer}/warm-${rand()}`);
+      await fetch(`${server.issuer}/warm-${rand()}`, { method: 'POST' });
+      await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic('nobody', 'nothing-at-all'));
+    };
+    await warm();
+    const before = await scrape(url);
+    const marker = `zz${rand()}`;
+    const verbs = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'MKCOL', 'PURGE', 'LOCK', 'SEARCH', 'REPORT'];
+    const jobs: (() => Promise<unknown>)[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const verb = verbs[i % verbs.length]!;
+      jobs.push(() => rawRequest(server.port, `${verb} /${marker}/${rand()}?error=${marker}_${i} HTTP/1.1\r\nHost: x\r\nUser-Agent: ${marker}-ua-${i}\r\nConnection: close\r\n\r\n`));
+      if (i % 3 === 0) {
+        jobs.push(() => postForm(`${server.issuer}/token`, { grant_type: `${marker}_grant_${i}`, client_id: `${marker}-client-${i}`, client_secret: 'x'.repeat(20) }));
+        jobs.push(() => postForm(`${server.issuer}/token`, { grant_type: 'password', username: `${marker}-user-${i}`, password: 'whatever it is' }, basic(`${marker}-c-${i}`, 'a-secret-of-length')));
+        jobs.push(() => fetch(`${server.issuer}/authorize?client_id=${marker}-a-${i}&error=${marker}&response_type=${marker}`));
+      }
+    }
+    // 64 at a time, all concurrent within each wave.
+    for (let i = 0; i < jobs.length; i += 64) await Promise.all(jobs.slice(i, i + 64).map((j) => j()));
+    const afterBurst = await scrape(url);
+    assert.ok(!afterBurst.text.includes(marker), 'an attacker-sent string became a label value');
+    // Only the seven verbs and other on `unmatched`, and a few routes and error codes of the specs,
+    // each a histogram of 16 series: a couple of hundred at most, not thousands.
+    const grown = seriesOf(afterBurst.samples) - seriesOf(before.samples);
+    assert.ok(grown < 300, `the burst added ${grown} series`);
+    const checked = await promtool(['check', 'metrics'], afterBurst.text);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    // A second burst of the same shape adds nothing at all.
+    const jobs2 = Array.from({ length: 300 }, (_, i) => () => rawRequest(server.port, `${verbs[i % verbs.length]} /${rand()}/${rand()} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    for (let i = 0; i < jobs2.length; i += 64) await Promise.all(jobs2.slice(i, i + 64).map((j) => j()));
+    assert.equal(seriesOf((await scrape(url)).samples), seriesOf(afterBurst.samples) + 0, 'the same shapes again grew the series');
+  });
+
+  it('the client_id cap holds under a concurrent burst of first-time clients', async () => {
+    const clients = await Promise.all(Array.from({ length: 40 }, (_, i) => server.addClient({ name: `Burst ${i}`, redirectUris: [], grantTypes: ['client_credentials'], scopes: ['api'] })));
+    const answers = await Promise.all(clients.flatMap((c) => [0, 1, 2].map(() => postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!)))));
+    assert.ok(answers.every((a) => a.status === 200));
+    const { samples } = await scrape(url);
+    const issued = samples.filter((s) => s.name === 'tessera_tokens_issued_total');
+    const named = issued.filter((s) => s.labels['client_id'] !== 'other');
+    assert.ok(named.length <= 5, `${named.length} client ids got a label of their own with a cap of 5`);
+    assert.equal(issued.reduce((sum, s) => sum + s.value, 0), 120, 'every token is counted exactly once');
+    for (const s of named) assert.equal(s.value, 3, `${s.labels['client_id']}: each named client counted all its tokens`);
+  });
+});
+
+describe('attack: counts under concurrency', () => {
+  let server: TestServer;
+  let url: string;
+  before(async () => {
+    server = await startTestServer({ signInLimits: { perPair: 3, perSubject: 50, perIp: 500, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } }, undefined, { metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    url = `${server.issuer}/metrics`;
+  });
+  after(() => server.close());
+
+  it('a burst of N token requests, scraped all along, counts exactly N; every scrape answers', async () => {
+    const c = await server.addClient({ name: 'Cron', redirectUris: [], grantTypes: ['client_credentials'], scopes: ['api'] });
+    const label = { grant_type: 'client_credentials', client_id: c.clientId };
+    const start = (await scrape(url)).samples;
+    const N = 300;
+    const scrapes: Promise<{ text: string }>[] = [];
+    const tokens = Array.from({ length: N }, async (_, i) => {
+      if (i % 20 === 0) scrapes.push(scrape(url));
+      return postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!));
+    });
+    const answers = await Promise.all(tokens);
+    assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.find((a) => a.status !== 200)));
+    for (const s of await Promise.all(scrapes)) assert.equal((await promtool(['check', 'metrics'], s.text)).code, 0);
+    const end = (await scrape(url)).samples;
+    assert.equal(valueOf(end, 'tessera_tokens_issued_total', label) - valueOf(start, 'tessera_tokens_issued_total', label), N);
+    const ok = { route: '/token', method: 'POST', status_class: '2xx' };
+    assert.equal(valueOf(end, 'tessera_http_requests_total', ok) - valueOf(start, 'tessera_http_requests_total', ok), N);
+  });
+
+  it('one refresh token presented many times at once: one rotation, and each refused presentation counted as what it was', async () => {
+    const web = await server.addClient({ name: 'App', redirectUris: [], grantTypes: ['password', 'refresh_token'], scopes: ['openid', 'offline_access'] });
+    const user = await server.addUser({ username: 'rita' });
+    const first = await postForm(`${server.issuer}/token`, { grant_type: 'password', username: 'rita', password: user.password, scope: 'openid offline_access' }, basic(web.clientId, web.secret!));
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const refresh = String(first.body['refresh_token']);
+    const start = (await scrape(url)).samples;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: refresh }, basic(web.clientId, web.secret!))));
+    const won = answers.filter((a) => a.status === 200).length;
+    // At most one wins; under load the winner may be refused too, when a loser's reuse revoked the
+    // family before the winner answered (RFC 9700 §4.14.2: the whole family goes).
+    assert.ok(won <= 1, `${won} presentations of one refresh token were rotated`);
+    const end = (await scrape(url)).samples;
+    const d = (name: string, labels: Record<string, string> = {}) => valueOf(end, name, labels) - valueOf(start, name, labels);
+    assert.equal(d('tessera_refresh_rotations_total'), won);
+    assert.equal(d('tessera_tokens_issued_total', { grant_type: 'refresh_token', client_id: web.clientId }), won);
+    const refused = answers.length - won;
+    assert.ok(d('tessera_refresh_reuse_detected_total') <= refused, 'more reuses counted than presentations refused');
+    assert.equal(d('tessera_http_request_errors_total', { route: '/token', error: 'invalid_grant' }), refused);
+  });
+
+  it('a burst of wrong passwords for one username locks it once, and counts one lockout', async () => {
+    const app = await server.addClient({ name: 'Legacy', redirectUris: [], grantTypes: ['password'], scopes: ['openid'] });
+    await server.addUser({ username: 'lena' });
+    const start = (await scrape(url)).samples;
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => postForm(`${server.issuer}/token`, { grant_type: 'password', username: 'lena', password: `wrong password ${i}` }, basic(app.clientId, app.secret!))));
+    assert.ok(answers.every((a) => a.status >= 400));
+    const end = (await scrape(url)).samples;
+    assert.equal(valueOf(end, 'tessera_lockouts_total') - valueOf(start, 'tessera_lockouts_total'), 1);
+    const failures = valueOf(end, 'tessera_sign_ins_total', { outcome: 'failure', method: 'password' }) - valueOf(start, 'tessera_sign_ins_total', { outcome: 'failure', method: 'password' });
+    assert.equal(failures, 30, 'each refused sign-in counted once');
+  });
+});
+
+describe('attack: access to /metrics', () => {
+  // Was a bug: a refused /metrics request's access-log line named the user part of its Basic header
+  // as `client_id`, so a scraper set up with `basic_auth: { username: <token> }` wrote the token to
+  // the log on every scrape. The metrics route now keeps its refusals from naming a client.
+  it('refuses token variants, a token in the query, Basic, two Authorization headers; never logs the token (was a bug)', async () => {
+    const lines: string[] = [];
+    const server = await startTestServer({}, { level: 'debug', stream: { write: (line: string) => lines.push(line) } }, { metrics: { token: TOKEN } });
+    try {
+      const url = `${server.issuer}/metrics`;
+      const refusedHeaders: Record<string, string>[] = [
+        { authorization: `Bearer ${TOKEN.toLowerCase()}` },
+        { authorization: `Bearer ${TOKEN.toUpperCase()}` },
+        { authorization: `Bearer  ${TOKEN}` },
+        { authorization: `Bearer\t${TOKEN}` },
+        { authorization: `Bearer${TOKEN}` },
+        { authorization: `Token ${TOKEN}` },
+        { authorization: `Bearer ${TOKEN},Bearer ${TOKEN}` },
+        { authorization: `Basic ${Buffer.from(`${TOKEN}:`).toString('base64')}` },
+        { authorization: `Basic ${Buffer.from(`metrics:${TOKEN}`).toString('base64')}` },
+        { authorization: `Bearer ${Buffer.from(TOKEN).toString('base64')}` },
+        { 'x-metrics-token': TOKEN },
+        { cookie: `token=${TOKEN}` },
+      ];
+      for (const headers of refusedHeaders) assert.equal((await fetch(url, { headers })).status, 401, JSON.stringify(headers));
+      for (const q of [`?token=${TOKEN}`, `?access_token=${TOKEN}`, `?bearer=${TOKEN}`]) assert.equal((await fetch(url + q)).status, 401, q);
+      // Other scheme spellings are accepted (RFC 7235: the scheme is case-insensitive).
+      for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) assert.equal((await fetch(url, { headers: { authorization: `${scheme} ${TOKEN}` } })).status, 200, scheme);
+      // Two Authorization headers, the first wrong: not let in by the second.
+      const twice = await rawRequest(server.port, `GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong-wrong-wrong-wrong\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
+      assert.notEqual(twice, 200);
+      const twiceRight = await rawRequest(server.port, `GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nAuthorization: Bearer wrong-wrong-wrong-wrong\r\nConnection: close\r\n\r\n`);
+      assert.ok(twiceRight === 200 || twiceRight === 400 || twiceRight === 401, String(twiceRight));
+      // Other methods on /metrics are not served.
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) assert.ok([404, 405].includes((await fetch(url, { method, headers: auth })).status), method);
+      const { text } = await scrape(url);
+      assert.ok(!text.includes(TOKEN), 'the token in the metrics');
+      await sleep(100);
+      const log = lines.join('\n');
+      assert.ok(log.length > 0);
+      assert.ok(!log.includes(TOKEN) && !log.includes(TOKEN.toLowerCase()) && !log.includes(TOKEN.toUpperCase()), 'the token (or a variant) in the logs');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with only a listener of their own, the main port has no /metrics in any spelling; that listener serves nothing else', async () => {
+    const server = await startTestServer({}, undefined, { metrics: { separateListener: true } });
+    try {
+      for (const path of ['/metrics', '/metrics/', '/METRICS', '/Metrics', '//metrics', '/metrics?x=1', '/%6detrics', '/./metrics', '/metrics/..;/metrics']) {
+        const answer = await fetch(`${server.issuer}${path}`);
+        assert.ok(answer.status === 404 || answer.status === 400, `${path}: ${answer.status}`);
+        assert.ok(!(await answer.text()).includes('tessera_'), `${path} leaked the metrics`);
+      }
+      const base = server.metricsUrl!.replace(/\/metrics$/, '');
+      for (const path of ['/', '/token', '/ready', '/health', '/.well-known/openid-configuration', '/jwks', '/admin/v1/clients']) {
+        assert.equal((await fetch(`${base}${path}`)).status, 404, path);
+      }
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) assert.ok([404, 405].includes((await fetch(server.metricsUrl!, { method })).status), method);
+      assert.equal((await fetch(server.metricsUrl!)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('attack: scrapes while the store fails', () => {
+  it('a store closed under the server: /metrics still answers, with tessera_ready 0', async () => {
+    const server = await startTestServer({}, undefined, { metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    try {
+      assert.equal(valueOf((await scrape(`${server.issuer}/metrics`)).samples, 'tessera_ready'), 1);
+      await server.tessera.ctx.stores.close();
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.issuer}/metrics`, { headers: auth });
+        const text = await response.text();
+        assert.equal(response.status, 200, text);
+        assert.equal(valueOf(parseMetrics(text), 'tessera_ready'), 0);
+      }
+    } finally {
+      await server.close().catch(() => {});
+    }
+  });
+
+  it('a PostgreSQL that stops answering: a scrape answers within a bounded time, with tessera_ready 0', { timeout: 120_000 }, async () => {
+    const stalling = await serverOnStallablePostgres();
+    // The helper's server has no metrics: a second node on the same proxied database does.
+    const server = await startTestServer({}, undefined, {
+      store: { dataDir: stalling.server.dataDir, database: { url: stalling.server.databaseUrl! }, remove: async () => {} },
+      metrics: { token: TOKEN, gaugeCacheMs: 0 },
+    });
+    try {
+      assert.equal(valueOf((await scrape(`${server.issuer}/metrics`)).samples, 'tessera_ready'), 1);
+      stalling.proxy.stall();
+      const started = Date.now();
+      const answer = await Promise.race([fetch(`${server.issuer}/metrics`, { headers: auth }), sleep(15_000).then(() => undefined)]);
+      assert.ok(answer, 'the scrape hung while the store did not answer');
+      assert.equal(answer.status, 200);
+      assert.equal(valueOf(parseMetrics(await answer.text()), 'tessera_ready'), 0);
+      assert.ok(Date.now() - started < 10_000, `the scrape took ${Date.now() - started} ms: longer than Prometheus waits`);
+      stalling.proxy.resume();
+      let ready = 0;
+      for (let i = 0; i < 40 && ready !== 1; i++) {
+        await sleep(250);
+        ready = valueOf((await scrape(`${server.issuer}/metrics`)).samples, 'tessera_ready');
+      }
+      assert.equal(ready, 1, 'ready again once the database answers');
+    } finally {
+      stalling.proxy.resume();
+      await server.close();
+      await stalling.close();
+    }
+  });
+});
