@@ -1,8 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT } from '../helpers/cli.js';
+import { codeFlow, discover } from '../helpers/oidc.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 import { serverOnStallablePostgres } from '../helpers/postgres-stall.js';
 import { basic, postForm } from '../helpers/http.js';
 import { parseMetrics, promtool, valueOf, type Sample } from '../helpers/metrics.js';
@@ -268,6 +273,109 @@ describe('attack: scrapes while the store fails', () => {
       stalling.proxy.resume();
       await server.close();
       await stalling.close();
+    }
+  });
+});
+
+describe('attack: the alert rules and the dashboard read labels the metrics have', () => {
+  it('every label an expression matches on or groups by is one its metrics carry in a live scrape', async () => {
+    const server = await startTestServer({ signInLimits: { perPair: 2, perSubject: 10, perIp: 20, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } }, undefined, { metrics: { token: TOKEN } });
+    try {
+      // Give each labelled family a sample: tokens, a consent, sign-ins, a lockout, a limiter refusal, a refusal by error.
+      const web = await server.addClient({ name: 'Web', redirectUris: ['https://web.example.com/cb'], grantTypes: ['authorization_code'], scopes: ['openid'] });
+      const user = await server.addUser({ username: 'ola' });
+      const config = await discover(server, web.clientId, web.secret);
+      await codeFlow(server, config, 'https://web.example.com/cb', 'openid', { username: 'ola', password: user.password });
+      for (let i = 0; i < 3; i++) await assert.rejects(codeFlow(server, config, 'https://web.example.com/cb', 'openid', { username: 'ola', password: `wrong ${i} password` }));
+      const { samples } = await scrape(`${server.issuer}/metrics`);
+      const labelsOf = new Map<string, Set<string>>();
+      for (const s of samples) {
+        const set = labelsOf.get(s.name) ?? new Set<string>();
+        for (const l of Object.keys(s.labels)) set.add(l);
+        labelsOf.set(s.name, set);
+      }
+      // Labels Prometheus adds at scrape time.
+      const added = new Set(['job', 'instance']);
+      const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/tessera-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+      const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/tessera.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+      const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => [r.alert, r.expr] as const)), ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const))];
+      for (const [where, expr] of exprs) {
+        const selectors = [...expr.matchAll(/\b((?:tessera|process|nodejs)_[a-z0-9_]+)(?:\{([^}]*)\})?/g)];
+        const metrics = selectors.map((m) => m[1]!);
+        for (const name of metrics) {
+          if (name === 'tessera_store_pool_connections' && server.databaseUrl === undefined) continue;
+          assert.ok(labelsOf.has(name), `${where}: ${name} has no sample in the scrape`);
+        }
+        for (const m of selectors) {
+          for (const [, label] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+            if (added.has(label!) || !labelsOf.has(m[1]!)) continue;
+            assert.ok(labelsOf.get(m[1]!)!.has(label!), `${where}: ${m[1]} has no label ${label} (${expr})`);
+          }
+        }
+        for (const [, list] of expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
+          for (const label of list!.split(',').map((l) => l.trim())) {
+            if (added.has(label)) continue;
+            const carried = metrics.some((n) => labelsOf.get(n)?.has(label) || (n === 'tessera_store_pool_connections' && server.databaseUrl === undefined));
+            assert.ok(carried, `${where}: groups by ${label}, which none of ${metrics.join(', ')} carries (${expr})`);
+          }
+        }
+      }
+      // The values the expressions match on are ones the labels take.
+      const valuesOf = (name: string, label: string) => new Set(samples.filter((s) => s.name === name).map((s) => s.labels[label]));
+      assert.ok(valuesOf('tessera_http_requests_total', 'status_class').has('2xx'));
+      assert.ok(valuesOf('tessera_sign_ins_total', 'outcome').has('failure'));
+      assert.ok(valuesOf('tessera_cache_lookups_total', 'result').has('hit'));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('attack: two nodes on one PostgreSQL', () => {
+  it('count each token, rotation, reuse and lockout once, on the node that saw it; no secret, username or address in either scrape', { timeout: 120_000 }, async () => {
+    const store = await createTestStore('postgres');
+    const limits = { signInLimits: { perPair: 3, perSubject: 50, perIp: 500, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } };
+    const a = await startTestServer(limits, undefined, { store, trustProxy: true, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    const b = await startTestServer(limits, undefined, { store, trustProxy: true, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    try {
+      const app = await a.addClient({ name: 'App', redirectUris: [], grantTypes: ['password', 'refresh_token', 'client_credentials'], scopes: ['openid', 'offline_access', 'api'] });
+      const user = await a.addUser({ username: 'secret-username-pia' });
+      const from = { 'x-forwarded-for': '198.51.100.77' };
+      const grant = (node: TestServer, form: Record<string, string>) => postForm(`${node.issuer}/token`, form, { ...basic(app.clientId, app.secret!), ...from });
+      const [startA, startB] = [(await scrape(`${a.issuer}/metrics`)).samples, (await scrape(`${b.issuer}/metrics`)).samples];
+      // A signs in and gets a refresh token; B rotates it; A presents the old one again (reuse).
+      const first = await grant(a, { grant_type: 'password', username: user.username, password: user.password, scope: 'openid offline_access' });
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const rotated = await grant(b, { grant_type: 'refresh_token', refresh_token: String(first.body['refresh_token']) });
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      assert.equal((await grant(a, { grant_type: 'refresh_token', refresh_token: String(first.body['refresh_token']) })).status, 400);
+      // B is guessed at until the username locks.
+      await Promise.all(Array.from({ length: 6 }, (_, i) => grant(b, { grant_type: 'password', username: user.username, password: `wrong password ${i}` })));
+      const [endA, endB] = [await scrape(`${a.issuer}/metrics`), await scrape(`${b.issuer}/metrics`)];
+      const d = (end: Sample[], start: Sample[], name: string, labels: Record<string, string> = {}) => valueOf(end, name, labels) - valueOf(start, name, labels);
+      const issued = (grantType: string) => ({ grant_type: grantType, client_id: app.clientId });
+      assert.equal(d(endA.samples, startA, 'tessera_tokens_issued_total', issued('password')), 1);
+      assert.equal(d(endB.samples, startB, 'tessera_tokens_issued_total', issued('password')), 0);
+      assert.equal(d(endA.samples, startA, 'tessera_refresh_rotations_total'), 0);
+      assert.equal(d(endB.samples, startB, 'tessera_refresh_rotations_total'), 1);
+      assert.equal(d(endA.samples, startA, 'tessera_refresh_reuse_detected_total'), 1);
+      assert.equal(d(endB.samples, startB, 'tessera_refresh_reuse_detected_total'), 0);
+      assert.equal(d(endA.samples, startA, 'tessera_lockouts_total'), 0);
+      assert.equal(d(endB.samples, startB, 'tessera_lockouts_total'), 1);
+      assert.equal(d(endA.samples, startA, 'tessera_sign_ins_total', { outcome: 'failure', method: 'password' }), 0);
+      assert.equal(d(endB.samples, startB, 'tessera_sign_ins_total', { outcome: 'failure', method: 'password' }), 6);
+      const pool = endA.samples.filter((s) => s.name === 'tessera_store_pool_connections');
+      assert.equal(pool.length, 3);
+      for (const text of [endA.text, endB.text]) {
+        for (const secret of [TOKEN, app.secret!, user.password, user.username, '198.51.100.77', String(first.body['refresh_token']), String(first.body['access_token']), String(rotated.body['refresh_token'])]) {
+          assert.ok(!text.includes(secret), `${secret.slice(0, 12)}… is in a scrape`);
+        }
+        assert.equal((await promtool(['check', 'metrics'], text)).code, 0);
+      }
+    } finally {
+      await b.close();
+      await a.close();
+      await store.remove();
     }
   });
 });
