@@ -379,3 +379,30 @@ describe('attack: two nodes on one PostgreSQL', () => {
     }
   });
 });
+
+describe('attack: strangers taking the client_id places', () => {
+  // Was a bug: any client that got a token took one of the first N client_id labels for good, and
+  // with open registration anyone can register a client_credentials client and get a token in two
+  // requests: N of them pushed every real client into `other` (the docs said strangers could not).
+  // Now only clients an operator registered are named.
+  it('clients registered through open registration never get a client_id label of their own (was a bug)', async () => {
+    const server = await startTestServer({ openRegistration: true }, undefined, { metrics: { token: TOKEN, clientIdLabels: 3 } });
+    try {
+      const strangers = await Promise.all(Array.from({ length: 6 }, async () => {
+        const r = await fetch(`${server.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_types: ['client_credentials'], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }) });
+        assert.equal(r.status, 201);
+        return (await r.json()) as { client_id: string; client_secret: string };
+      }));
+      for (const s of strangers) assert.equal((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(s.client_id, s.client_secret))).status, 200);
+      const ops = [];
+      for (let i = 0; i < 3; i++) ops.push(await server.addClient({ name: `Job ${i}`, redirectUris: [], grantTypes: ['client_credentials'], scopes: ['api'] }));
+      for (const c of ops) assert.equal((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!))).status, 200);
+      const { samples, text } = await scrape(`${server.issuer}/metrics`);
+      for (const s of strangers) assert.ok(!text.includes(s.client_id), 'a self-registered client is named');
+      for (const c of ops) assert.equal(valueOf(samples, 'tessera_tokens_issued_total', { grant_type: 'client_credentials', client_id: c.clientId }), 1, `${c.clientId} lost its place`);
+      assert.equal(valueOf(samples, 'tessera_tokens_issued_total', { grant_type: 'client_credentials', client_id: 'other' }), 6);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditObserver } from '../../core/audit.js';
 import type { StoreTelemetry } from '../../store/telemetry.js';
 import type { CacheLookupObserver } from '../../core/cache-lookups.js';
 import type { OperationTimer } from '../../store/timed-stores.js';
+import type { Client } from '../../core/clients/client.js';
 import { clientIdLabels, errorLabel, statusClass } from './labels.js';
 import { signInOf } from './sign-ins.js';
 import { registerScrapeGauges, type GaugeSources } from './scrape-gauges.js';
@@ -36,6 +37,8 @@ export interface Metrics {
   rateLimitRefused(limiter: string): void;
   store: StoreTelemetry;
   storeTimer: OperationTimer;
+  /** Each client the store found: who registered it decides whether its id may become a label. */
+  clientFound(client: Pick<Client, 'clientId' | 'origin'>): void;
   /** The core's caches: signing keys and verified tokens. */
   coreCacheLookup: CacheLookupObserver;
   /** Registers the gauges read at scrape time, once what they read exists. */
@@ -72,7 +75,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const auditBatches = new Histogram({ name: 'tessera_audit_batch_size', help: 'audit events written by one group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers });
   const storeDuration = new Histogram({ name: 'tessera_store_operation_duration_seconds', help: 'time of the store calls on the hot paths, by operation', labelNames: ['operation'], buckets: STORE_BUCKETS, registers });
 
-  const clientLabel = clientIdLabels(options.clientIdLabels);
+  // Clients an operator registered, as the store last found them: the only ones named in labels. It
+  // grows with the operator's clients only; a token request finds its client before it is counted.
+  const operatorClients = new Set<string>();
+  const clientLabel = clientIdLabels(options.clientIdLabels, (id) => operatorClients.has(id));
   const observeAudit = (event: AuditEvent): void => {
     const signIn = signInOf(event);
     if (signIn) signIns.inc(signIn);
@@ -116,6 +122,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       auditBatch: (size) => auditBatches.observe(size),
     },
     coreCacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
+    clientFound({ clientId, origin }) {
+      if (origin === 'operator') operatorClients.add(clientId);
+      else operatorClients.delete(clientId);
+    },
     storeTimer(operation) {
       const child = storeDuration.labels(operation);
       return (seconds) => child.observe(seconds);
