@@ -455,3 +455,23 @@ describe('attack: scrapes while the node stops', () => {
     assert.deepEqual([...new Set(statuses)].filter((s) => s !== 200 && s !== 503), [], 'a scrape failed during shutdown');
   });
 });
+
+describe('attack: odd client ids an operator chose', () => {
+  it('quotes, backslashes, newlines and braces in a named client id leave the scrape valid and the id intact', async () => {
+    const server = await startTestServer({}, undefined, { metrics: { token: TOKEN } });
+    try {
+      const ids = ['quote"in-id', 'back\\slash', 'new\nline', 'brace}{,=', 'uni-ç-✓'];
+      for (const clientId of ids) {
+        const c = await server.addClient({ clientId, name: 'Odd', redirectUris: [], grantTypes: ['client_credentials'], scopes: ['api'] });
+        const answer = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic(c.clientId, c.secret!));
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      }
+      const { text, samples } = await scrape(`${server.issuer}/metrics`);
+      const checked = await promtool(['check', 'metrics'], text);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+      for (const clientId of ids) assert.equal(valueOf(samples, 'tessera_tokens_issued_total', { grant_type: 'client_credentials', client_id: clientId }), 1, JSON.stringify(clientId));
+    } finally {
+      await server.close();
+    }
+  });
+});
