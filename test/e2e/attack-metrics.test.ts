@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from '../helpers/cli.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
+import { Browser, type Page } from '../helpers/browser.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestStore, startTestServer, type TestServer } from '../helpers/server.js';
 import { serverOnStallablePostgres } from '../helpers/postgres-stall.js';
@@ -470,6 +471,29 @@ describe('attack: odd client ids an operator chose', () => {
       const checked = await promtool(['check', 'metrics'], text);
       assert.equal(checked.code, 0, checked.stdout + checked.stderr);
       for (const clientId of ids) assert.equal(valueOf(samples, 'tessera_tokens_issued_total', { grant_type: 'client_credentials', client_id: clientId }), 1, JSON.stringify(clientId));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('attack: a burst of wrong passwords in browsers', () => {
+  it('many browsers guessing one username at once: one lock, one lockout counted, each failure counted once', async () => {
+    const server = await startTestServer({ signInLimits: { perPair: 3, perSubject: 50, perIp: 500, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } }, undefined, { metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    try {
+      await server.addUser({ username: 'nina' });
+      const forms = await Promise.all(Array.from({ length: 12 }, async () => {
+        const browser = new Browser(server.issuer);
+        return { browser, form: (await browser.visit(`${server.issuer}/account`)) as Page };
+      }));
+      const start = (await scrape(`${server.issuer}/metrics`)).samples;
+      const answers = await Promise.all(forms.map(({ browser, form }, i) => browser.submit(form, { username: 'nina', password: `a wrong password ${i}` })));
+      assert.ok(answers.every((a) => !('leftTo' in a)), 'a wrong password signed someone in');
+      const end = (await scrape(`${server.issuer}/metrics`)).samples;
+      assert.equal(valueOf(end, 'tessera_lockouts_total') - valueOf(start, 'tessera_lockouts_total'), 1);
+      const failed = { outcome: 'failure', method: 'password' };
+      assert.equal(valueOf(end, 'tessera_sign_ins_total', failed) - valueOf(start, 'tessera_sign_ins_total', failed), 12);
+      assert.equal(valueOf(end, 'tessera_sign_ins_total', { outcome: 'success', method: 'password' }), 0);
     } finally {
       await server.close();
     }
