@@ -499,3 +499,32 @@ describe('attack: a burst of wrong passwords in browsers', () => {
     }
   });
 });
+
+describe('attack: malformed requests', () => {
+  it('bad escapes, huge paths, bad bodies and bad content types become no label of their own and leave the scrape valid', async () => {
+    const server = await startTestServer({}, undefined, { metrics: { token: TOKEN } });
+    try {
+      const marker = `mk${rand()}`;
+      const requests = [
+        `GET /%zz${marker} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET /token/%c0%af${marker} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET /${marker}${'a'.repeat(8000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET /interaction/${marker}%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/${marker}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
+        `POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"${marker}":`,
+        `POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n${'a=b&'.repeat(10)}`,
+        `GET /authorize?client_id=${marker}&redirect_uri=%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      ];
+      for (const r of requests) await rawRequest(server.port, r).catch(() => 0);
+      const { text, samples } = await scrape(`${server.issuer}/metrics`);
+      assert.ok(!text.includes(marker), 'attacker text in a label');
+      assert.equal((await promtool(['check', 'metrics'], text)).code, 0);
+      const routes = new Set(samples.flatMap((s) => (s.labels['route'] ? [s.labels['route']] : [])));
+      for (const route of routes) assert.ok(route === 'unmatched' || route.startsWith('/'), route);
+      const errors = samples.filter((s) => s.name === 'tessera_http_requests_total' && s.labels['status_class'] === '5xx');
+      assert.deepEqual(errors, [], 'a malformed request became a server error');
+    } finally {
+      await server.close();
+    }
+  });
+});
