@@ -129,6 +129,22 @@ describe('attack: counts under concurrency', () => {
     assert.equal(valueOf(end, 'tessera_tokens_issued_total', label) - valueOf(start, 'tessera_tokens_issued_total', label), N);
     const ok = { route: '/token', method: 'POST', status_class: '2xx' };
     assert.equal(valueOf(end, 'tessera_http_requests_total', ok) - valueOf(start, 'tessera_http_requests_total', ok), N);
+    // Every histogram series is whole: buckets never decrease, +Inf is the count.
+    const series = new Map<string, { le: number; value: number }[]>();
+    for (const s of end.filter((x) => x.name.startsWith('tessera_') && x.name.endsWith('_bucket'))) {
+      const { le, ...rest } = s.labels;
+      const key = `${s.name.replace(/_bucket$/, '')}${JSON.stringify(rest)}`;
+      series.set(key, [...(series.get(key) ?? []), { le: le === '+Inf' ? Infinity : Number(le), value: s.value }]);
+      assert.ok(s.value >= 0);
+    }
+    assert.ok(series.size >= 5, [...series.keys()].join(' '));
+    for (const [key, buckets] of series) {
+      buckets.sort((x, y) => x.le - y.le);
+      for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, key);
+      const [name, labels] = [key.slice(0, key.indexOf('{')), JSON.parse(key.slice(key.indexOf('{'))) as Record<string, string>];
+      assert.equal(buckets.at(-1)!.le, Infinity, key);
+      assert.equal(buckets.at(-1)!.value, valueOf(end, `${name}_count`, labels), key);
+    }
   });
 
   it('one refresh token presented many times at once: one rotation, and each refused presentation counted as what it was', async () => {
@@ -525,6 +541,34 @@ describe('attack: malformed requests', () => {
       assert.deepEqual(errors, [], 'a malformed request became a server error');
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('attack: a guessing burst split across two nodes sharing Redis', () => {
+  it('one lock across the nodes: the lockouts the nodes count add up to one, the failures to the guesses, the refusals to the refused', { timeout: 60_000 }, async () => {
+    const store = await createTestStore();
+    const redis = { url: process.env['TESSERA_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', prefix: `tessera-attack-metrics-${process.pid}-${rand()}` };
+    const limits = { signInLimits: { perPair: 3, perSubject: 50, perIp: 500, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } };
+    const a = await startTestServer(limits, undefined, { store, redis, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    const b = await startTestServer(limits, undefined, { store, redis, metrics: { token: TOKEN, gaugeCacheMs: 0 } });
+    try {
+      const app = await a.addClient({ name: 'Legacy', redirectUris: [], grantTypes: ['password'], scopes: ['openid'] });
+      await a.addUser({ username: 'olga' });
+      const nodes = [a, b];
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => postForm(`${nodes[i % 2]!.issuer}/token`, { grant_type: 'password', username: 'olga', password: `wrong password ${i}` }, basic(app.clientId, app.secret!))));
+      assert.ok(answers.every((x) => x.status >= 400));
+      const [sa, sb] = [(await scrape(`${a.issuer}/metrics`)).samples, (await scrape(`${b.issuer}/metrics`)).samples];
+      const both = (name: string, labels: Record<string, string> = {}) => valueOf(sa, name, labels) + valueOf(sb, name, labels);
+      assert.equal(both('tessera_lockouts_total'), 1);
+      assert.equal(both('tessera_sign_ins_total', { outcome: 'failure', method: 'password' }), 20);
+      const refused = [...sa, ...sb].filter((s) => s.name === 'tessera_rate_limit_refusals_total' && s.labels['limiter']?.startsWith('sign-in:')).reduce((sum, s) => sum + s.value, 0);
+      // 3 guesses go through (the third locks); the other 17 are refused by a limiter, each counted once per limiter that refused it.
+      assert.ok(refused >= 17, `only ${refused} refusals counted for 17 refused guesses`);
+    } finally {
+      await b.close();
+      await a.close();
+      await store.remove();
     }
   });
 });
