@@ -572,3 +572,34 @@ describe('attack: a guessing burst split across two nodes sharing Redis', () => 
     }
   });
 });
+
+describe('attack: a burst of failed sign-ins on a quiet node', () => {
+  // Was a bug: tessera_sign_ins_total{outcome="failure",…} only appeared once a sign-in had failed,
+  // holding the burst's whole count at its first scrape. Prometheus's increase() and rate() take a
+  // series' first sample as its start, so TesseraSignInFailureSpike never saw a burst of guesses
+  // on a node where none had failed before (after every restart, too). Each outcome and method now
+  // exists at 0 from the start.
+  it('the failure series are there at 0 before the burst, so the burst is an increase Prometheus sees (was a bug)', async () => {
+    const server = await startTestServer({ signInLimits: { perPair: 100, perSubject: 100, perIp: 100, windowSeconds: 60, lockSeconds: 60, delayMs: 1 } }, undefined, { metrics: { token: TOKEN } });
+    try {
+      const app = await server.addClient({ name: 'Legacy', redirectUris: [], grantTypes: ['password'], scopes: ['openid'] });
+      const first = (await scrape(`${server.issuer}/metrics`)).samples;
+      const present = (samples: Sample[], labels: Record<string, string>) => samples.some((s) => s.name === 'tessera_sign_ins_total' && s.labels['outcome'] === labels['outcome'] && s.labels['method'] === labels['method']);
+      for (const outcome of ['success', 'failure']) {
+        for (const method of ['password', 'totp', 'backup_code', 'directory', 'upstream', 'second_factor']) {
+          assert.ok(present(first, { outcome, method }), `tessera_sign_ins_total{outcome="${outcome}",method="${method}"} is missing before any sign-in`);
+          assert.equal(valueOf(first, 'tessera_sign_ins_total', { outcome, method }), 0);
+        }
+      }
+      await Promise.all(Array.from({ length: 60 }, (_, i) => postForm(`${server.issuer}/token`, { grant_type: 'password', username: `guess${i}`, password: 'a wrong password' }, basic(app.clientId, app.secret!))));
+      const second = (await scrape(`${server.issuer}/metrics`)).samples;
+      // What increase() computes between the two scrapes: the alert's threshold is 50.
+      const failed = { outcome: 'failure', method: 'password' };
+      assert.equal(valueOf(second, 'tessera_sign_ins_total', failed) - valueOf(first, 'tessera_sign_ins_total', failed), 60);
+      const checked = await promtool(['check', 'metrics'], (await scrape(`${server.issuer}/metrics`)).text);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import type { CacheLookupObserver } from '../../core/cache-lookups.js';
 import type { OperationTimer } from '../../store/timed-stores.js';
 import type { Client } from '../../core/clients/client.js';
 import { clientIdLabels, errorLabel, statusClass } from './labels.js';
-import { signInOf } from './sign-ins.js';
+import { SIGN_IN_METHODS, signInOf } from './sign-ins.js';
 import { registerScrapeGauges, type GaugeSources } from './scrape-gauges.js';
 
 export interface MetricsOptions {
@@ -67,6 +67,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const rotations = counter('tessera_refresh_rotations_total', 'refresh tokens rotated (each refresh_token grant that succeeded)');
   const reuse = counter('tessera_refresh_reuse_detected_total', 'rotated refresh tokens presented again: their family was revoked');
   const signIns = counter('tessera_sign_ins_total', 'sign-in steps by outcome and method (password, totp, backup_code, directory, upstream, second_factor)', ['outcome', 'method']);
+  // Each series exists at 0 from the start: a series that first appears holding N makes increase()
+  // and rate() miss those N, so a burst of failed sign-ins on a quiet node would never be seen.
+  for (const outcome of ['success', 'failure'] as const) for (const method of SIGN_IN_METHODS) signIns.inc({ outcome, method }, 0);
   const lockouts = counter('tessera_lockouts_total', 'sign-in locks: too many failed passwords for a username');
   const refusals = counter('tessera_rate_limit_refusals_total', 'attempts a rate limiter refused, by limiter', ['limiter']);
   const stepUps = counter('tessera_mfa_step_ups_total', 'times a second factor was asked for on top of a sign-in or session (risk, client or policy)');
