@@ -44,7 +44,7 @@ import type { StoreTelemetry } from './store/telemetry.js';
 import { buildHttpApp, type LoggerOptions } from './http/app.js';
 import { metricsApp } from './http/metrics.js';
 import { createMetrics } from './observability/metrics/metrics.js';
-import { timedStores } from './store/timed-stores.js';
+import { reportingFoundClients, timedStores } from './store/timed-stores.js';
 import { countingRefusals } from './limits/refusal-counting.js';
 import { currentRequestId, requestLog } from './http/request-log.js';
 import { openEventSinks, type EventSinkSettings } from './observability/events/index.js';
@@ -127,7 +127,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   let logStoreError: (error: unknown) => void = () => {};
   const metrics = options.metrics ? createMetrics({ clientIdLabels: options.metrics.clientIdLabels ?? 20, ...(options.metrics.gaugeCacheMs !== undefined ? { gaugeCacheMs: options.metrics.gaugeCacheMs } : {}) }) : undefined;
   const opened = await openStores(options, undefined, { backgroundCheckpoints: true, onError: (error) => logStoreError(error) }, metrics?.store);
-  const stores = metrics ? timedStores(opened, metrics.storeTimer) : opened;
+  const stores = metrics ? timedStores(reportingFoundClients(opened, (client) => metrics.clientFound(client)), metrics.storeTimer) : opened;
   const now = options.now ?? systemClock;
   // Failure counters are shared through Redis when there is one, else kept in this process.
   const redis = options.redis ? redisLimiterFactory(options.redis.url, options.redis.prefix) : undefined;

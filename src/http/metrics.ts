@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { notedError, noteError } from './request-log.js';
+import { nameNoClient, notedError, noteError } from './request-log.js';
 
 /** The metrics as Prometheus reads them. */
 export type RenderMetrics = () => Promise<{ contentType: string; body: string }>;
@@ -40,6 +40,8 @@ export function metricsRoute(app: FastifyInstance, access: MetricsAccess): void 
     if (token && !bearerMatches(request.headers.authorization, token)) {
       const refusal = { error: 'invalid_token', error_description: 'the metrics need the bearer token from --metrics-token-file' };
       noteError(request, refusal);
+      // A scraper set up with basic_auth may carry the token as its user name: not a client id to log.
+      nameNoClient(request);
       return reply
         .code(401)
         .header('WWW-Authenticate', 'Bearer realm="metrics"')

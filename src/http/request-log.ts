@@ -91,6 +91,17 @@ export function notedError(request: FastifyRequest): string | undefined {
   return errors.get(request);
 }
 
+/** Requests to routes no OAuth client authenticates to (/metrics): whatever their credentials say is no client id. */
+const clientless = new WeakSet<FastifyRequest>();
+
+/**
+ * Keeps `request`'s access-log line from naming a client: on a route where no client authenticates,
+ * the user part of a Basic header (or a `client_id` parameter) may be a secret of another kind.
+ */
+export function nameNoClient(request: FastifyRequest): void {
+  clientless.add(request);
+}
+
 /** A client id as a log field: what a client names is shown only when it looks like one. */
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -121,6 +132,6 @@ function namedClient(request: FastifyRequest): string | undefined {
 export function refusalFields(request: FastifyRequest, status: number): { error?: string; client_id?: string } {
   if (status < 400 || status >= 500) return {};
   const error = errors.get(request);
-  const clientId = namedClient(request);
+  const clientId = clientless.has(request) ? undefined : namedClient(request);
   return { ...(error !== undefined ? { error } : {}), ...(clientId !== undefined ? { client_id: clientId } : {}) };
 }

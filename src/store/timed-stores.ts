@@ -1,4 +1,5 @@
 import type { Stores } from './ports.js';
+import type { Client } from '../core/clients/client.js';
 
 /** The store calls on the paths every sign-in and token request takes; these are the ones timed. */
 export const TIMED_OPERATIONS = {
@@ -54,4 +55,16 @@ export function timedStores(stores: Stores, timer: OperationTimer): Stores {
     timed[storeName] = copy;
   }
   return timed as unknown as Stores;
+}
+
+/** The same stores, telling `found` of each client `clients.find` returns (metrics: who registered it). */
+export function reportingFoundClients(stores: Stores, found: (client: Client) => void): Stores {
+  const clients = stores.clients;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(clients) as object) as object, clients) as Stores['clients'];
+  copy.find = async (clientId) => {
+    const client = await clients.find(clientId);
+    if (client) found(client);
+    return client;
+  };
+  return { ...stores, clients: copy } as Stores;
 }

@@ -19,14 +19,16 @@ export const errorLabel = (code: string | undefined): string => (code !== undefi
 export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
 
 /**
- * Client ids as a label: the first `max` distinct ids seen get their own value, every later one is
- * `other` (0: all are `other`). Ids only reach here from requests that authenticated as the client,
- * so strangers cannot use up the places.
+ * Client ids as a label: the first `max` distinct ids seen of clients an operator registered
+ * (`vouched`) get their own value, every later one and every other client is `other` (0: all are
+ * `other`). Ids only reach here from requests that authenticated as the client, and clients that
+ * register themselves (open registration, the developer console) are never named, so strangers
+ * cannot use up the places.
  */
-export function clientIdLabels(max: number): (clientId: string | null) => string {
+export function clientIdLabels(max: number, vouched: (clientId: string) => boolean): (clientId: string | null) => string {
   const named = new Set<string>();
   return (clientId) => {
-    if (clientId === null) return OTHER;
+    if (clientId === null || !vouched(clientId)) return OTHER;
     if (named.has(clientId)) return clientId;
     if (named.size >= max) return OTHER;
     named.add(clientId);

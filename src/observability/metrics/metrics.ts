@@ -3,8 +3,9 @@ import type { AuditEvent, AuditObserver } from '../../core/audit.js';
 import type { StoreTelemetry } from '../../store/telemetry.js';
 import type { CacheLookupObserver } from '../../core/cache-lookups.js';
 import type { OperationTimer } from '../../store/timed-stores.js';
+import type { Client } from '../../core/clients/client.js';
 import { clientIdLabels, errorLabel, statusClass } from './labels.js';
-import { signInOf } from './sign-ins.js';
+import { SIGN_IN_METHODS, signInOf } from './sign-ins.js';
 import { registerScrapeGauges, type GaugeSources } from './scrape-gauges.js';
 
 export interface MetricsOptions {
@@ -36,6 +37,8 @@ export interface Metrics {
   rateLimitRefused(limiter: string): void;
   store: StoreTelemetry;
   storeTimer: OperationTimer;
+  /** Each client the store found: who registered it decides whether its id may become a label. */
+  clientFound(client: Pick<Client, 'clientId' | 'origin'>): void;
   /** The core's caches: signing keys and verified tokens. */
   coreCacheLookup: CacheLookupObserver;
   /** Registers the gauges read at scrape time, once what they read exists. */
@@ -64,6 +67,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const rotations = counter('tessera_refresh_rotations_total', 'refresh tokens rotated (each refresh_token grant that succeeded)');
   const reuse = counter('tessera_refresh_reuse_detected_total', 'rotated refresh tokens presented again: their family was revoked');
   const signIns = counter('tessera_sign_ins_total', 'sign-in steps by outcome and method (password, totp, backup_code, directory, upstream, second_factor)', ['outcome', 'method']);
+  // Each series exists at 0 from the start: a series that first appears holding N makes increase()
+  // and rate() miss those N, so a burst of failed sign-ins on a quiet node would never be seen.
+  for (const outcome of ['success', 'failure'] as const) for (const method of SIGN_IN_METHODS) signIns.inc({ outcome, method }, 0);
   const lockouts = counter('tessera_lockouts_total', 'sign-in locks: too many failed passwords for a username');
   const refusals = counter('tessera_rate_limit_refusals_total', 'attempts a rate limiter refused, by limiter', ['limiter']);
   const stepUps = counter('tessera_mfa_step_ups_total', 'times a second factor was asked for on top of a sign-in or session (risk, client or policy)');
@@ -72,7 +78,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const auditBatches = new Histogram({ name: 'tessera_audit_batch_size', help: 'audit events written by one group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers });
   const storeDuration = new Histogram({ name: 'tessera_store_operation_duration_seconds', help: 'time of the store calls on the hot paths, by operation', labelNames: ['operation'], buckets: STORE_BUCKETS, registers });
 
-  const clientLabel = clientIdLabels(options.clientIdLabels);
+  // Clients an operator registered, as the store last found them: the only ones named in labels. It
+  // grows with the operator's clients only; a token request finds its client before it is counted.
+  const operatorClients = new Set<string>();
+  const clientLabel = clientIdLabels(options.clientIdLabels, (id) => operatorClients.has(id));
   // Label sets repeat (one per route and method): each is resolved to its child once, since
   // prom-client checks and hashes a label object on every call (most of what metrics cost a request).
   const requestChildren = childCache((key: string) => requests.labels(...(key.split('\u0000') as [string, string, string])));
@@ -123,6 +132,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       auditBatch: (size) => auditBatches.observe(size),
     },
     coreCacheLookup: cacheLookup,
+    clientFound({ clientId, origin }) {
+      if (origin === 'operator') operatorClients.add(clientId);
+      else operatorClients.delete(clientId);
+    },
     storeTimer(operation) {
       const child = storeDuration.labels(operation);
       return (seconds) => child.observe(seconds);

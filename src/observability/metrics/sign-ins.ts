@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../core/audit.js';
 
-export type SignInMethod = 'password' | 'totp' | 'backup_code' | 'directory' | 'upstream' | 'second_factor';
+export const SIGN_IN_METHODS = ['password', 'totp', 'backup_code', 'directory', 'upstream', 'second_factor'] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 
 /** Reasons of directory refusals (core/accounts/sign-in.ts), written `<reason>:<directory>`. */
 const DIRECTORY_REFUSALS = new Set(['directory_unavailable', 'directory_disabled', 'password_expired', 'username_taken']);
