@@ -110,6 +110,17 @@ describe('doctor rules', () => {
     assert.equal(argon2(8192, 4), 'warn');
   });
 
+  it('risk.metrics-exposed: a metrics listener beyond loopback needs the token', () => {
+    const status = (metrics: { listenHost?: string; token: boolean } | undefined) => riskChecks(config(metrics ? { metrics } : {}), undefined).find((r) => r.id === 'risk.metrics-exposed')?.status;
+    assert.equal(status(undefined), undefined, 'metrics off: nothing to say');
+    assert.equal(status({ token: true }), undefined, 'on the main port only: the token is required there anyway');
+    assert.equal(status({ listenHost: '127.0.0.1', token: false }), 'ok');
+    assert.equal(status({ listenHost: '::1', token: false }), 'ok');
+    assert.equal(status({ listenHost: '0.0.0.0', token: true }), 'ok');
+    assert.equal(status({ listenHost: '0.0.0.0', token: false }), 'warn');
+    assert.equal(status({ listenHost: '10.0.0.5', token: false }), 'warn');
+  });
+
   it('a configuration serve refuses leaves only what needs none, and is an error', () => {
     const results = diagnose({ now: at('2026-12-01'), keyMaxAge: 90 * 86400, configProblem: '--port must be a port number', looseFiles: [], node: { version: '24.11.1', engines: '>=20.11' } });
     assert.deepEqual(results.map((r) => r.id), ['config', 'node.version']);

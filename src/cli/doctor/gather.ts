@@ -69,6 +69,7 @@ export async function gatherFacts(flags: ServeFlags & Record<string, unknown>, e
     passwordPolicy: setup.passwordPolicy,
     argon2: setup.argon2,
     ...(setup.events.webhook ? { webhook: { url: setup.events.webhook.url } } : {}),
+    ...(setup.metrics ? { metrics: { ...(setup.metrics.listen ? { listenHost: setup.metrics.listen.host } : {}), token: setup.metrics.settings.token !== undefined } } : {}),
   };
   const pepper = pepperFacts(setup.dataDir, env);
   facts.pepper = pepper.facts;

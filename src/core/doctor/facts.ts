@@ -18,6 +18,8 @@ export interface ConfigFacts {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** The webhook event sink, when one is set. */
   webhook?: { url: string };
+  /** Where /metrics is served, when it is on: the listener of its own, and whether a token guards it. */
+  metrics?: { listenHost?: string; token: boolean };
 }
 
 /** One HTTP request to the running deployment. */

@@ -52,5 +52,15 @@ export function riskChecks(config: ConfigFacts, store: StoreFacts | undefined): 
         : warn('risk.webhook-http', `audit events (usernames, addresses) go to ${config.webhook.url} over plain http (--webhook-allow-insecure-http), readable and forgeable on the way`, 'use an https URL for the receiver (--webhook-ca-file for a private CA) and drop --webhook-allow-insecure-http'),
     );
   }
+  const metricsHost = config.metrics?.listenHost;
+  if (metricsHost !== undefined) {
+    // Metrics name clients, routes and sign-in failure rates: not for anyone who can reach the port.
+    const loopback = metricsHost === 'localhost' || metricsHost === '::1' || metricsHost.startsWith('127.');
+    results.push(
+      loopback || config.metrics?.token
+        ? ok('risk.metrics-exposed', loopback ? `the metrics listener answers on ${metricsHost} only` : `the metrics listener on ${metricsHost} asks for the token`)
+        : warn('risk.metrics-exposed', `the metrics listener on ${metricsHost} answers anyone who can reach it, without a token`, 'bind it to 127.0.0.1 (drop --metrics-host) or give --metrics-token-file so scrapers must send the token'),
+    );
+  }
   return results;
 }
