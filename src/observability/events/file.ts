@@ -52,15 +52,25 @@ export function fileSink(options: FileSinkOptions): EventSink {
   let writing: Promise<void> | undefined;
   let dropping = false;
 
+  // The new file is opened before the old descriptor is closed: a rename or open that fails leaves
+  // the sink writing on to the file it had (past the size, logged), never holding a closed descriptor,
+  // whose number the process may since have given to a socket or another file.
   const rotate = async () => {
-    await closeAsync(fd);
-    for (let i = keep - 1; i >= 1; i--) {
-      await renameAsync(`${path}.${i}`, `${path}.${i + 1}`).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+    try {
+      for (let i = keep - 1; i >= 1; i--) {
+        await renameAsync(`${path}.${i}`, `${path}.${i + 1}`).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+      }
+      await renameAsync(path, `${path}.1`);
+      const next = await openAsync(path, 'a', 0o600);
+      const old = fd;
+      fd = next;
+      await closeAsync(old).catch(() => {});
+    } catch (error) {
+      log.error({ err: error, path }, 'events file: cannot rotate; writing on to the current file, past its size, until rotating works');
     }
-    await renameAsync(path, `${path}.1`);
-    fd = await openAsync(path, 'a', 0o600);
+    // Either way the next attempt comes after another maxBytes.
     size = 0;
   };
 
