@@ -89,10 +89,12 @@ export function syslogSink(options: SyslogOptions): EventSink {
   let retry: NodeJS.Timeout | undefined;
   let dropping = false;
 
+  // Nothing more is written while the socket's buffer is full (a collector that stopped reading):
+  // messages then wait in `pending`, whose bound holds, instead of piling up in the socket unbounded.
   const flush = () => {
-    while (connected && socket && pending.length > 0) {
+    while (connected && socket && !socket.writableNeedDrain && pending.length > 0) {
       const message = pending.shift()!;
-      if (!socket.write(`${Buffer.byteLength(message)} ${message}`)) break; // 'drain' resumes
+      socket.write(`${Buffer.byteLength(message)} ${message}`); // when it fills the buffer, 'drain' resumes
     }
   };
 
