@@ -160,3 +160,124 @@ describe('doctor changes nothing', () => {
     assert.deepEqual(after, before, 'no file of the store was changed, made or removed');
   });
 });
+
+describe('a hostile or silent server at --url', () => {
+  it('one that accepts and never answers: doctor gives up in bounded time, says so, and its exit status matches --json', async () => {
+    const sockets = new Set<Socket>();
+    const silent = tcpServer((s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const data = join(tempDir(), 'data');
+      const json = await run(['doctor', '--data', data, '--url', url, '--json']);
+      assert.ok(json.ms < 12_000, `doctor took ${json.ms} ms`);
+      const report = JSON.parse(json.stdout) as Report;
+      assert.equal(report.status, 'error');
+      assert.equal(json.code, 1, 'status error is exit 1');
+      assert.match(check(report, 'issuer.discovery').finding, /no answer in 5 s/);
+      const human = await run(['doctor', '--data', data, '--url', url]);
+      assert.equal(human.code, json.code, 'the same exit status for people and scripts');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('one whose issuer and /ready carry terminal escapes, bidi overrides and newlines: shown escaped to people, intact in --json', async () => {
+    const evil = 'http://evil\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202egnp.exe\r\nok     forged.check  all good';
+    const server = await hostile((req, res) => {
+      res.writeHead(req.url?.startsWith('/ready') ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url?.startsWith('/ready') ? { status: 'down\u001b[1A', checks: { 'db\u001b[31m': 'fail\nok' } } : { issuer: evil }));
+    });
+    try {
+      const data = join(tempDir(), 'data');
+      const human = await run(['doctor', '--data', data, '--url', server.url]);
+      assert.equal(human.code, 1);
+      assert.doesNotMatch(human.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'no control character reaches the terminal');
+      assert.ok(!human.stdout.split('\n').some((l) => l.startsWith('ok     forged.check')), 'no line forged');
+      assert.match(human.stdout, /\\u001b\]0;pwned\\u0007/);
+      const json = await run(['doctor', '--data', data, '--url', server.url, '--json']);
+      const report = JSON.parse(json.stdout) as Report;
+      assert.ok(check(report, 'issuer.discovery').finding.includes(evil), 'scripts get the exact text, JSON-escaped');
+      assert.equal(json.code, human.code);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('one that answers 200 with a body that is not JSON, or redirects elsewhere: an error, no redirect followed', async () => {
+    let elsewhere = 0;
+    const target = await hostile((_req, res) => {
+      elsewhere++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer":"http://127.0.0.1"}');
+    });
+    const notJson = await hostile((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>hello</html>'));
+    const redirecting = await hostile((_req, res) => res.writeHead(302, { location: `${target.url}/.well-known/openid-configuration` }).end());
+    try {
+      const data = join(tempDir(), 'data');
+      const a = JSON.parse((await run(['doctor', '--data', data, '--url', notJson.url, '--json'])).stdout) as Report;
+      assert.equal(check(a, 'issuer.discovery').status, 'error');
+      assert.match(check(a, 'issuer.discovery').finding, /not a discovery document/);
+      const b = await run(['doctor', '--data', data, '--url', redirecting.url, '--json']);
+      assert.equal(b.code, 1);
+      assert.match(check(JSON.parse(b.stdout) as Report, 'issuer.discovery').finding, /answered 302/);
+      assert.equal(elsewhere, 0, 'the redirect was not followed');
+    } finally {
+      await Promise.all([target.close(), notJson.close(), redirecting.close()]);
+    }
+  });
+});
+
+describe('doctor keeps secrets', () => {
+  it('never prints the pepper (a symlinked pepper file too), the webhook secret, or the passwords in the database and Redis URLs', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data');
+    assert.equal((await run(['migrate', '--data', data])).code, 0);
+    const pepper = readFileSync(join(data, 'pepper'), 'utf8').trim();
+    const link = join(dir, 'pepper-link');
+    symlinkSync(join(data, 'pepper'), link);
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const secretFile = join(dir, 'webhook-secret');
+    writeFileSync(secretFile, webhookSecret, { mode: 0o644 });
+    const secretLink = join(dir, 'webhook-secret-link');
+    symlinkSync(secretFile, secretLink);
+    const env = { TESSERA_PEPPER_FILE: link, TESSERA_REDIS_URL: 'redis://:redis-pass-Zq81@127.0.0.1:1/0' };
+    const common = ['--data', data, '--offline', '--webhook-url', 'https://hooks.example.com/x', '--webhook-secret-file', secretLink];
+    const human = await run(['doctor', ...common], env);
+    const json = await run(['doctor', ...common, '--json'], env);
+    const pg = await run(['doctor', '--database-url', 'postgres://tessera:pg-pass-Xy72@127.0.0.1:1/tessera', '--offline', '--json'], env);
+    for (const r of [human, json, pg]) {
+      const all = r.stdout + r.stderr;
+      for (const s of [pepper, webhookSecret, webhookSecret.slice(6), 'redis-pass-Zq81', 'pg-pass-Xy72']) assert.ok(!all.includes(s), `a secret in: ${all.slice(0, 2000)}`);
+    }
+    const report = JSON.parse(json.stdout) as Report;
+    assert.match(check(report, 'pepper').finding, /TESSERA_PEPPER_FILE/);
+    assert.equal(check(report, 'pepper').status, 'ok', 'the symlinked pepper is the store\'s');
+    assert.match(check(report, 'files.permissions').finding, /webhook secret/, 'the loose secret file (through its link) is found');
+    assert.equal(check(JSON.parse(pg.stdout) as Report, 'database').status, 'error');
+  });
+});
+
+describe('doctor misused', () => {
+  for (const [what, args] of [
+    ['an unknown option', ['--no-such-option']],
+    ['--key-max-age that is not a duration', ['--key-max-age', 'banana']],
+    ['--key-max-age of zero', ['--key-max-age', '0d']],
+    ['--url with no value', ['--url']],
+    ['--url that is not a URL', ['--url', 'not a url\u001b[2J']],
+    ['--url with another scheme', ['--url', 'file:///etc/passwd']],
+    ['a stray argument', ['extra']],
+  ] as const) {
+    it(`${what}: exit 2 with one clear line, no stack trace, nothing on stdout, with or without --json`, async () => {
+      for (const json of [[], ['--json']]) {
+        const r = await run(['doctor', '--offline', ...args, ...json], {}, tempDir());
+        assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
+        assert.equal(r.stdout, '');
+        const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+        assert.equal(lines.length, 1, r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at |Error:|node:internal/);
+        assert.doesNotMatch(r.stderr, /\u001b/, 'what was typed is escaped');
+      }
+    });
+  }
+});
