@@ -214,3 +214,197 @@ describe('attacks on the syslog sink', () => {
     }
   });
 });
+
+/** An HTTPS receiver whose answer per request is `handle` (default 204). */
+async function receiver(handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void) {
+  const deliveries: { headers: import('node:http').IncomingHttpHeaders; body: string }[] = [];
+  const server = httpsServer(tls, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body });
+      handle(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    deliveries,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const webhookSettings = (url: string, dataDir: string, extra: Partial<NonNullable<EventSinkSettings['webhook']>> = {}): NonNullable<EventSinkSettings['webhook']> => ({
+  url,
+  secret,
+  secretSource: 'the test',
+  ca: tls.cert,
+  retryBaseMs: 20,
+  retryMaxMs: 50,
+  attempts: 2,
+  timeoutMs: 1000,
+  deadLetterFile: join(dataDir, 'webhook-dead-letters.jsonl'),
+  ...extra,
+});
+
+describe('attacks on what leaves the process', () => {
+  it('no password, client secret, code or token reaches the file, syslog, the webhook, the dead letters or the log, even when the receiver echoes them back in its errors', async () => {
+    const udp = (await import('node:dgram')).createSocket('udp4');
+    const datagrams: string[] = [];
+    udp.on('message', (m) => datagrams.push(m.toString('latin1')));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    // A receiver that refuses everything, echoing the request (and so anything secret in it) in its body.
+    const hooks = await receiver((_req, res, body) => res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${body}`));
+    const logs: string[] = [];
+    let eventsFile = '';
+    let deadLetters = '';
+    const server = await startWith((dir) => {
+      eventsFile = join(dir, 'events.jsonl');
+      deadLetters = join(dir, 'webhook-dead-letters.jsonl');
+      return { file: { path: eventsFile }, syslog: { url: `udp://127.0.0.1:${(udp.address() as AddressInfo).port}` }, webhook: webhookSettings(hooks.url, dir) };
+    }, logs);
+    try {
+      const password = `Pw-${randomBytes(12).toString('hex')}`;
+      const wrongPassword = `Wrong-${randomBytes(12).toString('hex')}`;
+      const wrongSecret = `NotTheSecret-${randomBytes(12).toString('hex')}`;
+      const user = await server.addUser({ username: `vic${randomBytes(3).toString('hex')}`, password });
+      const app = await server.addClient({ name: 'legacy', grantTypes: ['password', 'refresh_token'], scopes: ['openid', 'offline_access'] });
+      const signIn = await postForm(`${server.issuer}/token`, { grant_type: 'password', username: user.username, password, scope: 'openid offline_access' }, basic(app.clientId, app.secret!));
+      assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+      const refreshed = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: String(signIn.body['refresh_token']) }, basic(app.clientId, app.secret!));
+      assert.equal(refreshed.status, 200);
+      // Failures whose input is secret: a wrong password (and a password typed as the username), a wrong client secret, a replayed refresh token.
+      await postForm(`${server.issuer}/token`, { grant_type: 'password', username: user.username, password: wrongPassword, scope: 'openid' }, basic(app.clientId, app.secret!));
+      await postForm(`${server.issuer}/token`, { grant_type: 'password', username: user.username, password: 'x', scope: 'openid' }, basic(app.clientId, wrongSecret));
+      await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: String(signIn.body['refresh_token']) }, basic(app.clientId, app.secret!));
+      await postForm(`${server.issuer}/revoke`, { token: String(refreshed.body['refresh_token']) }, basic(app.clientId, app.secret!));
+      const secrets = [password, wrongPassword, wrongSecret, app.secret!, secret, secret.slice(6),
+        ...[signIn, refreshed].flatMap((r) => ['access_token', 'refresh_token', 'id_token'].map((k) => r.body[k]).filter((v): v is string => typeof v === 'string'))];
+      const letters = () => jsonLines(deadLetters);
+      await until('the events in the dead letters', () => letters().length >= 5);
+      await until('the events in the file', () => jsonLines(eventsFile).length >= 5);
+      await until('the syslog datagrams', () => datagrams.length >= 5);
+      await sleep(300);
+      const everything = { file: readFileSync(eventsFile, 'utf8'), syslog: datagrams.join('\n'), webhook: hooks.deliveries.map((d) => JSON.stringify(d)).join('\n'), deadLetters: readFileSync(deadLetters, 'utf8'), log: logs.join('') };
+      for (const [where, text] of Object.entries(everything)) {
+        for (const s of secrets) assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}…) in the ${where}`);
+      }
+      for (const l of letters()) assert.equal(l['last_error'], 'HTTP 400', 'the receiver\'s body is not kept');
+    } finally {
+      await server.close();
+      await hooks.close();
+      udp.close();
+    }
+  });
+});
+
+describe('attacks on the webhook sink', () => {
+  it('a receiver that redirects (to http, elsewhere): the redirect is not followed, the event is set aside as refused', async () => {
+    let reachedElsewhere = 0;
+    const elsewhere = (await import('node:http')).createServer((_req, res) => {
+      reachedElsewhere++;
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const hooks = await receiver((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal` }).end());
+    const logs: string[] = [];
+    let deadLetters = '';
+    const server = await startWith((dir) => {
+      deadLetters = join(dir, 'webhook-dead-letters.jsonl');
+      return { webhook: webhookSettings(hooks.url, dir, { attempts: 5 }) };
+    }, logs);
+    try {
+      const service = await serviceClient(server);
+      assert.equal((await service.token()).status, 200);
+      await until('the dead letter', () => jsonLines(deadLetters).some((l) => (l['event'] as Record<string, unknown>)['client_id'] === service.clientId));
+      const letter = jsonLines(deadLetters).find((l) => (l['event'] as Record<string, unknown>)['client_id'] === service.clientId)!;
+      assert.equal(letter['reason'], 'refused');
+      assert.equal(letter['last_error'], 'HTTP 307');
+      assert.equal(letter['attempts'], 1, 'a redirect is not retried either');
+      assert.equal(reachedElsewhere, 0, 'nothing went where it pointed');
+    } finally {
+      await server.close();
+      await hooks.close();
+      elsewhere.closeAllConnections();
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
+  });
+
+  it('a receiver that answers 200 and then streams an endless body: delivered once, not retried nor set aside, memory and time bounded (was a bug)', async () => {
+    // Was: the answer counted only once its body ended; an endless body ran into the timeout, whose
+    // abort made the attempt a failure: each event the receiver had accepted was sent again and again
+    // (3 times here), then set aside as undelivered. The status is now the answer, and the body is
+    // read only up to 64 kB within the timeout.
+    const chunk = Buffer.alloc(64 * 1024, 'z');
+    const hooks = await receiver((_req, res) => {
+      res.writeHead(200);
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    let deadLetters = '';
+    const server = await startWith((dir) => {
+      deadLetters = join(dir, 'webhook-dead-letters.jsonl');
+      return { webhook: webhookSettings(hooks.url, dir, { timeoutMs: 500, attempts: 3 }) };
+    });
+    try {
+      const service = await serviceClient(server);
+      const rssBefore = process.memoryUsage().rss;
+      const started = performance.now();
+      for (let i = 0; i < 5; i++) assert.equal((await service.token()).status, 200);
+      assert.ok(performance.now() - started < 3000, 'token requests do not wait for the receiver');
+      await until('the deliveries', () => hooks.deliveries.length >= 5);
+      await sleep(1500);
+      assert.ok(process.memoryUsage().rss - rssBefore < 300 * 1024 * 1024, 'the body is not kept');
+      assert.equal(hooks.deliveries.length, 5, 'a 200 is a delivery, not retried, whatever the body');
+      assert.deepEqual(jsonLines(deadLetters), []);
+    } finally {
+      await server.close();
+      await hooks.close();
+    }
+  });
+
+  it('stopping while a delivery hangs: the stop ends within its wait, and the event is in the dead letters as shutdown, once', async () => {
+    const hooks = await receiver(() => {}); // never answers
+    let deadLetters = '';
+    const server = await startWith((dir) => {
+      deadLetters = join(dir, 'webhook-dead-letters.jsonl');
+      return { webhook: webhookSettings(hooks.url, dir, { timeoutMs: 60_000, attempts: 5 }), closeTimeoutMs: 500 };
+    });
+    const service = await serviceClient(server);
+    assert.equal((await service.token()).status, 200);
+    await until('the delivery in flight', () => hooks.deliveries.length >= 1);
+    const started = Date.now();
+    await server.close();
+    assert.ok(Date.now() - started < 3000, `stopping took ${Date.now() - started} ms`);
+    await hooks.close();
+    const letters = jsonLines(deadLetters).filter((l) => (l['event'] as Record<string, unknown>)['client_id'] === service.clientId);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!['reason'], 'shutdown');
+  });
+
+  it('a dead-letter file and an events file made beforehand with loose modes are narrowed to 0600 at startup', async () => {
+    const store = await createTestStore();
+    stores.push(store);
+    const eventsFile = join(store.dataDir, 'events.jsonl');
+    const deadLetters = join(store.dataDir, 'webhook-dead-letters.jsonl');
+    writeFileSync(eventsFile, '', { mode: 0o666 });
+    writeFileSync(deadLetters, '', { mode: 0o644 });
+    chmodSync(eventsFile, 0o666);
+    const hooks = await receiver((_req, res) => res.writeHead(204).end());
+    const server = await startTestServer({}, undefined, { store, events: { file: { path: eventsFile }, webhook: webhookSettings(hooks.url, store.dataDir) } });
+    try {
+      assert.equal(statSync(eventsFile).mode & 0o777, 0o600);
+      assert.equal(statSync(deadLetters).mode & 0o777, 0o600);
+    } finally {
+      await server.close();
+      await hooks.close();
+    }
+  });
+});
