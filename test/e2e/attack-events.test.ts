@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer as tcpServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as httpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestStore, startTestServer, type TestServer, type TestStore } from '../helpers/server.js';
@@ -407,4 +407,66 @@ describe('attacks on the webhook sink', () => {
       await hooks.close();
     }
   });
+});
+
+describe('attacks on the events file, continued', () => {
+  it('a burst of 300 concurrent token requests across many rotations: every event exactly once, each line whole, in order per file', async () => {
+    let path = '';
+    const server = await startWith((dir) => {
+      path = join(dir, 'events.jsonl');
+      return { file: { path, maxBytes: 4096, keep: 200 } };
+    });
+    try {
+      const service = await serviceClient(server);
+      const answers = await Promise.all(Array.from({ length: 300 }, () => service.token()));
+      for (const a of answers) assert.equal(a.status, 200);
+      const files = () => [path, ...Array.from({ length: 200 }, (_, i) => `${path}.${i + 1}`)].filter(existsSync);
+      const ours = () => files().flatMap((p) => jsonLines(p)).filter((e) => e['client_id'] === service.clientId);
+      await until('300 events in the files', () => ours().length >= 300);
+      await sleep(300);
+      const all = ours();
+      assert.equal(all.length, 300);
+      assert.equal(new Set(all.map((e) => e['id'])).size, 300, 'none twice');
+      assert.ok(files().length > 10, 'many rotations happened');
+      for (const p of files()) {
+        assert.ok(statSync(p).size <= 4096, `${p} is over the size`);
+        assert.ok(readFileSync(p, 'utf8').endsWith('\n'), `${p} ends with a whole line`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('attacks with symbolic links', () => {
+  for (const which of ['events file', 'dead-letter file'] as const) {
+    it(`a symbolic link planted where the ${which} goes: startup is refused with one clear line, and the file it points at is left alone (was a bug)`, async () => {
+      // Was: the file was opened with 'a', following the link: the server appended events to whatever
+      // file the link named (one of its user's own files, planted by anyone who could write in the
+      // directory) and narrowed its mode to 0600. Decided: never through a link (O_NOFOLLOW); an
+      // operator who keeps the file elsewhere names the real path.
+      const store = await createTestStore();
+      stores.push(store);
+      const victim = join(store.dataDir, 'victim.conf');
+      writeFileSync(victim, 'precious = true\n', { mode: 0o644 });
+      chmodSync(victim, 0o644);
+      const path = join(store.dataDir, which === 'events file' ? 'events.jsonl' : 'dead.jsonl');
+      symlinkSync(victim, path);
+      const hooks = await receiver((_req, res) => res.writeHead(204).end());
+      const events: EventSinkSettings = which === 'events file' ? { file: { path } } : { webhook: webhookSettings(hooks.url, store.dataDir, { deadLetterFile: path }) };
+      try {
+        await assert.rejects(
+          async () => {
+            const server = await startTestServer({}, undefined, { store, events });
+            await server.close();
+          },
+          (e: Error) => e.message === `cannot open the ${which} ${path}: it is a symbolic link (name the file itself)`,
+        );
+        assert.equal(readFileSync(victim, 'utf8'), 'precious = true\n');
+        assert.equal(statSync(victim).mode & 0o777, 0o644);
+      } finally {
+        await hooks.close();
+      }
+    });
+  }
 });
