@@ -68,9 +68,12 @@ export async function tailAudit(options: TailOptions): Promise<void> {
   floor = max;
   options.ready();
   while (!options.signal.aborted) {
+    // The pause ends at the interval or at the stop, and its listener goes with it: one added per
+    // poll and left would pile up on the signal for as long as the tail runs.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const stop = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (options.signal.removeEventListener('abort', stop), resolve()), options.intervalMs);
+      options.signal.addEventListener('abort', stop, { once: true });
     });
     if (options.signal.aborted) break;
     const fresh = (await newerThan(options, floor)).filter((v) => !seen.has(idOf(v)));

@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { createTestStore, startTestServer, type TestServer, type TestStore } from '../helpers/server.js';
 import { basic, postForm } from '../helpers/http.js';
 import { selfSignedCert } from '../helpers/tls.js';
+import { ROOT } from '../helpers/cli.js';
 import type { EventSinkSettings } from '../../src/observability/events/index.js';
 
 /*
@@ -469,4 +471,72 @@ describe('attacks with symbolic links', () => {
       }
     });
   }
+});
+
+/** `tessera audit tail` of the built CLI, as an operator runs it. */
+function auditTail(args: string[]) {
+  const child = spawn(process.execPath, [`${ROOT}/bin/tessera.js`, 'audit', 'tail', '--interval', '0.2', ...args], { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_'))) as Record<string, string> });
+  const out = { stdout: '', stderr: '', code: undefined as number | null | undefined };
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve((out.code = code))));
+  return { child, out, exited };
+}
+
+describe('attacks on tessera audit tail', () => {
+  it('usernames carrying terminal escapes, C1 controls, bidi overrides and newlines are printed escaped, one line per event; --json keeps them exact', async () => {
+    const server = await startTestServer();
+    const tails: ReturnType<typeof auditTail>[] = [];
+    try {
+      const c = await server.addClient({ name: 'legacy', grantTypes: ['password'], scopes: ['openid'] });
+      const evil = ['\u001b]0;owned\u0007\u001b[2J', 'a\r\n2030-01-01T00:00:00.000Z critical admin.forged success', '\u009b31mred\u202etxt.exe', 'tab\there\u0000nul'];
+      for (const username of evil) await postForm(`${server.issuer}/token`, { grant_type: 'password', username, password: 'wrong', scope: 'openid' }, basic(c.clientId, c.secret!));
+      const human = auditTail([...server.storeArgs, '--since', '1h', '--type', 'login.failure']);
+      const json = auditTail([...server.storeArgs, '--since', '1h', '--type', 'login.failure', '--json']);
+      tails.push(human, json);
+      await until('both tails to print the backlog', () => human.out.stdout.split('\n').filter(Boolean).length >= evil.length && json.out.stdout.split('\n').filter(Boolean).length >= evil.length);
+      await sleep(500);
+      const lines = human.out.stdout.split('\n').filter(Boolean);
+      assert.equal(lines.length, evil.length, human.out.stdout);
+      assert.doesNotMatch(human.out.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'no raw control character reaches the terminal');
+      assert.ok(!lines.some((l) => /^2030-01-01T00:00:00\.000Z critical/.test(l)), 'no line forged');
+      assert.ok(lines.some((l) => l.includes('username=\\u001b]0;owned\\u0007\\u001b[2j')), lines.join('\n'));
+      const names = json.out.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as Record<string, unknown>)['username']);
+      for (const username of evil) assert.ok(names.includes(username.toLowerCase()), `--json keeps ${JSON.stringify(username)}`);
+    } finally {
+      for (const t of tails) t.child.kill('SIGINT');
+      await Promise.all(tails.map((t) => t.exited));
+      await server.close();
+    }
+  });
+
+  for (const since of ['garbage', '-5m', '2026-13-45T99:99:99Z', '\u001b[2J']) {
+    // docs/cli.md: a mistake is one `tessera:` line on stderr and exit status 1 (2 is doctor's own).
+    it(`--since ${JSON.stringify(since)}: refused at once, exit 1, one escaped line, no stack trace`, async () => {
+      const dir = join((await createTestStore().then((s) => (stores.push(s), s))).dataDir);
+      const tail = auditTail(['--data', dir, '--since', since]);
+      const timer = setTimeout(() => tail.child.kill('SIGKILL'), 10_000);
+      const code = await tail.exited;
+      clearTimeout(timer);
+      assert.equal(code, 1, `${tail.out.stdout}${tail.out.stderr}`);
+      assert.equal(tail.out.stdout, '');
+      assert.equal(tail.out.stderr.split('\n').filter(Boolean).length, 1, tail.out.stderr);
+      assert.match(tail.out.stderr, /^tessera: /);
+      assert.doesNotMatch(tail.out.stderr, /\n\s+at |node:internal|\u001b/);
+    });
+  }
+
+  it('a long-running tail polls without piling up listeners on its stop signal (was a bug)', async () => {
+    // Was: each poll's pause added an 'abort' listener to the stop signal and never removed it: a tail
+    // left running grew by one listener a poll (86,400 a day at the default interval), and Node warned
+    // "MaxListenersExceededWarning … 11 abort listeners" after ten polls.
+    const store = await createTestStore();
+    stores.push(store);
+    const tail = auditTail(['--data', store.dataDir, '--interval', '0.1']);
+    await until('tail to start', () => tail.out.stderr.includes('following the audit log'));
+    await sleep(2500); // some 25 polls
+    tail.child.kill('SIGINT');
+    assert.equal(await tail.exited, 0);
+    assert.doesNotMatch(tail.out.stderr, /MaxListenersExceeded|Warning/, tail.out.stderr);
+  });
 });
