@@ -540,3 +540,42 @@ describe('attacks on tessera audit tail', () => {
     assert.doesNotMatch(tail.out.stderr, /MaxListenersExceeded|Warning/, tail.out.stderr);
   });
 });
+
+describe('attacks on tessera audit tail over PostgreSQL', () => {
+  it('an event whose id was taken before the tail started but committed after (a slower node) is printed, once (was a bug)', async () => {
+    // Was: the tail started from the newest visible id and never looked below it, so an event another
+    // node had taken a lower id for, committed just after the tail started, was never printed. The
+    // settle window (ids of the last few seconds are read again) now applies from the start too.
+    const { createTestDatabase } = await import('../helpers/postgres.js');
+    const pg = (await import('pg')).default;
+    const database = await createTestDatabase();
+    const store = await createTestStore();
+    stores.push(store);
+    const server = await startTestServer({}, undefined, { store: { dataDir: store.dataDir, database, remove: async () => undefined } });
+    const slowNode = new pg.Client({ connectionString: database.url });
+    await slowNode.connect();
+    let tail: ReturnType<typeof auditTail> | undefined;
+    try {
+      const c = await server.addClient({ name: 'Service', grantTypes: ['client_credentials'], scopes: ['api'] });
+      // The slower node takes its id and has not committed yet.
+      await slowNode.query('begin');
+      await slowNode.query(`insert into audit_events (at, type, outcome, client_id) values ($1, 'token.issued', 'success', 'the-slow-node')`, [Math.floor(Date.now() / 1000)]);
+      // Meanwhile this node records an event with a higher id, visible at once.
+      assert.equal((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'api' }, basic(c.clientId, c.secret!))).status, 200);
+      tail = auditTail([...server.storeArgs, '--json']);
+      await until('tail to start', () => tail!.out.stderr.includes('following the audit log'));
+      await slowNode.query('commit');
+      const printed = () => tail!.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      await until('the slower node\'s event', () => printed().some((e) => e['client_id'] === 'the-slow-node'), 10_000);
+      await sleep(6000); // past the settle window: nothing printed twice
+      assert.equal(printed().filter((e) => e['client_id'] === 'the-slow-node').length, 1);
+      assert.equal(printed().filter((e) => e['client_id'] === c.clientId).length, 0, 'what was visible before it started is not printed');
+    } finally {
+      tail?.child.kill('SIGINT');
+      await tail?.exited;
+      await slowNode.end();
+      await server.close();
+      await database.drop();
+    }
+  });
+});
