@@ -541,6 +541,37 @@ describe('attacks on tessera audit tail', () => {
   });
 });
 
+describe('attacks on tessera audit tail with a huge backlog', () => {
+  it('--since over 5,000 events: each printed once, oldest first, and none again on later polls', async () => {
+    const server = await startTestServer();
+    let tail: ReturnType<typeof auditTail> | undefined;
+    try {
+      const Sqlite = (await import('better-sqlite3')).default;
+      const { SQLITE_FILE } = await import('../../src/store/sqlite/open.js');
+      if (server.databaseUrl === undefined) {
+        const db = new Sqlite(join(server.dataDir, SQLITE_FILE));
+        const insert = db.prepare("insert into audit_events (at, type, outcome, client_id, reason) values (?, 'token.issued', 'success', 'backlog', ?)");
+        const now = Math.floor(Date.now() / 1000);
+        db.transaction(() => {
+          for (let i = 0; i < 5000; i++) insert.run(now - 60, String(i));
+        })();
+        db.close();
+      }
+      tail = auditTail([...server.storeArgs, '--since', '1h', '--json', '--client', 'backlog']);
+      const printed = () => tail!.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      await until('the backlog', () => printed().length >= 5000, 30_000);
+      const reasons = printed().map((e) => Number(e['reason']));
+      assert.deepEqual(reasons, Array.from({ length: 5000 }, (_, i) => i), 'each once, oldest first');
+      await sleep(1500);
+      assert.equal(printed().length, 5000, 'nothing printed again');
+    } finally {
+      tail?.child.kill('SIGINT');
+      await tail?.exited;
+      await server.close();
+    }
+  });
+});
+
 describe('attacks on tessera audit tail over PostgreSQL', () => {
   it('an event whose id was taken before the tail started but committed after (a slower node) is printed, once (was a bug)', async () => {
     // Was: the tail started from the newest visible id and never looked below it, so an event another
