@@ -281,3 +281,42 @@ describe('doctor misused', () => {
     });
   }
 });
+
+describe('doctor and serve agree', () => {
+  it('event-sink settings serve refuses at startup (a syslog URL or facility it does not know, a malformed webhook secret, plain http, a symlinked events file) are errors for doctor too (was a bug)', async () => {
+    // Was: doctor read these settings (resolveServe) but only the sinks, as serve opened them, checked
+    // them: doctor said "serve accepts this configuration" for one serve refused at once. The sinks'
+    // checks now run, opening nothing, for doctor as well.
+    const dir = tempDir();
+    const data = join(dir, 'data');
+    const badSecret = join(dir, 'bad-secret');
+    writeFileSync(badSecret, 'whsec_tooshort', { mode: 0o600 });
+    const goodSecret = join(dir, 'good-secret');
+    writeFileSync(goodSecret, `whsec_${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'x');
+    const link = join(dir, 'events.jsonl');
+    symlinkSync(victim, link);
+    const cases: [string[], RegExp][] = [
+      [['--syslog', 'ftp://logs.example.com'], /syslog URL must start with udp:\/\/, tcp:\/\/ or tls:\/\//],
+      [['--syslog', 'udp://127.0.0.1:514', '--syslog-facility', 'bogus'], /syslog facility must be one of/],
+      [['--webhook-url', 'https://hooks.example.com/x', '--webhook-secret-file', badSecret], /24 to 64 bytes/],
+      [['--webhook-url', 'http://hooks.example.com/x', '--webhook-secret-file', goodSecret], /plain http/],
+      [['--events-file', link], /it is a symbolic link/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['doctor', '--data', data, '--offline', '--json', ...args]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      const config = check(JSON.parse(r.stdout) as Report, 'config');
+      assert.equal(config.status, 'error', `${args.join(' ')}: ${config.finding}`);
+      assert.match(config.finding, message);
+    }
+    assert.ok(!existsSync(data), 'doctor made no data directory');
+    // And serve indeed refuses each at startup.
+    for (const [args, message] of cases) {
+      const serve = await run(['serve', '--data', data, '--port', '0', ...args]);
+      assert.notEqual(serve.code, 0);
+      assert.match(serve.stderr, message);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { close, constants, fchmodSync, fstatSync, mkdirSync, open, openSync, rename, write } from 'node:fs';
+import { close, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, open, openSync, rename, write } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../../core/config.js';
@@ -29,11 +29,24 @@ const MAX_PENDING = 10_000;
  */
 export const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
+const LINK_PROBLEM = 'it is a symbolic link (name the file itself)';
+
 /** Why a file cannot be opened, in words: the error code, and what ELOOP means here. */
 export const openProblem = (e: unknown) => {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ELOOP' ? 'it is a symbolic link (name the file itself)' : (code ?? (e as Error).message);
+  return code === 'ELOOP' ? LINK_PROBLEM : (code ?? (e as Error).message);
 };
+
+/** Throws the ConfigError opening would, for a path that is a symbolic link; looks only (for doctor). */
+export function checkNotLink(path: string, what: string): void {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // Not there: it is made at startup.
+  }
+  if (link) throw new ConfigError(`cannot open the ${what} ${path}: ${LINK_PROBLEM}`);
+}
 
 /** Opens (creating) the file for appending, readable by the server's user only: events name users and addresses. */
 function openPrivate(path: string): number {

@@ -21,7 +21,7 @@ const MAX_PENDING = 10_000;
 const DEFAULT_PORTS: Record<string, number> = { 'udp:': 514, 'tcp:': 514, 'tls:': 6514 };
 
 /** Parses and checks the URL: a bad one fails at startup. */
-function target(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; port: number } {
+export function syslogTarget(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; port: number } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -40,7 +40,7 @@ function target(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; 
  * connection is opened again with growing pauses; messages wait meanwhile, up to a bound.
  */
 export function syslogSink(options: SyslogOptions): EventSink {
-  const { transport, host, port } = target(options.url);
+  const { transport, host, port } = syslogTarget(options.url);
   const facility = facilityCode(options.facility ?? 'authpriv');
   const { log } = options;
   const where = `${transport}://${host}:${port}`;
