@@ -320,3 +320,26 @@ describe('doctor and serve agree', () => {
     }
   });
 });
+
+describe('doctor and files that never end', () => {
+  it('a secret file that is /dev/zero or a named pipe (through a symbolic link too): refused at once with one line, no hang (was a bug)', async () => {
+    // Was: the file was read whole (readFileSync): /dev/zero was read until memory ran out and a named
+    // pipe with no writer blocked for ever, so doctor (and serve, and every command) hung without a word.
+    const dir = tempDir();
+    const fifo = join(dir, 'pipe');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const zeroLink = join(dir, 'pepper-link');
+    symlinkSync('/dev/zero', zeroLink);
+    const data = join(dir, 'data');
+    for (const path of ['/dev/zero', fifo, zeroLink]) {
+      const r = await run(['doctor', '--data', data, '--offline'], { TESSERA_PEPPER_FILE: path });
+      assert.ok(r.ms < 10_000, `${path}: took ${r.ms} ms`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `tessera: TESSERA_PEPPER_FILE names ${path}, which is not a regular file\n`);
+    }
+    const webhook = await run(['doctor', '--data', data, '--offline', '--json', '--webhook-url', 'https://hooks.example.com/x', '--webhook-secret-file', fifo]);
+    assert.ok(webhook.ms < 10_000);
+    assert.equal(webhook.code, 1);
+    assert.match(check(JSON.parse(webhook.stdout) as Report, 'config').finding, /--webhook-secret-file names .*pipe, which is not a regular file/);
+  });
+});
