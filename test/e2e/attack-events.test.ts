@@ -610,3 +610,68 @@ describe('attacks on tessera audit tail over PostgreSQL', () => {
     }
   });
 });
+
+describe('attacks on signatures and trust', () => {
+  it('the webhook signature covers the exact bytes sent, non-ASCII usernames included, and verifies with the id and timestamp of that attempt only', async () => {
+    const { createHmac } = await import('node:crypto');
+    const raw: { headers: import('node:http').IncomingHttpHeaders; bytes: Buffer }[] = [];
+    const server = httpsServer(tls, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        raw.push({ headers: req.headers, bytes: Buffer.concat(chunks) });
+        res.writeHead(raw.length === 1 ? 503 : 204).end(); // the first attempt fails: a second, re-signed
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const app = await startWith((dir) => ({ webhook: webhookSettings(`https://127.0.0.1:${(server.address() as AddressInfo).port}/h`, dir, { attempts: 3, retryBaseMs: 1100, retryMaxMs: 1500 }) }));
+    try {
+      const c = await app.addClient({ name: 'legacy', grantTypes: ['password'], scopes: ['openid'] });
+      await postForm(`${app.issuer}/token`, { grant_type: 'password', username: 'zoë-😀-\u202e-ユーザー', password: 'wrong', scope: 'openid' }, basic(c.clientId, c.secret!));
+      await until('two attempts', () => raw.length >= 2);
+      const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+      const sign = (id: string, ts: string, bytes: Buffer) => `v1,${createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${ts}.`), bytes])).digest('base64')}`;
+      for (const { headers, bytes } of raw) {
+        const id = String(headers['webhook-id']);
+        const ts = String(headers['webhook-timestamp']);
+        assert.equal(Number(headers['content-length']), bytes.length);
+        assert.equal(headers['webhook-signature'], sign(id, ts, bytes), 'HMAC over id.timestamp.raw bytes');
+        assert.equal(JSON.parse(bytes.toString('utf8'))['username'], 'zoë-😀-\u202e-ユーザー');
+        assert.notEqual(headers['webhook-signature'], sign(id, String(Number(ts) + 1), bytes), 'another timestamp does not verify');
+      }
+      assert.equal(raw[0]!.headers['webhook-id'], raw[1]!.headers['webhook-id'], 'the same id on a redelivery');
+      assert.notEqual(raw[0]!.headers['webhook-timestamp'], raw[1]!.headers['webhook-timestamp'], 'each attempt signed with its own time');
+      assert.ok(raw[0]!.bytes.equals(raw[1]!.bytes), 'the same body');
+    } finally {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a TLS syslog collector with a certificate not trusted: nothing is sent to it, the failure is logged once, token requests are unaffected', async () => {
+    const { createServer: tlsServer } = await import('node:tls');
+    const { selfSignedCert: another } = await import('../helpers/tls.js');
+    const untrusted = another();
+    let plaintext = 0;
+    const collector = tlsServer({ key: untrusted.key, cert: untrusted.cert }, (s) => s.on('data', () => plaintext++));
+    collector.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const logs: string[] = [];
+    // Trusting another CA (the test's usual one), not the collector's.
+    const server = await startWith(() => ({ syslog: { url: `tls://127.0.0.1:${(collector.address() as AddressInfo).port}`, ca: tls.cert } }), logs);
+    try {
+      const service = await serviceClient(server);
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) assert.equal((await service.token()).status, 200);
+      assert.ok(performance.now() - started < 5000);
+      await until('the failure logged', () => logs.some((l) => l.includes('syslog: cannot send events')));
+      await sleep(1500); // a reconnection or two
+      assert.equal(plaintext, 0, 'no event reached an unverified collector');
+      assert.equal(logs.filter((l) => l.includes('syslog: cannot send events')).length, 1, 'logged once, not per attempt');
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => collector.close(() => resolve()));
+    }
+  });
+});
