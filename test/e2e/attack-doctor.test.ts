@@ -343,3 +343,50 @@ describe('doctor and files that never end', () => {
     assert.match(check(JSON.parse(webhook.stdout) as Report, 'config').finding, /--webhook-secret-file names .*pipe, which is not a regular file/);
   });
 });
+
+describe('doctor against a PostgreSQL that stalls', () => {
+  it('a database that connects and then stops answering mid-inspection: doctor ends after one timeout with an error finding, and changes nothing (was a bug)', async () => {
+    // Was: each of the store's reads (migrations, clock, pepper, keys, retention, clients) waited its
+    // own 5 s timeout on the stalled connection, one after another: some 26 s before any answer. Once
+    // one read has run out of time the others are now not sent.
+    const { createTestDatabase } = await import('../helpers/postgres.js');
+    const { startStallProxy } = await import('../helpers/stall-proxy.js');
+    const pg = (await import('pg')).default;
+    const database = await createTestDatabase();
+    const migrated = await run(['migrate', '--database-url', database.url, '--data', join(tempDir(), 'data')]);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const url = new URL(database.url);
+    const proxy = await startStallProxy(Number(url.port || 5432), url.hostname);
+    const schema = async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query("select table_name, column_name, data_type from information_schema.columns where table_schema = 'public' order by 1, 2");
+      const { rows: migrations } = await client.query('select name from kysely_migration order by name');
+      const { rows: settings } = await client.query('select name, value from settings order by name');
+      await client.end();
+      return JSON.stringify({ rows, migrations, settings });
+    };
+    try {
+      const before = await schema();
+      const through = new URL(database.url);
+      through.hostname = '127.0.0.1';
+      through.port = String(proxy.port);
+      proxy.stallOn('kysely_migration');
+      const r = await run(['doctor', '--database-url', through.href, '--data', join(tempDir(), 'data'), '--offline', '--json'], { TESSERA_PEPPER: randomBytes(32).toString('base64url') });
+      assert.ok(proxy.stalledOnPattern(), 'the stall happened mid-inspection');
+      assert.ok(r.ms < 12_000, `doctor took ${r.ms} ms: ${r.stdout}`);
+      assert.equal(r.stderr, '');
+      const report = JSON.parse(r.stdout) as Report;
+      assert.equal(r.code, 1);
+      assert.equal(report.status, 'error');
+      const migrations = report.checks.find((c) => c.id === 'migrations');
+      assert.ok(migrations?.status === 'error' || check(report, 'database').status === 'error', JSON.stringify(report.checks));
+      proxy.resume();
+      assert.equal(await schema(), before, 'schema, migrations and settings unchanged');
+    } finally {
+      proxy.resume();
+      await proxy.close();
+      await database.drop();
+    }
+  });
+});
