@@ -390,3 +390,24 @@ describe('doctor against a PostgreSQL that stalls', () => {
     }
   });
 });
+
+describe('doctor and a pepper file that never ends', () => {
+  it("the data directory's pepper replaced by a link to /dev/zero or by a named pipe: a pepper error at once, no hang (was a bug)", async () => {
+    // Was: findPepper read the file whole: /dev/zero until memory ran out, a pipe with no writer for ever.
+    for (const kind of ['zero', 'fifo'] as const) {
+      const dir = tempDir();
+      const data = join(dir, 'data');
+      assert.equal((await run(['migrate', '--data', data])).code, 0);
+      const pepper = join(data, 'pepper');
+      rmSync(pepper);
+      if (kind === 'zero') symlinkSync('/dev/zero', pepper);
+      else assert.equal(spawnSync('mkfifo', ['-m', '600', pepper]).status, 0);
+      const r = await run(['doctor', '--data', data, '--offline', '--json']);
+      assert.ok(r.ms < 10_000, `${kind}: took ${r.ms} ms`);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const found = check(JSON.parse(r.stdout) as Report, 'pepper');
+      assert.equal(found.status, 'error');
+      assert.match(found.finding, /must be a regular file holding the pepper/);
+    }
+  });
+});
