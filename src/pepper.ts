@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './core/config.js';
@@ -15,12 +15,23 @@ function decode(value: string, source: string): Buffer {
 /** The setting in which the store records the fingerprint of the pepper it was first used with. */
 export const PEPPER_FINGERPRINT_SETTING = 'pepper_fingerprint';
 
+/**
+ * The pepper file's text: only a regular file (through any link) of a few kB. A device (/dev/zero)
+ * or a named pipe there would be read for ever, or block, and every command would hang.
+ */
+function readPepperFile(file: string): string {
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new ConfigError(`the file ${file} must be a regular file holding the pepper`);
+  if (stat.size > 4096) throw new ConfigError(`the file ${file} is too large to hold a pepper`);
+  return readFileSync(file, 'utf8');
+}
+
 /** The pepper given (TESSERA_PEPPER) or kept in the data directory, if any; nothing is created. */
 export function findPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
   const fromEnv = env['TESSERA_PEPPER'];
   if (fromEnv) return decode(fromEnv, 'TESSERA_PEPPER');
   const file = join(dataDir, 'pepper');
-  return existsSync(file) ? decode(readFileSync(file, 'utf8'), `the file ${file}`) : undefined;
+  return existsSync(file) ? decode(readPepperFile(file), `the file ${file}`) : undefined;
 }
 
 /**
@@ -39,7 +50,7 @@ export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env
     // Another process made it first: use theirs.
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-  return decode(readFileSync(file, 'utf8'), `the file ${file}`);
+  return decode(readPepperFile(file), `the file ${file}`);
 }
 
 /**

@@ -53,24 +53,33 @@ export async function tailAudit(options: TailOptions): Promise<void> {
   const seen = new Set<number>();
   // (when, highest id seen then): the floor is the highest id seen at least SETTLE_MS ago.
   const marks: { at: number; max: number }[] = [];
-  let floor = 0;
   let max = 0;
+  let initial: View[];
   if (options.backfill) {
     // Everything since --since (the filter bounds it), printed first.
-    const first = await newerThan(options, 0);
-    if (first.length > 0) options.print(first);
-    for (const v of first) max = Math.max(max, idOf(v));
+    initial = await newerThan(options, 0);
+    if (initial.length > 0) options.print(initial);
   } else {
-    // Only the newest id matters: what comes after it is new.
-    const [newest] = await options.list({ ...options.filters, limit: '1' });
-    if (newest) max = idOf(newest);
+    // What is there already is not printed; only the newest page matters (see below).
+    initial = (await options.list({ ...options.filters, limit: String(PAGE) })).reverse();
   }
-  floor = max;
+  for (const v of initial) max = Math.max(max, idOf(v));
+  // The settle window holds from the start as well: an id below the newest one may still become
+  // visible (another node's event, committed late), so the newest page stays open, its rows seen.
+  // (When the rows read are all there are, nothing lies below them: the floor is 0.)
+  const open = initial.slice(-PAGE);
+  const more = options.backfill ? initial.length > PAGE : initial.length === PAGE;
+  let floor = more ? idOf(open[0]!) - 1 : 0;
+  for (const v of open) seen.add(idOf(v));
+  marks.push({ at: Date.now(), max });
   options.ready();
   while (!options.signal.aborted) {
+    // The pause ends at the interval or at the stop, and its listener goes with it: one added per
+    // poll and left would pile up on the signal for as long as the tail runs.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const stop = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (options.signal.removeEventListener('abort', stop), resolve()), options.intervalMs);
+      options.signal.addEventListener('abort', stop, { once: true });
     });
     if (options.signal.aborted) break;
     const fresh = (await newerThan(options, floor)).filter((v) => !seen.has(idOf(v)));

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSinkSettings } from '../observability/events/index.js';
 import { CliError } from './output.js';
+import { readSettingFile } from './secret-files.js';
 
 /*
  * The settings of the event sinks of `tessera serve` (docs/events.md): each a flag, an environment
@@ -69,8 +69,9 @@ function fileContent(given: Given, what: string): string | undefined {
   const path = text(given);
   if (path === undefined) return undefined;
   try {
-    return readFileSync(path, 'utf8');
+    return readSettingFile(path, given!.source);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${given!.source}: cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

@@ -56,9 +56,12 @@ export async function openForInspection(location: { dataDir: string; databaseUrl
   }
   const file = join(location.dataDir, SQLITE_FILE);
   if (!existsSync(file)) throw new MissingStoreError(`no ${SQLITE_FILE} in ${location.dataDir}`);
-  // Opened for writing but refusing every write (query_only): a read-only connection would leave
-  // -wal and -shm files behind, where this one, if it is the last to close, removes them as it found them.
-  const database = new Sqlite(file, { fileMustExist: true });
+  // With no WAL file (the store closed cleanly): opened for writing but refusing every write
+  // (query_only), since a read-only connection would leave -wal and -shm files behind, where this one,
+  // the last to close, removes them as it found them. With a WAL file (a server runs, or one died
+  // before checkpointing), read-only: a writable connection that happened to close last would
+  // checkpoint the WAL into the database and delete it, changing the store's files.
+  const database = new Sqlite(file, { fileMustExist: true, readonly: existsSync(`${file}-wal`) });
   database.pragma('query_only = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });

@@ -8,6 +8,7 @@ import { probeHttp } from './probe-http.js';
 import { probeStore } from './probe-store.js';
 import { probeRedis } from './probe-redis.js';
 import { looseFiles, pepperFacts } from './probe-files.js';
+import { checkEventSinkSettings } from '../../observability/events/index.js';
 
 export interface DoctorOptions {
   /** The running deployment's issuer URL, when not the configured one. */
@@ -55,6 +56,8 @@ export async function gatherFacts(flags: ServeFlags & Record<string, unknown>, e
   try {
     // The rest of the configuration, checked as the server would, with the issuer aside when it is wrong.
     makeConfig({ ...setup.config, issuer: issuer ?? 'http://localhost' });
+    // The event sinks' settings, which serve checks as it opens them.
+    checkEventSinkSettings(setup.events);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     facts.configProblem = e.message;

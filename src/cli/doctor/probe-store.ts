@@ -10,12 +10,24 @@ import { currentKeyRetention } from '../../core/admin/keys.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-async function read<T>(fn: () => Promise<T>): Promise<Read<T>> {
-  try {
-    return { value: await fn() };
-  } catch (e) {
-    return { error: message(e) };
-  }
+/** A statement that ran out of time (pg's client and server timeouts, SQLite's busy timeout). */
+const TIMED_OUT = /Query read timeout|statement timeout|database is locked/i;
+
+/**
+ * The reads of one inspection: once one has run out of time, the database has stopped answering,
+ * and the others are not sent (each would wait its own timeout, one after another).
+ */
+function reader() {
+  let stalled: string | undefined;
+  return async function read<T>(fn: () => Promise<T>): Promise<Read<T>> {
+    if (stalled !== undefined) return { error: `not read: the database stopped answering (${stalled})` };
+    try {
+      return { value: await fn() };
+    } catch (e) {
+      if (TIMED_OUT.test(message(e))) stalled = message(e);
+      return { error: message(e) };
+    }
+  };
 }
 
 /** Looks at the store without changing it: reachability, schema, clock, recorded pepper, keys, clients. */
@@ -38,6 +50,7 @@ export async function probeStore(location: { dataDir: string; databaseUrl?: stri
       return { where, kind, opened: { error: message(e) } };
     }
     const facts: StoreFacts = { where, kind, opened: { latencyMs: performance.now() - started } };
+    const read = reader();
     facts.migrations = await read(async () => ({ known: [...MIGRATION_NAMES], applied: await inspected.appliedMigrations() }));
     if (kind === 'postgres') {
       facts.clockSkewMs = await read(async () => {

@@ -1,6 +1,7 @@
 import { closeSync, createWriteStream, fchmodSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../core/config.js';
+import { APPEND_NO_FOLLOW, openProblem } from './file.js';
 import type { OutgoingEvent } from '../../core/events/schema.js';
 
 /** What is kept of an event no delivery reached: enough to send it again by hand. */
@@ -27,11 +28,11 @@ export function deadLetterFile(path: string, onError: (error: unknown) => void):
   let fd: number;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    fd = openSync(path, 'a', 0o600);
+    fd = openSync(path, APPEND_NO_FOLLOW, 0o600);
     // A file that existed before keeps its mode on open; narrow it.
     fchmodSync(fd, 0o600);
   } catch (e) {
-    throw new ConfigError(`cannot open the dead-letter file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot open the dead-letter file ${path}: ${openProblem(e)}`);
   }
   let stream: WriteStream | undefined;
   const open = () => {

@@ -1,4 +1,4 @@
-import { close, fchmodSync, fstatSync, mkdirSync, open, openSync, rename, write } from 'node:fs';
+import { close, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, open, openSync, rename, write } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../../core/config.js';
@@ -22,9 +22,35 @@ export interface FileSinkOptions {
 /** Lines waiting for the disk before new events are dropped (and that logged): a stalled disk must not grow memory without bound. */
 const MAX_PENDING = 10_000;
 
+/**
+ * Appending, creating; never through a symbolic link (ELOOP): a link planted at the path (in a shared
+ * directory, or between a rotation's rename and open) would have the server append to, and narrow
+ * the mode of, whatever file it points at. An operator names the file itself.
+ */
+export const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+const LINK_PROBLEM = 'it is a symbolic link (name the file itself)';
+
+/** Why a file cannot be opened, in words: the error code, and what ELOOP means here. */
+export const openProblem = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ELOOP' ? LINK_PROBLEM : (code ?? (e as Error).message);
+};
+
+/** Throws the ConfigError opening would, for a path that is a symbolic link; looks only (for doctor). */
+export function checkNotLink(path: string, what: string): void {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // Not there: it is made at startup.
+  }
+  if (link) throw new ConfigError(`cannot open the ${what} ${path}: ${LINK_PROBLEM}`);
+}
+
 /** Opens (creating) the file for appending, readable by the server's user only: events name users and addresses. */
 function openPrivate(path: string): number {
-  const fd = openSync(path, 'a', 0o600);
+  const fd = openSync(path, APPEND_NO_FOLLOW, 0o600);
   fchmodSync(fd, 0o600);
   return fd;
 }
@@ -46,21 +72,31 @@ export function fileSink(options: FileSinkOptions): EventSink {
     fd = openPrivate(path);
     size = fstatSync(fd).size;
   } catch (e) {
-    throw new ConfigError(`cannot open the events file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot open the events file ${path}: ${openProblem(e)}`);
   }
   let pending: string[] = [];
   let writing: Promise<void> | undefined;
   let dropping = false;
 
+  // The new file is opened before the old descriptor is closed: a rename or open that fails leaves
+  // the sink writing on to the file it had (past the size, logged), never holding a closed descriptor,
+  // whose number the process may since have given to a socket or another file.
   const rotate = async () => {
-    await closeAsync(fd);
-    for (let i = keep - 1; i >= 1; i--) {
-      await renameAsync(`${path}.${i}`, `${path}.${i + 1}`).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+    try {
+      for (let i = keep - 1; i >= 1; i--) {
+        await renameAsync(`${path}.${i}`, `${path}.${i + 1}`).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+      }
+      await renameAsync(path, `${path}.1`);
+      const next = await openAsync(path, APPEND_NO_FOLLOW, 0o600);
+      const old = fd;
+      fd = next;
+      await closeAsync(old).catch(() => {});
+    } catch (error) {
+      log.error({ err: error, path }, 'events file: cannot rotate; writing on to the current file, past its size, until rotating works');
     }
-    await renameAsync(path, `${path}.1`);
-    fd = await openAsync(path, 'a', 0o600);
+    // Either way the next attempt comes after another maxBytes.
     size = 0;
   };
 

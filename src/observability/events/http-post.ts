@@ -1,6 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
+/** The most of an answer's body read (and thrown away) before its connection is dropped instead. */
+const MAX_DRAIN = 64 * 1024;
+
 export type PostResult = { status: number; retryAfter: string | undefined } | { error: string };
 
 export interface Poster {
@@ -32,13 +35,19 @@ export function poster(url: URL, options: { ca?: string; timeoutMs: number; maxS
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Tessera', ...headers },
         });
         req.on('response', (res) => {
-          const retryAfter = res.headers['retry-after'];
-          // The body is not needed, but must be read for the connection to be reused.
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
-          // Cut off mid-body: the status is what counts.
-          res.on('error', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
-          res.on('close', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
+          // The status is the answer: a receiver that said 2xx has the event, whatever its body does next.
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+          // The body is not needed, but is read for the connection to be reused: at most MAX_DRAIN bytes
+          // within the timeout, else the connection is dropped (an endless or trickling body must not
+          // hold one of the sockets for ever).
+          let read = 0;
+          const cut = setTimeout(() => res.destroy(), options.timeoutMs);
+          res.on('data', (d: Buffer) => {
+            read += d.length;
+            if (read > MAX_DRAIN) res.destroy();
+          });
+          res.on('error', () => {});
+          res.on('close', () => clearTimeout(cut));
         });
         req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: abort.signal.aborted ? String((abort.signal.reason as Error | undefined)?.message ?? 'aborted') : (e.code ?? e.message) }));
         req.end(body);

@@ -1,9 +1,11 @@
+import { ConfigError } from '../../core/config.js';
 import type { EventSink } from '../../core/events/sink.js';
 import { deadLetterFile } from './dead-letters.js';
-import { fileSink, type FileSinkOptions } from './file.js';
+import { checkNotLink, fileSink, type FileSinkOptions } from './file.js';
 import type { SinkLog } from './sink-log.js';
-import { webhookSink, type WebhookOptions } from './webhook.js';
-import { syslogSink, type SyslogOptions } from './syslog.js';
+import { webhookSink, webhookTarget, type WebhookOptions } from './webhook.js';
+import { syslogSink, syslogTarget, type SyslogOptions } from './syslog.js';
+import { facilityCode } from './syslog-format.js';
 
 /** Which sinks `tessera serve` sends audit events to; each is off unless given. */
 export interface EventSinkSettings {
@@ -31,4 +33,24 @@ export function openEventSinks(settings: EventSinkSettings, log: SinkLog): Event
     throw e;
   }
   return sinks;
+}
+
+/**
+ * Checks the settings as openEventSinks would at startup, opening and creating nothing: a wrong
+ * setting throws the same ConfigError. `tessera doctor` reads a configuration through it.
+ */
+export function checkEventSinkSettings(settings: EventSinkSettings): void {
+  if (settings.file) {
+    const keep = settings.file.keep ?? 5;
+    if (!Number.isInteger(keep) || keep < 1) throw new ConfigError('the events file must keep at least 1 rotated file');
+    checkNotLink(settings.file.path, 'events file');
+  }
+  if (settings.syslog) {
+    syslogTarget(settings.syslog.url);
+    facilityCode(settings.syslog.facility ?? 'authpriv');
+  }
+  if (settings.webhook) {
+    webhookTarget(settings.webhook);
+    checkNotLink(settings.webhook.deadLetterFile, 'dead-letter file');
+  }
 }

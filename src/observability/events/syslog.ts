@@ -21,7 +21,7 @@ const MAX_PENDING = 10_000;
 const DEFAULT_PORTS: Record<string, number> = { 'udp:': 514, 'tcp:': 514, 'tls:': 6514 };
 
 /** Parses and checks the URL: a bad one fails at startup. */
-function target(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; port: number } {
+export function syslogTarget(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; port: number } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -40,7 +40,7 @@ function target(url: string): { transport: 'udp' | 'tcp' | 'tls'; host: string; 
  * connection is opened again with growing pauses; messages wait meanwhile, up to a bound.
  */
 export function syslogSink(options: SyslogOptions): EventSink {
-  const { transport, host, port } = target(options.url);
+  const { transport, host, port } = syslogTarget(options.url);
   const facility = facilityCode(options.facility ?? 'authpriv');
   const { log } = options;
   const where = `${transport}://${host}:${port}`;
@@ -89,10 +89,12 @@ export function syslogSink(options: SyslogOptions): EventSink {
   let retry: NodeJS.Timeout | undefined;
   let dropping = false;
 
+  // Nothing more is written while the socket's buffer is full (a collector that stopped reading):
+  // messages then wait in `pending`, whose bound holds, instead of piling up in the socket unbounded.
   const flush = () => {
-    while (connected && socket && pending.length > 0) {
+    while (connected && socket && !socket.writableNeedDrain && pending.length > 0) {
       const message = pending.shift()!;
-      if (!socket.write(`${Buffer.byteLength(message)} ${message}`)) break; // 'drain' resumes
+      socket.write(`${Buffer.byteLength(message)} ${message}`); // when it fills the buffer, 'drain' resumes
     }
   };
 

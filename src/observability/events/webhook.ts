@@ -50,7 +50,8 @@ const retryAfterMs = (r: PostResult) => ('retryAfter' in r && r.retryAfter !== u
  * jitter; an event that runs out of attempts, is refused by the receiver, or finds the queue full is
  * written to the dead-letter file and logged, so none is lost without a trace.
  */
-export function webhookSink(options: WebhookOptions): EventSink {
+/** The receiver's URL and the signing key, checked as startup does: a wrong one is a ConfigError. */
+export function webhookTarget(options: Pick<WebhookOptions, 'url' | 'secret' | 'secretSource' | 'allowInsecureHttp'>): { url: URL; key: Buffer } {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -62,7 +63,11 @@ export function webhookSink(options: WebhookOptions): EventSink {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`the webhook URL must be https, not ${url.protocol}`);
   if (url.username || url.password) throw new ConfigError('the webhook URL must not hold a user name or password: events are signed with the webhook secret');
-  const key = webhookKey(options.secret, options.secretSource);
+  return { url, key: webhookKey(options.secret, options.secretSource) };
+}
+
+export function webhookSink(options: WebhookOptions): EventSink {
+  const { url, key } = webhookTarget(options);
   const attempts = options.attempts ?? 8;
   const base = options.retryBaseMs ?? 1000;
   const max = options.retryMaxMs ?? 300_000;
