@@ -137,7 +137,7 @@ describe('attack: counts under concurrency', () => {
       series.set(key, [...(series.get(key) ?? []), { le: le === '+Inf' ? Infinity : Number(le), value: s.value }]);
       assert.ok(s.value >= 0);
     }
-    assert.ok(series.size >= 5, [...series.keys()].join(' '));
+    assert.ok(series.size >= 4, [...series.keys()].join(' '));
     for (const [key, buckets] of series) {
       buckets.sort((x, y) => x.le - y.le);
       for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, key);

@@ -133,7 +133,7 @@ describe('metrics: a scripted sequence over HTTP', () => {
     // The device code expired meanwhile (10 minutes).
     assert.equal(valueOf(samples, 'tessera_device_codes_pending'), 0);
     assert.ok(valueOf(samples, 'tessera_store_operation_duration_seconds_count', { operation: 'refreshTokens.rotate' }) >= 1);
-    assert.ok(valueOf(samples, 'tessera_store_operation_duration_seconds_count', { operation: 'clients.find' }) >= 5);
+    assert.ok(valueOf(samples, 'tessera_store_operation_duration_seconds_count', { operation: 'audit.append' }) >= 5);
     assert.ok(valueOf(samples, 'tessera_cache_lookups_total', { cache: 'clients', result: 'hit' }) >= 1, 'the same clients came back from the cache');
     assert.ok(valueOf(samples, 'tessera_audit_batch_size_count') >= 1);
     assert.ok(valueOf(samples, 'process_cpu_user_seconds_total') > 0, 'the process metrics are there');
