@@ -359,6 +359,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const spent = await Promise.all([stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'nope')]);
       assert.equal(spent.filter(Boolean).length, 1);
       assert.deepEqual((await stores.mfa.find('mfa-u'))?.backupCodeHashes, ['h2']);
+      assert.equal(await stores.mfa.replaceBackupCodes('mfa-u', ['n1', 'n2']), true);
+      assert.equal(await stores.mfa.useBackupCode('mfa-u', 'h2'), false, 'a replaced code no longer works');
+      assert.deepEqual((await stores.mfa.find('mfa-u'))?.backupCodeHashes, ['n1', 'n2']);
+      assert.equal(await stores.mfa.replaceBackupCodes('nobody', ['x']), false, 'no enabled factor, nothing replaced');
       assert.equal(await stores.mfa.delete('mfa-u'), true);
       assert.equal(await stores.mfa.find('mfa-u'), undefined);
     });

@@ -32,7 +32,7 @@ const decodeNext = (value: string | undefined): NextStep =>
 
 const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired. Go back and sign in again.');
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
+export const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
 async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
@@ -114,13 +114,13 @@ export async function stepUp(ctx: Context, session: ActiveSession, next: NextSte
   return askForFactor(ctx, { idHash: session.record.idHash, username: session.user.username }, session.user.id, mode, next);
 }
 
-type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
+export type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
 
 /**
  * Checks a second-factor code the way passwords are checked: the attempt is counted (per user
  * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
  */
-async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
+export async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
   const counters = signInCounters(ctx.limits.secondFactor, userId, from.ip);
   let attempt = await takeAttempt(counters);
   if (!attempt.allowed) {
