@@ -210,6 +210,26 @@ describe('the account security page', () => {
       assert.equal((await server.tessera.ctx.stores.audit.list({ user: wes.sub, type: 'mfa.disabled', limit: 5 })).length, 1);
     });
 
+    it('a session without the factor proved must prove it before it changes anything', async () => {
+      const ines = await server.addUser({ username: 'ines' });
+      const before = await securityPage(server, ines);
+      const { browser } = await securityPage(server, ines);
+      const { key } = await enroll(server, ines, browser);
+      // `before` signed in with the password alone, before the factor existed.
+      const change = { current_password: ines.password, new_password: 'changed without a code', confirm_password: 'changed without a code' };
+      const stale = isPage(await before.browser.submit(before.page, change, '/account/password'));
+      assert.match(stale.html, /name="code"/, 'asked for the code instead');
+      assert.equal(await server.tessera.ctx.passwords.verify((await server.tessera.ctx.stores.users.findById(ines.sub))!.passwordHash, ines.password), true, 'the password did not change');
+      const csrf = formOf(before.page.html, '/account/password').hidden['csrf']!;
+      const ended = await before.browser.visit(`${server.issuer}/account/sessions/end-others`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() });
+      assert.equal(await signedOut(server, browser), false, 'nor were the others signed out');
+      // With the code, the page opens and the change goes through.
+      const proved = isPage(await before.browser.submit(isPage(ended), { code: totp(key, server.tessera.ctx.now()) }));
+      assert.match(textOf(proved.html), /Security Signed in as ines/);
+      const done = isPage(await before.browser.submit(proved, change, '/account/password'));
+      assert.match(textOf(done.html), /Your password is changed/);
+    });
+
     it('turns off with a backup code too', async () => {
       const xan = await server.addUser({ username: 'xan' });
       const { browser } = await securityPage(server, xan);

@@ -9,7 +9,8 @@ import { hasSecondFactor, isBackupCodeList, regenerateBackupCodes, verifySecondF
 import { endOtherUserSessions, endUserSession } from '../../admin/sessions.js';
 import { deleteUser, resetUserMfa } from '../../admin/user-lifecycle.js';
 import { UserNotFoundError } from '../../admin/users.js';
-import { checkCode, lockedMessage } from '../second-factor.js';
+import { checkCode, lockedMessage, stepUp } from '../second-factor.js';
+import { provedSecondFactor } from '../assurance.js';
 import { currentSession, endSession, type ActiveSession } from '../session.js';
 import { signInPage } from '../sign-in.js';
 import { checkedForm } from '../form-token.js';
@@ -29,10 +30,18 @@ type Checked = { session: ActiveSession; form: Record<string, string>; from: Req
 export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
   const back = (notice?: NoticeKey): ProtocolResponse => ({ kind: 'redirect', location: ctx.config.issuer + ACCOUNT_SECURITY_PATHS.show + (notice ? `?notice=${notice}` : '') });
 
+  /**
+   * A user with a second factor changes their security only from a session that proved it: a
+   * password alone (a sign-in the risk policy let through, or one from before the factor was set
+   * up) is not enough to change the password, sign others out or delete the account.
+   */
+  const needsStepUp = async (session: ActiveSession) => !provedSecondFactor(session.record.amr) && (await hasSecondFactor(ctx, session.user.id));
+
   /** The session and the form, or the answer for a browser signed out meanwhile (a stale tab) or a form not from this page. */
   async function signedIn(req: ProtocolRequest): Promise<Checked | ProtocolResponse> {
     const session = await currentSession(ctx, req);
-    if (!session) return back();
+    // Signed out: the page asks to sign in; without the factor proved: the page asks for it. Nothing changes.
+    if (!session || (await needsStepUp(session))) return back();
     const form = checkedForm(ctx, req, SECURITY_FORM, session.record.idHash);
     return form ? { session, form, from: requester(req) } : invalidForm();
   }
@@ -58,6 +67,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await currentSession(ctx, req);
       if (!session) return signInPage(ctx, req, ACCOUNT_SECURITY_PATHS.show);
+      if (await needsStepUp(session)) return stepUp(ctx, session, { returnTo: ACCOUNT_SECURITY_PATHS.show }, null, requester(req));
       const key = req.query['notice']?.[0];
       const notice = key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : undefined;
       return securityPage(ctx, session, notice ? { notice } : {});
