@@ -1,15 +1,15 @@
 import type { Context } from '../context.js';
 import type { Requester } from '../audit.js';
 import { AccountError, checkPassword, type PasswordPolicy } from './users.js';
-import { checkCredentials, signInRefusal, type SignInResult } from './sign-in.js';
+import { checkCredentials, type SignInResult } from './sign-in.js';
 import { PasswordHashingBusy } from './password-gate.js';
 import { signOutElsewhere } from '../lifecycle/revoke.js';
 
 /** What a signed-in user's change of their own password came to. */
 export type PasswordChange =
   | { status: 'changed'; otherSessionsEnded: number }
-  /** The current password was wrong, the account is locked, or the server is busy: `message` says which. */
-  | { status: 'refused'; message: string; result: SignInResult & { ok: false } }
+  /** The current password was wrong, or not checked (locked, busy, a directory down): `result` says which. */
+  | { status: 'refused'; result: SignInResult & { ok: false } }
   /** The new password does not meet the policy. */
   | { status: 'weak'; message: string }
   /** Another change won meanwhile (a second tab, a double submit): nothing was written. */
@@ -36,7 +36,7 @@ export async function changeOwnPassword(
   const stored = await ctx.stores.users.findById(who.userId);
   if (!stored || stored.passwordHash === '') return { status: 'not_here' };
   const checked = await checkCredentials(ctx, from, who.username, current);
-  if (!checked.ok) return { status: 'refused', message: signInRefusal(checked), result: checked };
+  if (!checked.ok) return { status: 'refused', result: checked };
   // The username matched another account, or a directory answered for it: not this user's own password.
   if (checked.user.id !== who.userId || checked.user.passwordHash === '') return { status: 'not_here' };
   try {
@@ -50,7 +50,7 @@ export async function changeOwnPassword(
   try {
     nextHash = await ctx.passwords.hash(next);
   } catch (e) {
-    if (e instanceof PasswordHashingBusy) return { status: 'refused', message: signInRefusal({ busy: true }), result: { ok: false, busy: true, retryAfter: e.retryAfter } };
+    if (e instanceof PasswordHashingBusy) return { status: 'refused', result: { ok: false, busy: true, retryAfter: e.retryAfter } };
     throw e;
   }
   const now = ctx.now();

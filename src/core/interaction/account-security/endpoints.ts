@@ -17,6 +17,10 @@ import { checkedForm } from '../form-token.js';
 import { ACCOUNT_SECURITY_PATHS, type SecuritySection } from './page-data.js';
 import { NOTICES, REAUTH_SECONDS, SECURITY_FORM, securityPage, type NoticeKey } from './page.js';
 
+/** What a refused check of the current password says: wrong, or why it was not checked (locked, busy, a directory down). */
+const currentPasswordRefusal = (r: Parameters<typeof signInRefusal>[0]): string =>
+  r.retryAfter === undefined && !r.busy && !r.refusal ? 'Your current password is not right.' : signInRefusal(r);
+
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
 
 /** What every action starts with: a signed-in session, and a form carrying that session's token. */
@@ -85,7 +89,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
         case 'changed':
           return back('password_changed');
         case 'refused':
-          return refusedSignIn(await refused(c, 'password', result.result.retryAfter === undefined && !result.result.busy ? 'Your current password is not right.' : result.message), result.result);
+          return refusedSignIn(await refused(c, 'password', currentPasswordRefusal(result.result)), result.result);
         case 'weak':
           return refused(c, 'password', result.message);
         case 'changed_meanwhile':
@@ -167,7 +171,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       }
       if (user.passwordHash !== '') {
         const checked = await checkCredentials(ctx, c.from, user.username, c.form['current_password'] ?? '');
-        if (!checked.ok) return refusedSignIn(await refused(c, 'delete', checked.retryAfter === undefined && !checked.busy ? 'Your current password is not right.' : signInRefusal(checked)), checked);
+        if (!checked.ok) return refusedSignIn(await refused(c, 'delete', currentPasswordRefusal(checked)), checked);
         if (checked.user.id !== user.id) return refused(c, 'delete', 'Your password is not kept here.');
       } else if (ctx.now() - record.authTime > REAUTH_SECONDS) {
         return refused(c, 'delete', `For your safety, sign out and sign in again, then delete your account within ${REAUTH_SECONDS / 60} minutes.`, 403);
