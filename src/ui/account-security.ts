@@ -29,6 +29,13 @@ const codeField = (id: string, label: string) =>
   html`<label for="${id}">${label}</label>
 <input type="text" id="${id}" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required>`;
 
+function nameSection(d: AccountSecurityPageData): SafeHtml {
+  return html`<h2 id="name">Name</h2>
+${errorFor(d, 'name')}
+${form(d.actions.changeName, d.csrfToken, html`<label for="name_field">Your name, as apps see it</label>
+<input type="text" id="name_field" name="name" autocomplete="name" maxlength="200" value="${d.name ?? ''}">`, 'Save name', 'secondary')}`;
+}
+
 function passwordSection(d: AccountSecurityPageData): SafeHtml | string {
   if (!d.ownPassword) return '';
   return html`<h2 id="password">Password</h2>
@@ -117,6 +124,7 @@ export function accountSecurityPage(d: AccountSecurityPageData): string {
     : html`<h1>Security</h1>
 <p class="muted">Signed in as ${d.username} · <a href="${d.accountHref}">Your account</a></p>
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
+${nameSection(d)}
 ${passwordSection(d)}
 ${sessionsSection(d)}
 ${secondFactorSection(d)}

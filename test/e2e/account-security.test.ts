@@ -62,6 +62,28 @@ describe('the account security page', () => {
 
   const appSignIn = (user: User, browser = new Browser(server.issuer)) => codeFlow(server, config, CALLBACK, 'openid profile', user, browser).then((r) => ({ ...r, browser }));
 
+  describe('the name', () => {
+    it('changes the name apps are told; refuses what is not a name; shows markup as text', async () => {
+      const nia = await server.addUser({ username: 'nia', name: 'Nia Old' });
+      const { browser, page } = await securityPage(server, nia);
+      assert.match(page.html, /name="name" autocomplete="name" maxlength="200" value="Nia Old"/);
+      const long = isPage(await browser.submit(page, { name: 'x'.repeat(201) }, '/account/name'));
+      assert.equal(long.status, 400);
+      assert.match(alert(long), /name must be 1 to 200 characters/);
+      const control = isPage(await browser.submit(page, { name: 'Nia\u0007Bell' }, '/account/name'));
+      assert.equal(control.status, 400);
+      const done = isPage(await browser.submit(page, { name: '  Nia <b>New</b> ' }, '/account/name'));
+      assert.match(textOf(done.html), /Your name is changed/);
+      assert.match(done.html, /value="Nia &lt;b&gt;New&lt;\/b&gt;"/);
+      assert.equal((await server.tessera.ctx.stores.users.findById(nia.sub))?.name, 'Nia <b>New</b>');
+      const [event] = await server.tessera.ctx.stores.audit.list({ user: nia.sub, type: 'user.changed', limit: 1 });
+      assert.equal(event?.actor, `user:${nia.sub}`);
+      assert.equal(event?.reason, 'updated:name');
+      await browser.submit(done, { name: '' }, '/account/name');
+      assert.equal((await server.tessera.ctx.stores.users.findById(nia.sub))?.name, null, 'empty clears it');
+    });
+  });
+
   describe('changing the password', () => {
     it('asks the current password, checks the new one, ends other sessions and refresh tokens, keeps this one', async () => {
       const pat = await server.addUser({ username: 'pat' });

@@ -8,7 +8,8 @@ import { checkCredentials, refusedSignIn, signInRefusal } from '../../accounts/s
 import { hasSecondFactor, isBackupCodeList, regenerateBackupCodes, verifySecondFactor } from '../../accounts/mfa.js';
 import { endOtherUserSessions, endUserSession } from '../../admin/sessions.js';
 import { deleteUser, resetUserMfa } from '../../admin/user-lifecycle.js';
-import { UserNotFoundError } from '../../admin/users.js';
+import { UserNotFoundError, updateUser } from '../../admin/users.js';
+import { AccountError } from '../../accounts/users.js';
 import { checkCode, lockedMessage, stepUp } from '../second-factor.js';
 import { provedSecondFactor } from '../assurance.js';
 import { currentSession, endSession, type ActiveSession } from '../session.js';
@@ -75,6 +76,21 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const key = req.query['notice']?.[0];
       const notice = key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : undefined;
       return securityPage(ctx, session, notice ? { notice } : {});
+    },
+
+    /** The name apps are told (`name`); empty clears it. The operators' profile change, limited to that one field. */
+    async changeName(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const c = await signedIn(req);
+      if (!('session' in c)) return c;
+      const name = (c.form['name'] ?? '').trim();
+      try {
+        await updateUser(asUser(c), c.session.user.id, { name: name === '' ? null : name });
+      } catch (e) {
+        if (e instanceof AccountError) return refused(c, 'name', `The name is not accepted: ${e.message}.`);
+        if (e instanceof UserNotFoundError) return back();
+        throw e;
+      }
+      return back('name_changed');
     },
 
     /** Asks the current password; the new one meets the policy; everything else signed in as the user ends. */

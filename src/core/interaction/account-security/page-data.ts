@@ -6,6 +6,7 @@
 /** Where each form of the page posts (below the issuer). */
 export const ACCOUNT_SECURITY_PATHS = {
   show: '/account/security',
+  changeName: '/account/name',
   changePassword: '/account/password',
   endSession: '/account/sessions/end',
   endOtherSessions: '/account/sessions/end-others',
@@ -15,7 +16,7 @@ export const ACCOUNT_SECURITY_PATHS = {
   deleteAccount: '/account/delete',
 } as const;
 
-export type SecuritySection = 'password' | 'sessions' | 'second-factor' | 'backup-codes' | 'delete';
+export type SecuritySection = 'name' | 'password' | 'sessions' | 'second-factor' | 'backup-codes' | 'delete';
 
 export interface SessionItem {
   /** The hash the session is stored under (never the cookie): what the "Sign out" form names. */
@@ -38,6 +39,8 @@ export interface AccountSecurityPageData {
   notice?: string;
   /** A refused change: which section, and why. */
   error?: { section: SecuritySection; message: string };
+  /** The name shown to apps (the `name` claim); null when none is set. */
+  name: string | null;
   /** Whether the user has a password of their own here (else none is shown to change). */
   ownPassword: boolean;
   sessions: SessionItem[];

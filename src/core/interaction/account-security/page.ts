@@ -14,6 +14,7 @@ export const REAUTH_SECONDS = 10 * 60;
 
 /** Success messages by the key of the redirect after a change (fixed words: nothing from the request is shown). */
 export const NOTICES = {
+  name_changed: 'Your name is changed. Apps see it the next time they sign you in.',
   password_changed: 'Your password is changed. You were signed out everywhere else, and apps must sign you in again.',
   session_ended: 'That session is signed out.',
   others_ended: 'You are signed out everywhere else.',
@@ -47,6 +48,7 @@ export async function securityPage(
     csrfToken: formToken(ctx, SECURITY_FORM, record.idHash),
     accountHref: ctx.config.issuer + PATHS.account,
     actions: actions(ctx),
+    name: user.name,
     ownPassword: user.passwordHash !== '',
     sessions,
     secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
