@@ -52,6 +52,8 @@ export interface SecondFactorPageData {
   /** Enrollment is required to continue (not the user's own choice on the account page). */
   required?: boolean;
   backupCodes?: string[];
+  /** Where the backup codes can be posted back for a text file, with that form's token. */
+  download?: { action: string; csrfToken: string };
   continueHref?: string;
   error?: string;
 }

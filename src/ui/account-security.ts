@@ -105,16 +105,20 @@ ${form(d.actions.deleteAccount, d.csrfToken, html`${proof}
 }
 
 /**
- * New backup codes, shown once. No script may run (the CSP has no script-src), so "copy" is a
- * read-only text area to select, and "download" posts the codes back for a text file.
+ * Backup codes shown once, with ways to keep them. No script may run (the CSP has no script-src),
+ * so "copy" is a read-only text area to select, and "download" posts the codes back for a text file.
  */
+export function backupCodesToKeep(codes: string[], download?: { action: string; csrfToken: string }): SafeHtml {
+  return html`<ul class="backup-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<label for="backup_codes_copy">To copy, select all of this</label>
+<textarea id="backup_codes_copy" readonly rows="${String(codes.length)}" spellcheck="false">${codes.join('\n')}</textarea>
+${download ? form(download.action, download.csrfToken, html`<input type="hidden" name="codes" value="${codes.join(' ')}">`, 'Download as a text file', 'secondary') : ''}`;
+}
+
 function newCodesPage(d: AccountSecurityPageData, codes: string[]): SafeHtml {
   return html`<h1>Your new backup codes</h1>
 <p>Your old backup codes no longer work. Each of these signs you in once if you lose your phone. Keep them somewhere safe: they are shown only now.</p>
-<ul class="backup-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
-<label for="backup_codes_copy">To copy, select all of this</label>
-<textarea id="backup_codes_copy" readonly rows="${String(codes.length)}" spellcheck="false">${codes.join('\n')}</textarea>
-${form(d.actions.downloadBackupCodes, d.csrfToken, html`<input type="hidden" name="codes" value="${codes.join(' ')}">`, 'Download as a text file', 'secondary')}
+${backupCodesToKeep(codes, { action: d.actions.downloadBackupCodes, csrfToken: d.csrfToken })}
 <div class="actions"><a class="button" href="${d.actions.show}">Done</a></div>`;
 }
 

@@ -16,7 +16,7 @@ import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
-import { accountSecurityPage } from './account-security.js';
+import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -309,7 +309,7 @@ ${sessionForm(d.action, d.csrfToken, codeField, 'Turn on')}`);
   }
   return layout('Backup codes', html`<h1>Save your backup codes</h1>
 <p>Two-step verification is on. If you lose your phone, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
-<ul class="backup-codes">${(d.backupCodes ?? []).map((c) => html`<li><code>${c}</code></li>`)}</ul>
+${backupCodesToKeep(d.backupCodes ?? [], d.download)}
 <div class="actions"><a class="button" href="${d.continueHref ?? '/account'}">Continue</a></div>`);
 }
 

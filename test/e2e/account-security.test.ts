@@ -34,9 +34,19 @@ async function enroll(server: TestServer, user: User, browser: Browser): Promise
   const done = isPage(await browser.submit(setup, { code: totp(key, server.tessera.ctx.now()) }, '/confirm'));
   const backupCodes = codesOf(done);
   assert.equal(backupCodes.length, 10);
+  assert.deepEqual(await downloaded(browser, done), backupCodes, 'the codes shown once can be downloaded');
   // The next code must come from a later time step (each step works once).
   server.advance(30);
   return { key, backupCodes };
+}
+
+/** Posts the page's download form; the codes in the text file it answers. */
+async function downloaded(browser: Browser, page: Page): Promise<string[]> {
+  const form = formOf(page.html, '/account/backup-codes/download');
+  const file = await browser.request(new URL(form.action, page.url).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.hidden).toString() });
+  assert.equal(file.status, 200);
+  assert.equal(file.headers.get('content-disposition'), 'attachment; filename="backup-codes.txt"');
+  return [...(await file.text()).matchAll(/^([a-z0-9]{5}-[a-z0-9]{5})$/gm)].map((m) => m[1]!);
 }
 
 /** Signs in on /account with the password, then the code if asked; whether a code was asked. */
@@ -354,6 +364,7 @@ describe('the account security page with the defaults, and with two-step verific
     const key = keyOf(enrollPage);
     const codes = isPage(await browser.submit(enrollPage, { code: totp(key, server.tessera.ctx.now()) }));
     assert.equal(codesOf(codes).length, 10);
+    assert.deepEqual(await downloaded(browser, codes), codesOf(codes), 'codes from an enrollment at sign-in download too');
     server.advance(30);
     const page = isPage(await browser.visit(server.issuer + SECURITY));
     assert.doesNotMatch(textOf(page.html), /Delete your account/);

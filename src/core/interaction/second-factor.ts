@@ -12,6 +12,8 @@ import { checkedForm, formToken } from './form-token.js';
 import { safeReturnPath } from './sign-in.js';
 import { afterLogin, load, type LiveInteraction } from './endpoints.js';
 import { provedSecondFactor } from './assurance.js';
+import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
+import { SECURITY_FORM } from './account-security/page.js';
 
 /** Where a sign-in goes once it is complete: back into an authorization request, or to one of Tessera's pages. */
 export type NextStep = { interactionId: string } | { returnTo: string };
@@ -199,9 +201,12 @@ export function secondFactorEndpoint(ctx: Context) {
     // Just enrolled: show the backup codes once, then continue.
     if ('interactionId' in next && !(await signInInto(ctx, req, next.interactionId, user.id, auth, continuing))) return signInAgain();
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
-    return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, continueHref }, 200, cookies);
+    return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, download: backupCodesDownload(ctx, session.record.idHash), continueHref }, 200, cookies);
   };
 }
+
+/** The form that turns backup codes shown once into a text file (the security page's download, for this session). */
+const backupCodesDownload = (ctx: Context, sessionHash: string) => ({ action: ctx.config.issuer + ACCOUNT_SECURITY_PATHS.downloadBackupCodes, csrfToken: formToken(ctx, SECURITY_FORM, sessionHash) });
 
 /** Setting up the second factor from the account page, for a user who is signed in. */
 export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: ProtocolRequest) => Promise<ActiveSession | undefined>) {
@@ -250,6 +255,7 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
         mode: 'codes',
         next: PATHS.account,
         backupCodes: checked.value,
+        download: backupCodesDownload(ctx, session.record.idHash),
         continueHref: ctx.config.issuer + PATHS.account,
       });
     },
