@@ -342,7 +342,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual((await stores.initialAccessTokens.list()).map((t) => t.tokenHash), ['iat-2', 'iat-old']);
     });
 
-    it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once', async () => {
+    it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once, backup codes replaced at once', async () => {
       const base = { userId: 'mfa-u', secretSealed: 's1', enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: 1, pendingSession: 'sess-a' as string | null };
       assert.equal(await stores.mfa.startEnrollment(base), true);
       assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's2' }), true, 'a pending enrollment is replaced');
