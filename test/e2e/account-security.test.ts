@@ -7,6 +7,7 @@ import { isPage, Browser, formOf, textOf, type Page } from '../helpers/browser.j
 import { userinfoStatus } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { verifySecondFactor } from '../../src/core/accounts/mfa.js';
+import { ACCOUNT_SECURITY_PATHS } from '../../src/core/interaction/account-security/page-data.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 const SECURITY = '/account/security';
@@ -176,6 +177,21 @@ describe('the account security page', () => {
       const json = await browser.request(action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...change, csrf: formOf(page.html, '/account/password').hidden['csrf'] }) });
       assert.equal(json.status, 403);
       await appSignIn(sam);
+
+      // Every form of the page, the same: without the token, or with a field sent twice, nothing happens (and nothing fails).
+      const csrf = formOf(page.html, '/account/password').hidden['csrf']!;
+      for (const [name, path] of Object.entries(ACCOUNT_SECURITY_PATHS)) {
+        if (name === 'show') continue;
+        const fields = { current_password: sam.password, confirm_username: 'sam', name: 'Forged', code: '123456', codes: 'abcde-fghjk', session: 'x' };
+        const bare = await browser.request(server.issuer + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+        assert.equal(bare.status, 403, `${path} without the token`);
+        const twice = await browser.request(server.issuer + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${new URLSearchParams({ ...fields, csrf })}&csrf=${encodeURIComponent(csrf)}` });
+        assert.equal(twice.status, 403, `${path} with the token twice`);
+        assert.match(await twice.text(), /The form was not valid/);
+      }
+      const still = await server.tessera.ctx.stores.users.findById(sam.sub);
+      assert.equal(still?.name, null);
+      assert.equal(await signedOut(server, browser), false);
     });
 
     it('of a burst of changes with the current password, one wins; the rest change nothing, and none fails', async () => {
