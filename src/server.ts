@@ -1,3 +1,4 @@
+import { accountSecurityEndpoints } from './core/interaction/account-security/endpoints.js';
 import type { FastifyInstance } from 'fastify';
 import { makeConfig, type ConfigInput } from './core/config.js';
 import { systemClock, type Context } from './core/context.js';
@@ -175,6 +176,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       introspection: introspectionEndpoint(ctx),
       endSession: endSessionEndpoint(ctx),
       account: accountEndpoints(ctx),
+      accountSecurity: accountSecurityEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY),
       federation: upstreamSignInEndpoints(ctx),
       signIn: signInEndpoint(ctx),
       secondFactor: secondFactorEndpoint(ctx),

@@ -47,7 +47,16 @@ const ALG_SETTINGS: (Setting & { name: 'accessTokenAlg' | 'idTokenAlg'; values: 
   { name: 'idTokenAlg', flag: '--id-token-alg', env: 'TESSERA_ID_TOKEN_ALG', key: 'idTokenAlg', values: ID_TOKEN_ALGS, description: 'algorithm that signs ID tokens of clients that name none: RS256 (default), ES256 or PS256' },
 ];
 
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS)];
+/** Off unless an operator turns it on: a user deleting their account on /account. */
+const ACCOUNT_DELETION: Setting = {
+  flag: '--allow-account-deletion',
+  env: 'TESSERA_ALLOW_ACCOUNT_DELETION',
+  key: 'allowAccountDeletion',
+  arg: null,
+  description: 'let users delete their own account on /account (with their password, or a recent sign-in)',
+};
+
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS), ACCOUNT_DELETION];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -148,4 +157,13 @@ export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.Proc
     Object.assign(result, { [setting.name]: given.value });
   }
   return result;
+}
+
+/** Whether users may delete their own account: the switch, TESSERA_ALLOW_ACCOUNT_DELETION=true|false, or `allowAccountDeletion: true` in the file. */
+export function resolveAccountDeletion(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
+  const given = pick(ACCOUNT_DELETION, flags, env, configFile(flags));
+  if (!given) return false;
+  if (given.value === true || given.value === 'true') return true;
+  if (given.value === false || given.value === 'false') return false;
+  throw new CliError(`${given.source} must be true or false, not ${shown(given.value)}`);
 }

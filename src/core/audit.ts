@@ -10,6 +10,9 @@ export const AUDIT_TYPES = [
   'mfa.failure',
   'mfa.enrolled',
   'mfa.reset',
+  'mfa.disabled',
+  'mfa.backup_codes_regenerated',
+  'password.changed',
   'login.step_up',
   'session.ended',
   'consent.given',
@@ -72,6 +75,11 @@ const SEVERITY: Record<AuditType, AuditSeverity> = {
   'mfa.enrolled': 'info',
   // An operator removed a user's second factor: the account is weaker until it is set up again.
   'mfa.reset': 'warning',
+  // The user turned their own second factor off (with a code): the account is weaker from now on.
+  'mfa.disabled': 'warning',
+  'mfa.backup_codes_regenerated': 'info',
+  // The user changed their own password (with the current one); their other sessions ended.
+  'password.changed': 'info',
   'login.step_up': 'info',
   'session.ended': 'info',
   'consent.given': 'info',

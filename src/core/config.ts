@@ -57,6 +57,8 @@ export interface Config {
   clientAuthLimits: AddressPolicy;
   /** Seconds audit events are kept. */
   auditRetention: number;
+  /** Whether users may delete their own account on /account (off unless an operator allows it). */
+  allowAccountDeletion: boolean;
   /**
    * When the second factor is asked: `enrolled` — every sign-in of a user who set one up (the
    * default); `risk` — such users only when the sign-in's risk score reaches `riskThreshold`;
@@ -100,6 +102,7 @@ export interface ConfigInput {
   signInLimits?: Partial<Config['signInLimits']>;
   clientAuthLimits?: Partial<AddressPolicy>;
   auditRetention?: number;
+  allowAccountDeletion?: boolean;
   mfa?: Partial<Omit<Config['mfa'], 'riskWeights'>> & { riskWeights?: Partial<Record<RiskFactor, number>> };
 }
 
@@ -183,6 +186,7 @@ export function makeConfig(input: ConfigInput): Config {
     signInLimits,
     clientAuthLimits,
     auditRetention,
+    allowAccountDeletion: input.allowAccountDeletion === true,
     mfa: mfaConfig(input.mfa),
     selfServiceScopes: [...(input.selfServiceScopes ?? OIDC_SCOPES)],
     intervals,

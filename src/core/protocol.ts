@@ -1,5 +1,6 @@
 import type { Params } from './params.js';
 import type { AdminPageData } from './admin-console/page-data.js';
+import type { AccountSecurityPageData } from './interaction/account-security/page-data.js';
 
 /** A request as the core sees it: no framework objects, only what the protocol needs. */
 export interface ProtocolRequest {
@@ -26,7 +27,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home' | 'account-security';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -36,7 +37,7 @@ export type ProtocolResponse =
   /** A download (an export): the body as it is, saved under `filename`. */
   | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData | AccountSecurityPageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {
@@ -51,6 +52,8 @@ export interface SecondFactorPageData {
   /** Enrollment is required to continue (not the user's own choice on the account page). */
   required?: boolean;
   backupCodes?: string[];
+  /** Where the backup codes can be posted back for a text file, with that form's token. */
+  download?: { action: string; csrfToken: string };
   continueHref?: string;
   error?: string;
 }
@@ -177,6 +180,8 @@ export interface AccountPageData {
   /** How the user signs in: a password here, and each linked provider; each can be unlinked while another remains. */
   signInMethods: { label: string; unlink?: { provider: string; subject: string } }[];
   unlinkAction: string;
+  /** The page to change the password, see sessions, manage two-step verification (and delete the account). */
+  securityHref?: string;
   /** The second factor: set up (with backup codes left), or a form to set it up. */
   secondFactor: { enabled: true; backupCodesLeft: number } | { enabled: false; action: string; csrfToken: string };
 }

@@ -13,6 +13,7 @@ import { PROBLEM_MEDIA_TYPE } from '../core/admin-api/problem.js';
 import { SCIM_PREFIX } from '../core/scim/endpoints.js';
 import { SCIM_CONTENT_TYPE, scimErrorBody } from '../core/scim/errors.js';
 import { ADMIN_CONSOLE_PATH, isAdminConsolePath } from '../core/admin-console/paths.js';
+import { ACCOUNT_SECURITY_PATHS } from '../core/interaction/account-security/page-data.js';
 import { noteError, refusalFields, requestIdGenerator, withRequestLog } from './request-log.js';
 import { metricsRoute, observeRequests, type MetricsAccess, type RequestObserver } from './metrics.js';
 
@@ -28,6 +29,8 @@ export interface Endpoints {
   introspection: Handler;
   endSession: Handler;
   account: { show: Handler; revoke: Handler; unlink: Handler; secondFactor: { start: Handler; confirm: Handler } };
+  /** /account/security and its forms: one handler per ACCOUNT_SECURITY_PATHS entry. */
+  accountSecurity: Record<keyof typeof ACCOUNT_SECURITY_PATHS, Handler>;
   federation: { start: InteractionHandler; callback: InteractionHandler; link: Handler };
   secondFactor: Handler;
   signIn: Handler;
@@ -231,6 +234,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post(PATHS.federationLink, run(endpoints.federation.link));
   app.post(PATHS.accountSecondFactor, run(endpoints.account.secondFactor.start));
   app.post(PATHS.accountSecondFactorConfirm, run(endpoints.account.secondFactor.confirm));
+  for (const [name, path] of Object.entries(ACCOUNT_SECURITY_PATHS) as [keyof typeof ACCOUNT_SECURITY_PATHS, string][]) {
+    if (name === 'show') app.get(path, run(endpoints.accountSecurity.show));
+    else app.post(path, run(endpoints.accountSecurity[name]));
+  }
   app.post(PATHS.secondFactor, run(endpoints.secondFactor));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });

@@ -699,5 +699,7 @@ export interface MfaStore {
   useTimeStep(userId: string, timeStep: number): Promise<boolean>;
   /** Spends one backup code, atomically; false when it is not (or no longer) there. */
   useBackupCode(userId: string, codeHash: string): Promise<boolean>;
+  /** Replaces all backup codes of an enabled factor at once (the old ones stop working); false when none is enabled. */
+  replaceBackupCodes(userId: string, codeHashes: string[]): Promise<boolean>;
   delete(userId: string): Promise<boolean>;
 }

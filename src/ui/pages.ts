@@ -16,6 +16,7 @@ import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
+import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -128,6 +129,7 @@ ${d.secondFactor.enabled
   ? html`<p>On: sign-ins ask for a code from your authenticator app. <span class="muted">${d.secondFactor.backupCodesLeft} backup codes left.</span></p>`
   : html`<p class="muted">Off. Add a code from an authenticator app to your password.</p>
 ${sessionForm(d.secondFactor.action, d.secondFactor.csrfToken, '', 'Set up two-step verification', 'secondary')}`}
+${d.securityHref ? html`<p><a href="${d.securityHref}">Password, sessions and security</a></p>` : ''}
 <form method="post" action="${d.logoutAction}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 <div class="actions"><button type="submit">Sign out</button></div>
@@ -307,7 +309,7 @@ ${sessionForm(d.action, d.csrfToken, codeField, 'Turn on')}`);
   }
   return layout('Backup codes', html`<h1>Save your backup codes</h1>
 <p>Two-step verification is on. If you lose your phone, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
-<ul class="backup-codes">${(d.backupCodes ?? []).map((c) => html`<li><code>${c}</code></li>`)}</ul>
+${backupCodesToKeep(d.backupCodes ?? [], d.download)}
 <div class="actions"><a class="button" href="${d.continueHref ?? '/account'}">Continue</a></div>`);
 }
 
@@ -325,6 +327,7 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   'link-account': linkAccountPage,
   admin: adminPage,
   home: homePage,
+  'account-security': accountSecurityPage,
 };
 
 /** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */

@@ -28,6 +28,11 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .secret { border-left: 4px solid var(--accent); padding: .25rem .75rem; margin: 1rem 0; overflow-wrap: anywhere; }
 a.button { display: inline-block; padding: .6rem 1.2rem; border-radius: 8px; background: var(--accent); color: white; text-decoration: none; }
 ul.backup-codes { columns: 2; padding-left: 1.2rem; }
+ul.sessions { padding-left: 1.2rem; }
+ul.sessions li { margin: .5rem 0; }
+ul.sessions form.inline { display: inline; }
+ul.sessions form.inline button { padding: .2rem .7rem; font-size: .9rem; }
+textarea[readonly] { font-family: ui-monospace, monospace; }
 img.qr { background: white; padding: 4px; }
 img.logo { display: block; width: 64px; height: 64px; object-fit: contain; margin: 0 0 1rem; border-radius: 8px; }
 p.description { overflow-wrap: anywhere; }

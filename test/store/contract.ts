@@ -342,7 +342,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.deepEqual((await stores.initialAccessTokens.list()).map((t) => t.tokenHash), ['iat-2', 'iat-old']);
     });
 
-    it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once', async () => {
+    it('keeps the second factor: one pending enrollment, enabled once, each time step and backup code used once, backup codes replaced at once', async () => {
       const base = { userId: 'mfa-u', secretSealed: 's1', enabledAt: null, lastTimeStep: 0, backupCodeHashes: [], createdAt: 1, pendingSession: 'sess-a' as string | null };
       assert.equal(await stores.mfa.startEnrollment(base), true);
       assert.equal(await stores.mfa.startEnrollment({ ...base, secretSealed: 's2' }), true, 'a pending enrollment is replaced');
@@ -359,6 +359,10 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const spent = await Promise.all([stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'h1'), stores.mfa.useBackupCode('mfa-u', 'nope')]);
       assert.equal(spent.filter(Boolean).length, 1);
       assert.deepEqual((await stores.mfa.find('mfa-u'))?.backupCodeHashes, ['h2']);
+      assert.equal(await stores.mfa.replaceBackupCodes('mfa-u', ['n1', 'n2']), true);
+      assert.equal(await stores.mfa.useBackupCode('mfa-u', 'h2'), false, 'a replaced code no longer works');
+      assert.deepEqual((await stores.mfa.find('mfa-u'))?.backupCodeHashes, ['n1', 'n2']);
+      assert.equal(await stores.mfa.replaceBackupCodes('nobody', ['x']), false, 'no enabled factor, nothing replaced');
       assert.equal(await stores.mfa.delete('mfa-u'), true);
       assert.equal(await stores.mfa.find('mfa-u'), undefined);
     });

@@ -68,13 +68,30 @@ export async function confirmEnrollment(ctx: Context, userId: string, typed: str
   if (!record || record.enabledAt !== null || record.pendingSession === null || !safeEqual(record.pendingSession, sessionHash)) return undefined;
   const step = await checkTotp(ctx, record.secretSealed, record.lastTimeStep, normalize(typed));
   if (step === undefined) return undefined;
-  const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => randomCode(BACKUP_ALPHABET, 10));
+  const codes = newBackupCodes();
   const enabled = await ctx.stores.mfa.enable(userId, codes.map((c) => backupHash(ctx, c)), step, ctx.now(), record.secretSealed);
-  return enabled ? codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`) : undefined;
+  return enabled ? codes.map(shownCode) : undefined;
 }
 
-/** Checks a TOTP code or a backup code; each works once. */
-export async function verifySecondFactor(ctx: Context, userId: string, typed: string): Promise<'totp' | 'backup' | undefined> {
+const newBackupCodes = () => Array.from({ length: BACKUP_CODE_COUNT }, () => randomCode(BACKUP_ALPHABET, 10));
+/** A backup code as shown: two groups of five, easier to copy by hand. */
+const shownCode = (c: string) => `${c.slice(0, 5)}-${c.slice(5)}`;
+
+/**
+ * A new set of backup codes for an enabled factor; the old ones stop working at once. Returns the
+ * new codes, shown once, or undefined when the user has no enabled factor (it was turned off meanwhile).
+ */
+export async function regenerateBackupCodes(ctx: Context, userId: string): Promise<string[] | undefined> {
+  const codes = newBackupCodes();
+  return (await ctx.stores.mfa.replaceBackupCodes(userId, codes.map((c) => backupHash(ctx, c)))) ? codes.map(shownCode) : undefined;
+}
+
+/** Whether a list of codes has the shape of this server's backup codes (what a download may hold). */
+export const isBackupCodeList = (codes: string[]): boolean =>
+  codes.length > 0 && codes.length <= BACKUP_CODE_COUNT && codes.every((c) => new RegExp(`^[${BACKUP_ALPHABET}]{5}-[${BACKUP_ALPHABET}]{5}$`).test(c));
+
+/** Checks a TOTP code or (unless `totpOnly`) a backup code; each works once. */
+export async function verifySecondFactor(ctx: Context, userId: string, typed: string, totpOnly = false): Promise<'totp' | 'backup' | undefined> {
   const record = await ctx.stores.mfa.find(userId);
   if (!record || record.enabledAt === null) return undefined;
   const code = normalize(typed);
@@ -82,7 +99,7 @@ export async function verifySecondFactor(ctx: Context, userId: string, typed: st
     const step = await checkTotp(ctx, record.secretSealed, record.lastTimeStep, code);
     return step !== undefined && (await ctx.stores.mfa.useTimeStep(userId, step)) ? 'totp' : undefined;
   }
-  if (/^[a-z0-9]{10}$/.test(code)) return (await ctx.stores.mfa.useBackupCode(userId, backupHash(ctx, code))) ? 'backup' : undefined;
+  if (!totpOnly && /^[a-z0-9]{10}$/.test(code)) return (await ctx.stores.mfa.useBackupCode(userId, backupHash(ctx, code))) ? 'backup' : undefined;
   return undefined;
 }
 

@@ -34,11 +34,25 @@ export async function listUserSessions(admin: AdminContext, ref: string): Promis
   return (await admin.stores.sessions.listByUser(user.id, admin.now)).map(view);
 }
 
-/** Ends one session of the user; false (and no event) when it is not theirs or has ended already. */
-export async function endUserSession(admin: AdminContext, ref: string, sessionId: string): Promise<{ ended: boolean }> {
+/**
+ * Ends one session of the user; false (and no event) when it is not theirs or has ended already.
+ * `by: 'user'` when the user ends one of their own sessions from the account page.
+ */
+export async function endUserSession(admin: AdminContext, ref: string, sessionId: string, by: 'operator' | 'user' = 'operator'): Promise<{ ended: boolean }> {
   const user = await findUser(admin.stores, ref);
   const ended = await admin.stores.sessions.destroyOfUser(sessionId, user.id);
-  if (ended) await admin.audit({ type: 'session.ended', userId: user.id, username: user.username, reason: 'operator' });
+  if (ended) await admin.audit({ type: 'session.ended', userId: user.id, username: user.username, reason: by });
+  return { ended };
+}
+
+/** Ends every session of the user but `keep` (the one asking): signed out everywhere else. */
+export async function endOtherUserSessions(admin: AdminContext, ref: string, keep: string): Promise<{ ended: number }> {
+  const user = await findUser(admin.stores, ref);
+  let ended = 0;
+  for (const s of await admin.stores.sessions.listByUser(user.id, admin.now)) {
+    if (s.idHash !== keep && (await admin.stores.sessions.destroyOfUser(s.idHash, user.id))) ended++;
+  }
+  if (ended > 0) await admin.audit({ type: 'session.ended', userId: user.id, username: user.username, reason: `user:others:${ended}` });
   return { ended };
 }
 

@@ -83,10 +83,13 @@ export async function deleteUser(admin: AdminContext, ref: string): Promise<User
   return existing;
 }
 
-/** Removes the user's second factor and backup codes (a lost phone); they set it up again. */
-export async function resetUserMfa(admin: AdminContext, ref: string): Promise<{ user: User; removed: boolean }> {
+/**
+ * Removes the user's second factor and backup codes: an operator's reset (a lost phone; they set it
+ * up again), or the user turning it off themselves (`by: 'user'`, after proving a code; `mfa.disabled`).
+ */
+export async function resetUserMfa(admin: AdminContext, ref: string, by: 'operator' | 'user' = 'operator'): Promise<{ user: User; removed: boolean }> {
   const user = await findUser(admin.stores, ref);
   const removed = await admin.stores.mfa.delete(user.id);
-  if (removed) await admin.audit({ type: 'mfa.reset', userId: user.id, username: user.username, reason: 'operator' });
+  if (removed) await admin.audit({ type: by === 'user' ? 'mfa.disabled' : 'mfa.reset', userId: user.id, username: user.username, reason: by === 'user' ? 'self_service' : 'operator' });
   return { user, removed };
 }

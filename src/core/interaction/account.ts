@@ -8,6 +8,7 @@ import { accountSecondFactorEndpoints } from './second-factor.js';
 import { currentSession, type ActiveSession } from './session.js';
 import { signInPage } from './sign-in.js';
 import { checkedForm, formToken } from './form-token.js';
+import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
 import { describeScopes } from '../apis/scope-descriptions.js';
 
 /** Forms of a signed-in browser (revoke an app, sign out) carry a token bound to its session. */
@@ -58,6 +59,7 @@ async function accountPage(ctx: Context, session: ActiveSession, secondFactor: R
       apps,
       signInMethods: await signInMethods(ctx, session),
       unlinkAction: ctx.config.issuer + PATHS.accountUnlink,
+      securityHref: ctx.config.issuer + ACCOUNT_SECURITY_PATHS.show,
       secondFactor: (await hasSecondFactor(ctx, session.user.id))
         ? { enabled: true, backupCodesLeft: await backupCodesLeft(ctx, session.user.id) }
         : { enabled: false, action: ctx.config.issuer + PATHS.accountSecondFactor, csrfToken: secondFactor.csrfToken(session) },

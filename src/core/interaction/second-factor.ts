@@ -12,6 +12,8 @@ import { checkedForm, formToken } from './form-token.js';
 import { safeReturnPath } from './sign-in.js';
 import { afterLogin, load, type LiveInteraction } from './endpoints.js';
 import { provedSecondFactor } from './assurance.js';
+import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
+import { SECURITY_FORM } from './account-security/page.js';
 
 /** Where a sign-in goes once it is complete: back into an authorization request, or to one of Tessera's pages. */
 export type NextStep = { interactionId: string } | { returnTo: string };
@@ -32,7 +34,7 @@ const decodeNext = (value: string | undefined): NextStep =>
 
 const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired. Go back and sign in again.');
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
+export const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
 async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
@@ -114,13 +116,13 @@ export async function stepUp(ctx: Context, session: ActiveSession, next: NextSte
   return askForFactor(ctx, { idHash: session.record.idHash, username: session.user.username }, session.user.id, mode, next);
 }
 
-type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
+export type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
 
 /**
  * Checks a second-factor code the way passwords are checked: the attempt is counted (per user
  * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
  */
-async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
+export async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
   const counters = signInCounters(ctx.limits.secondFactor, userId, from.ip);
   let attempt = await takeAttempt(counters);
   if (!attempt.allowed) {
@@ -199,9 +201,12 @@ export function secondFactorEndpoint(ctx: Context) {
     // Just enrolled: show the backup codes once, then continue.
     if ('interactionId' in next && !(await signInInto(ctx, req, next.interactionId, user.id, auth, continuing))) return signInAgain();
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
-    return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, continueHref }, 200, cookies);
+    return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, download: backupCodesDownload(ctx, session.record.idHash), continueHref }, 200, cookies);
   };
 }
+
+/** The form that turns backup codes shown once into a text file (the security page's download, for this session). */
+const backupCodesDownload = (ctx: Context, sessionHash: string) => ({ action: ctx.config.issuer + ACCOUNT_SECURITY_PATHS.downloadBackupCodes, csrfToken: formToken(ctx, SECURITY_FORM, sessionHash) });
 
 /** Setting up the second factor from the account page, for a user who is signed in. */
 export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: ProtocolRequest) => Promise<ActiveSession | undefined>) {
@@ -250,6 +255,7 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
         mode: 'codes',
         next: PATHS.account,
         backupCodes: checked.value,
+        download: backupCodesDownload(ctx, session.record.idHash),
         continueHref: ctx.config.issuer + PATHS.account,
       });
     },

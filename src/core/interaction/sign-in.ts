@@ -10,17 +10,18 @@ import { BROWSER_COOKIE, browserBinding } from './session.js';
 import { afterPassword } from './second-factor.js';
 import { checkedForm, formToken } from './form-token.js';
 import { isAdminConsolePath } from '../admin-console/paths.js';
+import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
 
 const SIGN_IN_FORM = 'sign-in';
 
 /** Where a sign-in may send the browser back to: Tessera's own pages only, never another site. */
-const RETURN_PATHS = [PATHS.account, PATHS.device, PATHS.console];
+const RETURN_PATHS: string[] = [PATHS.account, PATHS.device, PATHS.console, ACCOUNT_SECURITY_PATHS.show];
 
 export function safeReturnPath(value: string | undefined): string {
   // Control characters never belong in a URL we send back (a CR LF would try to start a header).
   if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\u0000-\u001f\u007f]/.test(value)) return PATHS.account;
   const path = value.split('?')[0] ?? '';
-  if (RETURN_PATHS.includes(path as (typeof RETURN_PATHS)[number])) return value;
+  if (RETURN_PATHS.includes(path)) return value;
   // The admin console's pages (never the JSON faces under /admin/v1 and /admin/audit).
   return isAdminConsolePath(path) && /^[A-Za-z0-9/_.~%-]*$/.test(path) ? path : PATHS.account;
 }

@@ -54,6 +54,23 @@ export async function revokeUser(stores: Stores, user: User, now: number, action
   return done;
 }
 
+/**
+ * A user's password changed (or was reset): everything a thief with the old password may hold ends,
+ * except the session `keepSession` that made the change. Refresh tokens are revoked, the access
+ * tokens recorded under each consent too; the consents stay (the user still allows those apps).
+ * Sessions are listed after the password is written, so one signed in with the old password
+ * before that is ended. Returns how many other sessions were ended.
+ */
+export async function signOutElsewhere(stores: Stores, userId: string, keepSession: string | null, now: number): Promise<number> {
+  await stores.refreshTokens.revokeWhere({ userId }, now);
+  for (const grant of await stores.grants.listByUser(userId)) await stores.accessTokens.revokeWhere({ grantId: grant.grantId });
+  let ended = 0;
+  for (const session of await stores.sessions.listByUser(userId, now)) {
+    if (session.idHash !== keepSession && (await stores.sessions.destroyOfUser(session.idHash, userId))) ended++;
+  }
+  return ended;
+}
+
 /** A disabled or deleted client: the same for every grant and token of the client, client_credentials tokens included. */
 export async function revokeClient(stores: Stores, client: Client, now: number, action: 'disable' | 'delete'): Promise<void> {
   if (action === 'delete') await stores.clients.delete(client.clientId);

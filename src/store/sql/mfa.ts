@@ -57,6 +57,11 @@ export function sqlMfaStore(db: Kysely<Database>): MfaStore {
         .executeTakeFirst();
       return changed(result) === 1;
     },
+    async replaceBackupCodes(userId, hashes) {
+      // One write of the whole list: a code spent concurrently by useBackupCode (its compare-and-set) loses to it.
+      const result = await db.updateTable('user_mfa').set({ backup_codes: toJsonList(hashes) }).where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst();
+      return changed(result) === 1;
+    },
     async delete(userId) {
       return changed(await db.deleteFrom('user_mfa').where('user_id', '=', userId).executeTakeFirst()) === 1;
     },

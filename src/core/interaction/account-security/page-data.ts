@@ -1,0 +1,52 @@
+/**
+ * The "Security" page of /account: password, sessions, two-step verification, account deletion.
+ * The core fills it in; src/ui/account-security.ts renders it.
+ */
+
+/** Where each form of the page posts (below the issuer). */
+export const ACCOUNT_SECURITY_PATHS = {
+  show: '/account/security',
+  changeName: '/account/name',
+  changePassword: '/account/password',
+  endSession: '/account/sessions/end',
+  endOtherSessions: '/account/sessions/end-others',
+  disableSecondFactor: '/account/second-factor/disable',
+  regenerateBackupCodes: '/account/backup-codes',
+  downloadBackupCodes: '/account/backup-codes/download',
+  deleteAccount: '/account/delete',
+} as const;
+
+export type SecuritySection = 'name' | 'password' | 'sessions' | 'second-factor' | 'backup-codes' | 'delete';
+
+export interface SessionItem {
+  /** The hash the session is stored under (never the cookie): what the "Sign out" form names. */
+  id: string;
+  current: boolean;
+  /** Unix seconds. */
+  signedInAt: number;
+  lastUntil: number;
+  /** How it signed in (RFC 8176 amr values). */
+  amr: string[];
+  pendingSecondFactor: boolean;
+}
+
+export interface AccountSecurityPageData {
+  username: string;
+  csrfToken: string;
+  accountHref: string;
+  actions: { [K in keyof typeof ACCOUNT_SECURITY_PATHS]: string };
+  /** A change just made, said once. */
+  notice?: string;
+  /** A refused change: which section, and why. */
+  error?: { section: SecuritySection; message: string };
+  /** The name shown to apps (the `name` claim); null when none is set. */
+  name: string | null;
+  /** Whether the user has a password of their own here (else none is shown to change). */
+  ownPassword: boolean;
+  sessions: SessionItem[];
+  secondFactor: { enabled: boolean; backupCodesLeft: number; requiredByPolicy: boolean };
+  /** Present when the operator lets users delete their account. */
+  deletion?: { needsPassword: boolean; reauthMinutes: number; recentSignIn: boolean };
+  /** New backup codes, shown once (the page then shows only them, with download and copy). */
+  newBackupCodes?: string[];
+}

@@ -1,0 +1,61 @@
+import type { Context } from '../../context.js';
+import { page, type ProtocolResponse } from '../../protocol.js';
+import { backupCodesLeft, hasSecondFactor } from '../../accounts/mfa.js';
+import { formToken } from '../form-token.js';
+import type { ActiveSession } from '../session.js';
+import { PATHS } from '../../endpoints/discovery.js';
+import { ACCOUNT_SECURITY_PATHS, type AccountSecurityPageData, type SecuritySection } from './page-data.js';
+
+/** The form token of every form of the page: bound to the browser's session, so another site cannot post them. */
+export const SECURITY_FORM = 'account-security';
+
+/** A user without a password of their own proves who they are by a sign-in this recent before deleting their account. */
+export const REAUTH_SECONDS = 10 * 60;
+
+/** Success messages by the key of the redirect after a change (fixed words: nothing from the request is shown). */
+export const NOTICES = {
+  name_changed: 'Your name is changed. Apps see it the next time they sign you in.',
+  password_changed: 'Your password is changed. You were signed out everywhere else, and apps must sign you in again.',
+  session_ended: 'That session is signed out.',
+  others_ended: 'You are signed out everywhere else.',
+  second_factor_off: 'Two-step verification is off. Sign-ins ask only for your password now.',
+} as const;
+export type NoticeKey = keyof typeof NOTICES;
+
+const actions = (ctx: Context) =>
+  Object.fromEntries(Object.entries(ACCOUNT_SECURITY_PATHS).map(([name, path]) => [name, ctx.config.issuer + path])) as AccountSecurityPageData['actions'];
+
+/** The page as the signed-in user sees it now, with a notice, an error in one section, or new backup codes. */
+export async function securityPage(
+  ctx: Context,
+  session: ActiveSession,
+  extra: { notice?: string; error?: { section: SecuritySection; message: string }; newBackupCodes?: string[] } = {},
+  status = 200,
+): Promise<ProtocolResponse> {
+  const { user, record } = session;
+  const now = ctx.now();
+  const enabled = await hasSecondFactor(ctx, user.id);
+  const sessions = (await ctx.stores.sessions.listByUser(user.id, now)).map((s) => ({
+    id: s.idHash,
+    current: s.idHash === record.idHash,
+    signedInAt: s.authTime,
+    lastUntil: s.expiresAt,
+    amr: s.amr,
+    pendingSecondFactor: s.pendingFactor !== null,
+  }));
+  const data: AccountSecurityPageData = {
+    username: user.username,
+    csrfToken: formToken(ctx, SECURITY_FORM, record.idHash),
+    accountHref: ctx.config.issuer + PATHS.account,
+    actions: actions(ctx),
+    name: user.name,
+    ownPassword: user.passwordHash !== '',
+    sessions,
+    secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
+    ...(ctx.config.allowAccountDeletion
+      ? { deletion: { needsPassword: user.passwordHash !== '', reauthMinutes: REAUTH_SECONDS / 60, recentSignIn: now - record.authTime <= REAUTH_SECONDS } }
+      : {}),
+    ...extra,
+  };
+  return page(status, 'account-security', data);
+}
