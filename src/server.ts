@@ -21,6 +21,7 @@ import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/e
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
+import { passwordResetEndpoints } from './core/interaction/password-reset.js';
 import { secondFactorEndpoint } from './core/interaction/second-factor.js';
 import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
@@ -195,6 +196,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       account: accountEndpoints(ctx),
       federation: upstreamSignInEndpoints(ctx),
       signIn: signInEndpoint(ctx),
+      passwordReset: passwordResetEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY, () => requestLog() ?? app.log),
       secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
