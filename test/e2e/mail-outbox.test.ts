@@ -116,3 +116,20 @@ describe('mail outbox: a message survives a restart between queueing and sending
     }
   });
 });
+
+describe('mail outbox: smtp:// requires STARTTLS unless plain is allowed', () => {
+  it('does not send to a server that offers no STARTTLS, and says why', async () => {
+    const sink = await startMailSink();
+    const server = await startTestServer({}, undefined, { mail: { url: sink.url, from: 'id@example.com', pollSeconds: 0.2 } });
+    try {
+      const id = await server.tessera.ctx.mail!.queue('erin@example.org', TEMPLATE);
+      const row = await outboxRow(server, id, (m) => m.lastError !== null);
+      assert.match(row.lastError!, /STARTTLS/i);
+      assert.equal(row.status, 'pending');
+      assert.equal(sink.messages.length, 0, 'nothing crossed the network in clear');
+    } finally {
+      await server.close();
+      await sink.stop();
+    }
+  });
+});
