@@ -161,6 +161,8 @@ export interface AccountTokenStore extends Expiring {
   findUsable(tokenHash: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<AccountTokenRecord | undefined>;
   /** Marks it used, atomically: of concurrent calls exactly one gets the record; undefined when used, expired or unknown. */
   consume(tokenHash: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<AccountTokenRecord | undefined>;
+  /** Marks every unused token of the user for `purpose` used (the others sent before the one that was used); returns how many. */
+  consumeAllOf(userId: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<number>;
 }
 
 /** An authorization code, bound to everything the token request must repeat (DESIGN.md §6). */

@@ -133,3 +133,28 @@ describe('mail outbox: smtp:// requires STARTTLS unless plain is allowed', () =>
     }
   });
 });
+
+describe('mail outbox: two nodes on one PostgreSQL database', () => {
+  it('send each message once', async () => {
+    const sink = await startMailSink();
+    const store = await createTestStore('postgres');
+    const mail = { url: sink.url, from: 'id@example.com', allowPlain: true, pollSeconds: 0.05 };
+    const a = await startTestServer({}, undefined, { store, mail });
+    const b = await startTestServer({}, undefined, { store, mail });
+    try {
+      // Each node queues half and both look for due mail all the time: each message must still go out once.
+      const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).tessera.ctx.mail!.queue(`user${i}@example.org`, TEMPLATE)));
+      for (let i = 0; i < 30; i++) await sink.next();
+      await sleep(500);
+      assert.equal(sink.messages.length, 30, 'no message twice');
+      const recipients = sink.messages.map((m) => m.to.join());
+      assert.equal(new Set(recipients).size, 30);
+      for (const id of ids) assert.equal((await a.tessera.ctx.stores.mailOutbox.find(id))?.status, 'sent');
+    } finally {
+      await a.close();
+      await b.close();
+      await store.remove();
+      await sink.stop();
+    }
+  });
+});

@@ -137,6 +137,21 @@ describe('password reset by email', () => {
     assert.equal(await signsIn(server, browserAt(server), 'dora', NEW_PASSWORD), true);
   });
 
+  it('using one link kills the other links sent before it', async () => {
+    await server.addUser({ username: 'ivy', email: 'ivy@example.org' });
+    await askForLink(server, browserAt(server), 'ivy');
+    const first = linkIn(await sink.next(), server);
+    await askForLink(server, browserAt(server), 'ivy@example.org');
+    const second = linkIn(await sink.next(), server);
+    assert.notEqual(first, second);
+    const browser = browserAt(server);
+    const form = isPage(await browser.visit(second));
+    assert.match(textOf(isPage(await browser.submit(form, { password: NEW_PASSWORD, password_again: NEW_PASSWORD })).html), /Your password was changed/);
+    const stale = isPage(await browserAt(server).visit(first));
+    assert.equal(stale.status, 400);
+    assert.match(textOf(stale.html), /no longer works/);
+  });
+
   it('of 10 concurrent uses of one link exactly one succeeds', async () => {
     await server.addUser({ username: 'eve', email: 'eve@example.org' });
     await askForLink(server, browserAt(server), 'eve');

@@ -91,6 +91,12 @@ export function outboxContract(stores: () => Stores): void {
     const late = { ...record, tokenHash: randomUUID() };
     await stores().accountTokens.create(late);
     assert.equal(await stores().accountTokens.consume(late.tokenHash, 'password_reset', 200), undefined, 'expired at expiresAt');
+    const other = { ...record, tokenHash: randomUUID(), expiresAt: 10_000 };
+    const another = { ...record, tokenHash: randomUUID(), expiresAt: 10_000 };
+    await stores().accountTokens.create(other);
+    await stores().accountTokens.create(another);
+    assert.equal(await stores().accountTokens.consumeAllOf(user.id, 'password_reset', 150), 3, 'the unused ones (the expired one too)');
+    assert.equal(await stores().accountTokens.consume(other.tokenHash, 'password_reset', 150), undefined);
     assert.ok((await stores().accountTokens.deleteExpired(200, 100)) >= 2);
     const kept = { ...record, tokenHash: randomUUID(), expiresAt: 10_000 };
     await stores().accountTokens.create(kept);

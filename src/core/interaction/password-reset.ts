@@ -179,6 +179,8 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       if (!used || used.userId !== user.id) return linkNotValid(ctx);
       // The password and the lifted lock in one write; then every way the user was signed in ends.
       if (!(await ctx.stores.users.update(user.id, { passwordHash, lockedUntil: null, unlockedAt: now }, now))) return linkNotValid(ctx);
+      // Other links sent before this one die with it: whoever reads that mailbox later cannot reset again.
+      await ctx.stores.accountTokens.consumeAllOf(user.id, 'password_reset', now);
       const sessions = await revokeUserAccess(ctx.stores, user.id, now);
       await ctx.audit.record({ type: 'password.reset', userId: user.id, username: user.username, ...requester(req), reason: `sessions_ended:${sessions}` });
       return page(200, 'message', {

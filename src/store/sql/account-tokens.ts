@@ -2,6 +2,7 @@ import { type Kysely, type Selectable } from 'kysely';
 import type { AccountTokenRecord, AccountTokenStore } from '../ports.js';
 import type { AccountTokensTable, Database } from './schema.js';
 import { deleteExpiredRows } from './expiry.js';
+import { changed } from './json.js';
 
 function fromRow(r: Selectable<AccountTokensTable>): AccountTokenRecord {
   return {
@@ -45,6 +46,10 @@ export function sqlAccountTokenStore(db: Kysely<Database>): AccountTokenStore {
         .returningAll()
         .executeTakeFirst();
       return row && fromRow(row);
+    },
+    async consumeAllOf(userId, purpose, now) {
+      const result = await db.updateTable('account_tokens').set({ consumed_at: now }).where('user_id', '=', userId).where('purpose', '=', purpose).where('consumed_at', 'is', null).executeTakeFirst();
+      return changed(result);
     },
     deleteExpired: (now, limit) => deleteExpiredRows(db, 'account_tokens', now, limit),
   };
