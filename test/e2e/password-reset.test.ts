@@ -167,6 +167,29 @@ describe('password reset by email', () => {
     assert.equal((await server.tessera.ctx.stores.audit.list({ type: 'password.reset', user: (await server.tessera.ctx.stores.users.findByUsername('eve'))!.id, limit: 10 })).length, 1);
   });
 
+  it('answers malformed requests with a clear page, never a 500', async () => {
+    const browser = browserAt(server);
+    const form = isPage(await browser.visit(`${server.issuer}/login/forgot-password`));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.html)![1]!;
+    const post = (path: string, body: string, type = 'application/x-www-form-urlencoded') => browser.request(`${server.issuer}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const cases: [Promise<Response>, number, RegExp][] = [
+      [browser.request(`${server.issuer}/login/reset-password?token=a&token=b`), 400, /no longer works/],
+      [browser.request(`${server.issuer}/login/reset-password`), 400, /no longer works/],
+      [browser.request(`${server.issuer}/login/reset-password?token=${'A'.repeat(43)}`), 400, /no longer works/],
+      [post('/login/forgot-password', `csrf=${csrf}&login=a&login=b`), 403, /form was not valid/],
+      [post('/login/forgot-password', `csrf=${csrf}&login=`), 400, /Enter your username or email address/],
+      [post('/login/forgot-password', `csrf=${csrf}&login=${'x'.repeat(400)}`), 400, /Enter your username or email address/],
+      [post('/login/forgot-password', JSON.stringify({ csrf, login: 'ada' }), 'application/json'), 403, /form was not valid/],
+      [post('/login/reset-password', `csrf=${csrf}&token=nope&password=x&password_again=x`), 403, /form was not valid/],
+    ];
+    for (const [pending, status, text] of cases) {
+      const response = await pending;
+      const body = textOf(await response.text());
+      assert.equal(response.status, status, body);
+      assert.match(body, text);
+    }
+  });
+
   it('refuses a form without its CSRF token', async () => {
     const response = await fetch(`${server.issuer}/login/forgot-password`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'login=ada' });
     assert.equal(response.status, 403);
