@@ -209,6 +209,20 @@ describe('password reset by email', () => {
     assert.equal((await askForLink(server, browserAt(server), 'someone-else')).status, 200, 'another address may still ask');
   });
 
+  it('refuses a link of a user disabled since it was sent', async () => {
+    const jay = await server.addUser({ username: 'jay', email: 'jay@example.org' });
+    await askForLink(server, browserAt(server), 'jay');
+    const link = linkIn(await sink.next(), server);
+    const browser = browserAt(server);
+    const form = isPage(await browser.visit(link));
+    const hashBefore = (await server.tessera.ctx.stores.users.findById(jay.sub))!.passwordHash;
+    await server.tessera.ctx.stores.users.update(jay.sub, { disabled: true }, server.tessera.ctx.now());
+    const refused = isPage(await browser.submit(form, { password: NEW_PASSWORD, password_again: NEW_PASSWORD }));
+    assert.equal(refused.status, 400);
+    assert.match(textOf(refused.html), /no longer works/);
+    assert.equal((await server.tessera.ctx.stores.users.findById(jay.sub))?.passwordHash, hashBefore, 'the password stayed');
+  });
+
   it('refuses a link past its 30 minutes', async () => {
     await server.addUser({ username: 'finn', email: 'finn@example.org' });
     await askForLink(server, browserAt(server), 'finn');

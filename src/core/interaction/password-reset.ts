@@ -113,7 +113,9 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
   async function holder(token: string): Promise<User | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
     const record = await ctx.stores.accountTokens.findUsable(keyedHash(ctx.pepper, token), 'password_reset', ctx.now());
-    return record && (await ctx.stores.users.findById(record.userId));
+    const user = record && (await ctx.stores.users.findById(record.userId));
+    // Disabled since the link was sent (an operator stopped the account): the link opens nothing.
+    return user && !user.disabled ? user : undefined;
   }
 
   return {
