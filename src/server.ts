@@ -22,6 +22,7 @@ import { healthEndpoint, readinessEndpoint, type ReadinessCheck } from './core/e
 import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
+import { passwordResetEndpoints } from './core/interaction/password-reset.js';
 import { secondFactorEndpoint } from './core/interaction/second-factor.js';
 import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
@@ -58,6 +59,10 @@ import { preparePepper } from './pepper.js';
 import { JWT_LIFETIME_SETTING } from './core/keys/rotation.js';
 import { longestJwtLifetime } from './core/tokens/lifetimes.js';
 import { looseDataPermissions } from './data-dir.js';
+import { smtpProblem, smtpTransport, type SmtpSettings } from './mail/smtp.js';
+import { outboxMailer } from './core/mail/outbox.js';
+import { outboxSender, type OutboxSender, type RetryPolicy } from './core/mail/sender.js';
+import { renderMail } from './ui/mail/templates.js';
 
 /** The grants this server offers, in the order discovery lists them. */
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
@@ -97,7 +102,15 @@ export interface ServerOptions extends StoreLocation {
   events?: EventSinkSettings;
   /** Prometheus metrics; off when absent. */
   metrics?: MetricsSettings;
+  /** Email (password reset); the features that need it are off when absent. */
+  mail?: MailSettings;
   now?: () => number;
+}
+
+export interface MailSettings extends SmtpSettings {
+  /** How often each node looks for mail due (retries, mail other nodes queued); default 10 s. Mail queued here goes at once. */
+  pollSeconds?: number;
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface MetricsSettings {
@@ -124,6 +137,9 @@ export interface Tessera {
 /** The composition root: config, store, keys, endpoints, HTTP. */
 export async function createServer(options: ServerOptions): Promise<Tessera> {
   const config = makeConfig(options.config);
+  // Wrong mail settings fail before anything opens, in one line.
+  const mailProblem = options.mail ? smtpProblem(options.mail) : undefined;
+  if (mailProblem) throw new Error(mailProblem);
   // Set once the logger exists; the store's background work reports through it.
   let logStoreError: (error: unknown) => void = () => {};
   const metrics = options.metrics ? createMetrics({ clientIdLabels: options.metrics.clientIdLabels ?? 20, ...(options.metrics.gaugeCacheMs !== undefined ? { gaugeCacheMs: options.metrics.gaugeCacheMs } : {}) }) : undefined;
@@ -144,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const keys = new KeyRing(stores.keys, pepper, metrics?.coreCacheLookup);
   await keys.load(now());
   const auditObservers: AuditObserver[] = [];
+  let mailSender: OutboxSender | undefined;
   const ctx: Context = {
     config,
     stores,
@@ -156,6 +173,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     // Observers are added below once what they report to exists (the logger, metrics, sinks).
     audit: createAuditLog(stores.audit, now, auditObservers),
     federation: federationRegistry(stores.identityProviders, federationAdapters, pepper, stores.changes),
+    // Mail is queued in the outbox and sent by this node's sender (started below, once there is a logger).
+    ...(options.mail ? { mail: outboxMailer({ stores, pepper, now }, renderMail, () => void mailSender?.nudge()) } : {}),
     now,
   };
   readiness['directories'] = directoriesReadiness(ctx);
@@ -179,6 +198,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       accountSecurity: accountSecurityEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY),
       federation: upstreamSignInEndpoints(ctx),
       signIn: signInEndpoint(ctx),
+      passwordReset: passwordResetEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY, () => requestLog() ?? app.log),
       secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
@@ -236,6 +256,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   stores.changes?.subscribe((change) => {
     if (change === 'reset' || change.kind === 'keys') keys.reload().catch(logError('reloading signing keys failed'));
   });
+  if (options.mail) {
+    mailSender = outboxSender({ stores, pepper, now, transport: smtpTransport(options.mail), audit: ctx.audit, log: app.log, ...(options.mail.retry ? { retry: options.mail.retry } : {}) });
+    mailSender.start(options.mail.pollSeconds ?? 10);
+  }
   const jobs = [
     every(config.intervals.cleanup, () => cleanUp(ctx), logError('cleanup failed')),
     every(config.intervals.keyReload, () => keys.reload(), logError('reloading signing keys failed')),
@@ -250,6 +274,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       stopping = true;
       await Promise.all(jobs.map((job) => job.stop()));
       await app.close();
+      // A send in progress finishes (or fails and is retried by whichever node looks next).
+      await mailSender?.stop();
       await separateMetrics?.close();
       // Events of the last requests still go out, within a bounded wait.
       await events.close(options.events?.closeTimeoutMs ?? 3000);

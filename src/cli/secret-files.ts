@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CliError } from './output.js';
 
 /** Settings that may hold secrets, and so may come from a file (`NAME_FILE`, as container secrets are mounted). */
-export const SECRET_SETTINGS = ['TESSERA_DATABASE_URL', 'TESSERA_REDIS_URL', 'TESSERA_PEPPER'] as const;
+export const SECRET_SETTINGS = ['TESSERA_DATABASE_URL', 'TESSERA_REDIS_URL', 'TESSERA_PEPPER', 'TESSERA_SMTP_URL'] as const;
 
 /** The largest file read as a secret or a CA bundle: ample for either, and no more is read into memory. */
 const MAX_SETTING_FILE_BYTES = 1024 * 1024;

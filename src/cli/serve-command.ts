@@ -6,6 +6,7 @@ import { settingOptions } from './serve-settings.js';
 import { CliError } from './output.js';
 import { prettyStream } from './log-format.js';
 import { resolveServe, type ServeFlags } from './serve-config.js';
+import { redactSmtpUrl } from '../mail/smtp.js';
 
 /** How long a stopping node waits for requests in flight (container runtimes kill after 10 s by default). */
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -47,6 +48,7 @@ export function serveCommand(program: Command): Command {
         events,
         ...(metrics ? { metrics: metrics.settings } : {}),
         ...(setup.redis ? { redis: setup.redis } : {}),
+        ...(setup.mail ? { mail: setup.mail } : {}),
       });
       let address: string;
       try {
@@ -72,7 +74,7 @@ export function serveCommand(program: Command): Command {
       // The message names the public URL: `address` is only where this process listens, often not what people reach.
       const sinks = Object.keys(events).filter((k) => k !== 'closeTimeoutMs');
       const metricsServed = metrics ? { metrics: { mainPort: metrics.settings.token !== undefined, ...(metrics.listen ? { port: metrics.listen.port } : {}) } } : {};
-      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}), ...metricsServed }, `Tessera is ready at ${issuer}`);
+      server.app.log.info({ issuer, address, ...store, redis: redisUrl ? redactUrl(redisUrl) : undefined, ttl, accessTokenAlg, idTokenAlg, ...(sinks.length > 0 ? { event_sinks: sinks } : {}), ...metricsServed, mail: setup.mail ? redactSmtpUrl(setup.mail.url) : 'off' }, `Tessera is ready at ${issuer}`);
       let closing = false;
       // Requests in flight are finished first; one that hangs does not keep the node from stopping.
       const stop = async (signal: string) => {

@@ -2,7 +2,8 @@ import { parseConsoleUsers, type ConfigInput } from '../core/config.js';
 import type { Argon2Params } from '../core/accounts/passwords.js';
 import type { PasswordPolicy } from '../core/accounts/users.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
-import { resolveAccountDeletion, resolveEventSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
+import { resolveAccountDeletion, resolveEventSettings, resolveMailSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
+import type { MailSettings } from '../server.js';
 import type { MetricsServing } from './metrics-settings.js';
 import type { EventSinkSettings } from '../observability/events/index.js';
 import { resolveLogging } from './log-format.js';
@@ -45,6 +46,8 @@ export interface ServeSetup {
   events: EventSinkSettings;
   /** Prometheus metrics (/metrics); absent when off. */
   metrics?: MetricsServing;
+  /** Email (SMTP); absent when off, and password reset with it. */
+  mail?: MailSettings;
 }
 
 /**
@@ -84,6 +87,7 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
   const redisUrl = env['TESSERA_REDIS_URL'];
   const events = resolveEventSettings(flags, env, flags.data);
   const metrics = resolveMetricsSettings(flags, env, port);
+  const mail = resolveMailSettings(flags, env);
   return {
     port,
     host: flags.host,
@@ -99,5 +103,6 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
     logging,
     events,
     ...(metrics ? { metrics } : {}),
+    ...(mail ? { mail } : {}),
   };
 }

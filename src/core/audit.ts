@@ -53,6 +53,9 @@ export const AUDIT_TYPES = [
   'identity.linked',
   'identity.unlinked',
   'rate_limit.hit',
+  'password.reset_requested',
+  'password.reset',
+  'mail.failed',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -121,6 +124,11 @@ const SEVERITY: Record<AuditType, AuditSeverity> = {
   'identity.linked': 'info',
   'identity.unlinked': 'info',
   'rate_limit.hit': 'warning',
+  'password.reset_requested': 'info',
+  // A reset by email takes over the account if the mailbox was taken over: worth a look when unexpected.
+  'password.reset': 'warning',
+  // A message the user waits for (a reset link) never left: the mail server needs attention.
+  'mail.failed': 'warning',
 };
 
 /** The severity of an event of this type (see `AuditSeverity`). */

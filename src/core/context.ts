@@ -5,6 +5,7 @@ import type { PasswordHasher } from './accounts/passwords.js';
 import type { Limiters } from './limits.js';
 import type { AuditLog } from './audit.js';
 import type { FederationRegistry } from './federation/registry.js';
+import type { Mailer } from './mail/mail.js';
 
 /** Everything an endpoint needs; built once by src/server.ts (or by tests). */
 export interface Context {
@@ -19,6 +20,8 @@ export interface Context {
   audit: AuditLog;
   /** Upstream identity providers (directories, OpenID and OAuth 2.0 providers) and their adapters. */
   federation: FederationRegistry;
+  /** Email through the outbox; absent when no mail server is configured, and the features that need it are off. */
+  mail?: Mailer;
   /** Unix seconds; tests can move time. */
   now(): number;
 }

@@ -47,7 +47,7 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** What a sealed value is for; bound to it, so a value sealed for one use cannot be passed off as another. */
-export type SealPurpose = 'totp' | 'signing_key' | 'idp_secret' | 'pkce_verifier';
+export type SealPurpose = 'totp' | 'signing_key' | 'idp_secret' | 'pkce_verifier' | 'mail';
 
 /** Names the current sealing format: AES-256-GCM under an HKDF-SHA-256 key of the pepper (RFC 5869). */
 const SEAL_VERSION = 'v2';

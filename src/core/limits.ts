@@ -64,6 +64,8 @@ export interface Limiters {
   secondFactor: FailureLimiters;
   /** Failed client authentication and bad bearer tokens at /register, per address. */
   clientAuth: AddressLimiters;
+  /** Password reset requests (each sends an email), per account name typed and per IP: every request counts, found or not. */
+  passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter };
 }
 
 /** One counter and the key an attempt is counted under. */

@@ -27,7 +27,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home' | 'account-security';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home' | 'account-security' | 'forgot-password' | 'reset-password';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -37,7 +37,7 @@ export type ProtocolResponse =
   /** A download (an export): the body as it is, saved under `filename`. */
   | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData | AccountSecurityPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData | AccountSecurityPageData | ForgotPasswordPageData | ResetPasswordPageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {
@@ -133,6 +133,8 @@ export interface LoginPageData {
   providers?: { name: string; href: string }[];
   /** Some provider claims email domains: an address alone (no password) continues there. */
   homeRealm?: boolean;
+  /** "Forgot password?", offered only when the server can send email. */
+  forgotPasswordHref?: string;
 }
 
 /** A first sign-in through an upstream provider whose address belongs to an account here: prove it, or make a new one. */
@@ -201,6 +203,26 @@ export interface HomePageData {
   discoveryHref: string;
   developerConsoleHref?: string;
   adminConsoleHref?: string;
+}
+
+/** Asks for the username or email address of the account whose password is forgotten. */
+export interface ForgotPasswordPageData {
+  action: string;
+  csrfToken: string;
+  login: string;
+  signInHref: string;
+  error?: string;
+}
+
+/** The form a reset link opens: a new password, twice. */
+export interface ResetPasswordPageData {
+  action: string;
+  csrfToken: string;
+  /** The link's token, carried to the POST that uses it. */
+  token: string;
+  username: string;
+  minLength: number;
+  error?: string;
 }
 
 export interface MessagePageData {

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
+import { RESET_PATHS } from '../core/interaction/reset-paths.js';
 import { DependencyUnavailableError } from '../core/errors.js';
 import { parseForm } from '../core/params.js';
 import { safeDescription } from '../core/errors.js';
@@ -34,6 +35,8 @@ export interface Endpoints {
   federation: { start: InteractionHandler; callback: InteractionHandler; link: Handler };
   secondFactor: Handler;
   signIn: Handler;
+  /** "Forgot password?": the form asking for a link, and the form the link opens. */
+  passwordReset: { showForgot: Handler; requestLink: Handler; showReset: Handler; reset: Handler };
   deviceAuthorization: Handler;
   registration: { register: Handler; manage: InteractionHandler };
   developerConsole: {
@@ -215,6 +218,10 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: ['GET', 'POST'], url: PATHS.endSession, handler: run(endpoints.endSession) });
   app.get(PATHS.account, run(endpoints.account.show));
   app.post(PATHS.signIn, run(endpoints.signIn));
+  app.get(RESET_PATHS.forgot, run(endpoints.passwordReset.showForgot));
+  app.post(RESET_PATHS.forgot, run(endpoints.passwordReset.requestLink));
+  app.get(RESET_PATHS.reset, run(endpoints.passwordReset.showReset));
+  app.post(RESET_PATHS.reset, run(endpoints.passwordReset.reset));
   app.route({ method: [...ANY], url: PATHS.deviceAuthorization, handler: run(endpoints.deviceAuthorization) });
   app.route({ method: [...ANY], url: PATHS.registration, handler: run(endpoints.registration.register) });
   app.route({ method: [...ANY], url: `${PATHS.registration}/:id`, handler: runInteraction(endpoints.registration.manage) });

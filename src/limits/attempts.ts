@@ -77,5 +77,10 @@ export function buildLimiters(make: LimiterFactory, config: Config): Limiters {
     signIn: failureLimiters(make, 'sign-in', config.signInLimits),
     secondFactor: failureLimiters(make, 'second-factor', config.signInLimits),
     clientAuth: addressLimiters(make, 'client-auth', config.clientAuthLimits),
+    // Enough for a person who mistyped or lost the first mail; too few to flood someone's inbox or to sweep for accounts.
+    passwordReset: {
+      subject: limiterOf(make, 'password-reset:subject', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
+      ip: limiterOf(make, 'password-reset:ip', 20, { windowSeconds: 3600, lockSeconds: 3600 }),
+    },
   };
 }

@@ -102,6 +102,69 @@ export interface Expiring {
   deleteExpired(now: number, limit: number): Promise<number>;
 }
 
+/** One email waiting in the outbox, or sent or given up (kept a while for operators, its content erased). */
+export interface OutboxMessage {
+  id: string;
+  recipient: string;
+  /** Which template made it (`password-reset`): for logs and operators, never its content. */
+  template: string;
+  /** Subject, text and HTML as one value sealed under the pepper ('' once sent or given up): a reset link in it is a credential. */
+  content: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  /** Unix seconds: not sent before then (the backoff after a failed attempt). */
+  nextAttemptAt: number;
+  /** The node that holds it now, and until when (a node that dies mid-send lets it go when the claim lapses). */
+  claimedBy: string | null;
+  claimedUntil: number | null;
+  lastError: string | null;
+  createdAt: number;
+  /** When it was sent or given up; null while pending. */
+  settledAt: number | null;
+}
+
+/**
+ * The durable outbox: mail is written here by the request that wants it sent, and sent by a loop
+ * on every node. A claim is one conditional write, so in a cluster each message goes out from one node.
+ */
+export interface MailOutboxStore {
+  enqueue(message: Omit<OutboxMessage, 'status' | 'attempts' | 'claimedBy' | 'claimedUntil' | 'lastError' | 'settledAt'>): Promise<void>;
+  /**
+   * Claims up to `limit` pending messages due at `now` that no node holds (or whose claim lapsed),
+   * for `owner` until `until`, counting the attempt; atomic, so two nodes never get the same message.
+   */
+  claimDue(owner: string, now: number, until: number, limit: number): Promise<OutboxMessage[]>;
+  /** Sent: its content is erased. False when `owner` no longer holds the claim. */
+  markSent(id: string, owner: string, now: number): Promise<boolean>;
+  /** A failed attempt: try again from `nextAttemptAt`. */
+  markRetry(id: string, owner: string, nextAttemptAt: number, error: string): Promise<boolean>;
+  /** Given up: its content is erased. */
+  markFailed(id: string, owner: string, now: number, error: string): Promise<boolean>;
+  find(id: string): Promise<OutboxMessage | undefined>;
+  /** Deletes at most `limit` messages sent or given up at or before `before`. */
+  deleteSettled(before: number, limit: number): Promise<number>;
+}
+
+/** A single-use token sent by email (a password reset link); stored only as its hash. */
+export interface AccountTokenRecord {
+  tokenHash: string;
+  purpose: 'password_reset';
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AccountTokenStore extends Expiring {
+  create(record: AccountTokenRecord): Promise<void>;
+  /** Unused and unexpired (at `now`), for `purpose`: without consuming it (to show the form). */
+  findUsable(tokenHash: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<AccountTokenRecord | undefined>;
+  /** Marks it used, atomically: of concurrent calls exactly one gets the record; undefined when used, expired or unknown. */
+  consume(tokenHash: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<AccountTokenRecord | undefined>;
+  /** Marks every unused token of the user for `purpose` used (the others sent before the one that was used); returns how many. */
+  consumeAllOf(userId: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<number>;
+}
+
 /** An authorization code, bound to everything the token request must repeat (DESIGN.md §6). */
 export interface CodeRecord {
   codeHash: string;
@@ -401,6 +464,8 @@ export interface Stores {
   federationStates: FederationStateStore;
   groups: GroupStore;
   roles: RoleStore;
+  mailOutbox: MailOutboxStore;
+  accountTokens: AccountTokenStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.

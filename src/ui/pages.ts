@@ -17,6 +17,7 @@ import { htmlDocument } from './document.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
 import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
+import { forgotPasswordPage, resetPasswordPage } from './password-reset.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -42,6 +43,7 @@ ${hiddenFields(d.hidden ?? {})}
 ${d.homeRealm ? html`<p class="muted">With a work address, leave the password empty to continue with your organization's sign-in.</p>` : ''}
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+${d.forgotPasswordHref ? html`<p><a href="${d.forgotPasswordHref}">Forgot password?</a></p>` : ''}
 ${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ?? []).map((p) => html`<p><a class="button secondary" href="${p.href}">Continue with ${p.name}</a></p>`)}</div>` : ''}`,
   );
 }
@@ -328,6 +330,8 @@ const RENDERERS: { [K in PageName]: (data: never) => string } = {
   admin: adminPage,
   home: homePage,
   'account-security': accountSecurityPage,
+  'forgot-password': forgotPasswordPage,
+  'reset-password': resetPasswordPage,
 };
 
 /** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type MetricsSettings, type Tessera } from '../../src/server.js';
+import { createServer, type MailSettings, type MetricsSettings, type Tessera } from '../../src/server.js';
 import { buildClient, type ClientInput } from '../../src/core/clients/registration.js';
 import { buildUser, type NewUserInput } from '../../src/core/accounts/users.js';
 import { buildApi, type ApiInput } from '../../src/core/apis/apis.js';
@@ -86,6 +86,8 @@ export async function startTestServer(
     events?: EventSinkSettings;
     /** Prometheus metrics (docs/observability.md); a listener of their own listens on a free port (`metricsUrl`). */
     metrics?: MetricsSettings;
+    /** Email through this mail server (test/helpers/mail-sink.ts); off when absent. */
+    mail?: MailSettings;
   } = {},
 ): Promise<TestServer> {
   // A store the caller owns (to restart a server on it) is left in place on close.
@@ -108,6 +110,7 @@ export async function startTestServer(
     ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
     ...(options.events ? { events: options.events } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.mail ? { mail: options.mail } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });

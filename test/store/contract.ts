@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { CodeRecord, RefreshRecord, Stores } from '../../src/store/ports.js';
+import { outboxContract } from './outbox-contract.js';
 
 /**
  * The behaviour every store backend must have. A backend's test file calls this with a factory
@@ -18,6 +19,8 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       await stores.close();
       await cleanup();
     });
+
+    outboxContract(() => stores);
 
     const code = (over: Partial<CodeRecord> = {}): CodeRecord => ({
       codeHash: randomUUID(), clientId: 'c', userId: 'u', redirectUri: 'https://a/cb', redirectUriInRequest: true, codeChallenge: 'x',

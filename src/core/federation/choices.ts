@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { UpstreamProvider } from './registry.js';
+import { RESET_PATHS } from '../interaction/reset-paths.js';
 
 /** Where a sign-in continues: an authorization request's interaction, or one of Tessera's pages. */
 export type SignInNext = { interactionId: string } | { returnTo: string };
@@ -19,9 +20,14 @@ export async function providerForAddress(ctx: Context, address: string): Promise
 }
 
 /** What the login page offers besides the password: provider links, and whether an address alone continues (home-realm discovery). */
-export async function loginChoices(ctx: Context, next: SignInNext): Promise<{ providers: { name: string; href: string }[]; homeRealm: boolean }> {
+export async function loginChoices(ctx: Context, next: SignInNext): Promise<{ providers: { name: string; href: string }[]; homeRealm: boolean; forgotPasswordHref?: string }> {
   const upstream = (await ctx.federation.enabled()).filter((p) => p.kind !== 'ldap');
-  return { providers: upstream.map((p) => ({ name: p.displayName, href: startUrl(ctx, p.name, next) })), homeRealm: upstream.some((p) => p.domains.length > 0) };
+  return {
+    providers: upstream.map((p) => ({ name: p.displayName, href: startUrl(ctx, p.name, next) })),
+    homeRealm: upstream.some((p) => p.domains.length > 0),
+    // Resetting a password needs email: without a mail server the link is not offered at all.
+    ...(ctx.mail ? { forgotPasswordHref: ctx.config.issuer + RESET_PATHS.forgot } : {}),
+  };
 }
 
 /**

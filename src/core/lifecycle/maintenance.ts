@@ -3,6 +3,9 @@ import type { Context } from '../context.js';
 import type { Expiring } from '../../store/ports.js';
 import { keyRetention, pruneKeys } from '../keys/rotation.js';
 
+/** How long a sent or given-up email's row stays (recipient, template, status; its content is erased at once) for operators to look into. */
+export const MAIL_RETENTION_SECONDS = 7 * 24 * 3600;
+
 /** Rows deleted per statement: small enough that requests waiting for the database barely notice. */
 export const CLEANUP_BATCH = 500;
 
@@ -13,6 +16,9 @@ export interface CleanupReport {
   sessions: number;
   interactions: number;
   deviceCodes: number;
+  /** Expired single-use account tokens (reset links), and outbox messages settled longer ago than the retention. */
+  accountTokens: number;
+  mail: number;
   keys: number;
   auditEvents: number;
 }
@@ -43,6 +49,8 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     sessions: await drain(stores.sessions, now),
     interactions: (await drain(stores.interactions, now)) + (await drain(stores.federationStates, now)),
     deviceCodes: await drain(stores.deviceCodes, now),
+    accountTokens: await drain(stores.accountTokens, now),
+    mail: await drain({ deleteExpired: (before, limit) => stores.mailOutbox.deleteSettled(before, limit) }, now - MAIL_RETENTION_SECONDS),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config, await stores.clients.list(), await stores.apis.list()))).length,
     // Audit events older than the retention period (config.auditRetention).
     auditEvents: await drain(stores.audit, now - ctx.config.auditRetention),

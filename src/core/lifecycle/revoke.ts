@@ -71,6 +71,17 @@ export async function signOutElsewhere(stores: Stores, userId: string, keepSessi
   return ended;
 }
 
+/**
+ * Everything a user is signed in with, ended, the account itself left as it is (a password reset):
+ * consents forgotten with the tokens issued under them (an intruder may have allowed apps), every
+ * refresh token revoked and every SSO session ended. Returns how many sessions ended.
+ */
+export async function revokeUserAccess(stores: Stores, userId: string, now: number): Promise<number> {
+  for (const grantId of await stores.grants.deleteWhere({ userId })) await stores.accessTokens.revokeWhere({ grantId });
+  await stores.refreshTokens.revokeWhere({ userId }, now);
+  return stores.sessions.destroyForUser(userId);
+}
+
 /** A disabled or deleted client: the same for every grant and token of the client, client_credentials tokens included. */
 export async function revokeClient(stores: Stores, client: Client, now: number, action: 'disable' | 'delete'): Promise<void> {
   if (action === 'delete') await stores.clients.delete(client.clientId);

@@ -1,7 +1,7 @@
 import { type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'federation_states' | 'sessions' | 'interactions' | 'device_codes';
+type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'federation_states' | 'sessions' | 'interactions' | 'device_codes' | 'account_tokens';
 const KEY: Record<ExpiringTable, string> = {
   codes: 'code_hash',
   refresh_tokens: 'token_hash',
@@ -12,6 +12,7 @@ const KEY: Record<ExpiringTable, string> = {
   sessions: 'id_hash',
   interactions: 'id',
   device_codes: 'device_code_hash',
+  account_tokens: 'token_hash',
 };
 
 /**

@@ -20,6 +20,8 @@ import { sqlMfaStore } from './mfa.js';
 import { sqlApiStore } from './apis.js';
 import { sqlGroupStore } from './groups.js';
 import { sqlRoleStore } from './roles.js';
+import { sqlMailOutboxStore } from './mail-outbox.js';
+import { sqlAccountTokenStore } from './account-tokens.js';
 import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
@@ -51,6 +53,8 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed, extras: 
     federationStates: sqlFederationStateStore(db),
     groups: sqlGroupStore(db),
     roles: sqlRoleStore(db),
+    mailOutbox: sqlMailOutboxStore(db),
+    accountTokens: sqlAccountTokenStore(db),
     settings: {
       async get(name) {
         return (await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;

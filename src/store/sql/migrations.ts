@@ -456,6 +456,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('groups').addColumn('external_id', 'text').execute();
     },
   },
+  '0023_mail_outbox': {
+    async up(db: Kysely<any>) {
+      // Mail waiting to be sent (sealed), sent or given up (content erased, kept a while for operators).
+      await db.schema
+        .createTable('mail_outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_by', 'text')
+        .addColumn('claimed_until', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('settled_at', 'bigint')
+        .execute();
+      // The sender's question ("what is due?") and cleanup's ("what settled long ago?") each read one index.
+      await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('mail_outbox_settled').on('mail_outbox').column('settled_at').execute();
+      // Single-use tokens sent by email (password reset), by hash only.
+      await db.schema
+        .createTable('account_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('account_tokens_expires_at').on('account_tokens').column('expires_at').execute();
+      await db.schema.createIndex('account_tokens_user').on('account_tokens').column('user_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -180,7 +180,33 @@ export interface InitialAccessTokensTable {
   uses_left: number | null;
 }
 
+export interface MailOutboxTable {
+  id: string;
+  recipient: string;
+  template: string;
+  content: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  settled_at: number | null;
+}
+
+export interface AccountTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
+  mail_outbox: MailOutboxTable;
+  account_tokens: AccountTokensTable;
   clients: ClientsTable;
   users: UsersTable;
   codes: CodesTable;
