@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { AuditEvent, AuditObserver } from '../../core/audit.js';
 import type { StoreTelemetry } from '../../store/telemetry.js';
 import type { CacheLookupObserver } from '../../core/cache-lookups.js';
@@ -7,6 +7,7 @@ import type { Client } from '../../core/clients/client.js';
 import { clientIdLabels, errorLabel, statusClass } from './labels.js';
 import { SIGN_IN_METHODS, signInOf } from './sign-ins.js';
 import { registerScrapeGauges, type GaugeSources } from './scrape-gauges.js';
+import { HotCounter, HotHistogram } from './hot-series.js';
 
 export interface MetricsOptions {
   /** How many distinct client ids get their own `client_id` label; the rest are `other` (0: none). */
@@ -60,10 +61,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) => new Counter<L>({ name, help, labelNames, registers });
 
-  const requests = counter('tessera_http_requests_total', 'HTTP requests answered, by route pattern, method and status class', ['route', 'method', 'status_class']);
-  const duration = new Histogram({ name: 'tessera_http_request_duration_seconds', help: 'time to answer HTTP requests, by route pattern and method', labelNames: ['route', 'method'], buckets: HTTP_BUCKETS, registers });
-  const requestErrors = counter('tessera_http_request_errors_total', 'refused requests (4xx) by route and OAuth error code (other: a code outside the specs)', ['route', 'error']);
-  const tokens = counter('tessera_tokens_issued_total', 'token responses, by grant type and client (the first N clients by name, then other)', ['grant_type', 'client_id']);
+  // What every request touches is kept in hot series (hot-series.ts); the registry reads them when scraped.
+  const hot = <M extends HotCounter | HotHistogram>(metric: M): M => {
+    registry.registerMetric(metric as unknown as Metric);
+    return metric;
+  };
+  const requests = hot(new HotCounter('tessera_http_requests_total', 'HTTP requests answered, by route pattern, method and status class', ['route', 'method', 'status_class']));
+  const duration = hot(new HotHistogram('tessera_http_request_duration_seconds', 'time to answer HTTP requests, by route pattern and method', ['route', 'method'], HTTP_BUCKETS));
+  const requestErrors = hot(new HotCounter('tessera_http_request_errors_total', 'refused requests (4xx) by route and OAuth error code (other: a code outside the specs)', ['route', 'error']));
+  const tokens = hot(new HotCounter('tessera_tokens_issued_total', 'token responses, by grant type and client (the first N clients by name, then other)', ['grant_type', 'client_id']));
   const rotations = counter('tessera_refresh_rotations_total', 'refresh tokens rotated (each refresh_token grant that succeeded)');
   const reuse = counter('tessera_refresh_reuse_detected_total', 'rotated refresh tokens presented again: their family was revoked');
   const signIns = counter('tessera_sign_ins_total', 'sign-in steps by outcome and method (password, totp, backup_code, directory, upstream, second_factor)', ['outcome', 'method']);
@@ -74,21 +80,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const refusals = counter('tessera_rate_limit_refusals_total', 'attempts a rate limiter refused, by limiter', ['limiter']);
   const stepUps = counter('tessera_mfa_step_ups_total', 'times a second factor was asked for on top of a sign-in or session (risk, client or policy)');
   const consents = counter('tessera_consents_total', 'consents given and revoked', ['action']);
-  const cacheLookups = counter('tessera_cache_lookups_total', 'lookups in the per-node caches: clients, keys (a miss is an unknown kid), verified_tokens (bypass: not trusted while its change feed was down)', ['cache', 'result']);
-  const auditBatches = new Histogram({ name: 'tessera_audit_batch_size', help: 'audit events written by one group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers });
-  const storeDuration = new Histogram({ name: 'tessera_store_operation_duration_seconds', help: 'time of the store calls on the hot paths, by operation', labelNames: ['operation'], buckets: STORE_BUCKETS, registers });
+  const cacheLookups = hot(new HotCounter('tessera_cache_lookups_total', 'lookups in the per-node caches: clients, keys (a miss is an unknown kid), verified_tokens (bypass: not trusted while its change feed was down)', ['cache', 'result']));
+  const auditBatches = hot(new HotHistogram('tessera_audit_batch_size', 'audit events written by one group commit', [], [1, 2, 5, 10, 20, 50, 100, 200, 500]));
+  const allBatches = auditBatches.of();
+  const storeDuration = hot(new HotHistogram('tessera_store_operation_duration_seconds', 'time of the store calls on the hot paths, by operation', ['operation'], STORE_BUCKETS));
 
   // Clients an operator registered, as the store last found them: the only ones named in labels. It
   // grows with the operator's clients only; a token request finds its client before it is counted.
   const operatorClients = new Set<string>();
   const clientLabel = clientIdLabels(options.clientIdLabels, (id) => operatorClients.has(id));
-  // Label sets repeat (one per route and method): each is resolved to its child once, since
-  // prom-client checks and hashes a label object on every call (most of what metrics cost a request).
-  const requestChildren = childCache((key: string) => requests.labels(...(key.split('\u0000') as [string, string, string])));
-  const durationChildren = childCache((key: string) => duration.labels(...(key.split('\u0000') as [string, string])));
-  const cacheChildren = childCache((key: string) => cacheLookups.labels(...(key.split('\u0000') as [string, string])));
-  const tokenChildren = childCache((key: string) => tokens.labels(...(key.split('\u0000') as [string, string])));
-  const cacheLookup = (cache: string, result: string) => cacheChildren(`${cache}\u0000${result}`).inc();
+  const cacheLookup = (cache: string, result: string) => void cacheLookups.of(cache, result).value++;
   const observeAudit = (event: AuditEvent): void => {
     const signIn = signInOf(event);
     if (signIn) signIns.inc(signIn);
@@ -96,7 +97,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       case 'token.issued':
       case 'token.refreshed':
         // The token endpoint records the grant type as the reason.
-        tokenChildren(`${event.reason ?? 'unknown'}\u0000${clientLabel(event.clientId)}`).inc();
+        tokens.of(event.reason ?? 'unknown', clientLabel(event.clientId)).value++;
         if (event.type === 'token.refreshed') rotations.inc();
         break;
       case 'refresh.reuse':
@@ -122,14 +123,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
     observeAudit,
     observeRequest({ route, method, status, seconds, error }) {
       const verb = KNOWN_METHODS.has(method) ? method : 'other';
-      requestChildren(`${route}\u0000${verb}\u0000${statusClass(status)}`).inc();
-      durationChildren(`${route}\u0000${verb}`).observe(seconds);
-      if (status >= 400 && status < 500) requestErrors.inc({ route, error: errorLabel(error) });
+      requests.of(route, verb, statusClass(status)).value++;
+      duration.observe(duration.of(route, verb), seconds);
+      if (status >= 400 && status < 500) requestErrors.of(route, errorLabel(error)).value++;
     },
     rateLimitRefused: (limiter) => refusals.inc({ limiter }),
     store: {
       cacheLookup,
-      auditBatch: (size) => auditBatches.observe(size),
+      auditBatch: (size) => auditBatches.observe(allBatches, size),
     },
     coreCacheLookup: cacheLookup,
     clientFound({ clientId, origin }) {
@@ -137,8 +138,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
       else operatorClients.delete(clientId);
     },
     storeTimer(operation) {
-      const child = storeDuration.labels(operation);
-      return (seconds) => child.observe(seconds);
+      const series = storeDuration.of(operation);
+      return (seconds) => storeDuration.observe(series, seconds);
     },
     watch: (sources) => registerScrapeGauges(registry, sources, options.gaugeCacheMs ?? 5000),
     async render() {
@@ -147,18 +148,3 @@ export function createMetrics(options: MetricsOptions): Metrics {
   };
 }
 
-/**
- * Children of a labelled metric by their joined label values. Keys are bounded because every label
- * value is (route patterns, spec error codes, capped client ids), so the map is too.
- */
-function childCache<C>(make: (key: string) => C): (key: string) => C {
-  const children = new Map<string, C>();
-  return (key) => {
-    let child = children.get(key);
-    if (child === undefined) {
-      child = make(key);
-      children.set(key, child);
-    }
-    return child;
-  };
-}
