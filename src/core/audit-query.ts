@@ -1,4 +1,4 @@
-import { AUDIT_TYPES } from './audit.js';
+import { AUDIT_TYPES, auditEventFields } from './audit.js';
 import type { AuditQuery, StoredAuditEvent } from '../store/ports.js';
 
 export const DEFAULT_AUDIT_LIMIT = 100;
@@ -42,18 +42,5 @@ export function auditQuery(filters: { since?: string; type?: string; user?: stri
 
 /** An audit event as the CLI and the admin API print it; `count` is how many identical failures the record stands for. */
 export function auditView(event: StoredAuditEvent): Record<string, unknown> {
-  return {
-    id: event.id,
-    time: new Date(event.at * 1000).toISOString(),
-    type: event.type,
-    outcome: event.outcome,
-    user_id: event.userId,
-    username: event.username,
-    client_id: event.clientId,
-    ip: event.ip,
-    user_agent: event.userAgent,
-    reason: event.reason,
-    actor: event.actor,
-    count: event.count,
-  };
+  return { id: event.id, ...auditEventFields(event), count: event.count };
 }

@@ -159,6 +159,22 @@ export interface AuditEvent {
   actor: string | null;
 }
 
+/** An event's own fields as they leave Tessera (CLI, admin API, event sinks): snake_case, ISO 8601 time. */
+export function auditEventFields(event: AuditEvent) {
+  return {
+    time: new Date(event.at * 1000).toISOString(),
+    type: event.type,
+    outcome: event.outcome,
+    user_id: event.userId,
+    username: event.username,
+    client_id: event.clientId,
+    ip: event.ip,
+    user_agent: event.userAgent,
+    reason: event.reason,
+    actor: event.actor,
+  };
+}
+
 export type AuditInput = { type: AuditType; outcome?: AuditEvent['outcome'] } & Partial<Omit<AuditEvent, 'at' | 'type' | 'outcome'>>;
 
 export interface AuditLog {

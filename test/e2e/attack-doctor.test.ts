@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, type Run } from '../helpers/cli.js';
+import { cleanEnvironment, ROOT, type Run } from '../helpers/cli.js';
 import { SQLITE_FILE } from '../../src/store/sqlite/open.js';
 
 /*
@@ -27,10 +27,6 @@ interface Report {
   checks: Check[];
 }
 
-function environment(extra: Record<string, string>): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('TESSERA_'))) as Record<string, string>;
-  return { ...env, ...extra };
-}
 
 /** The resident memory of a running process (kB), from /proc. */
 function rssKb(pid: number): number {
@@ -45,7 +41,7 @@ function rssKb(pid: number): number {
 function run(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run & { ms: number; peakKb: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}/bin/tessera.js`, ...args], { cwd, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`${ROOT}/bin/tessera.js`, ...args], { cwd, env: cleanEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let peakKb = 0;
     const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(child.pid!))), 25);
     let stdout = '';
@@ -335,7 +331,7 @@ describe('doctor and files that never end', () => {
       const r = await run(['doctor', '--data', data, '--offline'], { TESSERA_PEPPER_FILE: path });
       assert.ok(r.ms < 10_000, `${path}: took ${r.ms} ms`);
       assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.stderr, `tessera: TESSERA_PEPPER_FILE names ${path}, which is not a regular file\n`);
+      assert.equal(r.stderr, `tessera: error: TESSERA_PEPPER_FILE names ${path}, which is not a regular file\n`);
     }
     const webhook = await run(['doctor', '--data', data, '--offline', '--json', '--webhook-url', 'https://hooks.example.com/x', '--webhook-secret-file', fifo]);
     assert.ok(webhook.ms < 10_000);

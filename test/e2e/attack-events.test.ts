@@ -521,7 +521,7 @@ describe('attacks on tessera audit tail', () => {
       assert.equal(code, 1, `${tail.out.stdout}${tail.out.stderr}`);
       assert.equal(tail.out.stdout, '');
       assert.equal(tail.out.stderr.split('\n').filter(Boolean).length, 1, tail.out.stderr);
-      assert.match(tail.out.stderr, /^tessera: /);
+      assert.match(tail.out.stderr, /^tessera: error: /);
       assert.doesNotMatch(tail.out.stderr, /\n\s+at |node:internal|\u001b/);
     });
   }

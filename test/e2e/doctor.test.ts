@@ -1,13 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { ROOT, type Run } from '../helpers/cli.js';
+import { cleanEnvironment, ROOT, runProcess, type Run } from '../helpers/cli.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { openSqliteStores, SQLITE_FILE } from '../../src/store/sqlite/open.js';
@@ -27,23 +26,10 @@ interface Report {
   checks: Check[];
 }
 
-/** The environment without Tessera settings of the test runner's own: only what a test gives applies. */
-function environment(extra: Record<string, string>): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('TESSERA_'))) as Record<string, string>;
-  return { ...env, ...extra };
-}
 
 /** The built CLI's `tessera doctor`, as an operator runs it. */
 function run(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}/bin/tessera.js`, ...args], { cwd, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [`${ROOT}/bin/tessera.js`, ...args], { cwd, env: cleanEnvironment(env) });
 }
 
 /** `tessera doctor … --json`: its exit code and parsed report. */

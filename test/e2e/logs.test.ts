@@ -1,12 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { ROOT } from '../helpers/cli.js';
-import { freePort, startTestServer } from '../helpers/server.js';
+import { refusedServe, serveWhileUp } from '../helpers/serve-process.js';
+import { startTestServer } from '../helpers/server.js';
 import { Browser } from '../helpers/browser.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
 import { basic, postForm } from '../helpers/http.js';
@@ -164,34 +163,7 @@ describe('logs: refused requests', () => {
   });
 });
 
-/** The process environment without logging settings of our own. */
-const environment = (extra: Record<string, string> = {}) => ({ ...(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('TESSERA_'))) as Record<string, string>), ...extra });
 
-/** `tessera serve` with these flags: everything it writes, once it answers `/health` and once it has stopped. */
-async function serveAndStop(dataDir: string, args: string[], env: Record<string, string> = {}, whileUp: (issuer: string) => Promise<void> = async () => {}) {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(port), '--issuer', issuer, '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`tessera serve exited: ${stderr}`);
-      const up = await fetch(`${issuer}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (i > 150) throw new Error(`tessera serve did not answer: ${stdout} ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await whileUp(issuer);
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-  return { issuer, stdout, stderr };
-}
 
 describe('tessera serve: --log-level and --log-format', () => {
   let dataDir: string;
@@ -201,7 +173,7 @@ describe('tessera serve: --log-level and --log-format', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('writes JSON records with ISO 8601 times by default; the ready line names the issuer in its message', async () => {
-    const { issuer, stdout } = await serveAndStop(dataDir, []);
+    const { issuer, stdout } = await serveWhileUp(dataDir, []);
     const records = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const ready = records.find((r) => String(r['msg']).startsWith('Tessera is ready'));
     assert.equal(ready?.['msg'], `Tessera is ready at ${issuer}`);
@@ -215,12 +187,12 @@ describe('tessera serve: --log-level and --log-format', () => {
     chmodSync(dataDir, 0o755);
     try {
       for (const [args, env] of [[['--log-level', 'warn'], {}], [[], { TESSERA_LOG_LEVEL: 'warn' }], [['--log-level', 'warn'], { TESSERA_LOG_LEVEL: 'debug' }]] as [string[], Record<string, string>][]) {
-        const { stdout } = await serveAndStop(dataDir, args, env, async (issuer) => void (await fetch(`${issuer}/no-such-endpoint`)));
+        const { stdout } = await serveWhileUp(dataDir, args, env, async (issuer) => void (await fetch(`${issuer}/no-such-endpoint`)));
         const records = stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
         assert.ok(records.length > 0 && records.every((r) => (r['level'] as number) >= 40), JSON.stringify({ args, env, stdout }));
         assert.ok(records.some((r) => String(r['msg']).includes('is open to other users')), stdout);
       }
-      const silent = await serveAndStop(dataDir, ['--log-level', 'silent']);
+      const silent = await serveWhileUp(dataDir, ['--log-level', 'silent']);
       assert.equal(silent.stdout, '');
     } finally {
       chmodSync(dataDir, 0o700);
@@ -230,7 +202,7 @@ describe('tessera serve: --log-level and --log-format', () => {
   it('--log-format pretty (or TESSERA_LOG_FORMAT) writes one readable line per record, beginning with its ISO 8601 time', async () => {
     for (const [args, env] of [[['--log-format', 'pretty'], {}], [[], { TESSERA_LOG_FORMAT: 'pretty' }]] as [string[], Record<string, string>][]) {
       let id = '';
-      const { issuer, stdout } = await serveAndStop(dataDir, args, env, async (at) => {
+      const { issuer, stdout } = await serveWhileUp(dataDir, args, env, async (at) => {
         const response = await postForm(`${at}/token`, { grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'a-guess-never-logged' });
         assert.equal(response.status, 401);
         id = response.headers.get('x-request-id')!;
@@ -256,14 +228,7 @@ describe('tessera serve: --log-level and --log-format', () => {
       [[], { TESSERA_LOG_FORMAT: 'xml' }, /^tessera: error: TESSERA_LOG_FORMAT must be one of json, pretty, not 'xml'$/],
     ];
     for (const [args, env, message] of cases) {
-      const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(await freePort()), '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let stdout = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      clearTimeout(timer);
+      const { code, stdout, stderr } = await refusedServe(dataDir, args, env);
       assert.equal(code, 1, JSON.stringify({ args, env, stderr }));
       assert.equal(stderr.split('\n').filter((l) => l !== '').length, 1, stderr);
       assert.match(stderr.trim(), message);

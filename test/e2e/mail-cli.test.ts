@@ -4,24 +4,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, tessera } from '../helpers/cli.js';
+import { cleanEnvironment, ROOT, tessera } from '../helpers/cli.js';
+import { refusedServe } from '../helpers/serve-process.js';
 import { freePort } from '../helpers/server.js';
 import { Browser, isPage } from '../helpers/browser.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 
-/** The process environment without Tessera settings of the caller's, so only what a test gives applies. */
-const environment = (extra: Record<string, string>) => ({ ...(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('TESSERA_'))) as Record<string, string>), ...extra });
 
-/** `tessera serve` that must refuse to start: its exit code and what it wrote to stderr. */
-async function refusedStart(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(await freePort()), '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearTimeout(timer);
-  return { code, stderr };
-}
 
 describe('tessera serve: mail settings', () => {
   let dir: string;
@@ -47,7 +36,7 @@ describe('tessera serve: mail settings', () => {
     const issuer = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(port), '--issuer', issuer, '--data', data, '--config', config], {
       cwd: ROOT,
-      env: environment({ TESSERA_SMTP_URL_FILE: urlFile }),
+      env: cleanEnvironment({ TESSERA_SMTP_URL_FILE: urlFile }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -88,7 +77,7 @@ describe('tessera serve: mail settings', () => {
       [['--smtp-from', 'not an address'], { TESSERA_SMTP_URL: 'smtps://user:secret@mail.example.com' }, `tessera: error: TESSERA_SMTP_URL: the From address must be "Name <address@example.com>" or an address, not 'not an address'`],
       [[], { TESSERA_SMTP_URL: 'smtps://user:secret@mail.example.com', TESSERA_SMTP_URL_FILE: file }, 'tessera: error: both TESSERA_SMTP_URL and TESSERA_SMTP_URL_FILE are set: use one'],
     ] as const) {
-      const run = await refusedStart(join(dir, 'refused'), [...args], env);
+      const run = await refusedServe(join(dir, 'refused'), [...args], env);
       assert.equal(run.code, 1, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(run.stderr, `${message}\n`);
       assert.ok(!run.stderr.includes('secret'));

@@ -1,55 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { ROOT } from '../helpers/cli.js';
+import { refusedServe, serveWhileUp } from '../helpers/serve-process.js';
 import { freePort } from '../helpers/server.js';
 import { parseMetrics, valueOf } from '../helpers/metrics.js';
 
+/** `tessera serve` with these flags, while `whileUp` runs: what it wrote to stdout. */
+const serveStdout = async (...args: Parameters<typeof serveWhileUp>) => (await serveWhileUp(...args)).stdout;
+
 const TOKEN = 'cli-metrics-token-0123456789abcdef';
 
-/** The process environment without settings of our own, so that only what a test gives applies. */
-const environment = (extra: Record<string, string>) => ({ ...(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('TESSERA_'))) as Record<string, string>), ...extra });
 
-/** `tessera serve` with these flags, until `whileUp` is done: what it wrote to stdout. */
-async function serve(dataDir: string, args: string[], env: Record<string, string>, whileUp: (issuer: string) => Promise<void>): Promise<string> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(port), '--issuer', issuer, '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  try {
-    for (let i = 0; !stdout.includes('Tessera is ready'); i++) {
-      if (child.exitCode !== null) throw new Error(`tessera serve exited: ${stderr}`);
-      if (i > 150) throw new Error(`tessera serve did not start: ${stdout} ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await whileUp(issuer);
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-  return stdout;
-}
 
-/** `tessera serve` that must refuse to start: its exit code and stderr. */
-async function refused(dataDir: string, args: string[], env: Record<string, string> = {}, port?: number): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--port', String(port ?? (await freePort())), '--data', dataDir, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearTimeout(timer);
-  return { code, stderr, stdout };
-}
 
 describe('tessera serve: metrics options', () => {
   let dir: string;
@@ -65,7 +30,7 @@ describe('tessera serve: metrics options', () => {
 
   it('--metrics-token-file serves /metrics on the main port with the token, --metrics-port on loopback; the token is never logged', async () => {
     const metricsPort = await freePort();
-    const stdout = await serve(dataDir, ['--metrics-token-file', tokenFile, '--metrics-port', String(metricsPort)], {}, async (issuer) => {
+    const stdout = await serveStdout(dataDir, ['--metrics-token-file', tokenFile, '--metrics-port', String(metricsPort)], {}, async (issuer) => {
       assert.equal((await fetch(`${issuer}/metrics`)).status, 401);
       const main = await fetch(`${issuer}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(main.status, 200);
@@ -83,16 +48,16 @@ describe('tessera serve: metrics options', () => {
     const metricsPort = await freePort();
     const config = join(dir, 'tessera.yaml');
     writeFileSync(config, `metrics:\n  port: ${metricsPort}\n  host: 127.0.0.1\n  clientIds: 0\n`);
-    await serve(dataDir, ['--config', config], {}, async (issuer) => {
+    await serveStdout(dataDir, ['--config', config], {}, async (issuer) => {
       assert.equal((await fetch(`${issuer}/metrics`)).status, 404, 'no token file: nothing on the main port');
       assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200);
     });
-    await serve(dataDir, ['--config', config], { TESSERA_METRICS_TOKEN_FILE: tokenFile }, async (issuer) => {
+    await serveStdout(dataDir, ['--config', config], { TESSERA_METRICS_TOKEN_FILE: tokenFile }, async (issuer) => {
       assert.equal((await fetch(`${issuer}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 401);
     });
     const flagPort = await freePort();
-    await serve(dataDir, ['--config', config, '--metrics-port', String(flagPort)], { TESSERA_METRICS_PORT: String(metricsPort) }, async () => {
+    await serveStdout(dataDir, ['--config', config, '--metrics-port', String(flagPort)], { TESSERA_METRICS_PORT: String(metricsPort) }, async () => {
       assert.equal((await fetch(`http://127.0.0.1:${flagPort}/metrics`)).status, 200);
       await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), 'the port the flag overrode is not listened on');
     });
@@ -120,7 +85,7 @@ describe('tessera serve: metrics options', () => {
       [[], { TESSERA_METRICS_CLIENT_IDS: '5' }, /^tessera: error: TESSERA_METRICS_CLIENT_IDS has no effect without/],
     ];
     for (const [args, env, message] of cases) {
-      const run = await refused(dataDir, args, env);
+      const run = await refusedServe(dataDir, args, env);
       assert.equal(run.code, 1, JSON.stringify({ args, env, stderr: run.stderr }));
       assert.equal(run.stderr.split('\n').filter((l) => l !== '').length, 1, run.stderr);
       assert.match(run.stderr.trim(), message);
@@ -130,7 +95,7 @@ describe('tessera serve: metrics options', () => {
     const holder = createServer();
     const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)));
     try {
-      const busy = await refused(dataDir, ['--metrics-port', String(taken)]);
+      const busy = await refusedServe(dataDir, ['--metrics-port', String(taken)]);
       assert.equal(busy.code, 1, busy.stderr);
       assert.match(busy.stderr.trim(), new RegExp(`^tessera: error: the metrics cannot listen on 127\\.0\\.0\\.1:${taken}: EADDRINUSE$`));
     } finally {
@@ -138,7 +103,7 @@ describe('tessera serve: metrics options', () => {
     }
     // The port the server answers on cannot be the metrics port.
     const port = await freePort();
-    const samePort = await refused(dataDir, ['--metrics-port', String(port)], {}, port);
+    const samePort = await refusedServe(dataDir, ['--metrics-port', String(port)], {}, port);
     assert.equal(samePort.code, 1);
     assert.match(samePort.stderr.trim(), new RegExp(`^tessera: error: --metrics-port is the port the server answers on \\(${port}\\)`));
   });

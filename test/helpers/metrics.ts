@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runProcess, type Run } from './cli.js';
 
 /** One sample of a Prometheus text exposition: name, labels, value. */
 export interface Sample {
@@ -34,15 +34,6 @@ export function familiesOf(text: string): Map<string, string> {
 }
 
 /** Runs promtool with `args`, `input` on its stdin. */
-export function promtool(args: string[], input = '', cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', args, { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+export function promtool(args: string[], input = '', cwd?: string): Promise<Run> {
+  return runProcess('promtool', args, { ...(cwd ? { cwd } : {}), input });
 }

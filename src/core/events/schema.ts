@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditSeverity, AuditType } from '../audit.js';
-import { auditSeverity } from '../audit.js';
+import { auditEventFields, auditSeverity } from '../audit.js';
 
 /*
  * What leaves the process for each audit event, whichever sink carries it (file, syslog, webhook).
@@ -37,21 +37,5 @@ export interface OutgoingEvent {
  * holds a secret (see `AuditEvent`), so neither does this.
  */
 export function outgoingEvent(event: AuditEvent, id: string, issuer: string, requestId: string | null): OutgoingEvent {
-  return {
-    version: EVENT_SCHEMA_VERSION,
-    id,
-    type: event.type,
-    severity: auditSeverity(event.type),
-    outcome: event.outcome,
-    time: new Date(event.at * 1000).toISOString(),
-    issuer,
-    user_id: event.userId,
-    username: event.username,
-    client_id: event.clientId,
-    ip: event.ip,
-    user_agent: event.userAgent,
-    reason: event.reason,
-    actor: event.actor,
-    request_id: requestId,
-  };
+  return { version: EVENT_SCHEMA_VERSION, id, ...auditEventFields(event), severity: auditSeverity(event.type), issuer, request_id: requestId };
 }
