@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnvironment, ROOT, type Run } from '../helpers/cli.js';
 import { SQLITE_FILE } from '../../src/store/sqlite/open.js';
+import type { CheckResult, CheckStatus } from '../../src/core/doctor/result.js';
 
 /*
  * Attacks on `tessera doctor` (issue 20): a hostile server at --url, a store left by a crash,
@@ -16,14 +17,9 @@ import { SQLITE_FILE } from '../../src/store/sqlite/open.js';
  * the built CLI as an operator runs it.
  */
 
-interface Check {
-  id: string;
-  status: 'ok' | 'warn' | 'error';
-  finding: string;
-  fix?: string;
-}
+type Check = CheckResult;
 interface Report {
-  status: 'ok' | 'warn' | 'error';
+  status: CheckStatus;
   checks: Check[];
 }
 

@@ -12,6 +12,7 @@ import { basic, postForm } from '../helpers/http.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { ROOT } from '../helpers/cli.js';
 import type { EventSinkSettings } from '../../src/observability/events/index.js';
+import { until } from '../helpers/wait.js';
 
 /*
  * Attacks on the audit event sinks (issue 20): each test is one attack, asserting what must hold,
@@ -21,13 +22,6 @@ import type { EventSinkSettings } from '../../src/observability/events/index.js'
 const tls = selfSignedCert();
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 
-async function until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const stores: TestStore[] = [];
 after(async () => {

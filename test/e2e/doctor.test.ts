@@ -13,15 +13,11 @@ import { openSqliteStores, SQLITE_FILE } from '../../src/store/sqlite/open.js';
 import { generateSigningKey } from '../../src/core/keys/key-ring.js';
 import { findPepper } from '../../src/pepper.js';
 import { MIGRATION_NAMES } from '../../src/store/sql/migrations.js';
+import type { CheckResult, CheckStatus } from '../../src/core/doctor/result.js';
 
-interface Check {
-  id: string;
-  status: 'ok' | 'warn' | 'error';
-  finding: string;
-  fix?: string;
-}
+type Check = CheckResult;
 interface Report {
-  status: 'ok' | 'warn' | 'error';
+  status: CheckStatus;
   summary: { ok: number; warn: number; error: number };
   checks: Check[];
 }

@@ -10,14 +10,8 @@ import { createTestStore, startTestServer, type TestServer, type TestStore } fro
 import { basic, postForm } from '../helpers/http.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import type { EventSinkSettings } from '../../src/observability/events/index.js';
+import { until } from '../helpers/wait.js';
 
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const stores: TestStore[] = [];
 after(async () => {

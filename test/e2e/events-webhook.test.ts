@@ -9,6 +9,7 @@ import { basic, postForm } from '../helpers/http.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import type { EventSinkSettings } from '../../src/observability/events/index.js';
+import { until } from '../helpers/wait.js';
 
 const tls = selfSignedCert();
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -25,13 +26,6 @@ function verify(delivery: Delivery): boolean {
   return signatures.split(' ').some((s) => s === `v1,${expected}`);
 }
 
-async function until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 type Body = Record<string, unknown>;
 const body = (d: Delivery) => JSON.parse(d.body) as Body;
