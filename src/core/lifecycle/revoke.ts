@@ -10,6 +10,15 @@ import { LIFETIMES } from '../lifetime-rules.js';
  */
 
 /**
+ * The password reset links a user was sent (docs/accounts.md). They end once used, and also when
+ * the password they would replace is changed another way, or the address they went to stops being
+ * the user's: whoever reads that mailbox then cannot set the password any more.
+ */
+export async function endResetLinks(stores: Stores, userId: string, now: number): Promise<number> {
+  return stores.accountTokens.consumeAllOf(userId, 'password_reset', now);
+}
+
+/**
  * One family, the lineage of one authorization code: its refresh tokens and the access tokens issued
  * in it. The durable mark comes first and is committed before the sweeps: a request issuing in this
  * family at the same instant checks the mark after writing its tokens (see issueUserTokens), so it
