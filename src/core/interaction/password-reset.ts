@@ -67,6 +67,11 @@ async function sendResetLinks(ctx: Context, login: string, who: Requester): Prom
     return;
   }
   for (const user of users) {
+    // Counted after the answer went, so it tells nobody anything: a mailbox past its limit silently gets no more links.
+    if (!(await takeAttempt([[ctx.limits.passwordReset.recipient, user.email!.toLowerCase()]])).allowed) {
+      await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: user.id, username: user.username, ...who, reason: 'password_reset_recipient' });
+      continue;
+    }
     const token = randomToken(32);
     const now = ctx.now();
     await ctx.stores.accountTokens.create({ tokenHash: keyedHash(ctx.pepper, token), purpose: 'password_reset', userId: user.id, createdAt: now, expiresAt: now + RESET_LINK_SECONDS, consumedAt: null });
