@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMailSink, type MailSink, type ReceivedMail } from '../helpers/mail-sink.js';
 import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import type { AdminContext } from '../../src/core/admin/context.js';
-import { setUserPassword } from '../../src/core/admin/user-lifecycle.js';
+import { disableUser, enableUser, setUserPassword } from '../../src/core/admin/user-lifecycle.js';
+import { totp } from '../helpers/totp.js';
 import { updateUser } from '../../src/core/admin/users.js';
 import { DEFAULT_PASSWORD_POLICY, buildUserWithoutPassword } from '../../src/core/accounts/users.js';
 
@@ -189,6 +190,36 @@ describe('attacks on the password reset', () => {
     assert.match(textOf(used.html), /no longer works/);
   });
 
+  it('a link sent before an operator disabled the account does not come back when it is enabled again (was a bug)', async () => {
+    // Was: disabling revoked sessions, consents and tokens but not the reset links; enabling the
+    // account again within the 30 minutes revived them, though "enabling revives none of it".
+    await server.addUser({ username: 'dan', email: 'dan@example.org' });
+    await askForLink(server, browserAt(server), 'dan');
+    const link = linkIn(await sink.next(), server);
+    await disableUser(operator(), 'dan');
+    await enableUser(operator(), 'dan');
+    const used = await useLink(server, link);
+    assert.equal(used.status, 400);
+    assert.match(textOf(used.html), /no longer works/);
+  });
+
+  it('a reset sets the password only: an account with two-step verification still asks for the code', async () => {
+    const tia = await server.addUser({ username: 'tia', email: 'tia@example.org' });
+    const browser = browserAt(server);
+    const login = isPage(await browser.visit(`${server.issuer}/account`));
+    const account = isPage(await browser.submit(login, { username: 'tia', password: tia.password }));
+    const setup = isPage(await browser.submit(account, {}, '/account/second-factor'));
+    const key = /<code id="totp_secret">([A-Z2-7]+)<\/code>/.exec(setup.html)![1]!;
+    isPage(await browser.submit(setup, { code: totp(key, server.tessera.ctx.now()) }, '/confirm'));
+    await askForLink(server, browserAt(server), 'tia');
+    const done = await useLink(server, linkIn(await sink.next(), server));
+    assert.match(textOf(done.html), /Your password was changed/);
+    const again = browserAt(server);
+    const page = isPage(await again.submit(isPage(await again.visit(`${server.issuer}/account`)), { username: 'tia', password: NEW_PASSWORD }));
+    assert.match(page.html, /name="code"/, 'the code is still asked');
+    assert.doesNotMatch(textOf(isPage(await again.visit(`${server.issuer}/account/security`)).html), /Security Signed in as tia/, 'not signed in without the code');
+  });
+
   it('a link for one user used in a browser signed in as another resets only the first and leaves the other signed in', async () => {
     const amy = await server.addUser({ username: 'amy', email: 'amy@example.org' });
     await server.addUser({ username: 'bob', email: 'bob@example.org' });
@@ -204,5 +235,29 @@ describe('attacks on the password reset', () => {
     assert.equal(await signsIn(server, 'bob', NEW_PASSWORD), true);
     assert.equal(await signsIn(server, 'amy', amy.password), true, 'amy keeps her password');
     assert.match(textOf(isPage(await browser.visit(`${server.issuer}/account`)).html), /Signed in as amy/);
+  });
+});
+
+describe('attacks on the password reset: the request log', () => {
+  it('never records the token of a reset link, whatever the request looked like', async () => {
+    const sink = await startMailSink();
+    const lines: string[] = [];
+    const server = await startTestServer({}, { level: 'info', stream: { write: (line: string) => lines.push(line) } }, { trustProxy: true, mail: { url: sink.url, from: 'id@example.com', allowPlain: true, pollSeconds: 0.2 } });
+    try {
+      await server.addUser({ username: 'lou', email: 'lou@example.org' });
+      await askForLink(server, browserAt(server), 'lou');
+      const link = linkIn(await sink.next(), server);
+      const token = new URL(link).searchParams.get('token')!;
+      await useLink(server, link);
+      // Used, reused, and sent twice: the query string is never logged.
+      await fetch(link);
+      await fetch(`${server.issuer}/login/reset-password?token=${token}&token=${token}`);
+      await sleep(200);
+      assert.ok(lines.length > 0, 'requests were logged');
+      assert.equal(lines.filter((l) => l.includes(token)).length, 0, lines.filter((l) => l.includes(token)).join('\n'));
+    } finally {
+      await server.close();
+      await sink.stop();
+    }
   });
 });

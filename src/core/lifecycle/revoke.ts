@@ -50,7 +50,7 @@ export async function revokeGrant(stores: Stores, grantId: string, now: number):
 }
 
 /**
- * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions ended, and
+ * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions and password reset links ended, and
  * every access token issued until now void (`tokensRevokedAt`, checked by introspection and
  * userinfo). Enabling the user again revives none of it. Answers whether this call deleted (or
  * marked) the user's row: false when it was gone already (a concurrent delete); the sweeps run anyway.
@@ -60,6 +60,8 @@ export async function revokeUser(stores: Stores, user: User, now: number, action
   for (const grantId of await stores.grants.deleteWhere({ userId: user.id })) await stores.accessTokens.revokeWhere({ grantId });
   await stores.refreshTokens.revokeWhere({ userId: user.id }, now);
   await stores.sessions.destroyForUser(user.id);
+  // A reset link is a way in too: it must not come back when the user is enabled again.
+  await endResetLinks(stores, user.id, now);
   return done;
 }
 
