@@ -220,6 +220,48 @@ describe('attacks on the password reset', () => {
     assert.doesNotMatch(textOf(isPage(await again.visit(`${server.issuer}/account/security`)).html), /Security Signed in as tia/, 'not signed in without the code');
   });
 
+  it('markup typed as the name comes back as text on the form, never as markup (too long, or past the limit)', async () => {
+    const evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
+    const browser = browserAt(server);
+    let last: Page | undefined;
+    for (let i = 0; i < 4; i++) last = (await askForLink(server, browser, evil)).page;
+    assert.equal(last!.status, 429);
+    const long = (await askForLink(server, browserAt(server), evil.repeat(10))).page;
+    assert.equal(long.status, 400);
+    for (const page of [last!, long]) {
+      assert.doesNotMatch(page.html, /<script>alert|<img src=x/);
+      assert.match(page.html, /&lt;script&gt;/);
+    }
+  });
+
+  it('a reset and a change on the account page at once: the password is one of the two, and whoever lost knows it', async () => {
+    const jo = await server.addUser({ username: 'jo', email: 'jo@example.org' });
+    await askForLink(server, browserAt(server), 'jo');
+    const link = linkIn(await sink.next(), server);
+    const resetter = browserAt(server);
+    const form = isPage(await resetter.visit(link));
+    const changer = browserAt(server);
+    const security = isPage(await changer.submit(isPage(await changer.visit(`${server.issuer}/account/security`)), { username: 'jo', password: jo.password }));
+    const [reset, change] = await Promise.all([
+      resetter.submit(form, { password: 'jo reset it by email', password_again: 'jo reset it by email' }).then(isPage),
+      changer.submit(security, { current_password: jo.password, new_password: 'jo changed it on the page', confirm_password: 'jo changed it on the page' }, '/account/password').then(isPage),
+    ]);
+    for (const p of [reset, change]) assert.ok(p.status < 500, textOf(p.html));
+    const resetWon = /Your password was changed/.test(textOf(reset.html));
+    const changeWon = /Your password is changed/.test(textOf(change.html));
+    assert.ok(resetWon || changeWon, 'one of them went through');
+    if (resetWon) {
+      // The reset came last (or alone): its password holds, and every session ended, the changer's too.
+      assert.equal(await signsIn(server, 'jo', 'jo reset it by email'), true);
+      assert.equal(await signsIn(server, 'jo', 'jo changed it on the page'), false);
+      assert.match(isPage(await changer.visit(`${server.issuer}/account`)).html, /name="password"/);
+    } else {
+      assert.match(textOf(reset.html), /no longer works/);
+      assert.equal(await signsIn(server, 'jo', 'jo changed it on the page'), true);
+    }
+    assert.equal(await signsIn(server, 'jo', jo.password), false, 'the old password is dead either way');
+  });
+
   it('a link for one user used in a browser signed in as another resets only the first and leaves the other signed in', async () => {
     const amy = await server.addUser({ username: 'amy', email: 'amy@example.org' });
     await server.addUser({ username: 'bob', email: 'bob@example.org' });
