@@ -132,6 +132,19 @@ describe('attacks on the password reset', () => {
     }
   });
 
+  it('a concurrent burst for one name from many addresses gets no more than the limit through', async () => {
+    await server.addUser({ username: 'bea', email: 'bea@example.org' });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => askForLink(server, browserAt(server), 'bea')));
+    const statuses = answers.map((a) => a.page.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 3, statuses.join(','));
+    assert.ok(statuses.every((s) => s === 200 || s === 429), statuses.join(','));
+    await sleep(1000);
+    assert.equal(sink.messages.filter((m) => m.to.includes('bea@example.org')).length, 3);
+    while (await sink.next(200).catch(() => undefined)) {
+      /* drain */
+    }
+  });
+
   it('naming the account by its username and by its address in turn does not double the mail its mailbox gets (was a bug)', async () => {
     // Was: the limit per name counted the typed text, so "zoe" and "zoe@example.org" were two
     // allowances of 3 an hour for one account: twice the mail the limit promised to its mailbox.
