@@ -66,11 +66,10 @@ export interface Limiters {
   clientAuth: AddressLimiters;
   /**
    * Password reset requests (each sends an email), per account name typed and per IP: every request
-   * counts, found or not. And the links sent, per address they go to: an account named by its
-   * username and by its address in turn (two names typed), or several accounts sharing one address,
-   * still get no more mail than one name would.
+   * counts, found or not. And the links sent, per account: an account named by its username and by
+   * its address in turn (two names typed) still gets no more mail than one name would.
    */
-  passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter; recipient: AttemptLimiter };
+  passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter };
 }
 
 /** One counter and the key an attempt is counted under. */

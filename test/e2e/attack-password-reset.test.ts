@@ -146,8 +146,8 @@ describe('attacks on the password reset', () => {
   });
 
   it('naming the account by its username and by its address in turn does not double the mail its mailbox gets (was a bug)', async () => {
-    // Was: the limit per name counted the typed text, so "zoe" and "zoe@example.org" were two
-    // allowances of 3 an hour for one account: twice the mail the limit promised to its mailbox.
+    // Was: the limit per name counted the typed text only, so "zoe" and "zoe@example.org" were two
+    // allowances of 3 an hour for one account: twice the mail the limit promised. Links are now also counted per account.
     await server.addUser({ username: 'zoe', email: 'zoe@example.org' });
     for (let i = 0; i < 3; i++) {
       await askForLink(server, browserAt(server), 'zoe');

@@ -67,9 +67,9 @@ async function sendResetLinks(ctx: Context, login: string, who: Requester): Prom
     return;
   }
   for (const user of users) {
-    // Counted after the answer went, so it tells nobody anything: a mailbox past its limit silently gets no more links.
-    if (!(await takeAttempt([[ctx.limits.passwordReset.recipient, user.email!.toLowerCase()]])).allowed) {
-      await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: user.id, username: user.username, ...who, reason: 'password_reset_recipient' });
+    // Counted after the answer went, so it tells nobody anything: an account past its limit silently gets no more links.
+    if (!(await takeAttempt([[ctx.limits.passwordReset.account, user.id]])).allowed) {
+      await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: user.id, username: user.username, ...who, reason: 'password_reset_account' });
       continue;
     }
     const token = randomToken(32);
