@@ -64,8 +64,12 @@ export interface Limiters {
   secondFactor: FailureLimiters;
   /** Failed client authentication and bad bearer tokens at /register, per address. */
   clientAuth: AddressLimiters;
-  /** Password reset requests (each sends an email), per account name typed and per IP: every request counts, found or not. */
-  passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter };
+  /**
+   * Password reset requests (each sends an email), per account name typed and per IP: every request
+   * counts, found or not. And the links sent, per account: an account named by its username and by
+   * its address in turn (two names typed) still gets no more mail than one name would.
+   */
+  passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter };
 }
 
 /** One counter and the key an attempt is counted under. */

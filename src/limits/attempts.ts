@@ -81,6 +81,7 @@ export function buildLimiters(make: LimiterFactory, config: Config): Limiters {
     passwordReset: {
       subject: limiterOf(make, 'password-reset:subject', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
       ip: limiterOf(make, 'password-reset:ip', 20, { windowSeconds: 3600, lockSeconds: 3600 }),
+      account: limiterOf(make, 'password-reset:account', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
     },
   };
 }

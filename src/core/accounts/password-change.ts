@@ -3,7 +3,7 @@ import type { Requester } from '../audit.js';
 import { AccountError, checkPassword, type PasswordPolicy } from './users.js';
 import { checkCredentials, type SignInResult } from './sign-in.js';
 import { PasswordHashingBusy } from './password-gate.js';
-import { signOutElsewhere } from '../lifecycle/revoke.js';
+import { endResetLinks, signOutElsewhere } from '../lifecycle/revoke.js';
 
 /** What a signed-in user's change of their own password came to. */
 export type PasswordChange =
@@ -23,7 +23,7 @@ export type PasswordChange =
  * failures), so this form cannot be used to guess it faster than the login page. The new hash is
  * written only while the stored hash is still the one just checked: of concurrent changes one
  * wins, and the others change nothing. Then every other session, refresh token and recorded
- * access token of the user ends; the session that made the change stays.
+ * access token of the user ends, and so do the reset links sent before; the session that made the change stays.
  */
 export async function changeOwnPassword(
   ctx: Context,
@@ -60,6 +60,8 @@ export async function changeOwnPassword(
     const stillCurrent = again !== undefined && again.passwordHash !== '' && (await ctx.passwords.verify(again.passwordHash, current, from.ip).catch(() => false));
     if (!again || !stillCurrent || !(await ctx.stores.users.setPasswordHash(who.userId, again.passwordHash, nextHash, now))) return { status: 'changed_meanwhile' };
   }
+  // Links sent before the change would undo it (a read mailbox is a reason to change a password).
+  await endResetLinks(ctx.stores, who.userId, now);
   const otherSessionsEnded = await signOutElsewhere(ctx.stores, who.userId, who.sessionHash, now);
   await ctx.audit.record({ type: 'password.changed', userId: who.userId, username: who.username, ...from, reason: `self_service:sessions_ended:${otherSessionsEnded}` });
   return { status: 'changed', otherSessionsEnded };

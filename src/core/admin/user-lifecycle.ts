@@ -1,6 +1,6 @@
 import type { User } from '../../store/ports.js';
 import { buildUser, buildUserWithoutPassword, checkPassword, type NewUserInput, type PasswordPolicy } from '../accounts/users.js';
-import { enabledAgain, revokeUser } from '../lifecycle/revoke.js';
+import { enabledAgain, endResetLinks, revokeUser } from '../lifecycle/revoke.js';
 import type { AdminContext } from './context.js';
 import { checkExternalId, findUser, UserNotFoundError, UsernameTakenError } from './users.js';
 import { checkName } from '../accounts/users.js';
@@ -41,12 +41,13 @@ export async function createUser(admin: AdminContext, input: NewUser, passwords:
   return user;
 }
 
-/** Sets a new password (checked against the policy first); sessions and tokens stay. */
+/** Sets a new password (checked against the policy first); sessions and tokens stay, reset links sent before end. */
 export async function setUserPassword(admin: AdminContext, ref: string, password: string, passwords: PasswordSetting): Promise<User> {
   checkPassword(password, passwords.policy);
   const existing = await findUser(admin.stores, ref);
   const passwordHash = await passwords.hash(password);
   if (!(await admin.stores.users.update(existing.id, { passwordHash }, admin.now))) throw new UserNotFoundError(ref);
+  await endResetLinks(admin.stores, existing.id, admin.now);
   await admin.audit({ type: 'user.changed', userId: existing.id, username: existing.username, reason: 'password_set' });
   return { ...existing, passwordHash, updatedAt: admin.now };
 }

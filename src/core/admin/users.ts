@@ -3,6 +3,7 @@ import { AccountError, checkEmail, checkName, checkUsername, userView } from '..
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
 import { NotFoundError } from './errors.js';
+import { endResetLinks } from '../lifecycle/revoke.js';
 
 /**
  * Managing users: one function per operation, for every face (CLI, admin API, SCIM, console).
@@ -116,6 +117,8 @@ export async function updateUser(admin: AdminContext, ref: string, input: UserUp
       throw e;
     }
     if (written) {
+      // Reset links already sent went to the old address: they end with it.
+      if ('email' in changes) await endResetLinks(admin.stores, user.id, admin.now);
       // Field names only, never values.
       await admin.audit({ type: 'user.changed', userId: user.id, username: changes.username ?? user.username, reason: `updated:${fields.join(',')}` });
       return { ...user, ...changes, updatedAt: admin.now };

@@ -4,7 +4,7 @@ import { keyedHash, randomToken } from '../crypto.js';
 import { requester, type Requester } from '../audit.js';
 import { takeAttempt, addressBucket } from '../limits.js';
 import { AccountError, checkPassword, type PasswordPolicy } from '../accounts/users.js';
-import { revokeUserAccess } from '../lifecycle/revoke.js';
+import { endResetLinks, revokeUserAccess } from '../lifecycle/revoke.js';
 import type { User } from '../../store/ports.js';
 import { BROWSER_COOKIE, browserBinding } from './session.js';
 import { checkedForm, formToken } from './form-token.js';
@@ -67,6 +67,11 @@ async function sendResetLinks(ctx: Context, login: string, who: Requester): Prom
     return;
   }
   for (const user of users) {
+    // Counted after the answer went, so it tells nobody anything: an account past its limit silently gets no more links.
+    if (!(await takeAttempt([[ctx.limits.passwordReset.account, user.id]])).allowed) {
+      await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: user.id, username: user.username, ...who, reason: 'password_reset_account' });
+      continue;
+    }
     const token = randomToken(32);
     const now = ctx.now();
     await ctx.stores.accountTokens.create({ tokenHash: keyedHash(ctx.pepper, token), purpose: 'password_reset', userId: user.id, createdAt: now, expiresAt: now + RESET_LINK_SECONDS, consumedAt: null });
@@ -182,7 +187,7 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       // The password and the lifted lock in one write; then every way the user was signed in ends.
       if (!(await ctx.stores.users.update(user.id, { passwordHash, lockedUntil: null, unlockedAt: now }, now))) return linkNotValid(ctx);
       // Other links sent before this one die with it: whoever reads that mailbox later cannot reset again.
-      await ctx.stores.accountTokens.consumeAllOf(user.id, 'password_reset', now);
+      await endResetLinks(ctx.stores, user.id, now);
       const sessions = await revokeUserAccess(ctx.stores, user.id, now);
       await ctx.audit.record({ type: 'password.reset', userId: user.id, username: user.username, ...requester(req), reason: `sessions_ended:${sessions}` });
       return page(200, 'message', {

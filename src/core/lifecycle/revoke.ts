@@ -10,6 +10,15 @@ import { LIFETIMES } from '../lifetime-rules.js';
  */
 
 /**
+ * The password reset links a user was sent (docs/accounts.md). They end once used, and also when
+ * the password they would replace is changed another way, or the address they went to stops being
+ * the user's: whoever reads that mailbox then cannot set the password any more.
+ */
+export async function endResetLinks(stores: Stores, userId: string, now: number): Promise<number> {
+  return stores.accountTokens.consumeAllOf(userId, 'password_reset', now);
+}
+
+/**
  * One family, the lineage of one authorization code: its refresh tokens and the access tokens issued
  * in it. The durable mark comes first and is committed before the sweeps: a request issuing in this
  * family at the same instant checks the mark after writing its tokens (see issueUserTokens), so it
@@ -41,7 +50,7 @@ export async function revokeGrant(stores: Stores, grantId: string, now: number):
 }
 
 /**
- * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions ended, and
+ * A disabled or deleted user: consents forgotten, refresh tokens revoked, sessions and password reset links ended, and
  * every access token issued until now void (`tokensRevokedAt`, checked by introspection and
  * userinfo). Enabling the user again revives none of it. Answers whether this call deleted (or
  * marked) the user's row: false when it was gone already (a concurrent delete); the sweeps run anyway.
@@ -51,6 +60,8 @@ export async function revokeUser(stores: Stores, user: User, now: number, action
   for (const grantId of await stores.grants.deleteWhere({ userId: user.id })) await stores.accessTokens.revokeWhere({ grantId });
   await stores.refreshTokens.revokeWhere({ userId: user.id }, now);
   await stores.sessions.destroyForUser(user.id);
+  // A reset link is a way in too: it must not come back when the user is enabled again.
+  await endResetLinks(stores, user.id, now);
   return done;
 }
 
