@@ -33,7 +33,8 @@ export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'm
 export type ProtocolResponse =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'redirect'; location: string; cookies?: CookieToSet[] }
-  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string> }
+  /** `uiLocales`: the client's `ui_locales` of the authorization request the page belongs to (OIDC Core §3.1.2.1), when there is one. */
+  | { kind: 'page'; status: number; page: PageName; data: PageData; cookies?: CookieToSet[]; headers?: Record<string, string>; uiLocales?: string }
   /** A download (an export): the body as it is, saved under `filename`. */
   | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 

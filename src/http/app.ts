@@ -6,6 +6,7 @@ import { DependencyUnavailableError } from '../core/errors.js';
 import { parseForm } from '../core/params.js';
 import { safeDescription } from '../core/errors.js';
 import { renderPage } from '../ui/pages.js';
+import { pageContext } from './page-context.js';
 import { STYLESHEET } from '../ui/style.js';
 import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
@@ -131,7 +132,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
   }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     noteError(request, { error });
-    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }));
+    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }, pageContext(request)));
   }
   noteError(request, { error });
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));

@@ -5,6 +5,7 @@ import { imageOrigins, renderPage } from '../ui/pages.js';
 import { contentSecurityPolicy } from './security-headers.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { noteError } from './request-log.js';
+import { pageContext } from './page-context.js';
 
 /** Turns a Fastify request into the plain request the core works on; `secureCookies` reads only `__Host-` cookies. */
 export function toProtocolRequest(request: FastifyRequest, secureCookies: boolean): ProtocolRequest {
@@ -60,5 +61,5 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   // A page showing an app's logo allows images from that origin, in this response only.
   const images = imageOrigins(answer.page, data);
   if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy(images));
-  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data));
+  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, answer.uiLocales)));
 }

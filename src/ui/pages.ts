@@ -14,6 +14,7 @@ import type {
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
+import type { PageContext } from './page-context.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
 import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
@@ -316,7 +317,7 @@ ${backupCodesToKeep(d.backupCodes ?? [], d.download)}
 }
 
 /** One renderer per page the core can ask for. */
-const RENDERERS: { [K in PageName]: (data: never) => string } = {
+const RENDERERS: { [K in PageName]: (data: never, ctx: PageContext) => string } = {
   login: loginPage,
   consent: consentPage,
   error: errorPage,
@@ -340,6 +341,6 @@ export function imageOrigins(page: PageName, data: PageData): string[] {
   return logo ? [new URL(logo).origin] : [];
 }
 
-export function renderPage(page: PageName, data: PageData): string {
-  return (RENDERERS[page] as (d: PageData) => string)(data);
+export function renderPage(page: PageName, data: PageData, ctx: PageContext): string {
+  return (RENDERERS[page] as (d: PageData, c: PageContext) => string)(data, ctx);
 }
