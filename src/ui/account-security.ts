@@ -1,6 +1,7 @@
 import type { AccountSecurityPageData, SecuritySection, SessionItem } from '../core/interaction/account-security/page-data.js';
 import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
+import type { PageContext } from './page-context.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -122,7 +123,7 @@ ${backupCodesToKeep(codes, { action: d.actions.downloadBackupCodes, csrfToken: d
 <div class="actions"><a class="button" href="${d.actions.show}">Done</a></div>`;
 }
 
-export function accountSecurityPage(d: AccountSecurityPageData): string {
+export function accountSecurityPage(d: AccountSecurityPageData, ctx: PageContext): string {
   const body = d.newBackupCodes
     ? newCodesPage(d, d.newBackupCodes)
     : html`<h1>Security</h1>
@@ -133,5 +134,5 @@ ${passwordSection(d)}
 ${sessionsSection(d)}
 ${secondFactorSection(d)}
 ${deleteSection(d)}`;
-  return htmlDocument(`${d.newBackupCodes ? 'Backup codes' : 'Security'} · Tessera`, html`<main>${body}</main>`);
+  return htmlDocument(ctx, d.newBackupCodes ? 'Backup codes' : 'Security', html`<main>${body}</main>`);
 }

@@ -1,13 +1,15 @@
 import type { HomePageData } from '../core/protocol.js';
 import { html } from './html.js';
 import { htmlDocument } from './document.js';
+import type { PageContext } from './page-context.js';
 
 /** The landing page at /: the server, and the ways on from it that this server offers. */
-export function homePage(d: HomePageData): string {
+export function homePage(d: HomePageData, ctx: PageContext): string {
   return htmlDocument(
-    'Tessera',
+    ctx,
+    '',
     html`<main>
-<h1>Tessera</h1>
+<h1>${ctx.brand.name}</h1>
 <p>The sign-in server at <code>${d.issuer}</code>.</p>
 <ul class="links">
 <li><a href="${d.accountHref}">Your account</a> <span class="muted">— the apps you allowed, your sign-in methods, two-step verification</span></li>

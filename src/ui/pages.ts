@@ -24,13 +24,12 @@ function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
 }
 
-function layout(title: string, body: SafeHtml, bodyClass?: string): string {
-  return htmlDocument(`${title} · Tessera`, html`<main>${body}</main>`, bodyClass);
+function layout(ctx: PageContext, title: string, body: SafeHtml, bodyClass?: string): string {
+  return htmlDocument(ctx, title, html`<main>${body}</main>`, bodyClass);
 }
 
-function loginPage(d: LoginPageData): string {
-  return layout(
-    'Sign in',
+function loginPage(d: LoginPageData, ctx: PageContext): string {
+  return layout(ctx, 'Sign in',
     html`<h1>Sign in</h1>
 <p>to continue to <strong>${d.clientName}</strong></p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
@@ -49,9 +48,8 @@ ${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ??
   );
 }
 
-function linkAccountPage(d: LinkAccountPageData): string {
-  return layout(
-    'Link your account',
+function linkAccountPage(d: LinkAccountPageData, ctx: PageContext): string {
+  return layout(ctx, 'Link your account',
     html`<h1>You already have an account here</h1>
 <p>An account here uses the address <strong>${d.email}</strong> that ${d.providerName} gave. Sign in to it once to link ${d.providerName} to it, or make a separate account.</p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
@@ -70,9 +68,8 @@ ${hiddenFields(d.hidden)}
   );
 }
 
-function consentPage(d: ConsentPageData): string {
-  return layout(
-    'Allow access',
+function consentPage(d: ConsentPageData, ctx: PageContext): string {
+  return layout(ctx, 'Allow access',
     html`${d.logoUri ? html`<img class="logo" src="${d.logoUri}" alt="" width="64" height="64" referrerpolicy="no-referrer">` : ''}
 <h1>${d.clientName} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
@@ -84,9 +81,8 @@ ${decisionForm(d.action, d.csrfToken)}`,
   );
 }
 
-function errorPage(d: ErrorPageData): string {
-  return layout(
-    'Something went wrong',
+function errorPage(d: ErrorPageData, ctx: PageContext): string {
+  return layout(ctx, 'Something went wrong',
     html`<h1>Something went wrong</h1>
 <p>${d.description}</p>
 <p class="muted">Error: <code>${d.error}</code></p>
@@ -94,7 +90,7 @@ ${d.reference ? html`<p class="muted">Reference: <code id="reference">${d.refere
   );
 }
 
-function accountPage(d: AccountPageData): string {
+function accountPage(d: AccountPageData, ctx: PageContext): string {
   const apps =
     d.apps.length === 0
       ? html`<p class="muted">You have not allowed any applications.</p>`
@@ -109,8 +105,7 @@ function accountPage(d: AccountPageData): string {
 </form>
 </li>`,
         )}</ul>`;
-  return layout(
-    'Your account',
+  return layout(ctx, 'Your account',
     html`<h1>Your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
@@ -140,9 +135,8 @@ ${d.securityHref ? html`<p><a href="${d.securityHref}">Password, sessions and se
   );
 }
 
-function logoutPage(d: LogoutPageData): string {
-  return layout(
-    'Sign out',
+function logoutPage(d: LogoutPageData, ctx: PageContext): string {
+  return layout(ctx, 'Sign out',
     html`<h1>Sign out?</h1>
 <p>${d.clientName ? html`<strong>${d.clientName}</strong> asks to sign you out of Tessera.` : 'Do you want to sign out of Tessera?'}</p>
 <form method="post" action="${d.action}">
@@ -174,10 +168,9 @@ function scopeList(scopes: { name: string; description: string; api?: string }[]
   return html`<p>It will be able to:</p>${[...groups].map(([api, list]) => (api === '' ? items(list) : html`<h2 class="api">${api}</h2>${items(list)}`))}`;
 }
 
-function devicePage(d: DevicePageData): string {
+function devicePage(d: DevicePageData, ctx: PageContext): string {
   if (d.step === 'code') {
-    return layout(
-      'Connect a device',
+    return layout(ctx, 'Connect a device',
       html`<h1>Connect a device</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
@@ -189,8 +182,7 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 </form>`,
     );
   }
-  return layout(
-    'Allow access',
+  return layout(ctx, 'Allow access',
     html`<h1>${d.clientName ?? ''} wants to access your account</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${d.userCode ? html`<p>Check that your device shows the code <strong>${d.userCode}</strong>.</p>` : html`<p>Check that this is the app you are connecting on your device.</p>`}
@@ -199,8 +191,8 @@ ${decisionForm(d.action, d.csrfToken, d.requestRef ? { request: d.requestRef } :
   );
 }
 
-function messagePage(d: MessagePageData): string {
-  return layout(d.title, html`<h1>${d.title}</h1>
+function messagePage(d: MessagePageData, ctx: PageContext): string {
+  return layout(ctx, d.title, html`<h1>${d.title}</h1>
 <p>${d.message}</p>
 ${d.link ? html`<p><a href="${d.link.href}">${d.link.label}</a></p>` : ''}`);
 }
@@ -214,7 +206,7 @@ ${body}
 </form>`;
 }
 
-function consolePage(d: ConsolePageData): string {
+function consolePage(d: ConsolePageData, ctx: PageContext): string {
   const header = html`<p class="muted">Signed in as ${d.username} · <a href="${d.consoleHref}">Your apps</a></p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}`;
@@ -240,8 +232,7 @@ ${d.scopes.map((s) => html`<label class="check"><input type="checkbox" name="sco
 <input type="url" id="logo_uri" name="logo_uri" value="${d.form.logoUri}">
 <label for="description">Description <span class="muted">(optional)</span></label>
 <textarea id="description" name="description" rows="2" maxlength="1000">${d.form.description}</textarea>`;
-    return layout(
-      'Developer console',
+    return layout(ctx, 'Developer console',
       html`<h1>Your apps</h1>
 ${header}
 <div class="columns">
@@ -257,8 +248,7 @@ ${sessionForm(d.createAction, d.csrfToken, form, 'Register app')}</section>
     ? html`<div class="secret" role="status"><p><strong>Client secret</strong> — copy it now: it is shown only this once.</p>
 <p><code id="client_secret">${d.secret}</code></p></div>`
     : '';
-  return layout(
-    a.name,
+  return layout(ctx, a.name,
     html`<h1>${a.name}</h1>
 ${header}
 <dl class="facts">
@@ -289,19 +279,19 @@ ${sessionForm(d.actions.delete, d.csrfToken, html`<p class="muted">Deleting the 
   );
 }
 
-function secondFactorPage(d: SecondFactorPageData): string {
+function secondFactorPage(d: SecondFactorPageData, ctx: PageContext): string {
   const error = d.error ? html`<p class="error" role="alert">${d.error}</p>` : '';
   const codeField = html`<input type="hidden" name="next" value="${d.next}">
 <label for="code">${d.mode === 'verify' ? 'Code from your authenticator app, or a backup code' : 'Code shown in the app'}</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required autofocus>`;
   if (d.mode === 'verify') {
-    return layout('Two-step verification', html`<h1>Two-step verification</h1>
+    return layout(ctx, 'Two-step verification', html`<h1>Two-step verification</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${error}
 ${sessionForm(d.action, d.csrfToken, codeField, 'Verify')}`);
   }
   if (d.mode === 'enroll') {
-    return layout('Set up two-step verification', html`<h1>Set up two-step verification</h1>
+    return layout(ctx, 'Set up two-step verification', html`<h1>Set up two-step verification</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${d.required ? html`<p>This sign-in needs a second factor. Set one up to continue.</p>` : ''}
 ${error}
@@ -310,7 +300,7 @@ ${error}
 <p>Key: <code id="totp_secret">${d.secret ?? ''}</code></p>
 ${sessionForm(d.action, d.csrfToken, codeField, 'Turn on')}`);
   }
-  return layout('Backup codes', html`<h1>Save your backup codes</h1>
+  return layout(ctx, 'Backup codes', html`<h1>Save your backup codes</h1>
 <p>Two-step verification is on. If you lose your phone, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
 ${backupCodesToKeep(d.backupCodes ?? [], d.download)}
 <div class="actions"><a class="button" href="${d.continueHref ?? '/account'}">Continue</a></div>`);

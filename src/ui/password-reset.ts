@@ -1,14 +1,14 @@
 import type { ForgotPasswordPageData, ResetPasswordPageData } from '../core/protocol.js';
 import { html } from './html.js';
 import { htmlDocument } from './document.js';
+import type { PageContext } from './page-context.js';
 
 /* The pages of "Forgot password?": ask for a link, then choose a new password with it. */
 
-const layout = (title: string, body: ReturnType<typeof html>) => htmlDocument(`${title} · Tessera`, html`<main>${body}</main>`);
+const layout = (ctx: PageContext, title: string, body: ReturnType<typeof html>) => htmlDocument(ctx, title, html`<main>${body}</main>`);
 
-export function forgotPasswordPage(d: ForgotPasswordPageData): string {
-  return layout(
-    'Reset your password',
+export function forgotPasswordPage(d: ForgotPasswordPageData, ctx: PageContext): string {
+  return layout(ctx, 'Reset your password',
     html`<h1>Reset your password</h1>
 <p>Enter your username or email address. If an account matches, we send a link to choose a new password to its email address.</p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
@@ -22,9 +22,8 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
   );
 }
 
-export function resetPasswordPage(d: ResetPasswordPageData): string {
-  return layout(
-    'Choose a new password',
+export function resetPasswordPage(d: ResetPasswordPageData, ctx: PageContext): string {
+  return layout(ctx, 'Choose a new password',
     html`<h1>Choose a new password</h1>
 <p class="muted">For ${d.username}. Afterwards you are signed out everywhere.</p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}

@@ -1,5 +1,6 @@
 import type { AdminPageData } from '../../core/admin-console/page-data.js';
 import type { SafeHtml } from '../html.js';
+import type { PageContext } from '../page-context.js';
 import { adminLayout } from './layout.js';
 import { dashboardView } from './dashboard.js';
 import { userView, usersView } from './users.js';
@@ -33,6 +34,6 @@ function body(d: AdminPageData): SafeHtml {
 }
 
 /** One page of the admin console. */
-export function adminPage(d: AdminPageData): string {
-  return adminLayout(d, body(d));
+export function adminPage(d: AdminPageData, ctx: PageContext): string {
+  return adminLayout(ctx, d, body(d));
 }

@@ -1,6 +1,7 @@
 import type { AdminFrame, AdminSection } from '../../core/admin-console/page-data.js';
 import { html, type SafeHtml } from '../html.js';
 import { htmlDocument } from '../document.js';
+import type { PageContext } from '../page-context.js';
 
 const SECTIONS: { section: AdminSection; path: string; label: string }[] = [
   { section: 'dashboard', path: '', label: 'Dashboard' },
@@ -16,10 +17,11 @@ const SECTIONS: { section: AdminSection; path: string; label: string }[] = [
 export const seg = (value: string): string => encodeURIComponent(value);
 
 /** The page around a view of the console: navigation, who is signed in, the notice or error. */
-export function adminLayout(d: AdminFrame, body: SafeHtml): string {
+export function adminLayout(ctx: PageContext, d: AdminFrame, body: SafeHtml): string {
   return htmlDocument(
-    `${d.title} · Tessera admin`,
-    html`<header class="admin-bar"><strong>Tessera admin</strong>
+    ctx,
+    d.title,
+    html`<header class="admin-bar"><strong>${ctx.brand.name} admin</strong>
 <nav aria-label="Sections"><ul>${SECTIONS.map((s) => html`<li><a href="${d.base + s.path}"${s.section === d.section ? html` aria-current="page"` : ''}>${s.label}</a></li>`)}</ul></nav>
 <span class="muted">Signed in as ${d.username}</span></header>
 <main class="admin">
