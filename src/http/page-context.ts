@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { negotiateLocale } from '../ui/i18n/locales.js';
+import { negotiateLocale } from '../core/locale.js';
 import { translator } from '../ui/i18n/translator.js';
 import { DEFAULT_BRAND, type PageContext } from '../ui/page-context.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { negotiateLocale } from '../../src/ui/i18n/locales.js';
+import { negotiateLocale } from '../../src/core/locale.js';
 import { translator } from '../../src/ui/i18n/translator.js';
 
 test('the person\'s own choice wins, then ui_locales in order, then Accept-Language by q-value', () => {

@@ -1,4 +1,4 @@
-import type { Locale } from './locales.js';
+import type { Locale } from '../../core/locale.js';
 import enCommon from '../locales/en/common.json' with { type: 'json' };
 import deCommon from '../locales/de/common.json' with { type: 'json' };
 import frCommon from '../locales/fr/common.json' with { type: 'json' };

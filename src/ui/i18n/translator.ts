@@ -1,7 +1,7 @@
 import i18next, { type i18n } from 'i18next';
 import { escapeHtml, SafeHtml } from '../html.js';
 import { CATALOGS, type Catalog } from './catalogs.js';
-import { DEFAULT_LOCALE, SUPPORTED_LOCALES, type Locale } from './locales.js';
+import { DEFAULT_LOCALE, SUPPORTED_LOCALES, type Locale } from '../../core/locale.js';
 
 export type MessageValues = Record<string, string | number>;
 
