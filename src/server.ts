@@ -63,6 +63,9 @@ import { smtpProblem, smtpTransport, type SmtpSettings } from './mail/smtp.js';
 import { outboxMailer } from './core/mail/outbox.js';
 import { outboxSender, type OutboxSender, type RetryPolicy } from './core/mail/sender.js';
 import { renderMail } from './ui/mail/templates.js';
+import { servedLook } from './http/look.js';
+import { overrideMessages } from './ui/i18n/translator.js';
+import type { Branding } from './ui/theme.js';
 
 /** The grants this server offers, in the order discovery lists them. */
 export const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant];
@@ -104,6 +107,8 @@ export interface ServerOptions extends StoreLocation {
   metrics?: MetricsSettings;
   /** Email (password reset); the features that need it are off when absent. */
   mail?: MailSettings;
+  /** The brand and theme of the pages (--brand-*, --theme-dir), checked by the CLI; the built-in look when absent. */
+  branding?: Branding;
   now?: () => number;
 }
 
@@ -160,6 +165,10 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
   const keys = new KeyRing(stores.keys, pepper, metrics?.coreCacheLookup);
   await keys.load(now());
   const auditObservers: AuditObserver[] = [];
+  // A theme's own words for some messages: process-wide, as the catalogs are.
+  for (const { locale, namespaces } of options.branding?.messages ?? []) {
+    for (const [namespace, messages] of Object.entries(namespaces)) overrideMessages(locale, namespace, messages);
+  }
   let mailSender: OutboxSender | undefined;
   const ctx: Context = {
     config,
@@ -174,7 +183,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     audit: createAuditLog(stores.audit, now, auditObservers),
     federation: federationRegistry(stores.identityProviders, federationAdapters, pepper, stores.changes),
     // Mail is queued in the outbox and sent by this node's sender (started below, once there is a logger).
-    ...(options.mail ? { mail: outboxMailer({ stores, pepper, now }, renderMail, () => void mailSender?.nudge()) } : {}),
+    ...(options.mail ? { mail: outboxMailer({ stores, pepper, now }, (template) => renderMail(template, options.branding?.brand.name), () => void mailSender?.nudge()) } : {}),
     now,
   };
   readiness['directories'] = directoriesReadiness(ctx);
@@ -224,6 +233,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       ...(metrics ? { observeRequest: (r: Parameters<typeof metrics.observeRequest>[0]) => metrics.observeRequest(r) } : {}),
       // On the main port only behind a token: the port is public, the numbers are not for everyone.
       ...(metricsAccess?.token !== undefined ? { metrics: metricsAccess } : {}),
+      look: servedLook(options.branding),
     },
   );
   const separateMetrics = metricsAccess && options.metrics?.separateListener ? metricsApp(metricsAccess) : undefined;

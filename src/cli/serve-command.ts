@@ -49,6 +49,7 @@ export function serveCommand(program: Command): Command {
         ...(metrics ? { metrics: metrics.settings } : {}),
         ...(setup.redis ? { redis: setup.redis } : {}),
         ...(setup.mail ? { mail: setup.mail } : {}),
+        ...(setup.branding ? { branding: setup.branding } : {}),
       });
       let address: string;
       try {

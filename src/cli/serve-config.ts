@@ -2,7 +2,8 @@ import { parseConsoleUsers, type ConfigInput } from '../core/config.js';
 import type { Argon2Params } from '../core/accounts/passwords.js';
 import type { PasswordPolicy } from '../core/accounts/users.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
-import { resolveAccountDeletion, resolveEventSettings, resolveMailSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
+import type { Branding } from '../ui/theme.js';
+import { resolveAccountDeletion, resolveBranding, resolveEventSettings, resolveMailSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
 import type { MailSettings } from '../server.js';
 import type { MetricsServing } from './metrics-settings.js';
 import type { EventSinkSettings } from '../observability/events/index.js';
@@ -48,6 +49,8 @@ export interface ServeSetup {
   metrics?: MetricsServing;
   /** Email (SMTP); absent when off, and password reset with it. */
   mail?: MailSettings;
+  /** The brand and theme of the pages; absent: the built-in look. */
+  branding?: Branding;
 }
 
 /**
@@ -88,6 +91,7 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
   const events = resolveEventSettings(flags, env, flags.data);
   const metrics = resolveMetricsSettings(flags, env, port);
   const mail = resolveMailSettings(flags, env);
+  const branding = resolveBranding(flags, env);
   return {
     port,
     host: flags.host,
@@ -104,5 +108,6 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
     events,
     ...(metrics ? { metrics } : {}),
     ...(mail ? { mail } : {}),
+    ...(branding ? { branding } : {}),
   };
 }

@@ -11,6 +11,8 @@ import type { EventSinkSettings } from '../observability/events/index.js';
 import { METRICS_SETTINGS, metricsServing, type MetricsServing } from './metrics-settings.js';
 import { MAIL_SETTINGS, mailSettings } from './mail-settings.js';
 import type { MailSettings } from '../server.js';
+import { BRAND_SETTINGS, brandingSettings } from './brand-settings.js';
+import type { Branding } from '../ui/theme.js';
 
 /*
  * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
@@ -58,14 +60,14 @@ const ACCOUNT_DELETION: Setting = {
   description: 'let users delete their own account on /account (with their password, or a recent sign-in)',
 };
 
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS), ...Object.values(MAIL_SETTINGS), ACCOUNT_DELETION];
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS), ...Object.values(MAIL_SETTINGS), ...Object.values(BRAND_SETTINGS), ACCOUNT_DELETION];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Adds the flags, and `--config`. Their defaults are applied later, so that the file can come in between. */
 export function settingOptions(command: Command): Command {
-  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms, event sinks, metrics and mail (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
+  command.option('--config <file>', 'YAML (.yaml, .yml) or JSON file with lifetimes, algorithms, event sinks, metrics, mail and branding (flags and environment variables win over it)', process.env['TESSERA_CONFIG']);
   for (const s of SETTINGS) {
     if (s.arg === null) command.option(s.flag, s.description);
     else command.option(`${s.flag} <${s.arg ?? (s.key.startsWith('lifetimes.') ? 'duration' : 'alg')}>`, s.description);
@@ -140,6 +142,12 @@ export function resolveMetricsSettings(flags: Record<string, unknown>, env: Node
 export function resolveMailSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): MailSettings | undefined {
   const file = configFile(flags);
   return mailSettings((name) => pick(MAIL_SETTINGS[name], flags, env, file));
+}
+
+/** The brand and theme of the pages from flags, the environment and the config file; undefined for the built-in look. See brand-settings.ts. */
+export function resolveBranding(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Branding | undefined {
+  const file = configFile(flags);
+  return brandingSettings((name) => pick(BRAND_SETTINGS[name], flags, env, file));
 }
 
 /** Lifetimes and algorithms for the server config, from flags, the environment and the config file; wrong values fail naming where they came from. */

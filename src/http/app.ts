@@ -7,7 +7,7 @@ import { parseForm } from '../core/params.js';
 import { safeDescription } from '../core/errors.js';
 import { renderPage } from '../ui/pages.js';
 import { pageContext } from './page-context.js';
-import { STYLESHEET } from '../ui/style.js';
+import { serveLook, servedLook, type ServedLook } from './look.js';
 import { toProtocolRequest, sendProtocolResponse } from './translate.js';
 import { addSecurityHeaders, corsHeaders } from './security-headers.js';
 import { ADMIN_API_BASE } from '../core/admin-api/router.js';
@@ -88,6 +88,8 @@ export interface HttpOptions {
   observeRequest?: RequestObserver;
   /** Serve /metrics on this app (behind its bearer token). */
   metrics?: MetricsAccess;
+  /** The brand and look of the pages (servedLook); the built-in one when absent. */
+  look?: ServedLook;
 }
 
 /** Largest request body accepted anywhere; protocol requests are small. */
@@ -192,7 +194,8 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint'));
 
-  addSecurityHeaders(app, options.https);
+  const look = options.look ?? servedLook();
+  addSecurityHeaders(app, options.https, look.imageOrigins);
   if (options.observeRequest) observeRequests(app, options.observeRequest);
   // On every answer, errors and redirects included: what a person quotes to find the request's log lines.
   app.addHook('onSend', async (request, reply, payload) => {
@@ -271,7 +274,8 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
-  app.get('/assets/tessera.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  // The stylesheet (with the configured accent), a theme's stylesheet, the logo file.
+  serveLook(app, look);
   app.get('/', run(endpoints.home));
   app.get('/health', run(endpoints.health));
   app.get('/ready', run(endpoints.ready));

@@ -13,9 +13,12 @@ export function contentSecurityPolicy(imageOrigins: readonly string[] = []): str
   return `default-src 'none'; style-src 'self'; img-src ${images.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-/** Headers on every response; a response that set its own CSP (contentSecurityPolicy) keeps it. */
-export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
-  const csp = contentSecurityPolicy();
+/**
+ * Headers on every response; a response that set its own CSP (contentSecurityPolicy) keeps it.
+ * `imageOrigins`: where every page may load images from besides itself (an https --brand-logo).
+ */
+export function addSecurityHeaders(app: FastifyInstance, https: boolean, imageOrigins: readonly string[] = []): void {
+  const csp = contentSecurityPolicy(imageOrigins);
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', csp);
     reply.header('X-Frame-Options', 'DENY');

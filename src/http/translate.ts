@@ -3,6 +3,7 @@ import type { Params } from '../core/params.js';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { imageOrigins, renderPage } from '../ui/pages.js';
 import { contentSecurityPolicy } from './security-headers.js';
+import { lookOf } from './look.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { noteError } from './request-log.js';
 import { pageContext } from './page-context.js';
@@ -58,8 +59,8 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   // An error page names the request, so that what a person reports leads to its log lines.
   const data = answer.page === 'error' ? { ...answer.data, reference: reply.request.id } : answer.data;
   if (answer.page === 'error') noteError(reply.request, answer.data);
-  // A page showing an app's logo allows images from that origin, in this response only.
+  // A page showing an app's logo allows images from that origin, in this response only (besides the brand logo's, on every page).
   const images = imageOrigins(answer.page, data);
-  if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy(images));
+  if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy([...(lookOf(reply.request)?.imageOrigins ?? []), ...images]));
   return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, answer.uiLocales)));
 }

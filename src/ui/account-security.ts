@@ -1,6 +1,6 @@
 import type { AccountSecurityPageData, SecuritySection, SessionItem } from '../core/interaction/account-security/page-data.js';
 import { html, type SafeHtml } from './html.js';
-import { htmlDocument } from './document.js';
+import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
@@ -134,5 +134,5 @@ ${passwordSection(d)}
 ${sessionsSection(d)}
 ${secondFactorSection(d)}
 ${deleteSection(d)}`;
-  return htmlDocument(ctx, d.newBackupCodes ? 'Backup codes' : 'Security', html`<main>${body}</main>`);
+  return endUserDocument(ctx, d.newBackupCodes ? 'Backup codes' : 'Security', body);
 }

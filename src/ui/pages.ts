@@ -13,7 +13,7 @@ import type {
   SecondFactorPageData,
 } from '../core/protocol.js';
 import { html, type SafeHtml } from './html.js';
-import { htmlDocument } from './document.js';
+import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
@@ -25,7 +25,7 @@ function hiddenFields(fields: Record<string, string>): SafeHtml[] {
 }
 
 function layout(ctx: PageContext, title: string, body: SafeHtml, bodyClass?: string): string {
-  return htmlDocument(ctx, title, html`<main>${body}</main>`, bodyClass);
+  return endUserDocument(ctx, title, body, bodyClass);
 }
 
 function loginPage(d: LoginPageData, ctx: PageContext): string {

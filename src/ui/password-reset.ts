@@ -1,11 +1,11 @@
 import type { ForgotPasswordPageData, ResetPasswordPageData } from '../core/protocol.js';
 import { html } from './html.js';
-import { htmlDocument } from './document.js';
+import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
 
 /* The pages of "Forgot password?": ask for a link, then choose a new password with it. */
 
-const layout = (ctx: PageContext, title: string, body: ReturnType<typeof html>) => htmlDocument(ctx, title, html`<main>${body}</main>`);
+const layout = (ctx: PageContext, title: string, body: ReturnType<typeof html>) => endUserDocument(ctx, title, body);
 
 export function forgotPasswordPage(d: ForgotPasswordPageData, ctx: PageContext): string {
   return layout(ctx, 'Reset your password',

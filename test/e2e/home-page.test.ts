@@ -32,7 +32,8 @@ describe('GET /: the landing page', () => {
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
     const page = await r.text();
     assert.match(page, /^<!doctype html>/);
-    assert.match(page, /<link rel="stylesheet" href="\/assets\/tessera.css">/);
+    // The stylesheet under a URL that changes with its content (a new --brand-color is fetched at once).
+    assert.match(page, /<link rel="stylesheet" href="\/assets\/tessera.css\?v=[A-Za-z0-9_-]{8}">/);
     assert.match(page, /<meta name="viewport"/);
     assert.match(textOf(page), new RegExp(`The sign-in server at ${plain.issuer.replace(/\./g, '\\.')}`));
     assert.deepEqual(hrefs(page), [`${plain.issuer}/account`, `${plain.issuer}/.well-known/openid-configuration`], 'no console is open on this server');

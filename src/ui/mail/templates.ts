@@ -7,10 +7,10 @@ import { html, type SafeHtml } from '../html.js';
  * the same words and the link in full, for clients that show no HTML.
  */
 
-function htmlMail(title: string, body: SafeHtml): string {
+function htmlMail(title: string, body: SafeHtml, productName: string): string {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · ${productName}</title></head>
 <body style="font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 36em; margin: 2em auto; padding: 0 1em;">
 ${body}
 </body>
@@ -18,7 +18,7 @@ ${body}
 `.value;
 }
 
-function passwordReset(d: Extract<MailTemplate, { name: 'password-reset' }>['data']): MailContent {
+function passwordReset(d: Extract<MailTemplate, { name: 'password-reset' }>['data'], productName: string): MailContent {
   const subject = 'Reset your password';
   return {
     subject,
@@ -40,14 +40,15 @@ If you did not ask for this, ignore this email: your password stays as it is.
 <p style="color: #555555;">Or open this link: <a href="${d.link}">${d.link}</a></p>
 <p style="color: #555555;">The link works once, for ${d.minutes} minutes. Choosing a new password signs you out everywhere.</p>
 <p style="color: #555555;">If you did not ask for this, ignore this email: your password stays as it is.</p>`,
+      productName,
     ),
   };
 }
 
-/** The renderer the server gives the outbox: one function per template. */
-export const renderMail: MailRenderer = (template) => {
+/** The renderer the server gives the outbox: one function per template; `productName` is the brand's (--brand-name). */
+export const renderMail = (template: Parameters<MailRenderer>[0], productName = 'Tessera'): ReturnType<MailRenderer> => {
   switch (template.name) {
     case 'password-reset':
-      return passwordReset(template.data);
+      return passwordReset(template.data, productName);
   }
 };
