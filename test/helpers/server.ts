@@ -11,6 +11,7 @@ import type { LoggerOptions } from '../../src/http/app.js';
 import type { GateOptions } from '../../src/core/accounts/password-gate.js';
 import { createTestDatabase } from './postgres.js';
 import type { EventSinkSettings } from '../../src/observability/events/index.js';
+import type { Branding } from '../../src/ui/theme.js';
 
 /** Cheap argon2 for tests only: the real parameters are exercised by the CLI tests. */
 const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -88,6 +89,8 @@ export async function startTestServer(
     metrics?: MetricsSettings;
     /** Email through this mail server (test/helpers/mail-sink.ts); off when absent. */
     mail?: MailSettings;
+    /** The brand and theme of the pages (resolveBranding reads them as serve does). */
+    branding?: Branding;
   } = {},
 ): Promise<TestServer> {
   // A store the caller owns (to restart a server on it) is left in place on close.
@@ -111,6 +114,7 @@ export async function startTestServer(
     ...(options.events ? { events: options.events } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.mail ? { mail: options.mail } : {}),
+    ...(options.branding ? { branding: options.branding } : {}),
     now: () => Math.floor(Date.now() / 1000) + offset,
   });
   await tessera.app.listen({ port, host: '127.0.0.1' });
