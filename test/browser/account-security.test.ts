@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 import { totp } from '../helpers/totp.js';
 
 describe('the account security page in a real browser', () => {
@@ -34,25 +35,30 @@ describe('the account security page in a real browser', () => {
     });
 
     await page.goto(`${server.issuer}/account`);
+    await assertAccessible(page, 'sign-in');
     await page.fill('input[name=username]', user.username);
     await page.fill('input[name=password]', user.password);
     await page.click('button[type=submit]');
     await page.click('button:has-text("Set up two-step verification")');
     const key = (await page.textContent('#totp_secret'))!.trim();
+    await assertAccessible(page, 'second factor: enroll');
     await page.fill('#code', totp(key, server.tessera.ctx.now()));
     await page.click('button:has-text("Turn on")');
     const first = await page.locator('ul.backup-codes code').allTextContents();
     assert.equal(first.length, 10);
+    await assertAccessible(page, 'backup codes');
     await page.click('a:has-text("Continue")');
     await page.click('a:has-text("Password, sessions and security")');
     await page.waitForURL(`${server.issuer}/account/security`);
     assert.match((await page.textContent('main')) ?? '', /This browser/);
+    await assertAccessible(page, 'account security');
 
     server.advance(30);
     await page.fill('#codes_code', totp(key, server.tessera.ctx.now()));
     await page.click('button:has-text("Make new backup codes")');
     const codes = await page.locator('ul.backup-codes code').allTextContents();
     assert.equal(codes.length, 10);
+    await assertAccessible(page, 'account security: new backup codes');
     assert.deepEqual(codes.filter((c) => first.includes(c)), []);
     // Copy: the read-only text area holds exactly the codes, one a line, ready to select.
     assert.equal(await page.inputValue('#backup_codes_copy'), codes.join('\n'));
@@ -72,6 +78,7 @@ describe('the account security page in a real browser', () => {
     await page.fill('#confirm_password', 'nora has a new passphrase');
     await page.click('button:has-text("Change password")');
     assert.match((await page.textContent('[role=status]')) ?? '', /Your password is changed/);
+    await assertAccessible(page, 'account security: password changed');
     assert.deepEqual(problems, []);
     await context.close();
   });

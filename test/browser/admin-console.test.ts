@@ -4,6 +4,7 @@ import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 import { grantAdminRole } from '../helpers/admin-console.js';
 import { confirmEnrollment, startEnrollment } from '../../src/core/accounts/mfa.js';
 
@@ -38,16 +39,19 @@ describe('the admin console in a real browser', () => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
     await page.goto(`${server.issuer}/admin`);
+    await assertAccessible(page, 'sign-in to the admin console');
     await page.fill('input[name=username]', admin.username);
     await page.fill('input[name=password]', admin.password);
     await page.click('button[type=submit]');
     // The code of the next time step: the one used to enroll works only once.
     server.advance(30);
+    await assertAccessible(page, 'second factor: verify');
     await page.fill('input[name=code]', await generate({ secret: totpKey, epoch: server.tessera.ctx.now() }));
     await page.click('button[type=submit]');
     await page.waitForURL(`${server.issuer}/admin`);
     assert.match((await page.textContent('main')) ?? '', /Last 24 hours[\s\S]*Sign-ins/);
     assert.equal(await page.locator('figure.chart svg').count(), 2, 'two charts drawn on the server');
+    await assertAccessible(page, 'admin dashboard');
 
     // A client: its secret is shown once.
     await page.click('nav >> text=Clients');
@@ -57,6 +61,7 @@ describe('the admin console in a real browser', () => {
     const clientId = (await page.textContent('#client_id'))?.trim();
     assert.ok(clientId);
     assert.ok(((await page.textContent('#client_secret')) ?? '').trim().length >= 40, 'the secret is shown');
+    await assertAccessible(page, 'admin: the new client');
 
     // A user, then disabled: the box must be ticked (the browser enforces it, the server checks it).
     await page.click('nav >> text=Users');
@@ -70,6 +75,7 @@ describe('the admin console in a real browser', () => {
     await page.click('button:has-text("Disable user")');
     assert.match((await page.textContent('#user_state')) ?? '', /disabled/);
     assert.equal((await server.tessera.ctx.stores.users.findById(sub))?.disabled, true);
+    await assertAccessible(page, 'admin: a disabled user');
 
     // The audit log shows the three changes, made by this operator.
     await page.click('nav >> text=Audit log');
@@ -81,6 +87,7 @@ describe('the admin console in a real browser', () => {
     const filtered = (await page.textContent('table.audit')) ?? '';
     assert.match(filtered, /disabled/);
     assert.ok(!filtered.includes('client.created'));
+    await assertAccessible(page, 'admin: the audit log, filtered');
     assert.deepEqual(violations, [], 'no CSP violations');
     await context.close();
   });

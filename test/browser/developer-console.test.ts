@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { discover } from '../helpers/oidc.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 /** The app's own site; chromium never reaches it: the test answers for it. */
 const APP = 'https://notes.example.com';
@@ -32,10 +33,12 @@ describe('in a real browser', () => {
     const devContext = await chromium.newContext();
     const consolePage = await devContext.newPage();
     await consolePage.goto(`${server.issuer}/console`);
+    await assertAccessible(consolePage, 'sign-in to the console');
     await consolePage.fill('input[name=username]', developer.username);
     await consolePage.fill('input[name=password]', developer.password);
     await consolePage.click('button[type=submit]');
     await consolePage.waitForURL(`${server.issuer}/console`);
+    await assertAccessible(consolePage, 'developer console');
     await consolePage.fill('#name', 'Notes');
     await consolePage.selectOption('#type', 'web');
     await consolePage.fill('#redirect_uris', CALLBACK);
@@ -45,6 +48,7 @@ describe('in a real browser', () => {
     const secret = (await consolePage.textContent('#client_secret'))?.trim();
     assert.ok(clientId, 'the console shows the client id');
     assert.ok(secret, 'the console shows the secret once');
+    await assertAccessible(consolePage, 'developer console: the new app');
     await consolePage.goto(`${server.issuer}/console`);
     assert.match((await consolePage.textContent('ul.apps')) ?? '', /Notes/);
     await devContext.close();
@@ -70,6 +74,7 @@ describe('in a real browser', () => {
     await page.fill('input[name=password]', user.password);
     await page.click('button[type=submit]');
     assert.match((await page.textContent('main')) ?? '', /Notes wants to access your account[\s\S]*Unverified app/);
+    await assertAccessible(page, 'consent of an unverified app');
     await page.click('button[name=decision][value=allow]');
     await page.waitForURL(`${CALLBACK}?**`);
 

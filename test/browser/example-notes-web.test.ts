@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startNotesApp, type Example, type NotesApp } from '../helpers/examples.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 describe('the example notes web app in a real browser', () => {
   let server: TestServer;
@@ -31,16 +32,20 @@ describe('the example notes web app in a real browser', () => {
   it('signs a user in through Tessera’s pages, shows and adds notes, refreshes the token, and signs out', async () => {
     const page = await (await chromium.newContext()).newPage();
     await page.goto(appUrl);
+    await assertAccessible(page, 'the example app, signed out');
     await page.click('#sign-in');
     // Tessera's own login and consent pages.
     await page.waitForURL(`${server.issuer}/**`);
+    await assertAccessible(page, 'sign-in');
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', alice.password);
     await page.click('button[type=submit]');
     assert.match((await page.textContent('main')) ?? '', /Notes wants to access your account/);
+    await assertAccessible(page, 'consent');
     await page.click('button[name=decision][value=allow]');
     await page.waitForURL(`${appUrl}/`);
     assert.equal(await page.textContent('#user'), 'Signed in as Alice Liddell');
+    await assertAccessible(page, 'the example app, signed in');
 
     await page.fill('input[name=text]', 'Buy <milk> & eggs');
     await page.click('button:has-text("Add")');
@@ -60,5 +65,6 @@ describe('the example notes web app in a real browser', () => {
     await page.click('#sign-in');
     await page.waitForURL(`${server.issuer}/**`);
     assert.ok(await page.isVisible('input[name=password]'));
+    await assertAccessible(page, 'sign-in after signing out');
   });
 });

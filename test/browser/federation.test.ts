@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startNotesApp, type NotesApp } from '../helpers/examples.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 import { startTestDirectory, type TestDirectory } from '../helpers/ldap.js';
 import { PEOPLE, SERVICE, USERS } from '../helpers/ldap-fixtures.js';
 import { startOpenIdProvider, type OpenIdMisbehaviour, type TestProvider } from '../helpers/upstream-idp.js';
@@ -49,6 +50,7 @@ describe('federated sign-in in a real browser', () => {
   async function allow(page: Page): Promise<void> {
     await page.waitForSelector('button[name=decision][value=allow]');
     assert.match((await page.textContent('main')) ?? '', /Notes wants to access your account/);
+    await assertAccessible(page, 'consent');
     await page.click('button[name=decision][value=allow]');
     await page.waitForURL(`${appUrl}/`);
   }
@@ -59,6 +61,7 @@ describe('federated sign-in in a real browser', () => {
     await page.click('#sign-in');
     await page.waitForURL(`${server.issuer}/**`);
     assert.ok(await page.isVisible('a:has-text("Continue with Acme")'));
+    await assertAccessible(page, 'sign-in with an upstream provider offered');
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', USERS.alice.password);
     await page.click('button[type=submit]');
