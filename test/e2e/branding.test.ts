@@ -194,3 +194,22 @@ describe('serve refuses a branding it cannot use, in one line naming the setting
     assert.match(await refused([], { TESSERA_THEME_DIR: join(scratch, 't6') }), /TESSERA_THEME_DIR: .*t6 holds none of layout\.html, theme\.css, messages\//);
   });
 });
+
+describe('tessera doctor sees the branding as serve would', () => {
+  async function doctor(args: string[], env: Record<string, string> = {}) {
+    const run = await tessera(['doctor', '--offline', '--data', join(scratch, 'doctor-data'), ...args, '--json'], undefined, false, env);
+    return { code: run.code, checks: (JSON.parse(run.stdout) as { checks: { id: string; status: string; finding: string }[] }).checks };
+  }
+
+  it('reports a colour too light for white text, and an unreadable theme directory, as a configuration serve would refuse', async () => {
+    const color = await doctor(['--brand-color', '#ff8800']);
+    assert.equal(color.code, 1);
+    const config = color.checks.find((c) => c.id === 'config')!;
+    assert.equal(config.status, 'error');
+    assert.match(config.finding, /serve would refuse this configuration: --brand-color: white button text on #ff8800 has a contrast of 2\.39:1/);
+    const theme = await doctor([], { TESSERA_THEME_DIR: join(scratch, 'no-theme') });
+    assert.match(theme.checks.find((c) => c.id === 'config')!.finding, /TESSERA_THEME_DIR: cannot read the theme directory .*no-theme: ENOENT/);
+    const fine = await doctor(['--brand-color', '#0b5cad', '--brand-name', 'Acme']);
+    assert.equal(fine.checks.find((c) => c.id === 'config')!.status, 'ok');
+  });
+});
