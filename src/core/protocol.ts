@@ -127,7 +127,8 @@ export interface LoginPageData {
   csrfToken: string;
   /** More hidden fields of the form. */
   hidden?: Record<string, string>;
-  clientName: string;
+  /** The app signed in to; absent for the server's own pages (the page names the brand). */
+  clientName?: string;
   username: string;
   error?: string;
   /** Upstream providers offered as "Continue with <name>" links. */

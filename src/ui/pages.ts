@@ -31,7 +31,7 @@ function layout(ctx: PageContext, title: string, body: SafeHtml, bodyClass?: str
 function loginPage(d: LoginPageData, ctx: PageContext): string {
   return layout(ctx, 'Sign in',
     html`<h1>Sign in</h1>
-<p>to continue to <strong>${d.clientName}</strong></p>
+<p>to continue to <strong>${d.clientName ?? ctx.brand.name}</strong></p>
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
@@ -138,7 +138,7 @@ ${d.securityHref ? html`<p><a href="${d.securityHref}">Password, sessions and se
 function logoutPage(d: LogoutPageData, ctx: PageContext): string {
   return layout(ctx, 'Sign out',
     html`<h1>Sign out?</h1>
-<p>${d.clientName ? html`<strong>${d.clientName}</strong> asks to sign you out of Tessera.` : 'Do you want to sign out of Tessera?'}</p>
+<p>${d.clientName ? html`<strong>${d.clientName}</strong> asks to sign you out of ${ctx.brand.name}.` : `Do you want to sign out of ${ctx.brand.name}?`}</p>
 <form method="post" action="${d.action}">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 ${hiddenFields(d.hidden)}

@@ -61,6 +61,8 @@ describe('branding from configuration', () => {
     assert.match(login.html, /class="brand-logo"/);
     const forgot = await (await fetch(`${server.issuer}/login/forgot-password`)).text();
     assert.match(forgot, /class="brand-logo"[\s\S]*<footer class="brand">/, 'every end-user page wears it, not only those of pages.ts');
+    const own = await (await fetch(`${server.issuer}/account`, { redirect: 'follow' })).text();
+    assert.match(textOf(own), /Sign in to continue to Acme &lt;ID&gt;/, 'the sign-in to the server\'s own pages names the brand');
   });
 
   it('serves the logo file itself with its type, an ETag and 304 for a cache that has it', async () => {

@@ -35,7 +35,6 @@ export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: s
     {
       action: ctx.config.issuer + PATHS.signIn,
       csrfToken: formToken(ctx, SIGN_IN_FORM, browser.value),
-      clientName: 'Tessera',
       username,
       hidden: { return_to: safeReturnPath(returnTo) },
       ...(await loginChoices(ctx, { returnTo: safeReturnPath(returnTo) })),
