@@ -1,11 +1,18 @@
 import type { FastifyRequest } from 'fastify';
-import { negotiateLocale } from '../core/locale.js';
+import { LANGUAGE_COOKIE, negotiateLocale } from '../core/locale.js';
 import { translator } from '../ui/i18n/translator.js';
 import { DEFAULT_BRAND, type PageContext } from '../ui/page-context.js';
+import { parseCookies } from './cookies.js';
 
-/** The language and brand a page of this request is drawn in. */
-export function pageContext(request: FastifyRequest, uiLocales?: string): PageContext {
+/**
+ * The language and brand a page of this request is drawn in: the person's own choice (the switch's
+ * cookie), then the client's `ui_locales`, then Accept-Language. `path` is where the switch brings the
+ * browser back to: the page itself when it was a GET, else the home page (a POST is not repeated).
+ */
+export function pageContext(request: FastifyRequest, secureCookies: boolean, uiLocales?: string): PageContext {
   const acceptLanguage = request.headers['accept-language'];
-  const locale = negotiateLocale({ uiLocales, acceptLanguage: typeof acceptLanguage === 'string' ? acceptLanguage : undefined });
-  return { ...translator(locale), brand: DEFAULT_BRAND };
+  const chosen = parseCookies(request.headers.cookie, secureCookies)[LANGUAGE_COOKIE];
+  const locale = negotiateLocale({ chosen, uiLocales, acceptLanguage: typeof acceptLanguage === 'string' ? acceptLanguage : undefined });
+  const path = request.method === 'GET' ? request.url : '/';
+  return { ...translator(locale), brand: DEFAULT_BRAND, path };
 }

@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from './html.js';
 import type { PageContext } from './page-context.js';
+import { languageSwitch } from './language-switch.js';
 
 /**
  * An HTML document of Tessera's, in the page's language and under the operator's brand: the same head on every page (no referrer leaves it; the one
@@ -15,7 +16,8 @@ export function htmlDocument(ctx: PageContext, title: string, body: SafeHtml, bo
 <title>${title ? `${title} · ${ctx.brand.name}` : ctx.brand.name}</title>
 <link rel="stylesheet" href="/assets/tessera.css">
 </head>
-<body${bodyClass ? html` class="${bodyClass}"` : ''}>${body}</body>
+<body${bodyClass ? html` class="${bodyClass}"` : ''}>${body}
+${languageSwitch(ctx)}</body>
 </html>
 `.value;
 }

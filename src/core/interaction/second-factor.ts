@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import type { User } from '../../store/ports.js';
 import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
 import { requester, type Requester } from '../audit.js';
@@ -32,9 +33,9 @@ const encodeNext = (next: NextStep): string => ('interactionId' in next ? `inter
 const decodeNext = (value: string | undefined): NextStep =>
   value?.startsWith('interaction:') ? { interactionId: value.slice('interaction:'.length) } : { returnTo: safeReturnPath(value) };
 
-const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired. Go back and sign in again.');
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-export const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
+const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', msg('errors:signInExpired'));
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+export const lockedMessage = (seconds: number): Message => msg('mfa:error.locked', { count: Math.ceil(seconds / 60) });
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
 async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
@@ -159,7 +160,7 @@ export function secondFactorEndpoint(ctx: Context) {
     const user = session.user;
     const who = { idHash: session.record.idHash, username: user.username };
     const mode = pending ? (pending.record.pendingFactor === 'enroll' ? 'enroll' : 'verify') : (await hasSecondFactor(ctx, user.id)) ? 'verify' : 'enroll';
-    const again = async (error: string, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
+    const again = async (error: Message, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
       let answer: ProtocolResponse;
       if (mode === 'verify') {
         answer = factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
@@ -177,7 +178,7 @@ export function secondFactorEndpoint(ctx: Context) {
         ? await checkCode(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
         : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code, session.record.idHash));
     if (checked.status === 'locked') return again(lockedMessage(checked.retryAfter), 429, checked.retryAfter);
-    if (checked.status === 'wrong') return again('That code is not right. Try the current code from your app, or a backup code.', 400);
+    if (checked.status === 'wrong') return again(msg('mfa:error.codeWrong'), 400);
     const backupCodes = Array.isArray(checked.value) ? checked.value : undefined;
     if (backupCodes === undefined) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: String(checked.value) });
     else await ctx.audit.record({ type: 'mfa.enrolled', userId: user.id, ...from, reason: pending ? 'at_sign_in' : 'at_step_up' });
@@ -211,7 +212,7 @@ const backupCodesDownload = (ctx: Context, sessionHash: string) => ({ action: ct
 /** Setting up the second factor from the account page, for a user who is signed in. */
 export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: ProtocolRequest) => Promise<ActiveSession | undefined>) {
   const ACCOUNT_FORM = 'account-second-factor';
-  const enrollPage = (session: ActiveSession, qr: string, secret: string, error?: string, status = 200) =>
+  const enrollPage = (session: ActiveSession, qr: string, secret: string, error?: Message, status = 200) =>
     page(status, 'second-factor', {
       action: ctx.config.issuer + PATHS.accountSecondFactorConfirm,
       csrfToken: formToken(ctx, ACCOUNT_FORM, session.record.idHash),
@@ -244,7 +245,7 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
       if (!enrollment) return backToAccount();
       const checked = await checkCode(ctx, session.user.id, requester(req), () => confirmEnrollment(ctx, session.user.id, form['code'] ?? '', session.record.idHash));
       if (checked.status === 'locked') return retryLater(enrollPage(session, enrollment.qr, enrollment.secret, lockedMessage(checked.retryAfter), 429), 429, checked.retryAfter);
-      if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, 'That code is not right. Enter the current code from your app.', 400);
+      if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, msg('mfa:error.codeWrongEnroll'), 400);
       await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...requester(req), reason: 'account_page' });
       // Proving the new factor also proves it for this session.
       await ctx.stores.sessions.stepUp(session.record.idHash, MFA_AMR);
