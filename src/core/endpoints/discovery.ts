@@ -68,7 +68,7 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     acr_values_supported: [ACR_PASSWORD, ACR_MFA],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified', 'groups'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'locale', 'updated_at', 'email', 'email_verified', 'groups'],
     ui_locales_supported: [...SUPPORTED_LOCALES],
     claims_parameter_supported: false,
     request_parameter_supported: false,

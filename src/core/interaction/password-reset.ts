@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { negotiateLocale, requestLocale, type Locale } from '../locale.js';
 import { msg, type Message } from '../message.js';
 import { page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { keyedHash, randomToken } from '../crypto.js';
@@ -60,7 +61,7 @@ async function resettable(ctx: Context, login: string): Promise<User[]> {
  * The work a request sets off, after the answer went: the lookup and the mail take time only when
  * an account matches, so doing them after answering keeps the answer's timing the same either way.
  */
-async function sendResetLinks(ctx: Context, login: string, who: Requester): Promise<void> {
+async function sendResetLinks(ctx: Context, login: string, who: Requester, asked: Locale): Promise<void> {
   const users = await resettable(ctx, login);
   if (users.length === 0) {
     await ctx.audit.record({ type: 'password.reset_requested', outcome: 'failure', username: login.toLowerCase().slice(0, 200), ...who, reason: 'no_resettable_account' });
@@ -76,7 +77,9 @@ async function sendResetLinks(ctx: Context, login: string, who: Requester): Prom
     const now = ctx.now();
     await ctx.stores.accountTokens.create({ tokenHash: keyedHash(ctx.pepper, token), purpose: 'password_reset', userId: user.id, createdAt: now, expiresAt: now + RESET_LINK_SECONDS, consumedAt: null });
     const link = `${ctx.config.issuer}${RESET_PATHS.reset}?token=${token}`;
-    await ctx.mail!.queue(user.email!, { name: 'password-reset', data: { username: user.username, link, minutes: RESET_LINK_SECONDS / 60 } });
+    // In the user's own language when they have one, else in the language of the page that asked.
+    const locale = user.locale ? negotiateLocale({ chosen: user.locale }) : asked;
+    await ctx.mail!.queue(user.email!, { name: 'password-reset', data: { username: user.username, link, minutes: RESET_LINK_SECONDS / 60 }, locale });
     await ctx.audit.record({ type: 'password.reset_requested', userId: user.id, username: user.username, ...who });
   }
 }
@@ -146,8 +149,9 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
         return retryLater(forgotPage(req, login, msg('reset:error.tooMany', { count: Math.ceil(attempt.retryAfter / 60) }), 429), 429, attempt.retryAfter);
       }
       const who = requester(req);
+      const asked = requestLocale(req);
       setImmediate(() => {
-        sendResetLinks(ctx, login, who).catch((err: unknown) => log().error({ err }, 'a password reset link could not be queued'));
+        sendResetLinks(ctx, login, who, asked).catch((err: unknown) => log().error({ err }, 'a password reset link could not be queued'));
       });
       return page(200, 'message', { ...SENT, link: { href: ctx.config.issuer + PATHS.account, label: msg('reset:backToSignIn') } });
     },
