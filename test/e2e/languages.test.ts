@@ -1,0 +1,150 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
+
+const CALLBACK = 'https://app.example.com/cb';
+
+/** A Subject header as the reader sees it: RFC 2047 encoded words (=?UTF-8?Q?…?= or ?B?) decoded. */
+function subjectOf(raw: string): string {
+  return raw.replace(/=\?utf-8\?([QB])\?([^?]*)\?=\s*/gi, (_, kind: string, text: string) =>
+    kind.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
+  );
+}
+
+describe('pages and emails in the reader\'s language', () => {
+  let sink: MailSink;
+  let server: TestServer;
+  let clientId: string;
+  let address = 10;
+  /** A browser with a language of its own, from an address of its own (limits per IP stay apart). */
+  const browser = (acceptLanguage?: string) =>
+    new Browser(server.issuer, { 'x-forwarded-for': `198.51.100.${address++}`, ...(acceptLanguage ? { 'accept-language': acceptLanguage } : {}) });
+
+  before(async () => {
+    sink = await startMailSink();
+    server = await startTestServer({}, undefined, { trustProxy: true, mail: { url: sink.url, from: 'Tessera <id@example.com>', allowPlain: true, pollSeconds: 0.2 } });
+    ({ clientId } = await server.addClient({ name: 'Notes', redirectUris: [CALLBACK], scopes: ['openid', 'profile', 'email'] }));
+  });
+  after(async () => {
+    await server.close();
+    await sink.stop();
+  });
+
+  const authorizeUrl = (extra: Record<string, string> = {}) => {
+    const url = new URL(`${server.issuer}/authorize`);
+    const params = { client_id: clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid profile email', code_challenge: client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: 's', ...extra };
+    return Promise.all(Object.entries(params).map(async ([k, v]) => url.searchParams.set(k, await v))).then(() => url.href);
+  };
+  const lang = (page: Page) => /<html lang="([a-z]+)">/.exec(page.html)?.[1];
+
+  it('draws the login page in French for ui_locales=fr, and keeps French through the interaction to consent', async () => {
+    const fay = await server.addUser({ username: 'fay' });
+    const b = browser('de');
+    const login = isPage(await b.visit(await authorizeUrl({ ui_locales: 'ja fr-CA' })));
+    assert.equal(login.status, 200);
+    assert.equal(lang(login), 'fr');
+    assert.match(textOf(login.html), /Connexion pour continuer vers Notes Nom d&#39;utilisateur Mot de passe/);
+    const refused = isPage(await b.submit(login, { username: 'fay', password: 'not the password' }));
+    assert.equal(lang(refused), 'fr');
+    assert.match(refused.html, /<p class="error" role="alert">Nom d&#39;utilisateur ou mot de passe incorrect\.<\/p>/);
+    const consent = isPage(await b.submit(refused, { username: 'fay', password: fay.password }));
+    assert.equal(lang(consent), 'fr');
+    assert.match(textOf(consent.html), /Notes souhaite accéder à votre compte/);
+    assert.match(textOf(consent.html), /Vous connecter et savoir qui vous êtes openid/);
+    assert.match(consent.html, /<button type="submit" name="decision" value="allow">Autoriser<\/button>/);
+  });
+
+  it('draws pages in German from Accept-Language when the request has no ui_locales, and says so in <html lang>', async () => {
+    const login = isPage(await browser('de-CH, en;q=0.5').visit(await authorizeUrl()));
+    assert.equal(lang(login), 'de');
+    assert.match(login.html, /<title>Anmelden · Tessera<\/title>/);
+    assert.match(login.html, /<label for="password">Passwort<\/label>/);
+    const home = isPage(await browser('es').visit(`${server.issuer}/`));
+    assert.equal(lang(home), 'es');
+    assert.match(textOf(home.html), /Para desarrolladores/);
+  });
+
+  it('the person\'s choice with the switch beats ui_locales and Accept-Language, and brings them back to the page', async () => {
+    const b = browser('de');
+    const url = await authorizeUrl({ ui_locales: 'fr' });
+    const login = isPage(await b.visit(url));
+    assert.equal(lang(login), 'fr');
+    const switched = isPage(await b.submit(login, { lang: 'es' }, '/language'));
+    assert.equal(switched.status, 200);
+    assert.equal(lang(switched), 'es');
+    assert.match(switched.html, /<h1>Iniciar sesión<\/h1>/);
+    assert.equal(b.cookies.get('lang'), 'es');
+    // Remembered: another page, another request of the client asking for French.
+    assert.equal(lang(isPage(await b.visit(await authorizeUrl({ ui_locales: 'fr' })))), 'es');
+    assert.equal(lang(isPage(await b.visit(`${server.issuer}/account`))), 'es');
+  });
+
+  it('ignores malformed or huge ui_locales and Accept-Language values without an error', async () => {
+    const huge = isPage(await browser(`${'x'.repeat(3000)};q=abc, *;q=2`).visit(await authorizeUrl({ ui_locales: 'fr'.padEnd(2000, 'r') })));
+    assert.equal(huge.status, 200);
+    assert.equal(lang(huge), 'en');
+    const odd = isPage(await browser(';;;,,,q=,de;q=NaN').visit(await authorizeUrl({ ui_locales: '<script>alert(1)</script> \u00e9 ..' })));
+    assert.equal(odd.status, 200);
+    assert.equal(lang(odd), 'en');
+    assert.doesNotMatch(odd.html, /<script>/);
+    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    assert.deepEqual(metadata['ui_locales_supported'], ['en', 'de', 'fr', 'es']);
+  });
+
+  it('the switch sends the browser only back to this server, and refuses a post from another site', async () => {
+    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(`${server.issuer}/language`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+    for (const target of ['https://evil.example/', '//evil.example/path', '/\\evil.example', 'javascript:alert(1)']) {
+      const answer = await post({ lang: 'de', return: target });
+      assert.equal(answer.status, 303, target);
+      assert.equal(answer.headers.get('location'), `${server.issuer}/`, target);
+    }
+    const fine = await post({ lang: 'fr', return: '/account?x=1' });
+    assert.equal(fine.headers.get('location'), `${server.issuer}/account?x=1`);
+    assert.match(fine.headers.get('set-cookie') ?? '', /^lang=fr; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+    const unknown = await post({ lang: 'xx', return: '/account' });
+    assert.equal(unknown.status, 303);
+    assert.equal(unknown.headers.get('set-cookie'), null);
+    const crossSite = await post({ lang: 'de', return: '/' }, { origin: 'https://evil.example' });
+    assert.equal(crossSite.status, 403);
+    assert.equal(crossSite.headers.get('set-cookie'), null);
+  });
+
+  it('remembers a signed-in person\'s choice as their locale, writes their reset email in it, and in the request\'s language for others', async () => {
+    const gus = await server.addUser({ username: 'gus', email: 'gus@example.org' });
+    const b = browser('en');
+    const login = isPage(await b.visit(`${server.issuer}/account`));
+    const account = isPage(await b.submit(login, { username: 'gus', password: gus.password }));
+    assert.match(textOf(account.html), /Signed in as gus/);
+    const german = isPage(await b.submit(account, { lang: 'de' }, '/language'));
+    assert.match(textOf(german.html), /Angemeldet als gus/);
+    assert.equal((await server.tessera.ctx.stores.users.findById(gus.sub))?.locale, 'de');
+
+    // Asked for from a French browser: gus reads German, so the email is German.
+    const asked = async (acceptLanguage: string, login: string) => {
+      const c = browser(acceptLanguage);
+      const form = isPage(await c.visit(`${server.issuer}/login/forgot-password`));
+      const answer = isPage(await c.submit(form, { login }));
+      assert.equal(answer.status, 200);
+      return answer;
+    };
+    assert.match(textOf((await asked('fr', 'gus')).html), /Consultez vos e-mails/);
+    const toGus = await sink.next();
+    assert.deepEqual(toGus.to, ['gus@example.org']);
+    assert.equal(subjectOf(toGus.subject), 'Passwort zurücksetzen');
+    assert.match(toGus.decoded, /Hallo gus,/);
+
+    // Someone without a language of their own gets it in the language of the page that asked.
+    await server.addUser({ username: 'ines', email: 'ines@example.org' });
+    await asked('es-MX', 'ines@example.org');
+    const toInes = await sink.next();
+    assert.deepEqual(toInes.to, ['ines@example.org']);
+    assert.equal(subjectOf(toInes.subject), 'Restablecer su contraseña');
+    assert.match(toInes.decoded, /Hola, ines:/);
+  });
+});
