@@ -134,7 +134,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
   }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     noteError(request, { error });
-    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }, pageContext(request, secureCookies)));
+    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }, pageContext(request, secureCookies, undefined, status)));
   }
   noteError(request, { error });
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));

@@ -7,12 +7,13 @@ import { parseCookies } from './cookies.js';
 /**
  * The language and brand a page of this request is drawn in: the person's own choice (the switch's
  * cookie), then the client's `ui_locales`, then Accept-Language. `path` is where the switch brings the
- * browser back to: the page itself when it was a GET, else the home page (a POST is not repeated).
+ * browser back to: the page itself when it was a GET that succeeded, else the home page (a POST is not
+ * repeated, and an error page does not echo the address it was asked for).
  */
-export function pageContext(request: FastifyRequest, secureCookies: boolean, uiLocales?: string): PageContext {
+export function pageContext(request: FastifyRequest, secureCookies: boolean, uiLocales?: string, status = 200): PageContext {
   const acceptLanguage = request.headers['accept-language'];
   const chosen = parseCookies(request.headers.cookie, secureCookies)[LANGUAGE_COOKIE];
   const locale = negotiateLocale({ chosen, uiLocales, acceptLanguage: typeof acceptLanguage === 'string' ? acceptLanguage : undefined });
-  const path = request.method === 'GET' ? request.url : '/';
+  const path = request.method === 'GET' && status < 400 ? request.url : '/';
   return { ...translator(locale), brand: DEFAULT_BRAND, path };
 }

@@ -8,10 +8,11 @@ import type { PageContext } from './page-context.js';
  * the page's own path to come back to. Each language is named in itself, and marked with its `lang`
  * so that screen readers say it right.
  */
-export function languageSwitch(ctx: PageContext): SafeHtml {
+export function languageSwitch(ctx: PageContext): SafeHtml | string {
+  if (ctx.path === undefined) return '';
   return html`<footer class="language">
 <form method="post" action="${PATHS.language}" class="inline">
-<input type="hidden" name="return" value="${ctx.path ?? '/'}">
+<input type="hidden" name="return" value="${ctx.path}">
 <label for="language-switch">${ctx.t('common:language')}</label>
 <select id="language-switch" name="lang">${SUPPORTED_LOCALES.map(
     (l) => html`<option value="${l}" lang="${l}"${l === ctx.locale ? html` selected` : ''}>${LOCALE_NAMES[l]}</option>`,

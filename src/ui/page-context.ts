@@ -13,6 +13,6 @@ export const DEFAULT_BRAND: Brand = { name: 'Tessera' };
 /** What every page is drawn with besides its data: the language it speaks and the brand it wears. */
 export interface PageContext extends Translator {
   brand: Brand;
-  /** The path (and query) of this page on the server, where the language switch brings the browser back to. */
+  /** The path (and query) of this page on the server, where the language switch brings the browser back to; without it, the page has no switch. */
   path?: string;
 }

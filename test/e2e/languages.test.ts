@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
+import { totp } from '../helpers/totp.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 
@@ -57,6 +58,28 @@ describe('pages and emails in the reader\'s language', () => {
     assert.match(textOf(consent.html), /Notes souhaite accéder à votre compte/);
     assert.match(textOf(consent.html), /Vous connecter et savoir qui vous êtes openid/);
     assert.match(consent.html, /<button type="submit" name="decision" value="allow">Autoriser<\/button>/);
+  });
+
+  it('keeps the language of ui_locales on the two-step verification page, also after a wrong code', async () => {
+    const ivo = await server.addUser({ username: 'ivo' });
+    const own = browser();
+    const account = isPage(await own.submit(isPage(await own.visit(`${server.issuer}/account`)), { username: 'ivo', password: ivo.password }));
+    const setup = isPage(await own.submit(account, {}, '/account/second-factor'));
+    const key = /<code id="totp_secret">([A-Z2-7]+)<\/code>/.exec(setup.html)![1]!;
+    isPage(await own.submit(setup, { code: totp(key, server.tessera.ctx.now()) }, '/confirm'));
+    server.advance(30);
+
+    const b = browser('de');
+    const login = isPage(await b.visit(await authorizeUrl({ ui_locales: 'es' })));
+    const factor = isPage(await b.submit(login, { username: 'ivo', password: ivo.password }));
+    assert.equal(lang(factor), 'es');
+    assert.match(factor.html, /<h1>Verificación en dos pasos<\/h1>/);
+    const wrong = isPage(await b.submit(factor, { code: '000000' === totp(key, server.tessera.ctx.now()) ? '111111' : '000000' }));
+    assert.equal(lang(wrong), 'es');
+    assert.match(wrong.html, /<p class="error" role="alert">Ese código no es correcto\./);
+    const consent = isPage(await b.submit(wrong, { code: totp(key, server.tessera.ctx.now()) }));
+    assert.equal(lang(consent), 'es');
+    assert.match(textOf(consent.html), /Notes quiere acceder a su cuenta/);
   });
 
   it('draws pages in German from Accept-Language when the request has no ui_locales, and says so in <html lang>', async () => {

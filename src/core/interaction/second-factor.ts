@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { msg, type Message } from '../message.js';
+import { inLanguageOf } from './language.js';
 import type { User } from '../../store/ports.js';
 import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
 import { requester, type Requester } from '../audit.js';
@@ -148,7 +149,7 @@ export async function checkCode<T>(ctx: Context, userId: string, from: Requester
 
 /** POST /login/second-factor: checks the code (or confirms enrollment) and completes the sign-in or the step-up. */
 export function secondFactorEndpoint(ctx: Context) {
-  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+  const handle = async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     // A session waiting for its second factor after the password, or a signed-in one stepping up.
     const pending = await pendingSession(ctx, req);
     const session = pending ?? (await currentSession(ctx, req));
@@ -203,6 +204,14 @@ export function secondFactorEndpoint(ctx: Context) {
     if ('interactionId' in next && !(await signInInto(ctx, req, next.interactionId, user.id, auth, continuing))) return signInAgain();
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
     return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, download: backupCodesDownload(ctx, session.record.idHash), continueHref }, 200, cookies);
+  };
+  // The pages of a sign-in for an authorization request speak the language its client asked for (`ui_locales`).
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    const answer = await handle(req);
+    const next = answer.kind === 'page' ? decodeNext(req.form?.['next']?.[0]) : undefined;
+    if (!next || !('interactionId' in next)) return answer;
+    const record = await ctx.stores.interactions.find(next.interactionId);
+    return record ? inLanguageOf(JSON.parse(record.request) as { uiLocales?: string }, answer) : answer;
   };
 }
 
