@@ -5,6 +5,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
+import { SCIM, provisioningClient, scimRequest } from '../helpers/scim.js';
+import { codeFlow, discover } from '../helpers/oidc.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 
@@ -21,6 +23,7 @@ describe('pages and emails in the reader\'s language', () => {
   let sink: MailSink;
   let server: TestServer;
   let clientId: string;
+  let secret: string | undefined;
   let address = 10;
   /** A browser with a language of its own, from an address of its own (limits per IP stay apart). */
   const browser = (acceptLanguage?: string) =>
@@ -29,7 +32,7 @@ describe('pages and emails in the reader\'s language', () => {
   before(async () => {
     sink = await startMailSink();
     server = await startTestServer({}, undefined, { trustProxy: true, mail: { url: sink.url, from: 'Tessera <id@example.com>', allowPlain: true, pollSeconds: 0.2 } });
-    ({ clientId } = await server.addClient({ name: 'Notes', redirectUris: [CALLBACK], scopes: ['openid', 'profile', 'email'] }));
+    ({ clientId, secret } = await server.addClient({ name: 'Notes', redirectUris: [CALLBACK], scopes: ['openid', 'profile', 'email'] }));
   });
   after(async () => {
     await server.close();
@@ -169,5 +172,32 @@ describe('pages and emails in the reader\'s language', () => {
     assert.deepEqual(toInes.to, ['ines@example.org']);
     assert.equal(subjectOf(toInes.subject), 'Restablecer su contraseña');
     assert.match(toInes.decoded, /Hola, ines:/);
+  });
+
+  it('takes a user\'s language from SCIM preferredLanguage, releases it as the locale claim with profile, and writes their email in it', async () => {
+    const { token } = await provisioningClient(server, 'Okta');
+    const bad = await scimRequest(server.issuer, token, 'POST', '/Users', { schemas: [SCIM.USER], userName: 'jon', preferredLanguage: 'not a tag!' });
+    assert.equal(bad.status, 400);
+    assert.equal(await server.tessera.ctx.stores.users.findByUsername('jon'), undefined, 'a refused creation creates nothing');
+    const made = await scimRequest(server.issuer, token, 'POST', '/Users', { schemas: [SCIM.USER], userName: 'jon', preferredLanguage: 'fr-CA', emails: [{ value: 'jon@example.org', primary: true }], password: 'jon has a long password' });
+    assert.equal(made.status, 201);
+    assert.equal(made.body['preferredLanguage'], 'fr-CA');
+    const id = made.body['id'] as string;
+    const patched = await scimRequest(server.issuer, token, 'PATCH', `/Users/${id}`, { schemas: [SCIM.PATCH], Operations: [{ op: 'replace', path: 'preferredLanguage', value: 'es' }] });
+    assert.equal(patched.status, 200);
+    assert.equal((await server.tessera.ctx.stores.users.findById(id))?.locale, 'es');
+
+    const { tokens } = await codeFlow(server, await discover(server, clientId, secret), CALLBACK, 'openid profile', { username: 'jon', password: 'jon has a long password' }, browser());
+    const userinfo = (await (await fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as Record<string, unknown>;
+    assert.equal(userinfo['locale'], 'es');
+    const fay = await server.tessera.ctx.stores.users.findByUsername('fay');
+    assert.equal(fay?.locale, undefined, 'a user who never chose has no locale');
+
+    const asking = browser('de');
+    const form = isPage(await asking.visit(`${server.issuer}/login/forgot-password`));
+    assert.match(textOf(isPage(await asking.submit(form, { login: 'jon' })).html), /Prüfen Sie Ihre E-Mails/);
+    const mail = await sink.next();
+    assert.deepEqual(mail.to, ['jon@example.org']);
+    assert.match(mail.decoded, /Hola, jon:/);
   });
 });
