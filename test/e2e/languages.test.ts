@@ -7,6 +7,7 @@ import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import { totp } from '../helpers/totp.js';
 import { SCIM, provisioningClient, scimRequest } from '../helpers/scim.js';
 import { codeFlow, discover } from '../helpers/oidc.js';
+import { basic, postForm } from '../helpers/http.js';
 
 const CALLBACK = 'https://app.example.com/cb';
 
@@ -199,5 +200,21 @@ describe('pages and emails in the reader\'s language', () => {
     const mail = await sink.next();
     assert.deepEqual(mail.to, ['jon@example.org']);
     assert.match(mail.decoded, /Hola, jon:/);
+  });
+
+  it('lets an operator set and clear a user\'s language with the admin API, refusing what is not a language tag', async () => {
+    const kim = await server.addUser({ username: 'kim' });
+    const admin = await server.addClient({ name: 'ops', grantTypes: ['client_credentials'], scopes: ['tessera:admin'] });
+    const token = String((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'tessera:admin' }, basic(admin.clientId, admin.secret!))).body['access_token']);
+    const patch = (body: unknown) =>
+      fetch(`${server.issuer}/admin/v1/users/${kim.sub}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const set = await patch({ locale: 'de-AT' });
+    assert.equal(set.status, 200);
+    assert.equal(((await set.json()) as Record<string, unknown>)['locale'], 'de-AT');
+    assert.equal((await patch({ locale: 'de AT' })).status, 400);
+    const cleared = await patch({ locale: null });
+    assert.equal(cleared.status, 200);
+    assert.equal('locale' in ((await cleared.json()) as Record<string, unknown>), false);
+    assert.equal((await server.tessera.ctx.stores.users.findById(kim.sub))?.locale, undefined);
   });
 });

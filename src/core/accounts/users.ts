@@ -117,6 +117,7 @@ export function userView(user: User): Record<string, unknown> {
     email: user.email,
     email_verified: user.emailVerified,
     name: user.name,
+    ...(user.locale !== undefined ? { locale: user.locale } : {}),
     attributes: user.attributes,
     disabled: user.disabled,
     created_at: user.createdAt,
