@@ -23,6 +23,7 @@ import { interactionEndpoints } from './core/interaction/endpoints.js';
 import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
 import { passwordResetEndpoints } from './core/interaction/password-reset.js';
+import { languageEndpoint } from './core/interaction/language-choice.js';
 import { secondFactorEndpoint } from './core/interaction/second-factor.js';
 import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
@@ -207,6 +208,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       accountSecurity: accountSecurityEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY),
       federation: upstreamSignInEndpoints(ctx),
       signIn: signInEndpoint(ctx),
+      language: languageEndpoint(ctx),
       passwordReset: passwordResetEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY, () => requestLog() ?? app.log),
       secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),

@@ -65,3 +65,20 @@ export function negotiateLocale(sources: LocaleSources): Locale {
 export function isLocale(value: string): value is Locale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(value);
 }
+
+/** The cookie that remembers the language a person chose with the switch (the core knows it without the `__Host-` prefix). */
+export const LANGUAGE_COOKIE = 'lang';
+
+/**
+ * The language of this request as the person would read it: their choice with the switch, else the
+ * client's `ui_locales` when the request belongs to an authorization request, else the browser's
+ * Accept-Language. For mail sent on behalf of someone who has no language of their own stored.
+ */
+export function requestLocale(req: { cookies: Record<string, string>; headers: Record<string, string | undefined> }, uiLocales?: string): Locale {
+  return negotiateLocale({ chosen: req.cookies[LANGUAGE_COOKIE], uiLocales, acceptLanguage: req.headers['accept-language'] });
+}
+
+/** A well-formed BCP 47 language tag, as far as choosing a language needs (letters, then subtags of letters and digits). */
+export function isLanguageTag(value: string): boolean {
+  return value.length <= 35 && /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(value);
+}

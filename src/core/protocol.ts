@@ -1,4 +1,5 @@
 import type { Params } from './params.js';
+import type { Message, Said } from './message.js';
 import type { AdminPageData } from './admin-console/page-data.js';
 import type { AccountSecurityPageData } from './interaction/account-security/page-data.js';
 
@@ -56,7 +57,7 @@ export interface SecondFactorPageData {
   /** Where the backup codes can be posted back for a text file, with that form's token. */
   download?: { action: string; csrfToken: string };
   continueHref?: string;
-  error?: string;
+  error?: Message;
 }
 
 /** What a developer typed into the console's registration form, shown again when it was refused. */
@@ -73,14 +74,14 @@ export type ConsolePageData = {
   username: string;
   csrfToken: string;
   consoleHref: string;
-  error?: string;
-  notice?: string;
+  error?: Said;
+  notice?: Message;
 } & (
   | {
       view: 'list';
       createAction: string;
-      apps: { name: string; clientId: string; typeLabel: string; href: string }[];
-      types: { value: string; label: string }[];
+      apps: { name: string; clientId: string; typeLabel: Message; href: string }[];
+      types: { value: string; label: Message }[];
       scopes: { name: string; description: string; checked: boolean }[];
       /** The scopes a service may hold (clients/service-scopes.ts); a new service with none checked gets them all. */
       serviceScopes: string[];
@@ -91,7 +92,7 @@ export type ConsolePageData = {
       app: {
         name: string;
         clientId: string;
-        typeLabel: string;
+        typeLabel: Message;
         description: string;
         logoUri: string;
         redirectUris: string[];
@@ -100,7 +101,7 @@ export type ConsolePageData = {
         confidential: boolean;
         usesRedirects: boolean;
         /** Why a service holds no scope, and what to do about it. */
-        noScopes?: string;
+        noScopes?: Message;
       };
       /** The client secret, shown once: right after registration or rotation. */
       secret?: string;
@@ -119,7 +120,7 @@ export interface DevicePageData {
   scopes?: { name: string; description: string; api?: string }[];
   /** Names the request shown, so the answer applies to it and not to a code entered meanwhile in another window. */
   requestRef?: string;
-  error?: string;
+  error?: Message;
 }
 
 export interface LoginPageData {
@@ -130,7 +131,7 @@ export interface LoginPageData {
   /** The app signed in to; absent for the server's own pages (the page names the brand). */
   clientName?: string;
   username: string;
-  error?: string;
+  error?: Message;
   /** Upstream providers offered as "Continue with <name>" links. */
   providers?: { name: string; href: string }[];
   /** Some provider claims email domains: an address alone (no password) continues there. */
@@ -147,7 +148,7 @@ export interface LinkAccountPageData {
   providerName: string;
   email: string;
   username: string;
-  error?: string;
+  error?: Message;
 }
 
 export interface ConsentPageData {
@@ -168,7 +169,8 @@ export interface ConsentPageData {
 
 export interface ErrorPageData {
   error: string;
-  description: string;
+  /** A message for the person, or a developer's `error_description` (English) shown as it is. */
+  description: Said;
   /** The request's id, which the HTTP shell adds so a person can quote it ("Reference: …"). */
   reference?: string;
 }
@@ -180,9 +182,9 @@ export interface AccountPageData {
   revokeAction: string;
   logoutAction: string;
   apps: { grantId: string; clientName: string; since: string; scopes: { name: string; description: string }[] }[];
-  notice?: string;
+  notice?: Message;
   /** How the user signs in: a password here, and each linked provider; each can be unlinked while another remains. */
-  signInMethods: { label: string; unlink?: { provider: string; subject: string } }[];
+  signInMethods: { label: Message; unlink?: { provider: string; subject: string } }[];
   unlinkAction: string;
   /** The page to change the password, see sessions, manage two-step verification (and delete the account). */
   securityHref?: string;
@@ -213,7 +215,7 @@ export interface ForgotPasswordPageData {
   csrfToken: string;
   login: string;
   signInHref: string;
-  error?: string;
+  error?: Message;
 }
 
 /** The form a reset link opens: a new password, twice. */
@@ -224,14 +226,14 @@ export interface ResetPasswordPageData {
   token: string;
   username: string;
   minLength: number;
-  error?: string;
+  error?: Message;
 }
 
 export interface MessagePageData {
-  title: string;
-  message: string;
+  title: Message;
+  message: Message;
   /** A way on that the user may choose to follow (never followed for them). */
-  link?: { href: string; label: string };
+  link?: { href: string; label: Message };
 }
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
@@ -249,6 +251,6 @@ export function retryLater(answer: ProtocolResponse, status: 429 | 503, seconds:
   return answer.kind === 'page' ? { ...answer, status, headers: { 'Retry-After': String(seconds) } } : answer;
 }
 
-export function errorPage(status: number, error: string, description: string): ProtocolResponse {
+export function errorPage(status: number, error: string, description: Said): ProtocolResponse {
   return { kind: 'page', status, page: 'error', data: { error, description } };
 }

@@ -37,6 +37,8 @@ export interface Endpoints {
   secondFactor: Handler;
   signIn: Handler;
   /** "Forgot password?": the form asking for a link, and the form the link opens. */
+  /** The language switch of every page (POST /language). */
+  language: Handler;
   passwordReset: { showForgot: Handler; requestLink: Handler; showReset: Handler; reset: Handler };
   deviceAuthorization: Handler;
   registration: { register: Handler; manage: InteractionHandler };
@@ -95,7 +97,7 @@ export interface HttpOptions {
 /** Largest request body accepted anywhere; protocol requests are small. */
 export const BODY_LIMIT = 64 * 1024;
 
-const PAGE_PREFIXES = ['/', '/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console', '/federation'];
+const PAGE_PREFIXES = ['/', '/authorize', '/interaction', '/logout', '/account', '/login', '/device', '/console', '/federation', '/language'];
 
 /**
  * One access-log line per request ("request completed", which names the request too) instead of
@@ -114,7 +116,7 @@ class OneLinePerRequest extends LogController {
 /** Logs carry the path only: query strings can hold codes, state or (wrongly sent) tokens. */
 const requestSerializer = (req: FastifyRequest) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip });
 
-function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string, secureCookies: boolean): FastifyReply {
   const path = request.url.split('?')[0] ?? '';
   reply.code(status).header('Cache-Control', 'no-store');
   if (path.startsWith(`${ADMIN_API_BASE}/`)) {
@@ -134,7 +136,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, status: number,
   }
   if (PAGE_PREFIXES.some((p) => path === p || path.startsWith(p + '/')) || isAdminConsolePath(path)) {
     noteError(request, { error });
-    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }, pageContext(request)));
+    return reply.type('text/html; charset=utf-8').send(renderPage('error', { error, description, reference: request.id }, pageContext(request, secureCookies, undefined, status)));
   }
   noteError(request, { error });
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error, error_description: safeDescription(description) }));
@@ -157,7 +159,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     // Keep every value of repeated parameters, so the core can refuse them (RFC 6749 §3.1).
     routerOptions: { querystringParser: (q: string) => parseForm(q), ignoreTrailingSlash: false },
     frameworkErrors: (error, request, reply) => {
-      sendError(request, reply, 400, 'invalid_request', 'the request could not be parsed');
+      sendError(request, reply, 400, 'invalid_request', 'the request could not be parsed', options.secureCookies);
     },
   });
 
@@ -182,17 +184,17 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     if (error instanceof DependencyUnavailableError) {
       request.log.warn({ err: error }, 'a dependency did not answer');
       reply.header('Retry-After', String(error.retryAfter));
-      return sendError(request, reply, 503, 'temporarily_unavailable', 'the server cannot complete the request right now; try again shortly');
+      return sendError(request, reply, 503, 'temporarily_unavailable', 'the server cannot complete the request right now; try again shortly', options.secureCookies);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
-      return sendError(request, reply, 500, 'server_error', 'the server could not complete the request');
+      return sendError(request, reply, 500, 'server_error', 'the server could not complete the request', options.secureCookies);
     }
     const description = status === 413 ? 'the request body is too large' : status === 400 ? error.message : 'the request could not be processed';
-    return sendError(request, reply, status, 'invalid_request', description);
+    return sendError(request, reply, status, 'invalid_request', description, options.secureCookies);
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint'));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'no such endpoint', options.secureCookies));
 
   const look = options.look ?? servedLook();
   addSecurityHeaders(app, options.https, look.imageOrigins);
@@ -222,6 +224,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.route({ method: ['GET', 'POST'], url: PATHS.endSession, handler: run(endpoints.endSession) });
   app.get(PATHS.account, run(endpoints.account.show));
   app.post(PATHS.signIn, run(endpoints.signIn));
+  app.post(PATHS.language, run(endpoints.language));
   app.get(RESET_PATHS.forgot, run(endpoints.passwordReset.showForgot));
   app.post(RESET_PATHS.forgot, run(endpoints.passwordReset.requestLink));
   app.get(RESET_PATHS.reset, run(endpoints.passwordReset.showReset));

@@ -62,5 +62,5 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   // A page showing an app's logo allows images from that origin, in this response only (besides the brand logo's, on every page).
   const images = imageOrigins(answer.page, data);
   if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy([...(lookOf(reply.request)?.imageOrigins ?? []), ...images]));
-  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, answer.uiLocales)));
+  return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, secureCookies, answer.uiLocales, answer.status)));
 }

@@ -63,6 +63,8 @@ export interface User {
   /** Given and family name as a provisioning client sent them (SCIM name.givenName, name.familyName). */
   givenName: string | null;
   familyName: string | null;
+  /** The language the user reads (OIDC `locale` claim, one of core/locale.ts): their emails speak it. Absent until chosen. */
+  locale?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -70,7 +72,7 @@ export interface User {
 /** The fields of a user that change after it is created. */
 export type UserChanges = Partial<
   Pick<User, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensRevokedAt' | 'attributes' | 'lockedUntil' | 'unlockedAt' | 'externalId' | 'givenName' | 'familyName'>
->;
+> & { locale?: string | null };
 
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;

@@ -2,15 +2,15 @@ import type { AccountSecurityPageData, SecuritySection, SessionItem } from '../c
 import { html, type SafeHtml } from './html.js';
 import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
+import { say } from './i18n/say.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** How a session signed in, from its amr values (RFC 8176). */
-function method(amr: string[]): string {
-  const parts = [amr.includes('pwd') ? 'password' : amr.includes('fed') || amr.length === 0 ? 'another provider' : amr[0]!];
-  if (amr.includes('mfa') || amr.includes('otp')) parts.push('code');
-  return parts.join(' and ');
+function method(ctx: PageContext, amr: string[]): string {
+  const first = amr.includes('pwd') ? ctx.t('security:amr.password') : amr.includes('fed') || amr.length === 0 ? ctx.t('security:amr.provider') : amr[0]!;
+  return amr.includes('mfa') || amr.includes('otp') ? ctx.t('security:amr.withCode', { first }) : first;
 }
 
 /** A form of the page: its token, the fields, one button. */
@@ -22,117 +22,121 @@ ${body}
 </form>`;
 }
 
-function errorFor(d: AccountSecurityPageData, section: SecuritySection): SafeHtml | string {
-  return d.error?.section === section ? html`<p class="error" role="alert">${d.error.message}</p>` : '';
+function errorFor(ctx: PageContext, d: AccountSecurityPageData, section: SecuritySection): SafeHtml | string {
+  return d.error?.section === section ? html`<p class="error" role="alert">${say(ctx, d.error.message)}</p>` : '';
 }
 
 const codeField = (id: string, label: string) =>
   html`<label for="${id}">${label}</label>
 <input type="text" id="${id}" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required>`;
 
-function nameSection(d: AccountSecurityPageData): SafeHtml {
-  return html`<h2 id="name">Name</h2>
-${errorFor(d, 'name')}
-${form(d.actions.changeName, d.csrfToken, html`<label for="name_field">Your name, as apps see it</label>
-<input type="text" id="name_field" name="name" autocomplete="name" maxlength="200" value="${d.name ?? ''}">`, 'Save name', 'secondary')}`;
+function nameSection(ctx: PageContext, d: AccountSecurityPageData): SafeHtml {
+  const t = ctx.t;
+  return html`<h2 id="name">${t('security:name.heading')}</h2>
+${errorFor(ctx, d, 'name')}
+${form(d.actions.changeName, d.csrfToken, html`<label for="name_field">${t('security:name.label')}</label>
+<input type="text" id="name_field" name="name" autocomplete="name" maxlength="200" value="${d.name ?? ''}">`, t('security:name.save'), 'secondary')}`;
 }
 
-function passwordSection(d: AccountSecurityPageData): SafeHtml | string {
+function passwordSection(ctx: PageContext, d: AccountSecurityPageData): SafeHtml | string {
   if (!d.ownPassword) return '';
-  return html`<h2 id="password">Password</h2>
-${errorFor(d, 'password')}
-${form(d.actions.changePassword, d.csrfToken, html`<label for="current_password">Current password</label>
+  const t = ctx.t;
+  return html`<h2 id="password">${t('security:password.heading')}</h2>
+${errorFor(ctx, d, 'password')}
+${form(d.actions.changePassword, d.csrfToken, html`<label for="current_password">${t('security:password.current')}</label>
 <input type="password" id="current_password" name="current_password" autocomplete="current-password" required>
-<label for="new_password">New password</label>
+<label for="new_password">${t('security:password.new')}</label>
 <input type="password" id="new_password" name="new_password" autocomplete="new-password" required>
-<label for="confirm_password">New password again</label>
+<label for="confirm_password">${t('security:password.again')}</label>
 <input type="password" id="confirm_password" name="confirm_password" autocomplete="new-password" required>
-<p class="muted">Changing it signs you out everywhere else, and apps must sign you in again.</p>`, 'Change password')}`;
+<p class="muted">${t('security:password.explain')}</p>`, t('security:password.change'))}`;
 }
 
-function sessionRow(d: AccountSecurityPageData, s: SessionItem): SafeHtml {
-  const facts = html`Signed in ${when(s.signedInAt)} with ${method(s.amr)}${s.pendingSecondFactor ? ' (waiting for the code)' : ''} · ends by ${when(s.lastUntil)}`;
-  if (s.current) return html`<li><strong>This browser</strong> <span class="muted">${facts}</span></li>`;
+function sessionRow(ctx: PageContext, d: AccountSecurityPageData, s: SessionItem): SafeHtml {
+  const facts = ctx.t(s.pendingSecondFactor ? 'security:sessions.factsPending' : 'security:sessions.facts', { at: when(s.signedInAt), method: method(ctx, s.amr), until: when(s.lastUntil) });
+  if (s.current) return html`<li><strong>${ctx.t('security:sessions.thisBrowser')}</strong> <span class="muted">${facts}</span></li>`;
   return html`<li>${facts}
 <form method="post" action="${d.actions.endSession}" class="inline">
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 <input type="hidden" name="session" value="${s.id}">
-<button type="submit" class="secondary">Sign out</button>
+<button type="submit" class="secondary">${ctx.t('logout:submit')}</button>
 </form></li>`;
 }
 
-function sessionsSection(d: AccountSecurityPageData): SafeHtml {
+function sessionsSection(ctx: PageContext, d: AccountSecurityPageData): SafeHtml {
   const others = d.sessions.some((s) => !s.current);
-  return html`<h2 id="sessions">Where you are signed in</h2>
-${errorFor(d, 'sessions')}
-<ul class="sessions">${d.sessions.map((s) => sessionRow(d, s))}</ul>
-${others ? form(d.actions.endOtherSessions, d.csrfToken, '', 'Sign out everywhere else', 'secondary') : html`<p class="muted">You are signed in nowhere else.</p>`}
-<p class="muted">Signing a browser out ends its sign-in here; apps it used keep their access until you revoke them on <a href="${d.accountHref}">your account</a> or change your password.</p>`;
+  return html`<h2 id="sessions">${ctx.t('security:sessions.heading')}</h2>
+${errorFor(ctx, d, 'sessions')}
+<ul class="sessions">${d.sessions.map((s) => sessionRow(ctx, d, s))}</ul>
+${others ? form(d.actions.endOtherSessions, d.csrfToken, '', ctx.t('security:sessions.endOthers'), 'secondary') : html`<p class="muted">${ctx.t('security:sessions.noOthers')}</p>`}
+<p class="muted">${ctx.tHtml('security:sessions.explain', { href: d.accountHref })}</p>`;
 }
 
-function secondFactorSection(d: AccountSecurityPageData): SafeHtml {
+function secondFactorSection(ctx: PageContext, d: AccountSecurityPageData): SafeHtml {
+  const t = ctx.t;
   if (!d.secondFactor.enabled) {
-    return html`<h2 id="second-factor">Two-step verification</h2>
-<p class="muted">Off. Set it up on <a href="${d.accountHref}">your account</a>.</p>`;
+    return html`<h2 id="second-factor">${t('mfa:title')}</h2>
+<p class="muted">${ctx.tHtml('security:mfa.off', { href: d.accountHref })}</p>`;
   }
   const off = d.secondFactor.requiredByPolicy
-    ? html`<p class="muted">This server requires two-step verification for everyone, so it cannot be turned off.</p>${errorFor(d, 'second-factor')}`
-    : html`<h3>Turn it off</h3>
-${errorFor(d, 'second-factor')}
-${form(d.actions.disableSecondFactor, d.csrfToken, codeField('off_code', 'Code from your authenticator app, or a backup code'), 'Turn off two-step verification', 'danger')}`;
-  return html`<h2 id="second-factor">Two-step verification</h2>
-<p>On. <span class="muted">${d.secondFactor.backupCodesLeft} backup codes left.</span></p>
+    ? html`<p class="muted">${t('security:mfa.required')}</p>${errorFor(ctx, d, 'second-factor')}`
+    : html`<h3>${t('security:mfa.turnOffHeading')}</h3>
+${errorFor(ctx, d, 'second-factor')}
+${form(d.actions.disableSecondFactor, d.csrfToken, codeField('off_code', t('mfa:codeOrBackup')), t('security:mfa.turnOff'), 'danger')}`;
+  return html`<h2 id="second-factor">${t('mfa:title')}</h2>
+<p>${t('security:mfa.on')} <span class="muted">${t('mfa:codesLeft', { count: d.secondFactor.backupCodesLeft })}</span></p>
 ${off}
-<h3 id="backup-codes">New backup codes</h3>
-<p class="muted">Replaces all your backup codes: the old ones stop working at once.</p>
-${errorFor(d, 'backup-codes')}
-${form(d.actions.regenerateBackupCodes, d.csrfToken, codeField('codes_code', 'Code from your authenticator app'), 'Make new backup codes', 'secondary')}`;
+<h3 id="backup-codes">${t('security:mfa.newCodesHeading')}</h3>
+<p class="muted">${t('security:mfa.newCodesExplain')}</p>
+${errorFor(ctx, d, 'backup-codes')}
+${form(d.actions.regenerateBackupCodes, d.csrfToken, codeField('codes_code', t('security:mfa.codeFromApp')), t('security:mfa.newCodes'), 'secondary')}`;
 }
 
-function deleteSection(d: AccountSecurityPageData): SafeHtml | string {
+function deleteSection(ctx: PageContext, d: AccountSecurityPageData): SafeHtml | string {
   if (!d.deletion) return '';
+  const t = ctx.t;
   const proof = d.deletion.needsPassword
-    ? html`<label for="delete_password">Current password</label>
+    ? html`<label for="delete_password">${t('security:password.current')}</label>
 <input type="password" id="delete_password" name="current_password" autocomplete="current-password" required>`
     : d.deletion.recentSignIn
       ? ''
-      : html`<p class="muted">For your safety, sign out and sign in again first: then you have ${d.deletion.reauthMinutes} minutes to delete your account.</p>`;
-  return html`<h2 id="delete">Delete your account</h2>
-<p>This deletes your account at once, signs you out everywhere and revokes every app's access. It cannot be undone.</p>
-${errorFor(d, 'delete')}
+      : html`<p class="muted">${t('security:delete.reauth', { minutes: d.deletion.reauthMinutes })}</p>`;
+  return html`<h2 id="delete">${t('security:delete.heading')}</h2>
+<p>${t('security:delete.explain')}</p>
+${errorFor(ctx, d, 'delete')}
 ${form(d.actions.deleteAccount, d.csrfToken, html`${proof}
-<label for="confirm_username">Type your username, <strong>${d.username}</strong>, to confirm</label>
-<input type="text" id="confirm_username" name="confirm_username" autocomplete="off" autocapitalize="none" spellcheck="false" required>`, 'Delete my account', 'danger')}`;
+<label for="confirm_username">${ctx.tHtml('security:delete.confirm', { username: d.username })}</label>
+<input type="text" id="confirm_username" name="confirm_username" autocomplete="off" autocapitalize="none" spellcheck="false" required>`, t('security:delete.button'), 'danger')}`;
 }
 
 /**
  * Backup codes shown once, with ways to keep them. No script may run (the CSP has no script-src),
  * so "copy" is a read-only text area to select, and "download" posts the codes back for a text file.
  */
-export function backupCodesToKeep(codes: string[], download?: { action: string; csrfToken: string }): SafeHtml {
+export function backupCodesToKeep(ctx: PageContext, codes: string[], download?: { action: string; csrfToken: string }): SafeHtml {
   return html`<ul class="backup-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
-<label for="backup_codes_copy">To copy, select all of this</label>
+<label for="backup_codes_copy">${ctx.t('mfa:copy')}</label>
 <textarea id="backup_codes_copy" readonly rows="${String(codes.length)}" spellcheck="false">${codes.join('\n')}</textarea>
-${download ? form(download.action, download.csrfToken, html`<input type="hidden" name="codes" value="${codes.join(' ')}">`, 'Download as a text file', 'secondary') : ''}`;
+${download ? form(download.action, download.csrfToken, html`<input type="hidden" name="codes" value="${codes.join(' ')}">`, ctx.t('mfa:download'), 'secondary') : ''}`;
 }
 
-function newCodesPage(d: AccountSecurityPageData, codes: string[]): SafeHtml {
-  return html`<h1>Your new backup codes</h1>
-<p>Your old backup codes no longer work. Each of these signs you in once if you lose your phone. Keep them somewhere safe: they are shown only now.</p>
-${backupCodesToKeep(codes, { action: d.actions.downloadBackupCodes, csrfToken: d.csrfToken })}
-<div class="actions"><a class="button" href="${d.actions.show}">Done</a></div>`;
+function newCodesPage(ctx: PageContext, d: AccountSecurityPageData, codes: string[]): SafeHtml {
+  return html`<h1>${ctx.t('security:newCodes.heading')}</h1>
+<p>${ctx.t('security:newCodes.explain')}</p>
+${backupCodesToKeep(ctx, codes, { action: d.actions.downloadBackupCodes, csrfToken: d.csrfToken })}
+<div class="actions"><a class="button" href="${d.actions.show}">${ctx.t('common:done')}</a></div>`;
 }
 
 export function accountSecurityPage(d: AccountSecurityPageData, ctx: PageContext): string {
   const body = d.newBackupCodes
-    ? newCodesPage(d, d.newBackupCodes)
-    : html`<h1>Security</h1>
-<p class="muted">Signed in as ${d.username} · <a href="${d.accountHref}">Your account</a></p>
-${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
-${nameSection(d)}
-${passwordSection(d)}
-${sessionsSection(d)}
-${secondFactorSection(d)}
-${deleteSection(d)}`;
-  return endUserDocument(ctx, d.newBackupCodes ? 'Backup codes' : 'Security', body);
+    ? newCodesPage(ctx, d, d.newBackupCodes)
+    : html`<h1>${ctx.t('security:title')}</h1>
+<p class="muted">${ctx.t('signedInAs', { username: d.username })} · <a href="${d.accountHref}">${ctx.t('account:title')}</a></p>
+${d.notice ? html`<p role="status">${say(ctx, d.notice)}</p>` : ''}
+${nameSection(ctx, d)}
+${passwordSection(ctx, d)}
+${sessionsSection(ctx, d)}
+${secondFactorSection(ctx, d)}
+${deleteSection(ctx, d)}`;
+  return endUserDocument(ctx, d.newBackupCodes ? ctx.t('mfa:codesTitle') : ctx.t('security:title'), body);
 }

@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from './html.js';
 import { DEFAULT_LOOK, type PageContext } from './page-context.js';
 import { fillLayout } from './theme.js';
+import { languageSwitch } from './language-switch.js';
 
 /**
  * An HTML document of Tessera's, in the page's language and under the operator's brand: the same head on every page (no referrer leaves it; the
@@ -14,12 +15,14 @@ export function htmlDocument(ctx: PageContext, title: string, body: SafeHtml, bo
 <meta name="referrer" content="no-referrer">
 <title>${fullTitle}</title>
 ${look.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}">\n`)}`;
-  if (look.layout) return fillLayout(look.layout, { head, body, bodyClass: bodyClass ?? '', title: fullTitle, lang: ctx.locale, brandName: ctx.brand.name });
+  const page = html`${body}
+${languageSwitch(ctx)}`;
+  if (look.layout) return fillLayout(look.layout, { head, body: page, bodyClass: bodyClass ?? '', title: fullTitle, lang: ctx.locale, brandName: ctx.brand.name });
   return html`<!doctype html>
 <html lang="${ctx.locale}">
 <head>
 ${head}</head>
-<body${bodyClass ? html` class="${bodyClass}"` : ''}>${body}</body>
+<body${bodyClass ? html` class="${bodyClass}"` : ''}>${page}</body>
 </html>
 `.value;
 }

@@ -5,17 +5,18 @@ import type { PageContext } from './page-context.js';
 
 /** The landing page at /: the server, and the ways on from it that this server offers. */
 export function homePage(d: HomePageData, ctx: PageContext): string {
+  const t = ctx.t;
   return endUserDocument(
     ctx,
     '',
     html`<h1>${ctx.brand.name}</h1>
-<p>The sign-in server at <code>${d.issuer}</code>.</p>
+<p>${ctx.tHtml('home:intro', { issuer: d.issuer })}</p>
 <ul class="links">
-<li><a href="${d.accountHref}">Your account</a> <span class="muted">— the apps you allowed, your sign-in methods, two-step verification</span></li>
-${d.developerConsoleHref ? html`<li><a href="${d.developerConsoleHref}">Developer console</a> <span class="muted">— register and manage your apps</span></li>` : ''}
-${d.adminConsoleHref ? html`<li><a href="${d.adminConsoleHref}">Admin console</a> <span class="muted">— for the operators of this server</span></li>` : ''}
+<li><a href="${d.accountHref}">${t('account:title')}</a> <span class="muted">— ${t('home:account')}</span></li>
+${d.developerConsoleHref ? html`<li><a href="${d.developerConsoleHref}">${t('console:title')}</a> <span class="muted">— ${t('home:console')}</span></li>` : ''}
+${d.adminConsoleHref ? html`<li><a href="${d.adminConsoleHref}">${t('home:admin')}</a> <span class="muted">— ${t('home:adminWhat')}</span></li>` : ''}
 </ul>
-<h2>For developers</h2>
-<p>Point an OpenID Connect library at the <a href="${d.discoveryHref}">discovery document</a>.</p>`,
+<h2>${t('home:developers')}</h2>
+<p>${ctx.tHtml('home:discovery', { href: d.discoveryHref })}</p>`,
   );
 }

@@ -27,4 +27,6 @@ export interface PageContext extends Translator {
   brand: Brand;
   /** Absent: the built-in look. */
   look?: PageLook;
+  /** The path (and query) of this page on the server, where the language switch brings the browser back to; without it, the page has no switch. */
+  path?: string;
 }

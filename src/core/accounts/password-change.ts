@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import type { Requester } from '../audit.js';
 import { AccountError, checkPassword, type PasswordPolicy } from './users.js';
 import { checkCredentials, type SignInResult } from './sign-in.js';
@@ -11,7 +12,7 @@ export type PasswordChange =
   /** The current password was wrong, or not checked (locked, busy, a directory down): `result` says which. */
   | { status: 'refused'; result: SignInResult & { ok: false } }
   /** The new password does not meet the policy. */
-  | { status: 'weak'; message: string }
+  | { status: 'weak'; message: Message }
   /** Another change won meanwhile (a second tab, a double submit): nothing was written. */
   | { status: 'changed_meanwhile' }
   /** The user's password is not kept here (a directory's, or none). */
@@ -42,10 +43,10 @@ export async function changeOwnPassword(
   try {
     checkPassword(next, policy);
   } catch (e) {
-    if (e instanceof AccountError) return { status: 'weak', message: `The new password is not accepted: ${e.message}.` };
+    if (e instanceof AccountError) return { status: 'weak', message: e.said ?? msg('security:error.passwordRejected', { reason: e.message }) };
     throw e;
   }
-  if (next === current) return { status: 'weak', message: 'The new password is the same as the current one.' };
+  if (next === current) return { status: 'weak', message: msg('security:error.passwordSame') };
   let nextHash: string;
   try {
     nextHash = await ctx.passwords.hash(next);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { msg, type Message } from '../message.js';
 import type { Context } from '../context.js';
 import type { User } from '../../store/ports.js';
 import type { Requester } from '../audit.js';
@@ -113,20 +114,20 @@ async function rehashIfNeeded(ctx: Context, user: User, password: string): Promi
   }
 }
 
+/** The message of each refusal (catalog namespace `login`). */
 const REFUSALS: Record<Refusal, string> = {
-  directory_unavailable: 'The directory that holds your account cannot be reached right now. Try again in a few minutes.',
-  directory_disabled: 'Your account is disabled in your organization\'s directory. Contact your administrator.',
-  password_expired: 'Your password has expired. Change it with your organization\'s tools, then sign in again.',
-  username_taken: 'This username belongs to another account here. Contact your administrator.',
+  directory_unavailable: 'login:refusal.directoryUnavailable',
+  directory_disabled: 'login:refusal.directoryDisabled',
+  password_expired: 'login:refusal.passwordExpired',
+  username_taken: 'login:refusal.usernameTaken',
 };
 
 /** What a sign-in form says when the answer is no. */
-export function signInRefusal(result: { retryAfter?: number; busy?: boolean; refusal?: Refusal }): string {
-  if (result.refusal) return REFUSALS[result.refusal];
-  if (result.busy) return 'Too many people are signing in right now. Try again in a few seconds.';
-  if (result.retryAfter === undefined) return 'Incorrect username or password.';
-  const minutes = Math.ceil(result.retryAfter / 60);
-  return `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+export function signInRefusal(result: { retryAfter?: number; busy?: boolean; refusal?: Refusal }): Message {
+  if (result.refusal) return msg(REFUSALS[result.refusal]);
+  if (result.busy) return msg('login:refusal.busy');
+  if (result.retryAfter === undefined) return msg('login:refusal.incorrect');
+  return msg('login:refusal.locked', { count: Math.ceil(result.retryAfter / 60) });
 }
 
 /** A refused sign-in's page, answered 503 while the server is busy, 429 while locked, else as it is. */

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { msg, type Message } from '../message.js';
 import type { User } from '../../store/ports.js';
 import type { PasswordHasher } from './passwords.js';
 import * as commonLanguage from '@zxcvbn-ts/language-common';
 
 export class AccountError extends Error {
   override name = 'AccountError';
+  /** The refusal as a page says it to the person, when it is theirs to fix (the English `message` is for operators and logs). */
+  constructor(message: string, readonly said?: Message) {
+    super(message);
+  }
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
@@ -30,9 +35,9 @@ function isCommon(password: string): boolean {
 }
 
 export function checkPassword(password: string, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): void {
-  if (password.length < policy.minLength) throw new AccountError(`password must be at least ${policy.minLength} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw new AccountError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  if (policy.rejectCommon && isCommon(password)) throw new AccountError('password is one of the most common passwords; choose another');
+  if (password.length < policy.minLength) throw new AccountError(`password must be at least ${policy.minLength} characters`, msg('security:policy.tooShort', { min: policy.minLength }));
+  if (password.length > MAX_PASSWORD_LENGTH) throw new AccountError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`, msg('security:policy.tooLong', { max: MAX_PASSWORD_LENGTH }));
+  if (policy.rejectCommon && isCommon(password)) throw new AccountError('password is one of the most common passwords; choose another', msg('security:policy.common'));
 }
 
 export interface NewUserInput {
@@ -57,7 +62,7 @@ export function checkEmail(email: string): void {
 }
 
 export function checkName(name: string): void {
-  if (name.trim() === '' || name.length > 200 || CONTROL.test(name)) throw new AccountError('name must be 1 to 200 characters of text (no control characters)');
+  if (name.trim() === '' || name.length > 200 || CONTROL.test(name)) throw new AccountError('name must be 1 to 200 characters of text (no control characters)', msg('security:policy.name'));
 }
 
 export async function buildUser(input: NewUserInput, hasher: Pick<PasswordHasher, 'hash'>, now: number, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<User> {
@@ -112,6 +117,7 @@ export function userView(user: User): Record<string, unknown> {
     email: user.email,
     email_verified: user.emailVerified,
     name: user.name,
+    ...(user.locale !== undefined ? { locale: user.locale } : {}),
     attributes: user.attributes,
     disabled: user.disabled,
     created_at: user.createdAt,

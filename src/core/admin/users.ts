@@ -1,4 +1,5 @@
 import type { FederatedIdentity, Stores, User, UserChanges } from '../../store/ports.js';
+import { isLanguageTag } from '../locale.js';
 import { AccountError, checkEmail, checkName, checkUsername, userView } from '../accounts/users.js';
 import { applyAttributeChanges, checkAttributeKey, checkAttributeValue } from '../accounts/attributes.js';
 import type { AdminContext } from './context.js';
@@ -46,6 +47,8 @@ export interface UserUpdate {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  /** The language the user reads (a BCP 47 tag, the OIDC `locale` claim; SCIM `preferredLanguage`); null clears. */
+  locale?: string | null;
 }
 
 /** A provisioning client's id: any text up to 255 characters, without control characters. */
@@ -60,6 +63,7 @@ function checkUpdate(input: UserUpdate): void {
   if (typeof input.externalId === 'string') checkExternalId(input.externalId);
   if (typeof input.givenName === 'string') checkName(input.givenName);
   if (typeof input.familyName === 'string') checkName(input.familyName);
+  if (typeof input.locale === 'string' && !isLanguageTag(input.locale)) throw new AccountError('locale must be a language tag such as en, de or fr-CA');
   for (const [key, value] of Object.entries(input.attributes ?? {})) {
     checkAttributeKey(key);
     if (value !== null) checkAttributeValue(key, value);
@@ -77,6 +81,7 @@ function changesTo(user: User, input: UserUpdate): UserChanges {
     const value = typeof input[part] === 'string' ? input[part].trim() : input[part];
     if (value !== undefined && value !== user[part]) changes[part] = value;
   }
+  if (input.locale !== undefined && input.locale !== (user.locale ?? null)) changes.locale = input.locale;
   const emailChanges = input.email !== undefined && input.email !== user.email;
   if (emailChanges) changes.email = input.email ?? null;
   // A new address is not verified unless the operator says it is.
@@ -121,7 +126,11 @@ export async function updateUser(admin: AdminContext, ref: string, input: UserUp
       if ('email' in changes) await endResetLinks(admin.stores, user.id, admin.now);
       // Field names only, never values.
       await admin.audit({ type: 'user.changed', userId: user.id, username: changes.username ?? user.username, reason: `updated:${fields.join(',')}` });
-      return { ...user, ...changes, updatedAt: admin.now };
+      const { locale, ...rest } = changes;
+      const changed: User = { ...user, ...rest, updatedAt: admin.now };
+      if (locale === null) delete changed.locale;
+      else if (locale !== undefined) changed.locale = locale;
+      return changed;
     }
     if (!(await admin.stores.users.findById(user.id))) throw new UserNotFoundError(ref);
     // The attributes changed meanwhile: compute the change again from a fresh read.

@@ -1,4 +1,5 @@
 import type { Client } from './client.js';
+import { msg, type Message } from '../message.js';
 import type { ClientInput } from './registration.js';
 
 /** The kinds of app a developer picks in the console, as providers like Google and GitHub offer them. */
@@ -7,21 +8,21 @@ export type AppType = 'web' | 'spa' | 'native' | 'service';
 export const APP_TYPES: readonly AppType[] = ['web', 'spa', 'native', 'service'];
 
 /** What each kind of app is, in OAuth terms (RFC 6749 §2.1 client types, OIDC application_type). */
-const SETTINGS: Record<AppType, { label: string; input: ClientInput }> = {
+const SETTINGS: Record<AppType, { label: Message; input: ClientInput }> = {
   web: {
-    label: 'Web application (server-side, keeps a secret)',
+    label: msg('console:type.web'),
     input: { type: 'confidential', applicationType: 'web', grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'client_secret_basic' },
   },
   spa: {
-    label: 'Single-page app (runs in the browser, no secret)',
+    label: msg('console:type.spa'),
     input: { type: 'public', applicationType: 'web', grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none' },
   },
   native: {
-    label: 'Native or mobile app (no secret, loopback or app-scheme redirects)',
+    label: msg('console:type.native'),
     input: { type: 'public', applicationType: 'native', grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none' },
   },
   service: {
-    label: 'Service (machine to machine, client credentials)',
+    label: msg('console:type.service'),
     input: { type: 'confidential', applicationType: 'web', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'client_secret_basic' },
   },
 };
@@ -30,7 +31,7 @@ export function isAppType(value: string | undefined): value is AppType {
   return APP_TYPES.includes(value as AppType);
 }
 
-export function appTypeLabel(type: AppType): string {
+export function appTypeLabel(type: AppType): Message {
   return SETTINGS[type].label;
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { SUPPORTED_LOCALES } from '../locale.js';
 import type { Grant } from '../grants/grant.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_ALGS } from '../clients/client.js';
 import { json, type ProtocolResponse } from '../protocol.js';
@@ -29,6 +30,7 @@ export const PATHS = {
   jwks: '/jwks',
   openidConfiguration: '/.well-known/openid-configuration',
   oauthMetadata: '/.well-known/oauth-authorization-server',
+  language: '/language',
 } as const;
 
 /**
@@ -66,7 +68,8 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     acr_values_supported: [ACR_PASSWORD, ACR_MFA],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified', 'groups'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'locale', 'updated_at', 'email', 'email_verified', 'groups'],
+    ui_locales_supported: [...SUPPORTED_LOCALES],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     // OpenID Connect Discovery §3: the default is true, so say false explicitly.

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg } from '../message.js';
 import { OAuthError } from '../errors.js';
 import { singleValued } from '../params.js';
 import { frontChannelParams } from './form.js';
@@ -64,7 +65,7 @@ async function resolveTarget(ctx: Context, params: Record<string, string>): Prom
   return target;
 }
 
-const SIGNED_OUT = { title: 'You are signed out', message: 'You have signed out of Tessera. You can close this window.' };
+const SIGNED_OUT = { title: msg('logout:signedOut.title'), message: msg('logout:signedOut.message') };
 
 function finish(target: LogoutTarget, cookies: CookieToSet[]): ProtocolResponse {
   if (target.redirectUri) return { kind: 'redirect', location: redirectWith(target.redirectUri, { state: target.state }), cookies };
@@ -80,8 +81,8 @@ function signedOutPage(target: LogoutTarget): ProtocolResponse {
   if (!target.redirectUri || !target.clientName) return page(200, 'message', SIGNED_OUT);
   const href = redirectWith(target.redirectUri, { state: target.state });
   const host = new URL(href).host;
-  const label = `Return to ${target.clientName}${host ? ` (${host})` : ''}`;
-  return page(200, 'message', { ...SIGNED_OUT, message: 'You are not signed in to Tessera.', link: { href, label } });
+  const label = host ? msg('logout:returnToHost', { client: target.clientName, host }) : msg('logout:returnTo', { client: target.clientName });
+  return page(200, 'message', { ...SIGNED_OUT, message: msg('logout:notSignedIn'), link: { href, label } });
 }
 
 /**
@@ -115,7 +116,7 @@ export function endSessionEndpoint(ctx: Context) {
     if (!session) return target.hintSubject !== undefined ? finish(target, []) : signedOutPage(target);
 
     if (confirming && !checkedForm(ctx, req, SESSION_FORM, session.record.idHash)) {
-      return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+      return errorPage(403, 'invalid_request', msg('errors:formReload'));
     }
     if (confirming || target.hintSubject === session.user.id) return finish(target, await endSession(ctx, session));
 

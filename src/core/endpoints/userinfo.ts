@@ -13,6 +13,8 @@ export function userClaims(user: User, scopes: readonly string[]): Record<string
   if (scopes.includes('profile')) {
     claims['preferred_username'] = user.username;
     if (user.name !== null) claims['name'] = user.name;
+    // The user's language (Core §5.1 `locale`), only once they or an operator set one.
+    if (user.locale !== undefined) claims['locale'] = user.locale;
     claims['updated_at'] = user.updatedAt;
   }
   if (scopes.includes('email') && user.email !== null) {

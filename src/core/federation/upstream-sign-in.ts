@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import { requester } from '../audit.js';
 import { randomToken, safeEqual, seal, sha256, unseal } from '../crypto.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
@@ -25,8 +26,8 @@ const KNOWN_AMR = ['pwd', 'otp', 'mfa', 'hwk', 'swk', 'pin', 'fpt', 'face', 'sms
 const encodeNext = (next: NextStep): string => ('interactionId' in next ? `interaction:${next.interactionId}` : next.returnTo);
 const decodeNext = (value: string): NextStep => (value.startsWith('interaction:') ? { interactionId: value.slice('interaction:'.length) } : { returnTo: safeReturnPath(value) });
 
-const unknownProvider = (): ProtocolResponse => errorPage(404, 'invalid_request', 'There is no such sign-in service here. Go back and choose another way to sign in.');
-const expired = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired, was already used, or was started in another browser. Go back to the application and sign in again.');
+const unknownProvider = (): ProtocolResponse => errorPage(404, 'invalid_request', msg('errors:unknownProvider'));
+const expired = (): ProtocolResponse => errorPage(400, 'invalid_request', msg('errors:upstreamExpired'));
 
 /** Where a sign-in started at /federation/NAME/start continues: a live interaction of this browser, or one of Tessera's pages. */
 async function nextOf(ctx: Context, req: ProtocolRequest): Promise<NextStep | undefined> {
@@ -58,7 +59,7 @@ async function signIn(ctx: Context, req: ProtocolRequest, user: User, next: Next
 }
 
 /** A pending link, waiting for the user to prove the local account (or choose a new one): server-side, for this browser. */
-async function pendingLinkPage(ctx: Context, req: ProtocolRequest, provider: UpstreamProvider, claims: UpstreamClaims, next: NextStep, error?: string, status = 200): Promise<ProtocolResponse> {
+async function pendingLinkPage(ctx: Context, req: ProtocolRequest, provider: UpstreamProvider, claims: UpstreamClaims, next: NextStep, error?: Message, status = 200): Promise<ProtocolResponse> {
   const browser = browserBinding(req);
   const token = randomToken(32);
   const now = ctx.now();
@@ -107,7 +108,7 @@ export function upstreamSignInEndpoints(ctx: Context) {
         location = await ctx.federation.upstream(provider).authorizationUrl({ redirectUri: callbackUrl(ctx.config.issuer, provider), state, nonce, codeVerifier });
       } catch (e) {
         const message = e instanceof UpstreamError ? e.message : 'it did not answer';
-        return errorPage(503, 'temporarily_unavailable', `${provider.displayName} cannot be reached right now (${message}). Try again later, or sign in another way.`);
+        return errorPage(503, 'temporarily_unavailable', msg('errors:upstreamUnreachable', { provider: provider.displayName, detail: message }));
       }
       await ctx.stores.federationStates.create({
         stateHash: sha256(state),
@@ -152,11 +153,11 @@ export function upstreamSignInEndpoints(ctx: Context) {
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         const status = e.reason === 'unavailable' ? 503 : 400;
-        return fail(e.reason, errorPage(status, e.reason === 'unavailable' ? 'temporarily_unavailable' : 'access_denied', `Signing in with ${provider.displayName} did not work: ${e.message}. Go back and try again, or sign in another way.`));
+        return fail(e.reason, errorPage(status, e.reason === 'unavailable' ? 'temporarily_unavailable' : 'access_denied', msg('errors:upstreamFailed', { provider: provider.displayName, detail: e.message })));
       }
       const amr = claims.amr.filter((v) => KNOWN_AMR.includes(v));
       const account = await upstreamAccount(ctx, provider, identityOf(claims));
-      if (account.status === 'disabled') return fail('disabled', errorPage(403, 'access_denied', 'Your account here is disabled. Contact your administrator.'));
+      if (account.status === 'disabled') return fail('disabled', errorPage(403, 'access_denied', msg('errors:accountDisabled')));
       if (account.status === 'username_taken' || account.status === 'link_needed') {
         await ctx.audit.record({ type: 'login.failure', ...from, reason: `link_needed:${provider.name}` });
         return pendingLinkPage(ctx, req, provider, claims, next);
@@ -170,7 +171,7 @@ export function upstreamSignInEndpoints(ctx: Context) {
     async link(req: ProtocolRequest): Promise<ProtocolResponse> {
       const browser = req.cookies[BROWSER_COOKIE];
       const form = checkedForm(ctx, req, LINK_FORM, browser);
-      if (!form || !browser) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+      if (!form || !browser) return errorPage(403, 'invalid_request', msg('errors:formReload'));
       const record = await ctx.stores.federationStates.consume(sha256(`link:${form['link'] ?? ''}`), ctx.now());
       if (!record || !safeEqual(sha256(browser), record.browserHash)) return expired();
       const provider = await ctx.federation.byId(record.providerId);
@@ -191,7 +192,7 @@ export function upstreamSignInEndpoints(ctx: Context) {
       }
       const username = (form['username'] ?? '').trim();
       const password = form['password'] ?? '';
-      if (username === '' || password === '') return pendingLinkPage(ctx, req, provider, claims, next, 'Enter the username and password of your account here.');
+      if (username === '' || password === '') return pendingLinkPage(ctx, req, provider, claims, next, msg('login:error.enterLink'));
       // The local password proves the account: counted and limited like any sign-in.
       const result = await checkCredentials(ctx, from, username, password, { browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
       if (!result.ok) return refusedSignIn(await pendingLinkPage(ctx, req, provider, claims, next, signInRefusal(result), 200), result);

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import { errorPage, page, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { revokeGrant } from '../lifecycle/revoke.js';
 import { PATHS } from '../endpoints/discovery.js';
@@ -14,23 +15,23 @@ import { describeScopes } from '../apis/scope-descriptions.js';
 /** Forms of a signed-in browser (revoke an app, sign out) carry a token bound to its session. */
 export const SESSION_FORM = 'session';
 
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
 
 /**
  * How the user signs in: a password of their own, a directory, and each upstream provider linked.
  * An upstream link can be removed while another way in remains.
  */
-async function signInMethods(ctx: Context, session: ActiveSession): Promise<{ label: string; unlink?: { provider: string; subject: string } }[]> {
+async function signInMethods(ctx: Context, session: ActiveSession): Promise<{ label: Message; unlink?: { provider: string; subject: string } }[]> {
   const providers = await ctx.federation.enabled();
   const linked = await ctx.stores.federatedIdentities.listByUser(session.user.id);
-  const methods: { label: string; upstream?: { provider: string; subject: string } }[] = [];
-  if (session.user.passwordHash !== '') methods.push({ label: 'A password' });
+  const methods: { label: Message; upstream?: { provider: string; subject: string } }[] = [];
+  if (session.user.passwordHash !== '') methods.push({ label: msg('account:method.password') });
   for (const identity of linked) {
     const provider = providers.find((p) => p.id === identity.providerId);
     if (!provider) continue;
     const who = identity.username ?? identity.email;
-    if (provider.kind === 'ldap') methods.push({ label: `Your organization's directory (${provider.displayName})` });
-    else methods.push({ label: `${provider.displayName}${who ? ` as ${who}` : ''}`, upstream: { provider: provider.id, subject: identity.subject } });
+    if (provider.kind === 'ldap') methods.push({ label: msg('account:method.directory', { provider: provider.displayName }) });
+    else methods.push({ label: who ? msg('account:method.providerAs', { provider: provider.displayName, who }) : msg('account:method.provider', { provider: provider.displayName }), upstream: { provider: provider.id, subject: identity.subject } });
   }
   return methods.map((m) => (m.upstream && methods.length > 1 ? { label: m.label, unlink: m.upstream } : { label: m.label }));
 }
@@ -92,7 +93,7 @@ export function accountEndpoints(ctx: Context) {
       // A user without a password of their own must keep one other link; checked again in the store, against concurrent unlinks.
       const keep = session.user.passwordHash === '' ? 1 : 0;
       if (target?.unlink && (await ctx.stores.federatedIdentities.unlinkKeeping(target.unlink.provider, target.unlink.subject, session.user.id, keep))) {
-        await ctx.audit.record({ type: 'identity.unlinked', userId: session.user.id, ...requester(req), reason: target.label });
+        await ctx.audit.record({ type: 'identity.unlinked', userId: session.user.id, ...requester(req), reason: `unlinked ${target.unlink.provider}` });
       }
       return backToAccount(ctx);
     },

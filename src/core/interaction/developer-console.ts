@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message, type Said } from '../message.js';
 import type { Client } from '../clients/client.js';
 import { errorPage, page, type ConsoleAppForm, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { APP_TYPES, appTypeInput, appTypeLabel, appTypeOf, isAppType } from '../clients/app-types.js';
@@ -20,8 +21,8 @@ export const MAX_APPS_PER_DEVELOPER = 50;
 const EMPTY_FORM: ConsoleAppForm = { name: '', type: 'web', redirectUris: '', logoUri: '', description: '' };
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
 
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-const noSuchApp = (): ProtocolResponse => errorPage(404, 'not_found', 'There is no such app among yours.');
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+const noSuchApp = (): ProtocolResponse => errorPage(404, 'not_found', msg('console:error.noSuchApp'));
 
 /** Whether the operator opened the console to this user (config.consoleUsers). */
 export function mayUseConsole(ctx: Context, username: string): boolean {
@@ -43,7 +44,7 @@ export function developerConsoleEndpoints(ctx: Context) {
     consoleHref: ctx.config.issuer + PATHS.console,
   });
 
-  async function listView(session: ActiveSession, status = 200, form = EMPTY_FORM, chosen = DEFAULT_SCOPES, error?: string): Promise<ProtocolResponse> {
+  async function listView(session: ActiveSession, status = 200, form = EMPTY_FORM, chosen = DEFAULT_SCOPES, error?: Said): Promise<ProtocolResponse> {
     const [apps, described, forServices] = await Promise.all([ctx.stores.clients.listByOwner(session.user.id), describeScopes(ctx, ctx.config.selfServiceScopes), serviceScopes(ctx)]);
     return page(status, 'console', {
       ...common(session),
@@ -58,7 +59,7 @@ export function developerConsoleEndpoints(ctx: Context) {
     });
   }
 
-  function appView(session: ActiveSession, client: Client, extra: { status?: number; secret?: string; notice?: string; error?: string } = {}): ProtocolResponse {
+  function appView(session: ActiveSession, client: Client, extra: { status?: number; secret?: string; notice?: Message; error?: Said } = {}): ProtocolResponse {
     const type = appTypeOf(client);
     return page(extra.status ?? 200, 'console', {
       ...common(session),
@@ -77,7 +78,7 @@ export function developerConsoleEndpoints(ctx: Context) {
         createdAt: new Date(client.createdAt * 1000).toISOString().slice(0, 10),
         confidential: client.type === 'confidential',
         usesRedirects: type !== 'service',
-        ...(type === 'service' && client.scopes.length === 0 ? { noScopes: 'No API scope is open to services registered here. Ask the operator of this server to give this app the scopes it needs.' } : {}),
+        ...(type === 'service' && client.scopes.length === 0 ? { noScopes: msg('console:noScopes') } : {}),
       },
       actions: {
         redirectUris: appHref(ctx, client.clientId, '/redirect-uris'),
@@ -95,7 +96,7 @@ export function developerConsoleEndpoints(ctx: Context) {
       return req.method === 'GET' ? signInPage(ctx, req, PATHS.console) : { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
     }
     if (!mayUseConsole(ctx, session.user.username)) {
-      return errorPage(403, 'access_denied', 'The developer console is not open to your account. Ask the operator of this server for access.');
+      return errorPage(403, 'access_denied', msg('console:error.notOpen'));
     }
     return session;
   }
@@ -157,9 +158,9 @@ export function developerConsoleEndpoints(ctx: Context) {
         description: (form['description'] ?? '').trim(),
       };
       const ticked = ctx.config.selfServiceScopes.filter((s) => form[`scope:${s}`] !== undefined);
-      const refuse = (message: string) => listView(session, 400, entered, ticked, message);
-      if (!isAppType(entered.type)) return refuse('Choose what kind of app this is.');
-      const full = () => refuse(`You already have ${MAX_APPS_PER_DEVELOPER} apps; delete one first.`);
+      const refuse = (message: Said) => listView(session, 400, entered, ticked, message);
+      if (!isAppType(entered.type)) return refuse(msg('console:error.chooseType'));
+      const full = () => refuse(msg('console:error.tooMany', { max: MAX_APPS_PER_DEVELOPER }));
       if ((await ctx.stores.clients.listByOwner(session.user.id)).length >= MAX_APPS_PER_DEVELOPER) return full();
       // A service gets API scopes only; an app that signs users in gets what was checked.
       const scopes = entered.type === 'service' ? scopesOfNewService(ticked, await serviceScopes(ctx)) : ticked;
@@ -181,7 +182,7 @@ export function developerConsoleEndpoints(ctx: Context) {
         // The check above is for the common case; the store enforces the cap against concurrent requests.
         if (!(await ctx.stores.clients.createOwned(client, MAX_APPS_PER_DEVELOPER))) return full();
         await recordChange(req, session, client, 'client.created', 'console');
-        return appView(session, client, { status: 201, ...(built.secret ? { secret: built.secret } : {}), notice: 'Your app is registered.' });
+        return appView(session, client, { status: 201, ...(built.secret ? { secret: built.secret } : {}), notice: msg('console:notice.registered') });
       } catch (e) {
         if (e instanceof ClientMetadataError) return refuse(e.message);
         throw e;
@@ -190,7 +191,7 @@ export function developerConsoleEndpoints(ctx: Context) {
 
     changeRedirectUris: (req: ProtocolRequest, clientId: string) =>
       onOwnApp(req, clientId, async (session, form, client) => {
-        if (appTypeOf(client) === 'service') return appView(session, client, { status: 400, error: 'Services do not use redirect URIs.' });
+        if (appTypeOf(client) === 'service') return appView(session, client, { status: 400, error: msg('console:error.serviceRedirects') });
         try {
           const redirectUris = lines(form['redirect_uris']);
           const changed = await changeClientMetadata(
@@ -205,10 +206,10 @@ export function developerConsoleEndpoints(ctx: Context) {
           );
           if (!changed) return { kind: 'redirect', location: ctx.config.issuer + PATHS.console };
           await recordChange(req, session, client, 'client.changed', 'redirect_uris');
-          return appView(session, changed.client, { notice: 'Redirect URIs saved.' });
+          return appView(session, changed.client, { notice: msg('console:notice.redirectUrisSaved') });
         } catch (e) {
           if (e instanceof ClientMetadataError) return appView(session, client, { status: 400, error: e.message });
-          if (e instanceof ClientChangedMeanwhile) return appView(session, client, { status: 409, error: 'The app was changed meanwhile. Try again.' });
+          if (e instanceof ClientChangedMeanwhile) return appView(session, client, { status: 409, error: msg('console:error.changedMeanwhile') });
           throw e;
         }
       }),
@@ -216,13 +217,13 @@ export function developerConsoleEndpoints(ctx: Context) {
     /** A new secret replaces the old one at once; tokens already issued stay valid until they expire. */
     rotateSecret: (req: ProtocolRequest, clientId: string) =>
       onOwnApp(req, clientId, async (session, _form, client) => {
-        if (client.type !== 'confidential') return appView(session, client, { status: 400, error: 'This app has no secret.' });
+        if (client.type !== 'confidential') return appView(session, client, { status: 400, error: msg('console:error.noSecret') });
         const { secret, secretHash } = newClientSecret(ctx.pepper);
         const rotated = { ...client, secretHash, updatedAt: ctx.now() };
         // Only the secret is written: nothing else read above can overwrite a change made meanwhile.
         await ctx.stores.clients.setState(client.clientId, { secretHash }, rotated.updatedAt);
         await recordChange(req, session, client, 'client.changed', 'secret_rotated');
-        return appView(session, rotated, { secret, notice: 'A new secret replaced the old one, which no longer works.' });
+        return appView(session, rotated, { secret, notice: msg('console:notice.secretRotated') });
       }),
 
     /** Deletes the app and revokes everything issued to it. */

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import { requester } from '../audit.js';
 import { keyedHash, safeEqual, sha256 } from '../crypto.js';
 import { errorPage, page, retryLater, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
@@ -16,11 +17,11 @@ import { assuranceMet } from './assurance.js';
 import { stepUp } from './second-factor.js';
 import { describeScopes } from '../apis/scope-descriptions.js';
 
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-const NOT_VALID = 'That code is not valid or has expired. Check the code on your device.';
-const GONE = 'That request has expired or was already answered. Start again on your device.';
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+const NOT_VALID = msg('device:error.notValid');
+const GONE = msg('device:error.gone');
 
-function codeStep(ctx: Context, session: ActiveSession, userCode: string, error?: string, status = 200): ProtocolResponse {
+function codeStep(ctx: Context, session: ActiveSession, userCode: string, error?: Message, status = 200): ProtocolResponse {
   return page(status, 'device', {
     step: 'code',
     action: ctx.config.issuer + PATHS.device,
@@ -113,7 +114,7 @@ export function deviceEndpoints(ctx: Context) {
       const attempt = await takeAttempt(counters(req, session));
       if (!attempt.allowed) {
         await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', userId: session.user.id, ...requester(req), reason: 'device_user_code' });
-        return retryLater(codeStep(ctx, session, typed, `Too many wrong codes. Try again in ${Math.ceil(attempt.retryAfter / 60)} minutes.`, 429), 429, attempt.retryAfter);
+        return retryLater(codeStep(ctx, session, typed, msg('mfa:error.locked', { count: Math.ceil(attempt.retryAfter / 60) }), 429), 429, attempt.retryAfter);
       }
       const code = normalizeUserCode(typed);
       const userCodeHash = code ? sha256(code) : null;
@@ -133,7 +134,7 @@ export function deviceEndpoints(ctx: Context) {
       const form = checkedForm(ctx, req, SESSION_FORM, session.record.idHash);
       if (!form) return invalidForm();
       const decision = form['decision'];
-      if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');
+      if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', msg('errors:chooseDecision'));
       // The request this form showed to this session: never a code from the form, never another window's.
       const userCodeHash = requestOf(session, form['request']);
       const pending = await pendingRequest(ctx, userCodeHash);
@@ -141,7 +142,7 @@ export function deviceEndpoints(ctx: Context) {
       if (decision === 'deny') {
         await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'denied' });
         await forgetIfCurrent(session, userCodeHash);
-        return page(200, 'message', { title: 'Request denied', message: 'The device was not given access. You can close this window.' });
+        return page(200, 'message', { title: msg('device:denied.title'), message: msg('device:denied.message') });
       }
       // Approving is issuing: what the client requires is checked here too, not only on the page before.
       if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req));
@@ -151,7 +152,7 @@ export function deviceEndpoints(ctx: Context) {
       const decided = await ctx.stores.deviceCodes.decide(userCodeHash, { status: 'approved', userId: session.user.id, authTime: session.record.authTime, amr: session.record.amr, grantId: grant.grantId });
       await forgetIfCurrent(session, userCodeHash);
       if (!decided) return codeStep(ctx, session, '', GONE);
-      return page(200, 'message', { title: 'Device connected', message: 'You can go back to your device now. You can close this window.' });
+      return page(200, 'message', { title: msg('device:connected.title'), message: msg('device:connected.message') });
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
+import { inLanguageOf } from './language.js';
 import type { Client } from '../clients/client.js';
 import { OAuthError } from '../errors.js';
 import { safeEqual, sha256 } from '../crypto.js';
@@ -29,7 +31,7 @@ export interface LiveInteraction {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const expired = (): ProtocolResponse =>
-  errorPage(400, 'invalid_request', 'This sign-in request has expired or was started in another browser. Go back to the application and try again.');
+  errorPage(400, 'invalid_request', msg('errors:interactionExpired'));
 
 /** Finds an interaction that is live, belongs to this browser, and whose client is still enabled. */
 export async function load(ctx: Context, req: ProtocolRequest, id: string): Promise<LiveInteraction | undefined> {
@@ -63,7 +65,7 @@ export function requirementOf(ctx: Context, live: LiveInteraction): Requirement 
 /** Whether the authentication recorded for this interaction meets what its client and request require. */
 const assured = (ctx: Context, live: LiveInteraction) => assuranceMet(ctx, live.client, live.record.amr, live.request.acrValues);
 
-async function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: string): Promise<ProtocolResponse> {
+async function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: Message): Promise<ProtocolResponse> {
   return {
     kind: 'page',
     status: 200,
@@ -128,10 +130,8 @@ export async function afterLogin(ctx: Context, live: LiveInteraction, userId: st
 
 /** The login and consent steps of an authorization request (DESIGN.md §7 describes the forms). */
 export function interactionEndpoints(ctx: Context) {
-  return {
-    async show(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
-      const live = await load(ctx, req, id);
-      if (!live) return expired();
+  const steps = {
+    async show(req: ProtocolRequest, live: LiveInteraction): Promise<ProtocolResponse> {
       if (live.record.userId === null || live.record.authTime === null) {
         const provider = await requestedProvider(ctx, live);
         if (provider) return { kind: 'redirect', location: startUrl(ctx, provider, { interactionId: live.record.id }) };
@@ -154,28 +154,24 @@ export function interactionEndpoints(ctx: Context) {
       return issueCode(ctx, live.request, live.record.userId, { time: live.record.authTime, amr: live.record.amr }, grantId);
     },
 
-    async login(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
-      const live = await load(ctx, req, id);
-      if (!live) return expired();
+    async login(req: ProtocolRequest, live: LiveInteraction): Promise<ProtocolResponse> {
       const form = postedForm(req, live);
-      if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
+      if (!form) return errorPage(403, 'invalid_request', msg('errors:formBack'));
       const username = (form['username'] ?? '').trim();
       const password = form['password'] ?? '';
       // An address whose domain a provider claims signs in there; its password is never looked at here.
       const home = await homeRealm(ctx, username, password);
       if (home) return { kind: 'redirect', location: startUrl(ctx, home.name, { interactionId: live.record.id }) };
-      if (username === '' || password === '') return loginPage(ctx, live, username, 'Enter your username and password.');
+      if (username === '' || password === '') return loginPage(ctx, live, username, msg('login:error.enterBoth'));
 
       const result = await checkCredentials(ctx, requester(req), username, password, { clientId: live.client.clientId, browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
       if (!result.ok) return refusedSignIn(await loginPage(ctx, live, username, signInRefusal(result)), result);
       return afterPassword(ctx, req, result.user, requirementOf(ctx, live), result.risk, { interactionId: live.record.id }, result.cookies);
     },
 
-    async consent(req: ProtocolRequest, id: string): Promise<ProtocolResponse> {
-      const live = await load(ctx, req, id);
-      if (!live) return expired();
+    async consent(req: ProtocolRequest, live: LiveInteraction): Promise<ProtocolResponse> {
       const form = postedForm(req, live);
-      if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
+      if (!form) return errorPage(403, 'invalid_request', msg('errors:formBack'));
       const session = await signedInSession(ctx, req, live);
       const userId = live.record.userId;
       if (!userId || !session || live.record.authTime === null) return expired();
@@ -183,7 +179,7 @@ export function interactionEndpoints(ctx: Context) {
       if (!assured(ctx, live)) return { kind: 'redirect', location: `${ctx.config.issuer}/interaction/${live.record.id}` };
 
       const decision = form['decision'];
-      if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', 'Choose Allow or Deny.');
+      if (decision !== 'allow' && decision !== 'deny') return errorPage(400, 'invalid_request', msg('errors:chooseDecision'));
       await ctx.stores.interactions.delete(live.record.id);
       if (decision === 'deny') {
         const e = new OAuthError('access_denied', 'the user denied the request');
@@ -194,4 +190,13 @@ export function interactionEndpoints(ctx: Context) {
       return issueCode(ctx, live.request, userId, { time: live.record.authTime, amr: live.record.amr }, grant.grantId);
     },
   };
+  /** Each step of a live interaction, whose pages speak the language its client asked for (`ui_locales`). */
+  const step =
+    (run: (req: ProtocolRequest, live: LiveInteraction) => Promise<ProtocolResponse>) =>
+    async (req: ProtocolRequest, id: string): Promise<ProtocolResponse> => {
+      const live = await load(ctx, req, id);
+      if (!live) return expired();
+      return inLanguageOf(live.request, await run(req, live));
+    };
+  return { show: step(steps.show), login: step(steps.login), consent: step(steps.consent) };
 }

@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { negotiateLocale, requestLocale, type Locale } from '../locale.js';
+import { msg, type Message } from '../message.js';
 import { page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { keyedHash, randomToken } from '../crypto.js';
 import { requester, type Requester } from '../audit.js';
@@ -20,30 +22,29 @@ const RESET_FORM = 'reset-password';
 
 /** What every request gets, whether or not an account matched: the answer never tells who has an account here. */
 const SENT = {
-  title: 'Check your email',
-  message:
-    'If an account here matches what you entered and can sign in with a password, we sent an email to its address with a link to choose a new password. The link works for 30 minutes. If nothing arrives, check the spelling, or ask your administrator.',
+  title: msg('reset:sent.title'),
+  message: msg('reset:sent.message', { minutes: 30 }),
 };
 
 const notAvailable = (ctx: Context): ProtocolResponse =>
   page(404, 'message', {
-    title: 'Password reset is not available',
-    message: 'This server cannot send email, so passwords cannot be reset here. Ask your administrator to set a new password for you.',
-    link: { href: ctx.config.issuer + PATHS.account, label: 'Back to sign in' },
+    title: msg('reset:unavailable.title'),
+    message: msg('reset:unavailable.message'),
+    link: { href: ctx.config.issuer + PATHS.account, label: msg('reset:backToSignIn') },
   });
 
 const linkNotValid = (ctx: Context): ProtocolResponse =>
   page(400, 'message', {
-    title: 'This link no longer works',
-    message: 'A reset link works once, for 30 minutes. Ask for a new one.',
-    link: { href: ctx.config.issuer + RESET_PATHS.forgot, label: 'Reset your password' },
+    title: msg('reset:linkGone.title'),
+    message: msg('reset:linkGone.message', { minutes: 30 }),
+    link: { href: ctx.config.issuer + RESET_PATHS.forgot, label: msg('reset:title') },
   });
 
 const invalidForm = (ctx: Context): ProtocolResponse =>
   page(403, 'message', {
-    title: 'The form was not valid',
-    message: 'The form expired or was sent from elsewhere. Open it again and retry.',
-    link: { href: ctx.config.issuer + RESET_PATHS.forgot, label: 'Reset your password' },
+    title: msg('reset:formGone.title'),
+    message: msg('reset:formGone.message'),
+    link: { href: ctx.config.issuer + RESET_PATHS.forgot, label: msg('reset:title') },
   });
 
 /** Whether the password reset is offered: only with a mail server (the login page links to it only then). */
@@ -60,7 +61,7 @@ async function resettable(ctx: Context, login: string): Promise<User[]> {
  * The work a request sets off, after the answer went: the lookup and the mail take time only when
  * an account matches, so doing them after answering keeps the answer's timing the same either way.
  */
-async function sendResetLinks(ctx: Context, login: string, who: Requester): Promise<void> {
+async function sendResetLinks(ctx: Context, login: string, who: Requester, asked: Locale): Promise<void> {
   const users = await resettable(ctx, login);
   if (users.length === 0) {
     await ctx.audit.record({ type: 'password.reset_requested', outcome: 'failure', username: login.toLowerCase().slice(0, 200), ...who, reason: 'no_resettable_account' });
@@ -76,7 +77,9 @@ async function sendResetLinks(ctx: Context, login: string, who: Requester): Prom
     const now = ctx.now();
     await ctx.stores.accountTokens.create({ tokenHash: keyedHash(ctx.pepper, token), purpose: 'password_reset', userId: user.id, createdAt: now, expiresAt: now + RESET_LINK_SECONDS, consumedAt: null });
     const link = `${ctx.config.issuer}${RESET_PATHS.reset}?token=${token}`;
-    await ctx.mail!.queue(user.email!, { name: 'password-reset', data: { username: user.username, link, minutes: RESET_LINK_SECONDS / 60 } });
+    // In the user's own language when they have one, else in the language of the page that asked.
+    const locale = user.locale ? negotiateLocale({ chosen: user.locale }) : asked;
+    await ctx.mail!.queue(user.email!, { name: 'password-reset', data: { username: user.username, link, minutes: RESET_LINK_SECONDS / 60 }, locale });
     await ctx.audit.record({ type: 'password.reset_requested', userId: user.id, username: user.username, ...who });
   }
 }
@@ -87,7 +90,7 @@ export interface ResetLog {
 
 /** "Forgot password?": ask for a link by email, then choose a new password with it. */
 export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log: () => ResetLog) {
-  function forgotPage(req: ProtocolRequest, login = '', error?: string, status = 200): ProtocolResponse {
+  function forgotPage(req: ProtocolRequest, login = '', error?: Message, status = 200): ProtocolResponse {
     const browser = browserBinding(req);
     return page(
       status,
@@ -103,7 +106,7 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
     );
   }
 
-  function resetPage(req: ProtocolRequest, token: string, user: User, error?: string): ProtocolResponse {
+  function resetPage(req: ProtocolRequest, token: string, user: User, error?: Message): ProtocolResponse {
     const browser = browserBinding(req);
     const cookies: CookieToSet[] = browser.cookies;
     return page(
@@ -135,7 +138,7 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       const form = checkedForm(ctx, req, FORGOT_FORM, req.cookies[BROWSER_COOKIE]);
       if (!form) return invalidForm(ctx);
       const login = (form['login'] ?? '').trim();
-      if (login === '' || login.length > 320) return forgotPage(req, login.slice(0, 320), 'Enter your username or email address.', 400);
+      if (login === '' || login.length > 320) return forgotPage(req, login.slice(0, 320), msg('reset:error.enterLogin'), 400);
       // Every request counts, whether an account matched or not: a limit that counted only matches would tell them apart.
       const attempt = await takeAttempt([
         [ctx.limits.passwordReset.subject, login.toLowerCase()],
@@ -143,13 +146,14 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       ]);
       if (!attempt.allowed) {
         await ctx.audit.record({ type: 'rate_limit.hit', outcome: 'failure', username: login.toLowerCase().slice(0, 200), ...requester(req), reason: 'password_reset' });
-        return retryLater(forgotPage(req, login, `Too many requests. Try again in ${Math.ceil(attempt.retryAfter / 60)} minutes.`, 429), 429, attempt.retryAfter);
+        return retryLater(forgotPage(req, login, msg('reset:error.tooMany', { count: Math.ceil(attempt.retryAfter / 60) }), 429), 429, attempt.retryAfter);
       }
       const who = requester(req);
+      const asked = requestLocale(req);
       setImmediate(() => {
-        sendResetLinks(ctx, login, who).catch((err: unknown) => log().error({ err }, 'a password reset link could not be queued'));
+        sendResetLinks(ctx, login, who, asked).catch((err: unknown) => log().error({ err }, 'a password reset link could not be queued'));
       });
-      return page(200, 'message', { ...SENT, link: { href: ctx.config.issuer + PATHS.account, label: 'Back to sign in' } });
+      return page(200, 'message', { ...SENT, link: { href: ctx.config.issuer + PATHS.account, label: msg('reset:backToSignIn') } });
     },
 
     /** GET with the link's token: the form for the new password (the token is used only when it is sent). */
@@ -173,11 +177,11 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       const user = await holder(token);
       if (!user) return linkNotValid(ctx);
       const password = form['password'] ?? '';
-      if (password !== (form['password_again'] ?? '')) return resetPage(req, token, user, 'The two passwords differ. Type the same new password twice.');
+      if (password !== (form['password_again'] ?? '')) return resetPage(req, token, user, msg('reset:error.differ'));
       try {
         checkPassword(password, policy);
       } catch (e) {
-        if (e instanceof AccountError) return resetPage(req, token, user, `The new ${e.message}.`);
+        if (e instanceof AccountError) return resetPage(req, token, user, e.said ?? msg('reset:error.rejected', { reason: e.message }));
         throw e;
       }
       const passwordHash = await ctx.passwords.hash(password);
@@ -191,9 +195,9 @@ export function passwordResetEndpoints(ctx: Context, policy: PasswordPolicy, log
       const sessions = await revokeUserAccess(ctx.stores, user.id, now);
       await ctx.audit.record({ type: 'password.reset', userId: user.id, username: user.username, ...requester(req), reason: `sessions_ended:${sessions}` });
       return page(200, 'message', {
-        title: 'Your password was changed',
-        message: 'You were signed out everywhere. Sign in again with your new password.',
-        link: { href: ctx.config.issuer + PATHS.account, label: 'Sign in' },
+        title: msg('reset:done.title'),
+        message: msg('reset:done.message'),
+        link: { href: ctx.config.issuer + PATHS.account, label: msg('common:signIn') },
       });
     },
   };

@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
+import { inLanguageOf } from './language.js';
 import type { User } from '../../store/ports.js';
 import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, type ProtocolResponse, type SecondFactorPageData } from '../protocol.js';
 import { requester, type Requester } from '../audit.js';
@@ -32,9 +34,9 @@ const encodeNext = (next: NextStep): string => ('interactionId' in next ? `inter
 const decodeNext = (value: string | undefined): NextStep =>
   value?.startsWith('interaction:') ? { interactionId: value.slice('interaction:'.length) } : { returnTo: safeReturnPath(value) };
 
-const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', 'This sign-in has expired. Go back and sign in again.');
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
-export const lockedMessage = (seconds: number) => `Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minutes.`;
+const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', msg('errors:signInExpired'));
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+export const lockedMessage = (seconds: number): Message => msg('mfa:error.locked', { count: Math.ceil(seconds / 60) });
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
 async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
@@ -147,7 +149,7 @@ export async function checkCode<T>(ctx: Context, userId: string, from: Requester
 
 /** POST /login/second-factor: checks the code (or confirms enrollment) and completes the sign-in or the step-up. */
 export function secondFactorEndpoint(ctx: Context) {
-  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+  const handle = async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     // A session waiting for its second factor after the password, or a signed-in one stepping up.
     const pending = await pendingSession(ctx, req);
     const session = pending ?? (await currentSession(ctx, req));
@@ -159,7 +161,7 @@ export function secondFactorEndpoint(ctx: Context) {
     const user = session.user;
     const who = { idHash: session.record.idHash, username: user.username };
     const mode = pending ? (pending.record.pendingFactor === 'enroll' ? 'enroll' : 'verify') : (await hasSecondFactor(ctx, user.id)) ? 'verify' : 'enroll';
-    const again = async (error: string, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
+    const again = async (error: Message, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
       let answer: ProtocolResponse;
       if (mode === 'verify') {
         answer = factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
@@ -177,7 +179,7 @@ export function secondFactorEndpoint(ctx: Context) {
         ? await checkCode(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
         : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code, session.record.idHash));
     if (checked.status === 'locked') return again(lockedMessage(checked.retryAfter), 429, checked.retryAfter);
-    if (checked.status === 'wrong') return again('That code is not right. Try the current code from your app, or a backup code.', 400);
+    if (checked.status === 'wrong') return again(msg('mfa:error.codeWrong'), 400);
     const backupCodes = Array.isArray(checked.value) ? checked.value : undefined;
     if (backupCodes === undefined) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: String(checked.value) });
     else await ctx.audit.record({ type: 'mfa.enrolled', userId: user.id, ...from, reason: pending ? 'at_sign_in' : 'at_step_up' });
@@ -203,6 +205,14 @@ export function secondFactorEndpoint(ctx: Context) {
     const continueHref = 'interactionId' in next ? `${ctx.config.issuer}/interaction/${next.interactionId}` : ctx.config.issuer + next.returnTo;
     return factorPage(ctx, who, { mode: 'codes', next: encodeNext(next), backupCodes, download: backupCodesDownload(ctx, session.record.idHash), continueHref }, 200, cookies);
   };
+  // The pages of a sign-in for an authorization request speak the language its client asked for (`ui_locales`).
+  return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
+    const answer = await handle(req);
+    const next = answer.kind === 'page' ? decodeNext(req.form?.['next']?.[0]) : undefined;
+    if (!next || !('interactionId' in next)) return answer;
+    const record = await ctx.stores.interactions.find(next.interactionId);
+    return record ? inLanguageOf(JSON.parse(record.request) as { uiLocales?: string }, answer) : answer;
+  };
 }
 
 /** The form that turns backup codes shown once into a text file (the security page's download, for this session). */
@@ -211,7 +221,7 @@ const backupCodesDownload = (ctx: Context, sessionHash: string) => ({ action: ct
 /** Setting up the second factor from the account page, for a user who is signed in. */
 export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: ProtocolRequest) => Promise<ActiveSession | undefined>) {
   const ACCOUNT_FORM = 'account-second-factor';
-  const enrollPage = (session: ActiveSession, qr: string, secret: string, error?: string, status = 200) =>
+  const enrollPage = (session: ActiveSession, qr: string, secret: string, error?: Message, status = 200) =>
     page(status, 'second-factor', {
       action: ctx.config.issuer + PATHS.accountSecondFactorConfirm,
       csrfToken: formToken(ctx, ACCOUNT_FORM, session.record.idHash),
@@ -244,7 +254,7 @@ export function accountSecondFactorEndpoints(ctx: Context, signedIn: (req: Proto
       if (!enrollment) return backToAccount();
       const checked = await checkCode(ctx, session.user.id, requester(req), () => confirmEnrollment(ctx, session.user.id, form['code'] ?? '', session.record.idHash));
       if (checked.status === 'locked') return retryLater(enrollPage(session, enrollment.qr, enrollment.secret, lockedMessage(checked.retryAfter), 429), 429, checked.retryAfter);
-      if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, 'That code is not right. Enter the current code from your app.', 400);
+      if (checked.status === 'wrong') return enrollPage(session, enrollment.qr, enrollment.secret, msg('mfa:error.codeWrongEnroll'), 400);
       await ctx.audit.record({ type: 'mfa.enrolled', userId: session.user.id, ...requester(req), reason: 'account_page' });
       // Proving the new factor also proves it for this session.
       await ctx.stores.sessions.stepUp(session.record.idHash, MFA_AMR);

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { msg, type Message } from '../message.js';
 import { errorPage, page, type ProtocolRequest, type ProtocolResponse } from '../protocol.js';
 import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign-in.js';
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
@@ -27,7 +28,7 @@ export function safeReturnPath(value: string | undefined): string {
 }
 
 /** The sign-in form for Tessera's own pages (account, device verification); returns to `returnTo` afterwards. */
-export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string, username = '', error?: string): Promise<ProtocolResponse> {
+export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: string, username = '', error?: Message): Promise<ProtocolResponse> {
   const browser = browserBinding(req);
   return page(
     200,
@@ -48,13 +49,13 @@ export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: s
 export function signInEndpoint(ctx: Context) {
   return async (req: ProtocolRequest): Promise<ProtocolResponse> => {
     const form = checkedForm(ctx, req, SIGN_IN_FORM, req.cookies[BROWSER_COOKIE]);
-    if (!form) return errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+    if (!form) return errorPage(403, 'invalid_request', msg('errors:formReload'));
     const returnTo = safeReturnPath(form['return_to']);
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
     const home = await homeRealm(ctx, username, password);
     if (home) return { kind: 'redirect', location: startUrl(ctx, home.name, { returnTo }) };
-    if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, 'Enter your username and password.');
+    if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, msg('login:error.enterBoth'));
     const result = await checkCredentials(ctx, requester(req), username, password, { browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
     if (!result.ok) return refusedSignIn(await signInPage(ctx, req, returnTo, username, signInRefusal(result)), result);
     // Tessera's own pages need what the server's policy needs; a device's client is checked when it is approved.

@@ -2,11 +2,13 @@
  * What the core knows of email: the messages it asks for (by template and data), and the two ports
  * an adapter fills: the templates (src/ui/mail renders them) and the transport (src/mail: SMTP).
  */
+import type { Locale } from '../locale.js';
 
-/** The messages the core sends, each with what its template needs. */
+/** The messages the core sends, each with what its template needs, in the language of its reader (English when absent). */
 export type MailTemplate = {
   name: 'password-reset';
   data: { username: string; link: string; minutes: number };
+  locale?: Locale;
 };
 
 /** A message as the recipient sees it. */

@@ -66,6 +66,7 @@ export function schemas(base: string): Record<string, unknown>[] {
     attr('active', { type: 'boolean', description: 'false: the user cannot sign in; their sessions, consents and tokens are revoked' }),
     attr('password', { mutability: 'writeOnly', returned: 'never', description: 'Checked against the password policy' }),
     attr('externalId', { caseExact: true }),
+    attr('preferredLanguage', { description: "The user's language (a language tag); their emails are written in it" }),
     attr('groups', { type: 'complex', multiValued: true, mutability: 'readOnly', subAttributes: [sub('value', { mutability: 'readOnly' }), sub('display', { mutability: 'readOnly' }), sub('$ref', { type: 'reference', referenceTypes: ['Group'], mutability: 'readOnly' })] }),
   ];
   const group = [

@@ -1,4 +1,5 @@
 import type { GroupRecord, User } from '../../store/ports.js';
+import { isLanguageTag } from '../locale.js';
 import { ScimError } from './errors.js';
 import { keyOf } from './filter.js';
 import type { PatchSchema } from './patch.js';
@@ -13,7 +14,7 @@ import type { PatchSchema } from './patch.js';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-const NAMES = ['userName', 'name', 'formatted', 'givenName', 'familyName', 'displayName', 'emails', 'value', 'primary', 'type', 'display', 'active', 'externalId', 'groups', 'password', 'meta', 'id', 'schemas', '$ref'];
+const NAMES = ['userName', 'name', 'formatted', 'givenName', 'familyName', 'displayName', 'emails', 'value', 'primary', 'type', 'display', 'active', 'externalId', 'preferredLanguage', 'groups', 'password', 'meta', 'id', 'schemas', '$ref'];
 const CANONICAL = new Map(NAMES.map((n) => [n.toLowerCase(), n]));
 
 export const USER_PATCH_SCHEMA: PatchSchema = {
@@ -35,6 +36,7 @@ export function userResource(user: User, groups: readonly GroupRecord[], base: s
     userName: user.username,
     ...(Object.keys(name).length > 0 ? { name } : {}),
     ...(user.name !== null ? { displayName: user.name } : {}),
+    ...(user.locale !== undefined ? { preferredLanguage: user.locale } : {}),
     emails: user.email === null ? [] : [{ value: user.email, type: 'work', primary: true }],
     active: !user.disabled,
     groups: groups.map((g) => ({ value: g.id, display: g.name, $ref: `${base}/Groups/${g.id}` })),
@@ -50,6 +52,8 @@ export interface UserInput {
   givenName: string | null;
   familyName: string | null;
   externalId: string | null;
+  /** RFC 7643 §4.1.1: the user's language, kept as their `locale` (emails are written in it). */
+  preferredLanguage: string | null;
   active?: boolean;
   password?: string;
 }
@@ -111,6 +115,8 @@ export function readUser(doc: unknown, before?: Record<string, unknown>): UserIn
     const formattedChanged = formatted !== nameOf(before, 'formatted');
     if (displayChanged && !formattedChanged) name = displayName ?? formatted ?? joined;
   }
+  const preferredLanguage = text(field(doc, 'preferredLanguage'), 'preferredLanguage');
+  if (preferredLanguage !== null && !isLanguageTag(preferredLanguage)) throw invalid('preferredLanguage must be a language tag such as en, de or fr-CA');
   const input: UserInput = {
     userName,
     email: primaryEmail(field(doc, 'emails')),
@@ -118,6 +124,7 @@ export function readUser(doc: unknown, before?: Record<string, unknown>): UserIn
     givenName,
     familyName,
     externalId: text(field(doc, 'externalId'), 'externalId'),
+    preferredLanguage,
   };
   const active = field(doc, 'active');
   if (active !== undefined && active !== null) input.active = booleanOf(active, 'active');

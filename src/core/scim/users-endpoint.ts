@@ -46,6 +46,7 @@ async function bringTo(call: ScimCall, user: User, input: Partial<UserInput>): P
   if (input.givenName !== undefined) profile.givenName = input.givenName;
   if (input.familyName !== undefined) profile.familyName = input.familyName;
   if (input.externalId !== undefined) profile.externalId = input.externalId;
+  if (input.preferredLanguage !== undefined) profile.locale = input.preferredLanguage;
   let current = await updateUser(admin, user.id, profile);
   if (input.password !== undefined) current = await setUserPassword(admin, user.id, input.password, call.passwords);
   if (input.active === false && !current.disabled) current = await disableUser(admin, user.id);
@@ -92,6 +93,7 @@ export async function createScimUser(call: ScimCall): Promise<ProtocolResponse> 
   if (input.externalId !== null) user.externalId = input.externalId;
   if (input.password !== undefined) user.password = input.password;
   let created = await createUser(call.admin, user, call.passwords);
+  if (input.preferredLanguage !== null) created = await updateUser(call.admin, created.id, { locale: input.preferredLanguage });
   if (input.active === false) created = await disableUser(call.admin, created.id);
   return answer(call, 201, created);
 }

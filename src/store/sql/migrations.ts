@@ -491,6 +491,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_tokens_user').on('account_tokens').column('user_id').execute();
     },
   },
+  '0026_user_locale': {
+    async up(db: Kysely<any>) {
+      // The language a user reads (the OIDC `locale` claim): chosen with the pages' language switch, or set
+      // by an operator or SCIM (`preferredLanguage`); their emails are written in it.
+      await db.schema.alterTable('users').addColumn('locale', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -51,6 +51,7 @@ export interface UsersTable {
   external_id: string | null;
   given_name: string | null;
   family_name: string | null;
+  locale?: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -36,6 +36,7 @@ function toRow(u: User): UsersTable {
     external_id: u.externalId,
     given_name: u.givenName,
     family_name: u.familyName,
+    locale: u.locale ?? null,
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
@@ -57,6 +58,7 @@ function changedColumns(c: UserChanges): Partial<UsersTable> {
   if (c.externalId !== undefined) row.external_id = c.externalId;
   if (c.givenName !== undefined) row.given_name = c.givenName;
   if (c.familyName !== undefined) row.family_name = c.familyName;
+  if (c.locale !== undefined) row.locale = c.locale;
   return row;
 }
 
@@ -77,6 +79,7 @@ function fromRow(r: Selectable<UsersTable>): User {
     externalId: r.external_id ?? null,
     givenName: r.given_name ?? null,
     familyName: r.family_name ?? null,
+    ...(r.locale ? { locale: r.locale } : {}),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

@@ -18,8 +18,10 @@ export const seg = (value: string): string => encodeURIComponent(value);
 
 /** The page around a view of the console: navigation, who is signed in, the notice or error. */
 export function adminLayout(ctx: PageContext, d: AdminFrame, body: SafeHtml): string {
+  // The console is written in English only (for operators): it offers no language switch.
+  const { path: _path, ...english } = ctx;
   return htmlDocument(
-    ctx,
+    english,
     d.title,
     html`<header class="admin-bar"><strong>${ctx.brand.name} admin</strong>
 <nav aria-label="Sections"><ul>${SECTIONS.map((s) => html`<li><a href="${d.base + s.path}"${s.section === d.section ? html` aria-current="page"` : ''}>${s.label}</a></li>`)}</ul></nav>

@@ -1,15 +1,18 @@
 import type { MailContent, MailRenderer, MailTemplate } from '../../core/mail/mail.js';
+import { DEFAULT_LOCALE } from '../../core/locale.js';
 import { html, type SafeHtml } from '../html.js';
+import { translator, type Translator } from '../i18n/translator.js';
 
 /*
- * The emails Tessera sends, each as text and HTML. The HTML is a plain document with inline styles
- * only (mail clients drop stylesheets and scripts) and every value escaped; the text part carries
- * the same words and the link in full, for clients that show no HTML.
+ * The emails Tessera sends, each as text and HTML, in the reader's language (the `mail` catalogs).
+ * The HTML is a plain document with inline styles only (mail clients drop stylesheets and scripts)
+ * and every value escaped; the text part carries the same words and the link in full, for clients
+ * that show no HTML.
  */
 
-function htmlMail(title: string, body: SafeHtml, productName: string): string {
+function htmlMail(t: Translator, title: string, body: SafeHtml, productName: string): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${t.locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · ${productName}</title></head>
 <body style="font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 36em; margin: 2em auto; padding: 0 1em;">
 ${body}
@@ -18,37 +21,40 @@ ${body}
 `.value;
 }
 
-function passwordReset(d: Extract<MailTemplate, { name: 'password-reset' }>['data'], productName: string): MailContent {
-  const subject = 'Reset your password';
+function passwordReset(t: Translator, d: Extract<MailTemplate, { name: 'password-reset' }>['data'], productName: string): MailContent {
+  const subject = t.t('mail:reset.subject');
+  const validity = t.t('mail:reset.validity', { minutes: d.minutes });
   return {
     subject,
-    text: `Hello ${d.username},
+    text: `${t.t('mail:hello', { username: d.username })}
 
-Someone asked to reset the password of your account. If it was you, open this link to choose a new password:
+${t.t('mail:reset.intro')}
 
 ${d.link}
 
-The link works once, for ${d.minutes} minutes. Choosing a new password signs you out everywhere.
+${validity}
 
-If you did not ask for this, ignore this email: your password stays as it is.
+${t.t('mail:reset.ignore')}
 `,
     html: htmlMail(
+      t,
       subject,
-      html`<p>Hello ${d.username},</p>
-<p>Someone asked to reset the password of your account. If it was you, choose a new password:</p>
-<p><a href="${d.link}" style="display: inline-block; padding: 0.6em 1.2em; background: #1f5fbf; color: #ffffff; text-decoration: none; border-radius: 4px;">Choose a new password</a></p>
-<p style="color: #555555;">Or open this link: <a href="${d.link}">${d.link}</a></p>
-<p style="color: #555555;">The link works once, for ${d.minutes} minutes. Choosing a new password signs you out everywhere.</p>
-<p style="color: #555555;">If you did not ask for this, ignore this email: your password stays as it is.</p>`,
+      html`<p>${t.t('mail:hello', { username: d.username })}</p>
+<p>${t.t('mail:reset.introHtml')}</p>
+<p><a href="${d.link}" style="display: inline-block; padding: 0.6em 1.2em; background: #1f5fbf; color: #ffffff; text-decoration: none; border-radius: 4px;">${t.t('mail:reset.button')}</a></p>
+<p style="color: #555555;">${t.t('mail:reset.orOpen')} <a href="${d.link}">${d.link}</a></p>
+<p style="color: #555555;">${validity}</p>
+<p style="color: #555555;">${t.t('mail:reset.ignore')}</p>`,
       productName,
     ),
   };
 }
 
-/** The renderer the server gives the outbox: one function per template; `productName` is the brand's (--brand-name). */
+/** The renderer the server gives the outbox: one function per template, in the template's language; `productName` is the brand's (--brand-name). */
 export const renderMail = (template: Parameters<MailRenderer>[0], productName = 'Tessera'): ReturnType<MailRenderer> => {
+  const t = translator(template.locale ?? DEFAULT_LOCALE);
   switch (template.name) {
     case 'password-reset':
-      return passwordReset(template.data, productName);
+      return passwordReset(t, template.data, productName);
   }
 };

@@ -12,6 +12,7 @@ export const UserSchema = Type.Object({
   email: Nullable(Type.String()),
   email_verified: Type.Boolean(),
   name: Nullable(Type.String()),
+  locale: Type.Optional(Type.String({ description: 'The language the user reads (the OIDC locale claim); their emails are written in it' })),
   attributes: Type.Record(Type.String(), Type.String()),
   disabled: Type.Boolean(),
   created_at: Type.Integer(),
@@ -27,6 +28,7 @@ const UserPatch = Type.Object(
     email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
     email_verified: Type.Optional(Type.Boolean()),
     name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    locale: Type.Optional(Nullable(Type.String({ maxLength: 35, description: 'A language tag (en, de, fr-CA); null clears' }))),
     attributes: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Nullable(Type.String({ maxLength: 256 })), { description: 'null removes an attribute; others are kept' })),
   },
   { additionalProperties: false },
@@ -50,6 +52,7 @@ function toUpdate(body: Record<string, unknown>): UserUpdate {
   if (body['email'] !== undefined) update.email = body['email'] as string | null;
   if (body['email_verified'] !== undefined) update.emailVerified = body['email_verified'] as boolean;
   if (body['name'] !== undefined) update.name = body['name'] as string | null;
+  if (body['locale'] !== undefined) update.locale = body['locale'] as string | null;
   if (body['attributes'] !== undefined) update.attributes = body['attributes'] as Record<string, string | null>;
   return update;
 }

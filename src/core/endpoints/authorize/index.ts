@@ -13,10 +13,11 @@ import { checkScope } from './checks/scope.js';
 import { checkPkce } from './checks/pkce.js';
 import { checkOidcParameters } from './checks/oidc.js';
 import { checkIdentityProviderHint } from './checks/idp-hint.js';
+import { checkUiLocales } from './checks/ui-locales.js';
 import { requestedApis } from '../../apis/resources.js';
 
 /** The checks after client and redirect URI are known, in the order the specs validate. Errors here are redirected. */
-const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint];
+const CHECKS: readonly AuthorizeCheck[] = [refuseRequestObjects, checkResponseType, checkClientMayUseCodeFlow, checkScope, checkPkce, checkOidcParameters, checkIdentityProviderHint, checkUiLocales];
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2). */
 export function authorizationEndpoint(ctx: Context) {

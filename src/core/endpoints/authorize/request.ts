@@ -21,6 +21,8 @@ export interface AuthorizationRequest {
   idp?: string;
   /** RFC 8707: the APIs the tokens are for (the request's `resource`s, else the client's default API). */
   resources?: string[];
+  /** OpenID Connect Core §3.1.2.1: the languages the client would like the pages in, well-formed tags only. */
+  uiLocales?: string;
 }
 
 /** What the checks work on: single-valued parameters, the client, and the request being built. */

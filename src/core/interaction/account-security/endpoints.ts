@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import { msg, type Message } from '../../message.js';
 import { errorPage, page, retryLater, type ProtocolRequest, type ProtocolResponse } from '../../protocol.js';
 import { requester, type Requester } from '../../audit.js';
 import type { AdminContext } from '../../admin/context.js';
@@ -18,10 +19,10 @@ import { ACCOUNT_SECURITY_PATHS, type SecuritySection } from './page-data.js';
 import { NOTICES, REAUTH_SECONDS, SECURITY_FORM, securityPage, type NoticeKey } from './page.js';
 
 /** What a refused check of the current password says: wrong, or why it was not checked (locked, busy, a directory down). */
-const currentPasswordRefusal = (r: Parameters<typeof signInRefusal>[0]): string =>
-  r.retryAfter === undefined && !r.busy && !r.refusal ? 'Your current password is not right.' : signInRefusal(r);
+const currentPasswordRefusal = (r: Parameters<typeof signInRefusal>[0]): Message =>
+  r.retryAfter === undefined && !r.busy && !r.refusal ? msg('security:error.currentPasswordWrong') : signInRefusal(r);
 
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Reload the page and try again.');
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
 
 /** What every action starts with: a signed-in session, and a form carrying that session's token. */
 type Checked = { session: ActiveSession; form: Record<string, string>; from: Requester };
@@ -56,14 +57,14 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
     return { stores: ctx.stores, pepper: ctx.pepper, now: ctx.now(), actor, audit: (e) => ctx.audit.record({ ...c.from, ...e, actor }) };
   };
 
-  const refused = (c: Checked, section: SecuritySection, message: string, status = 400) => securityPage(ctx, c.session, { error: { section, message } }, status);
+  const refused = (c: Checked, section: SecuritySection, message: Message, status = 400) => securityPage(ctx, c.session, { error: { section, message } }, status);
 
   /** Checks a second-factor code like the sign-in does (counted before it is checked, locked after too many). */
   async function codeProof(c: Checked, section: SecuritySection, totpOnly: boolean): Promise<ProtocolResponse | undefined> {
     const userId = c.session.user.id;
     const checked = await checkCode(ctx, userId, c.from, () => verifySecondFactor(ctx, userId, c.form['code'] ?? '', totpOnly));
     if (checked.status === 'locked') return retryLater(await refused(c, section, lockedMessage(checked.retryAfter), 429), 429, checked.retryAfter);
-    if (checked.status === 'wrong') return refused(c, section, totpOnly ? 'That code is not right. Enter the current code from your authenticator app.' : 'That code is not right. Enter the current code from your app, or a backup code.');
+    if (checked.status === 'wrong') return refused(c, section, msg(totpOnly ? 'security:error.codeWrongTotp' : 'security:error.codeWrong'));
     return undefined;
   }
 
@@ -85,7 +86,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       try {
         await updateUser(asUser(c), c.session.user.id, { name: name === '' ? null : name });
       } catch (e) {
-        if (e instanceof AccountError) return refused(c, 'name', `The name is not accepted: ${e.message}.`);
+        if (e instanceof AccountError) return refused(c, 'name', e.said ?? msg('security:error.nameRejected', { reason: e.message }));
         if (e instanceof UserNotFoundError) return back();
         throw e;
       }
@@ -97,7 +98,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const c = await signedIn(req);
       if (!('session' in c)) return c;
       const next = c.form['new_password'] ?? '';
-      if (next !== (c.form['confirm_password'] ?? '')) return refused(c, 'password', 'The two new passwords are not the same.');
+      if (next !== (c.form['confirm_password'] ?? '')) return refused(c, 'password', msg('security:error.passwordsDiffer'));
       const { user, record } = c.session;
       const result = await changeOwnPassword(ctx, c.from, { userId: user.id, username: user.username, sessionHash: record.idHash }, c.form['current_password'] ?? '', next, policy);
       switch (result.status) {
@@ -108,9 +109,9 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
         case 'weak':
           return refused(c, 'password', result.message);
         case 'changed_meanwhile':
-          return refused(c, 'password', 'Your password was changed meanwhile (in another tab or window). Nothing was changed now.', 409);
+          return refused(c, 'password', msg('security:error.passwordChangedMeanwhile'), 409);
         case 'not_here':
-          return refused(c, 'password', 'Your password is not kept here: change it where your account comes from.');
+          return refused(c, 'password', msg('security:error.passwordElsewhere'));
       }
     },
 
@@ -135,7 +136,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
     async disableSecondFactor(req: ProtocolRequest): Promise<ProtocolResponse> {
       const c = await signedIn(req);
       if (!('session' in c)) return c;
-      if (ctx.config.mfa.policy === 'required') return refused(c, 'second-factor', 'This server requires two-step verification for everyone: it cannot be turned off.', 403);
+      if (ctx.config.mfa.policy === 'required') return refused(c, 'second-factor', msg('security:error.secondFactorRequired'), 403);
       if (!(await hasSecondFactor(ctx, c.session.user.id))) return back();
       const wrong = await codeProof(c, 'second-factor', false);
       if (wrong) return wrong;
@@ -151,7 +152,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const wrong = await codeProof(c, 'backup-codes', true);
       if (wrong) return wrong;
       const codes = await regenerateBackupCodes(ctx, c.session.user.id);
-      if (!codes) return refused(c, 'backup-codes', 'Two-step verification was turned off meanwhile: there are no backup codes to replace.', 409);
+      if (!codes) return refused(c, 'backup-codes', msg('security:error.noCodesToReplace'), 409);
       await ctx.audit.record({ type: 'mfa.backup_codes_regenerated', userId: c.session.user.id, username: c.session.user.username, ...c.from, reason: 'self_service' });
       return securityPage(ctx, c.session, { newBackupCodes: codes });
     },
@@ -165,7 +166,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const c = await signedIn(req);
       if (!('session' in c)) return c;
       const codes = (c.form['codes'] ?? '').split(/\s+/).filter((s) => s !== '');
-      if (!isBackupCodeList(codes)) return errorPage(400, 'invalid_request', 'There are no backup codes to download. Make new ones on the account page.');
+      if (!isBackupCodeList(codes)) return errorPage(400, 'invalid_request', msg('errors:noBackupCodes'));
       const host = new URL(ctx.config.issuer).host;
       const body = `Backup codes for ${c.session.user.username} at ${host}\nEach code signs you in once, instead of a code from your authenticator app.\n\n${codes.join('\n')}\n`;
       return { kind: 'file', status: 200, contentType: 'text/plain; charset=utf-8', filename: 'backup-codes.txt', body };
@@ -182,14 +183,14 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       if (!('session' in c)) return c;
       const { user, record } = c.session;
       if ((c.form['confirm_username'] ?? '').trim().toLowerCase() !== user.username.toLowerCase()) {
-        return refused(c, 'delete', 'Type your username exactly to confirm.');
+        return refused(c, 'delete', msg('security:error.confirmUsername'));
       }
       if (user.passwordHash !== '') {
         const checked = await checkCredentials(ctx, c.from, user.username, c.form['current_password'] ?? '');
         if (!checked.ok) return refusedSignIn(await refused(c, 'delete', currentPasswordRefusal(checked)), checked);
-        if (checked.user.id !== user.id) return refused(c, 'delete', 'Your password is not kept here.');
+        if (checked.user.id !== user.id) return refused(c, 'delete', msg('security:error.passwordNotHere'));
       } else if (ctx.now() - record.authTime > REAUTH_SECONDS) {
-        return refused(c, 'delete', `For your safety, sign out and sign in again, then delete your account within ${REAUTH_SECONDS / 60} minutes.`, 403);
+        return refused(c, 'delete', msg('security:error.reauth', { minutes: REAUTH_SECONDS / 60 }), 403);
       }
       try {
         await deleteUser(asUser(c), user.id);
@@ -198,7 +199,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
         if (!(e instanceof UserNotFoundError)) throw e;
       }
       const cookies = await endSession(ctx, c.session);
-      return page(200, 'message', { title: 'Your account is deleted', message: `The account ${user.username} no longer exists. Apps you used with it were signed out.` }, cookies);
+      return page(200, 'message', { title: msg('security:deleted.title'), message: msg('security:deleted.message', { username: user.username }) }, cookies);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Message } from '../../message.js';
 /**
  * The "Security" page of /account: password, sessions, two-step verification, account deletion.
  * The core fills it in; src/ui/account-security.ts renders it.
@@ -36,9 +37,9 @@ export interface AccountSecurityPageData {
   accountHref: string;
   actions: { [K in keyof typeof ACCOUNT_SECURITY_PATHS]: string };
   /** A change just made, said once. */
-  notice?: string;
+  notice?: Message;
   /** A refused change: which section, and why. */
-  error?: { section: SecuritySection; message: string };
+  error?: { section: SecuritySection; message: Message };
   /** The name shown to apps (the `name` claim); null when none is set. */
   name: string | null;
   /** Whether the user has a password of their own here (else none is shown to change). */

@@ -1,3 +1,4 @@
+import { msg, type Message } from '../../message.js';
 import type { Context } from '../../context.js';
 import { page, type ProtocolResponse } from '../../protocol.js';
 import { backupCodesLeft, hasSecondFactor } from '../../accounts/mfa.js';
@@ -14,11 +15,11 @@ export const REAUTH_SECONDS = 10 * 60;
 
 /** Success messages by the key of the redirect after a change (fixed words: nothing from the request is shown). */
 export const NOTICES = {
-  name_changed: 'Your name is changed. Apps see it the next time they sign you in.',
-  password_changed: 'Your password is changed. You were signed out everywhere else, and apps must sign you in again.',
-  session_ended: 'That session is signed out.',
-  others_ended: 'You are signed out everywhere else.',
-  second_factor_off: 'Two-step verification is off. Sign-ins ask only for your password now.',
+  name_changed: msg('security:notice.nameChanged'),
+  password_changed: msg('security:notice.passwordChanged'),
+  session_ended: msg('security:notice.sessionEnded'),
+  others_ended: msg('security:notice.othersEnded'),
+  second_factor_off: msg('security:notice.secondFactorOff'),
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -29,7 +30,7 @@ const actions = (ctx: Context) =>
 export async function securityPage(
   ctx: Context,
   session: ActiveSession,
-  extra: { notice?: string; error?: { section: SecuritySection; message: string }; newBackupCodes?: string[] } = {},
+  extra: { notice?: Message; error?: { section: SecuritySection; message: Message }; newBackupCodes?: string[] } = {},
   status = 200,
 ): Promise<ProtocolResponse> {
   const { user, record } = session;
