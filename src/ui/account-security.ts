@@ -2,6 +2,7 @@ import type { AccountSecurityPageData, SecuritySection, SessionItem } from '../c
 import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
 import type { PageContext } from './page-context.js';
+import { emailSection } from './account-email.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -130,6 +131,7 @@ export function accountSecurityPage(d: AccountSecurityPageData, ctx: PageContext
 <p class="muted">Signed in as ${d.username} · <a href="${d.accountHref}">Your account</a></p>
 ${d.notice ? html`<p role="status">${d.notice}</p>` : ''}
 ${nameSection(d)}
+${emailSection(d, ctx)}
 ${passwordSection(d)}
 ${sessionsSection(d)}
 ${secondFactorSection(d)}

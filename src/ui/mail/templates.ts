@@ -1,5 +1,6 @@
 import type { MailContent, MailRenderer, MailTemplate } from '../../core/mail/mail.js';
 import { html, type SafeHtml } from '../html.js';
+import { renderSignupMail } from './signup.js';
 
 /*
  * The emails Tessera sends, each as text and HTML. The HTML is a plain document with inline styles
@@ -49,5 +50,7 @@ export const renderMail: MailRenderer = (template) => {
   switch (template.name) {
     case 'password-reset':
       return passwordReset(template.data);
+    default:
+      return renderSignupMail(template);
   }
 };

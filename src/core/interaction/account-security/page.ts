@@ -4,6 +4,7 @@ import { backupCodesLeft, hasSecondFactor } from '../../accounts/mfa.js';
 import { formToken } from '../form-token.js';
 import type { ActiveSession } from '../session.js';
 import { PATHS } from '../../endpoints/discovery.js';
+import type { Message } from '../signup/page-data.js';
 import { ACCOUNT_SECURITY_PATHS, type AccountSecurityPageData, type SecuritySection } from './page-data.js';
 
 /** The form token of every form of the page: bound to the browser's session, so another site cannot post them. */
@@ -29,7 +30,7 @@ const actions = (ctx: Context) =>
 export async function securityPage(
   ctx: Context,
   session: ActiveSession,
-  extra: { notice?: string; error?: { section: SecuritySection; message: string }; newBackupCodes?: string[] } = {},
+  extra: { notice?: string; error?: { section: SecuritySection; message: string }; newBackupCodes?: string[]; email?: { notice?: Message; error?: Message } } = {},
   status = 200,
 ): Promise<ProtocolResponse> {
   const { user, record } = session;
@@ -49,13 +50,21 @@ export async function securityPage(
     accountHref: ctx.config.issuer + PATHS.account,
     actions: actions(ctx),
     name: user.name,
+    email: {
+      address: user.email,
+      verified: user.emailVerified,
+      mode: user.passwordHash === '' ? 'not_here' : ctx.mail ? 'change' : 'no_mail',
+      ...extra.email,
+    },
     ownPassword: user.passwordHash !== '',
     sessions,
     secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
     ...(ctx.config.allowAccountDeletion
       ? { deletion: { needsPassword: user.passwordHash !== '', reauthMinutes: REAUTH_SECONDS / 60, recentSignIn: now - record.authTime <= REAUTH_SECONDS } }
       : {}),
-    ...extra,
+    ...(extra.notice !== undefined ? { notice: extra.notice } : {}),
+    ...(extra.error ? { error: extra.error } : {}),
+    ...(extra.newBackupCodes ? { newBackupCodes: extra.newBackupCodes } : {}),
   };
   return page(status, 'account-security', data);
 }
