@@ -51,3 +51,14 @@ export async function signIn(server: TestServer, browser: Browser, username: str
 }
 
 export const signedIn = (page: Page) => /Signed in as/.test(page.html) && !/name="password"/.test(page.html);
+
+/** The newest message to `address` (any case) that the sink received, waiting for it up to `timeoutMs`; `after` skips messages seen before. */
+export async function mailFor(sink: { messages: ReceivedMail[] }, address: string, after = 0, timeoutMs = 10_000): Promise<ReceivedMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = sink.messages.slice(after).reverse().find((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no mail to ${address} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
