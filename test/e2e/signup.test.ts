@@ -122,11 +122,11 @@ describe('sign-up, open, with --require-verified-email', () => {
     const login = isPage(await browser.visit(authorize));
     const href = /<a href="([^"]+)">Create an account<\/a>/.exec(login.html)?.[1]?.replace(/&amp;/g, '&');
     assert.ok(href?.includes('interaction='), 'the link carries the authorization request');
-    await signUp(browser, href, { username: 'returner', email: 'returner@example.org' });
+    await signUp(browser, href!, { username: 'returner', email: 'returner@example.org' });
     const confirmed = await confirm(browser, verifyLinkIn(await sink.next(), server));
     const onward = /<a href="([^"]+)">Continue signing in<\/a>/.exec(confirmed.html)?.[1];
     assert.ok(onward, textOf(confirmed.html));
-    const back = isPage(await browser.visit(onward));
+    const back = isPage(await browser.visit(onward!));
     assert.match(back.html, /name="password"/);
     const consent = isPage(await browser.submit(back, { username: 'returner', password: PASSWORD }));
     assert.match(consent.html, /name="decision"/);
