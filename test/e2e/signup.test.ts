@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
-import { isPage, textOf } from '../helpers/browser.js';
+import { Browser, isPage, textOf } from '../helpers/browser.js';
 import { PASSWORD, browserAt, confirm, linkIn, mailTo, signIn, signUp, signedIn, verifyLinkIn } from '../helpers/signup.js';
 import { inviteUser } from '../../src/core/admin/invitations.js';
 
@@ -50,6 +50,16 @@ describe('sign-up, open, with --require-verified-email', () => {
     assert.ok(signedIn(await signIn(server, browserAt(server), 'grace')));
     assert.equal((await events(server, 'user.signed_up')).length, 1);
     assert.equal((await events(server, 'email.verified')).length, 1);
+  });
+
+  it('the mail speaks the language of the browser that signed up (Accept-Language), with the page', async () => {
+    const browser = new Browser(server.issuer, { 'x-forwarded-for': '192.0.2.77', 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' });
+    const done = await signUp(browser, `${server.issuer}/signup`, { username: 'greta', email: 'greta@example.org' });
+    assert.equal(done.status, 200);
+    const mail = await sink.next();
+    assert.deepEqual(mail.to, ['greta@example.org']);
+    assert.equal(mail.subject.includes('Bestätigen Sie Ihre E-Mail-Adresse') || /=\?UTF-8\?/i.test(mail.subject), true, mail.subject);
+    assert.match(mail.decoded, /Der Link funktioniert einmal, 24 Stunden lang/);
   });
 
   it('a mail scanner fetching the link uses nothing: only the button does', async () => {
