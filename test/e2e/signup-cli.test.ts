@@ -22,17 +22,12 @@ describe('sign-up from the command line: --signup, --require-verified-email, tes
   });
 
   it('refuses a --signup it does not know, naming where it came from', async () => {
-    for (const [args, env, message] of [
-      [['--signup', 'everyone'], {}, "--signup must be off, open, invite or domain:example.com[,example.org], not 'everyone'"],
-      [['--signup', 'domain:exa mple.com'], {}, "--signup 'exa mple.com' is not a domain name"],
-      [[], { TESSERA_SIGNUP: 'domain:' }, "TESSERA_SIGNUP '' is not a domain name"],
-      [['--require-verified-email'], { TESSERA_REQUIRE_VERIFIED_EMAIL: 'maybe' }, null],
-    ] as const) {
-      if (message === null) continue;
-      const run = await refusedServe(join(dir, 'refused'), [...args], { ...env });
-      assert.notEqual(run.code, 0);
-      assert.match(run.stderr, new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    }
+    const unknown = await refusedServe(join(dir, 'refused'), ['--signup', 'everyone']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /--signup must be off, open, invite or domain:example\.com\[,example\.org\], not 'everyone'/);
+    const domain = await refusedServe(join(dir, 'refused'), [], { TESSERA_SIGNUP: 'domain:exa mple.com' });
+    assert.notEqual(domain.code, 0);
+    assert.match(domain.stderr, /TESSERA_SIGNUP 'exa mple\.com' is not a domain name/);
     const wrongSwitch = await refusedServe(join(dir, 'refused'), [], { TESSERA_REQUIRE_VERIFIED_EMAIL: 'maybe' });
     assert.notEqual(wrongSwitch.code, 0);
     assert.match(wrongSwitch.stderr, /TESSERA_REQUIRE_VERIFIED_EMAIL must be true or false/);
