@@ -24,6 +24,8 @@ import { accountEndpoints } from './core/interaction/account.js';
 import { signInEndpoint } from './core/interaction/sign-in.js';
 import { passwordResetEndpoints } from './core/interaction/password-reset.js';
 import { languageEndpoint } from './core/interaction/language-choice.js';
+import { signupEndpoints } from './core/interaction/signup/endpoints.js';
+import { verificationEndpoints } from './core/interaction/signup/verification.js';
 import { secondFactorEndpoint } from './core/interaction/second-factor.js';
 import { deviceEndpoints } from './core/interaction/device.js';
 import { deviceAuthorizationEndpoint } from './core/endpoints/device-authorization.js';
@@ -210,6 +212,8 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       signIn: signInEndpoint(ctx),
       language: languageEndpoint(ctx),
       passwordReset: passwordResetEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY, () => requestLog() ?? app.log),
+      signup: signupEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY),
+      verification: verificationEndpoints(ctx),
       secondFactor: secondFactorEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
@@ -261,6 +265,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
     app.log.warn(loose, `${loose.path} is open to other users of this machine (mode ${loose.mode}): it holds the store or the pepper; chmod ${loose.want.slice(1)} it`);
   }
   if (sealedKeys.length > 0) app.log.info({ kids: sealedKeys }, 'sealed signing keys that an earlier release stored in clear');
+  if (config.signup.mode !== 'off' && !options.mail) app.log.warn('sign-up (--signup) needs mail to confirm addresses, and no mail server is configured (--smtp-url): sign-up stays off');
   if (!redisConnected) app.log.warn('Redis does not answer yet: rate-limit counters are kept in memory until it does');
   const logError = (what: string) => (err: unknown) => app.log.error({ err }, what);
   logStoreError = logError('the embedded store\'s background checkpoint failed; SQLite checkpoints in requests again');

@@ -3,7 +3,7 @@ import type { Argon2Params } from '../core/accounts/passwords.js';
 import type { PasswordPolicy } from '../core/accounts/users.js';
 import { argon2FromEnv, passwordPolicyFromEnv } from './account-settings.js';
 import type { Branding } from '../ui/theme.js';
-import { resolveAccountDeletion, resolveBranding, resolveEventSettings, resolveMailSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
+import { resolveAccountDeletion, resolveBranding, resolveRequireVerifiedEmail, resolveSignup, resolveEventSettings, resolveMailSettings, resolveMetricsSettings, resolveSettings } from './serve-settings.js';
 import type { MailSettings } from '../server.js';
 import type { MetricsServing } from './metrics-settings.js';
 import type { EventSinkSettings } from '../observability/events/index.js';
@@ -83,6 +83,8 @@ export function resolveServe(flags: ServeFlags & Record<string, unknown>, env: N
     ...(flags.mfaPolicy ? { mfa: { policy: flags.mfaPolicy as 'enrolled' } } : {}),
     openRegistration: flags.openRegistration === true,
     allowAccountDeletion: resolveAccountDeletion(flags, env),
+    signup: resolveSignup(flags, env),
+    requireVerifiedEmail: resolveRequireVerifiedEmail(flags, env),
     consoleUsers: parseConsoleUsers(flags.consoleUsers),
     ...(flags.adminRole ? { adminRole: flags.adminRole } : {}),
     ...(flags.selfServiceScopes ? { selfServiceScopes: flags.selfServiceScopes.split(' ').filter((s) => s !== '') } : {}),

@@ -13,6 +13,7 @@ import { MAIL_SETTINGS, mailSettings } from './mail-settings.js';
 import type { MailSettings } from '../server.js';
 import { BRAND_SETTINGS, brandingSettings } from './brand-settings.js';
 import type { Branding } from '../ui/theme.js';
+import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from '../core/accounts/signup-policy.js';
 
 /*
  * Settings of `tessera serve` that a flag, an environment variable or the config file (`--config`)
@@ -60,7 +61,25 @@ const ACCOUNT_DELETION: Setting = {
   description: 'let users delete their own account on /account (with their password, or a recent sign-in)',
 };
 
-const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS), ...Object.values(MAIL_SETTINGS), ...Object.values(BRAND_SETTINGS), ACCOUNT_DELETION];
+/** Who may make an account on /signup (off by default; it needs mail). */
+const SIGNUP: Setting = {
+  flag: '--signup',
+  env: 'TESSERA_SIGNUP',
+  key: 'signup',
+  arg: 'mode',
+  description: 'who may make an account on /signup: off (default), open, invite, or domain:example.com[,example.org] (needs --smtp-url)',
+};
+
+/** Off unless an operator turns it on: an account whose address is not confirmed cannot finish signing in. */
+const REQUIRE_VERIFIED_EMAIL: Setting = {
+  flag: '--require-verified-email',
+  env: 'TESSERA_REQUIRE_VERIFIED_EMAIL',
+  key: 'requireVerifiedEmail',
+  arg: null,
+  description: 'an account with a password and an unconfirmed email address cannot finish signing in until it follows its confirmation link',
+};
+
+const SETTINGS: Setting[] = [...LIFETIME_SETTINGS, ...ALG_SETTINGS, ...EVENT_SETTINGS, ...Object.values(METRICS_SETTINGS), ...Object.values(MAIL_SETTINGS), ...Object.values(BRAND_SETTINGS), ACCOUNT_DELETION, SIGNUP, REQUIRE_VERIFIED_EMAIL];
 
 /** commander's name for a flag's value: `--access-token-ttl` → `accessTokenTtl`. */
 const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -177,7 +196,29 @@ export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.Proc
 
 /** Whether users may delete their own account: the switch, TESSERA_ALLOW_ACCOUNT_DELETION=true|false, or `allowAccountDeletion: true` in the file. */
 export function resolveAccountDeletion(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
-  const given = pick(ACCOUNT_DELETION, flags, env, configFile(flags));
+  return resolveSwitch(ACCOUNT_DELETION, flags, env);
+}
+
+/** Whether sign-ins need a confirmed address: the switch, TESSERA_REQUIRE_VERIFIED_EMAIL=true|false, or `requireVerifiedEmail: true` in the file. */
+export function resolveRequireVerifiedEmail(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
+  return resolveSwitch(REQUIRE_VERIFIED_EMAIL, flags, env);
+}
+
+/** Who may sign up: --signup, TESSERA_SIGNUP or `signup:` in the file; off when none says. */
+export function resolveSignup(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): SignupPolicy {
+  const given = pick(SIGNUP, flags, env, configFile(flags));
+  if (!given) return { mode: 'off' };
+  if (typeof given.value !== 'string') throw new CliError(`${given.source} must be off, open, invite or domain:example.com[,example.org], not ${shown(given.value)}`);
+  try {
+    return parseSignupPolicy(given.value);
+  } catch (e) {
+    if (e instanceof SignupPolicyError) throw new CliError(`${given.source} ${e.message}`);
+    throw e;
+  }
+}
+
+function resolveSwitch(setting: Setting, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
+  const given = pick(setting, flags, env, configFile(flags));
   if (!given) return false;
   if (given.value === true || given.value === 'true') return true;
   if (given.value === false || given.value === 'false') return false;

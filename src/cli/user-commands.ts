@@ -6,6 +6,7 @@ import { readSecretFromStdin } from './stdin.js';
 import { CliError, print } from './output.js';
 import { withOperations, withStoreOptions, type StoreOptions } from './store-options.js';
 import { userOperations } from './ops/users.js';
+import { invitationOperations } from './ops/invitations.js';
 
 const readPassword = () => readSecretFromStdin('--password-stdin');
 
@@ -141,6 +142,12 @@ export function userCommands(program: Command): void {
       await withOperations(flags, userOperations, async (ops) => print(await ops.delete(ref), flags.json === true));
     },
   );
+
+  withStoreOptions(user.command('invite <email>').description('invite an address to sign up (--signup invite): a single-use link, valid 7 days, is mailed to it'))
+    .option('--issuer <url>', 'the server\'s issuer URL, which the link points at (with a store; not needed with a saved admin login)', process.env['TESSERA_ISSUER'])
+    .action(async (email: string, flags: StoreOptions & { issuer?: string }) => {
+      await withOperations(flags, invitationOperations, async (ops) => print(await ops.invite(email, flags.issuer), flags.json === true));
+    });
 
   const mfa = user.command('mfa').description('two-step verification of a user');
   withStoreOptions(mfa.command('reset <user>').description('remove the second factor (and backup codes), e.g. after a lost phone; the user sets it up again')).action(

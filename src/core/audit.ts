@@ -56,6 +56,14 @@ export const AUDIT_TYPES = [
   'password.reset_requested',
   'password.reset',
   'mail.failed',
+  'user.signed_up',
+  'signup.refused',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+  'invitation.created',
+  'invitation.used',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -129,6 +137,14 @@ const SEVERITY: Record<AuditType, AuditSeverity> = {
   'password.reset': 'warning',
   // A message the user waits for (a reset link) never left: the mail server needs attention.
   'mail.failed': 'warning',
+  'user.signed_up': 'info',
+  'signup.refused': 'info',
+  'email.verification_sent': 'info',
+  'email.verified': 'info',
+  'email.change_requested': 'info',
+  'email.changed': 'warning',
+  'invitation.created': 'info',
+  'invitation.used': 'info',
 };
 
 /** The severity of an event of this type (see `AuditSeverity`). */

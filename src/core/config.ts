@@ -3,6 +3,7 @@ import { RETIREMENT_SLACK } from './keys/rotation.js';
 import type { AddressPolicy, FailurePolicy } from './limits.js';
 import type { RiskFactor } from './accounts/risk.js';
 import { isLoopbackHost } from './hosts.js';
+import type { SignupPolicy } from './accounts/signup-policy.js';
 import { LIFETIMES, lifetimeProblem, type LifetimeName } from './lifetime-rules.js';
 import { ACCESS_TOKEN_ALGS, ID_TOKEN_ALGS, type AccessTokenAlg, type IdTokenAlg } from './clients/client.js';
 
@@ -59,6 +60,10 @@ export interface Config {
   auditRetention: number;
   /** Whether users may delete their own account on /account (off unless an operator allows it). */
   allowAccountDeletion: boolean;
+  /** Who may make an account on /signup (off by default; it needs mail, see core/accounts/signup-policy.ts). */
+  signup: SignupPolicy;
+  /** A local account whose address is not verified cannot finish signing in (off by default). */
+  requireVerifiedEmail: boolean;
   /**
    * When the second factor is asked: `enrolled` — every sign-in of a user who set one up (the
    * default); `risk` — such users only when the sign-in's risk score reaches `riskThreshold`;
@@ -103,6 +108,8 @@ export interface ConfigInput {
   clientAuthLimits?: Partial<AddressPolicy>;
   auditRetention?: number;
   allowAccountDeletion?: boolean;
+  signup?: SignupPolicy;
+  requireVerifiedEmail?: boolean;
   mfa?: Partial<Omit<Config['mfa'], 'riskWeights'>> & { riskWeights?: Partial<Record<RiskFactor, number>> };
 }
 
@@ -187,6 +194,8 @@ export function makeConfig(input: ConfigInput): Config {
     clientAuthLimits,
     auditRetention,
     allowAccountDeletion: input.allowAccountDeletion === true,
+    signup: input.signup ?? { mode: 'off' },
+    requireVerifiedEmail: input.requireVerifiedEmail === true,
     mfa: mfaConfig(input.mfa),
     selfServiceScopes: [...(input.selfServiceScopes ?? OIDC_SCOPES)],
     intervals,

@@ -70,6 +70,13 @@ export interface Limiters {
    * its address in turn (two names typed) still gets no more mail than one name would.
    */
   passwordReset: { subject: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter };
+  /**
+   * Sign-ups, per IP and per address typed (each sends an email, found or not); and the "someone
+   * tried to sign up with your address" notices, per address, so no one can flood a mailbox with them.
+   */
+  signup: { ip: AttemptLimiter; address: AttemptLimiter; notice: AttemptLimiter };
+  /** Verification links sent (sign-up resend, email change, "verify your email"), per account and per IP. */
+  verification: { account: AttemptLimiter; ip: AttemptLimiter };
 }
 
 /** One counter and the key an attempt is counted under. */

@@ -2,6 +2,7 @@ import type { Params } from './params.js';
 import type { Message, Said } from './message.js';
 import type { AdminPageData } from './admin-console/page-data.js';
 import type { AccountSecurityPageData } from './interaction/account-security/page-data.js';
+import type { ConfirmEmailPageData, EmailUnverifiedPageData, SignupNoticePageData, SignupPageData } from './interaction/signup/page-data.js';
 
 /** A request as the core sees it: no framework objects, only what the protocol needs. */
 export interface ProtocolRequest {
@@ -28,7 +29,7 @@ export interface CookieToSet {
   maxAge?: number;
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home' | 'account-security' | 'forgot-password' | 'reset-password';
+export type PageName = 'login' | 'consent' | 'error' | 'account' | 'logout' | 'message' | 'device' | 'console' | 'second-factor' | 'link-account' | 'admin' | 'home' | 'account-security' | 'forgot-password' | 'reset-password' | 'signup' | 'signup-notice' | 'confirm-email' | 'email-unverified';
 
 /** What the core answers; src/http turns it into HTTP. */
 export type ProtocolResponse =
@@ -39,7 +40,7 @@ export type ProtocolResponse =
   /** A download (an export): the body as it is, saved under `filename`. */
   | { kind: 'file'; status: number; contentType: string; filename: string; body: string };
 
-export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData | AccountSecurityPageData | ForgotPasswordPageData | ResetPasswordPageData;
+export type PageData = LoginPageData | ConsentPageData | ErrorPageData | AccountPageData | LogoutPageData | MessagePageData | DevicePageData | ConsolePageData | SecondFactorPageData | LinkAccountPageData | AdminPageData | HomePageData | AccountSecurityPageData | ForgotPasswordPageData | ResetPasswordPageData | SignupPageData | SignupNoticePageData | ConfirmEmailPageData | EmailUnverifiedPageData;
 
 /** The second step of a sign-in: a code (`verify`), setting up an authenticator (`enroll`), or the backup codes, shown once (`codes`). */
 export interface SecondFactorPageData {
@@ -138,6 +139,8 @@ export interface LoginPageData {
   homeRealm?: boolean;
   /** "Forgot password?", offered only when the server can send email. */
   forgotPasswordHref?: string;
+  /** "Create an account", offered only when sign-up is on (and mail works). */
+  signupHref?: string;
 }
 
 /** A first sign-in through an upstream provider whose address belongs to an account here: prove it, or make a new one. */

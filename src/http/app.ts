@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
 import { RESET_PATHS } from '../core/interaction/reset-paths.js';
+import { SIGNUP_PATHS } from '../core/interaction/signup/page-data.js';
 import { DependencyUnavailableError } from '../core/errors.js';
 import { parseForm } from '../core/params.js';
 import { safeDescription } from '../core/errors.js';
@@ -40,6 +41,9 @@ export interface Endpoints {
   /** The language switch of every page (POST /language). */
   language: Handler;
   passwordReset: { showForgot: Handler; requestLink: Handler; showReset: Handler; reset: Handler };
+  /** /signup, and the confirmation link's pages. */
+  signup: { show: Handler; submit: Handler };
+  verification: { show: Handler; confirm: Handler; resend: Handler };
   deviceAuthorization: Handler;
   registration: { register: Handler; manage: InteractionHandler };
   developerConsole: {
@@ -229,6 +233,11 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post(RESET_PATHS.forgot, run(endpoints.passwordReset.requestLink));
   app.get(RESET_PATHS.reset, run(endpoints.passwordReset.showReset));
   app.post(RESET_PATHS.reset, run(endpoints.passwordReset.reset));
+  app.get(SIGNUP_PATHS.signup, run(endpoints.signup.show));
+  app.post(SIGNUP_PATHS.signup, run(endpoints.signup.submit));
+  app.get(SIGNUP_PATHS.verify, run(endpoints.verification.show));
+  app.post(SIGNUP_PATHS.verify, run(endpoints.verification.confirm));
+  app.post(SIGNUP_PATHS.resend, run(endpoints.verification.resend));
   app.route({ method: [...ANY], url: PATHS.deviceAuthorization, handler: run(endpoints.deviceAuthorization) });
   app.route({ method: [...ANY], url: PATHS.registration, handler: run(endpoints.registration.register) });
   app.route({ method: [...ANY], url: `${PATHS.registration}/:id`, handler: runInteraction(endpoints.registration.manage) });

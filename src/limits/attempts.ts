@@ -83,5 +83,15 @@ export function buildLimiters(make: LimiterFactory, config: Config): Limiters {
       ip: limiterOf(make, 'password-reset:ip', 20, { windowSeconds: 3600, lockSeconds: 3600 }),
       account: limiterOf(make, 'password-reset:account', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
     },
+    // A household or office shares an address: 20 sign-ups an hour from one; an address typed 3 times an hour.
+    signup: {
+      ip: limiterOf(make, 'signup:ip', 20, { windowSeconds: 3600, lockSeconds: 3600 }),
+      address: limiterOf(make, 'signup:address', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
+      notice: limiterOf(make, 'signup:notice', 2, { windowSeconds: 3600, lockSeconds: 3600 }),
+    },
+    verification: {
+      account: limiterOf(make, 'verification:account', 3, { windowSeconds: 3600, lockSeconds: 3600 }),
+      ip: limiterOf(make, 'verification:ip', 20, { windowSeconds: 3600, lockSeconds: 3600 }),
+    },
   };
 }

@@ -147,14 +147,18 @@ export interface MailOutboxStore {
   deleteSettled(before: number, limit: number): Promise<number>;
 }
 
-/** A single-use token sent by email (a password reset link); stored only as its hash. */
+/** A single-use token sent by email (a password reset or email verification link); stored only as its hash. */
 export interface AccountTokenRecord {
   tokenHash: string;
-  purpose: 'password_reset';
+  purpose: 'password_reset' | 'email_verification';
   userId: string;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** The address a verification link proves: the account's own, or the new one of an email change. */
+  email?: string;
+  /** The authorization request a sign-up came from, to return to after verifying. */
+  interactionId?: string;
 }
 
 export interface AccountTokenStore extends Expiring {
@@ -165,6 +169,34 @@ export interface AccountTokenStore extends Expiring {
   consume(tokenHash: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<AccountTokenRecord | undefined>;
   /** Marks every unused token of the user for `purpose` used (the others sent before the one that was used); returns how many. */
   consumeAllOf(userId: string, purpose: AccountTokenRecord['purpose'], now: number): Promise<number>;
+}
+
+/** An invitation to sign up (--signup invite), for one address; stored only as its hash. */
+export interface InvitationRecord {
+  tokenHash: string;
+  email: string;
+  /** Who invited (the audit actor: `cli`, `client:<id>`, `user:<sub>`). */
+  invitedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+/** Sign-up's records: invitations, and which account signed up with which address. */
+export interface SignupStore extends Expiring {
+  createInvitation(record: InvitationRecord): Promise<void>;
+  /** Unused and unexpired at `now`, without using it (to show the form). */
+  findInvitation(tokenHash: string, now: number): Promise<InvitationRecord | undefined>;
+  /** Marks it used, atomically: of concurrent calls exactly one gets the record. */
+  consumeInvitation(tokenHash: string, now: number): Promise<InvitationRecord | undefined>;
+  /** Records that `userId` signed up with the address `emailKey` (lower case); false when another account holds it (the primary key decides). */
+  claimAddress(emailKey: string, userId: string, now: number): Promise<boolean>;
+  /** The account that signed up with `emailKey`, if any. */
+  addressHolder(emailKey: string): Promise<string | undefined>;
+  /** Moves the address from `fromUserId` (an account deleted, or now at another address) to `toUserId`; false when it moved meanwhile. */
+  takeOverAddress(emailKey: string, fromUserId: string, toUserId: string, now: number): Promise<boolean>;
+  /** Lets go of the address, if `userId` holds it (a sign-up that did not finish). */
+  releaseAddress(emailKey: string, userId: string): Promise<void>;
 }
 
 /** An authorization code, bound to everything the token request must repeat (DESIGN.md §6). */
@@ -468,6 +500,7 @@ export interface Stores {
   roles: RoleStore;
   mailOutbox: MailOutboxStore;
   accountTokens: AccountTokenStore;
+  signups: SignupStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.

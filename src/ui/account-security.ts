@@ -3,6 +3,7 @@ import { html, type SafeHtml } from './html.js';
 import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
 import { say } from './i18n/say.js';
+import { emailSection } from './account-email.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -134,6 +135,7 @@ export function accountSecurityPage(d: AccountSecurityPageData, ctx: PageContext
 <p class="muted">${ctx.t('signedInAs', { username: d.username })} · <a href="${d.accountHref}">${ctx.t('account:title')}</a></p>
 ${d.notice ? html`<p role="status">${say(ctx, d.notice)}</p>` : ''}
 ${nameSection(ctx, d)}
+${emailSection(d, ctx)}
 ${passwordSection(ctx, d)}
 ${sessionsSection(ctx, d)}
 ${secondFactorSection(ctx, d)}

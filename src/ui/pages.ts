@@ -21,6 +21,7 @@ import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
 import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
 import { forgotPasswordPage, resetPasswordPage } from './password-reset.js';
+import { confirmEmailPage, emailUnverifiedPage, signupNoticePage, signupPage } from './signup.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
   return Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
@@ -50,6 +51,7 @@ ${d.homeRealm ? html`<p class="muted">${t('login:homeRealm')}</p>` : ''}
 <div class="actions"><button type="submit">${t('login:submit')}</button></div>
 </form>
 ${d.forgotPasswordHref ? html`<p><a href="${d.forgotPasswordHref}">${t('login:forgotPassword')}</a></p>` : ''}
+${d.signupHref ? html`<p><a href="${d.signupHref}">${ctx.t('signup:link.createAccount')}</a></p>` : ''}
 ${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ?? []).map((p) => html`<p><a class="button secondary" href="${p.href}">${t('login:continueWith', { provider: p.name })}</a></p>`)}</div>` : ''}`,
   );
 }
@@ -336,6 +338,10 @@ const RENDERERS: { [K in PageName]: (data: never, ctx: PageContext) => string } 
   'account-security': accountSecurityPage,
   'forgot-password': forgotPasswordPage,
   'reset-password': resetPasswordPage,
+  signup: signupPage,
+  'signup-notice': signupNoticePage,
+  'confirm-email': confirmEmailPage,
+  'email-unverified': emailUnverifiedPage,
 };
 
 /** Origins of the images a page shows from elsewhere (an app's logo): its response's CSP allows exactly these. */

@@ -103,4 +103,37 @@ export function outboxContract(stores: () => Stores): void {
     await stores().users.delete(user.id);
     assert.equal(await stores().accountTokens.findUsable(kept.tokenHash, 'password_reset', 150), undefined, 'deleted with its user');
   });
+
+  it('verification tokens keep the address they prove and the request they came from', async () => {
+    const user = buildUserWithoutPassword({ username: `v-${randomUUID().slice(0, 8)}` }, 1);
+    await stores().users.create(user);
+    const record = { tokenHash: randomUUID(), purpose: 'email_verification' as const, userId: user.id, createdAt: 100, expiresAt: 200, consumedAt: null, email: 'New@Example.org', interactionId: randomUUID() };
+    await stores().accountTokens.create(record);
+    assert.equal(await stores().accountTokens.findUsable(record.tokenHash, 'password_reset', 150), undefined, 'another purpose');
+    assert.deepEqual(await stores().accountTokens.consume(record.tokenHash, 'email_verification', 150), { ...record, consumedAt: 150 });
+  });
+
+  it('sign-up: one claim per address under concurrency, taken over only from the holder named; invitations used once', async () => {
+    const key = `${randomUUID()}@example.org`;
+    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => stores().signups.claimAddress(key, `user-${i}`, 100)));
+    assert.equal(claims.filter(Boolean).length, 1);
+    const holder = await stores().signups.addressHolder(key);
+    assert.equal(holder, `user-${claims.indexOf(true)}`);
+    const moves = await Promise.all(['a', 'b', 'c'].map((to) => stores().signups.takeOverAddress(key, holder!, to, 110)));
+    assert.equal(moves.filter(Boolean).length, 1);
+    assert.equal(await stores().signups.takeOverAddress(key, 'nobody', 'x', 120), false);
+    const now = await stores().signups.addressHolder(key);
+    await stores().signups.releaseAddress(key, 'someone-else');
+    assert.equal(await stores().signups.addressHolder(key), now);
+    await stores().signups.releaseAddress(key, now!);
+    assert.equal(await stores().signups.addressHolder(key), undefined);
+
+    const invitation = { tokenHash: randomUUID(), email: 'guest@example.org', invitedBy: 'cli', createdAt: 100, expiresAt: 200, consumedAt: null };
+    await stores().signups.createInvitation(invitation);
+    assert.deepEqual(await stores().signups.findInvitation(invitation.tokenHash, 150), invitation);
+    assert.equal(await stores().signups.findInvitation(invitation.tokenHash, 200), undefined, 'expired');
+    const uses = await Promise.all(Array.from({ length: 8 }, () => stores().signups.consumeInvitation(invitation.tokenHash, 150)));
+    assert.equal(uses.filter((u) => u !== undefined).length, 1);
+    assert.ok((await stores().signups.deleteExpired(10_000, 100)) >= 1);
+  });
 }

@@ -9,6 +9,7 @@ import { apiRoutes } from './resources/apis.js';
 import { groupRoutes } from './resources/groups.js';
 import { roleRoutes } from './resources/roles.js';
 import { userRoutes } from './resources/users.js';
+import { invitationRoutes } from './resources/invitations.js';
 import { identityProviderRoutes } from './resources/identity-providers.js';
 import { auditRoutes } from './resources/audit-events.js';
 import { clientRoutes } from './resources/clients.js';
@@ -20,6 +21,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...clientRoutes,
   ...userRoutes,
   ...userLifecycleRoutes,
+  ...invitationRoutes,
   ...groupRoutes,
   ...roleRoutes,
   ...apiRoutes,

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { UpstreamProvider } from './registry.js';
 import { RESET_PATHS } from '../interaction/reset-paths.js';
+import { signupHref } from '../interaction/signup/endpoints.js';
 
 /** Where a sign-in continues: an authorization request's interaction, or one of Tessera's pages. */
 export type SignInNext = { interactionId: string } | { returnTo: string };
@@ -20,13 +21,16 @@ export async function providerForAddress(ctx: Context, address: string): Promise
 }
 
 /** What the login page offers besides the password: provider links, and whether an address alone continues (home-realm discovery). */
-export async function loginChoices(ctx: Context, next: SignInNext): Promise<{ providers: { name: string; href: string }[]; homeRealm: boolean; forgotPasswordHref?: string }> {
+export async function loginChoices(ctx: Context, next: SignInNext): Promise<{ providers: { name: string; href: string }[]; homeRealm: boolean; forgotPasswordHref?: string; signupHref?: string }> {
   const upstream = (await ctx.federation.enabled()).filter((p) => p.kind !== 'ldap');
+  const signup = signupHref(ctx, 'interactionId' in next ? next.interactionId : undefined);
   return {
     providers: upstream.map((p) => ({ name: p.displayName, href: startUrl(ctx, p.name, next) })),
     homeRealm: upstream.some((p) => p.domains.length > 0),
     // Resetting a password needs email: without a mail server the link is not offered at all.
     ...(ctx.mail ? { forgotPasswordHref: ctx.config.issuer + RESET_PATHS.forgot } : {}),
+    // "Create an account": when sign-up is on, returning into the same authorization request after.
+    ...(signup ? { signupHref: signup } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { OAuthError } from '../errors.js';
 import { optional, required } from '../params.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { checkCredentials } from '../accounts/sign-in.js';
+import { mustVerifyFirst } from '../interaction/signup/verification.js';
 import { issueFirstTokens } from './user-tokens.js';
 import { recordConsent } from '../interaction/consent.js';
 import { requestedApi } from '../apis/resources.js';
@@ -35,6 +36,8 @@ export const passwordGrant: Grant = {
       throw new OAuthError('temporarily_unavailable', 'the directory that holds this account does not answer; try again later', { status: 503, headers: { 'Retry-After': '30' } });
     }
     if (!result.ok) throw new OAuthError('invalid_grant', result.refusal ? 'this account cannot sign in here' : 'the username or password is wrong');
+    // --require-verified-email holds on every way a password signs in.
+    if (mustVerifyFirst(ctx, result.user)) throw new OAuthError('invalid_grant', 'the email address of this account is not confirmed yet');
     const { user } = result;
     // The password grant has no second step: an account or client that needs one must use the browser.
     if (ctx.config.mfa.policy === 'required' || client.requireMfa || (await hasSecondFactor(ctx, user.id))) {

@@ -21,6 +21,7 @@ import { requester, type Requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
 import { redirectDestination, showableLogo } from '../clients/logo.js';
+import { mustVerifyFirst, unverifiedPage } from './signup/verification.js';
 
 export interface LiveInteraction {
   record: InteractionRecord;
@@ -166,6 +167,8 @@ export function interactionEndpoints(ctx: Context) {
 
       const result = await checkCredentials(ctx, requester(req), username, password, { clientId: live.client.clientId, browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
       if (!result.ok) return refusedSignIn(await loginPage(ctx, live, username, signInRefusal(result)), result);
+      // --require-verified-email: the password was right, but the sign-in ends here until the address is confirmed.
+      if (mustVerifyFirst(ctx, result.user)) return unverifiedPage(ctx, req, result.user);
       return afterPassword(ctx, req, result.user, requirementOf(ctx, live), result.risk, { interactionId: live.record.id }, result.cookies);
     },
 

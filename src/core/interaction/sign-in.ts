@@ -12,6 +12,7 @@ import { afterPassword } from './second-factor.js';
 import { checkedForm, formToken } from './form-token.js';
 import { isAdminConsolePath } from '../admin-console/paths.js';
 import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
+import { mustVerifyFirst, unverifiedPage } from './signup/verification.js';
 
 const SIGN_IN_FORM = 'sign-in';
 
@@ -58,6 +59,8 @@ export function signInEndpoint(ctx: Context) {
     if (username === '' || password === '') return signInPage(ctx, req, returnTo, username, msg('login:error.enterBoth'));
     const result = await checkCredentials(ctx, requester(req), username, password, { browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
     if (!result.ok) return refusedSignIn(await signInPage(ctx, req, returnTo, username, signInRefusal(result)), result);
+    // --require-verified-email: the password was right, but the sign-in ends here until the address is confirmed.
+    if (mustVerifyFirst(ctx, result.user)) return unverifiedPage(ctx, req, result.user);
     // Tessera's own pages need what the server's policy needs; a device's client is checked when it is approved.
     return afterPassword(ctx, req, result.user, { secondFactor: secondFactorRequired(ctx, null), clientId: null }, result.risk, { returnTo }, result.cookies);
   };

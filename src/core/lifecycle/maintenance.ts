@@ -16,7 +16,7 @@ export interface CleanupReport {
   sessions: number;
   interactions: number;
   deviceCodes: number;
-  /** Expired single-use account tokens (reset links), and outbox messages settled longer ago than the retention. */
+  /** Expired single-use account tokens (reset and verification links, invitations), and outbox messages settled longer ago than the retention. */
   accountTokens: number;
   mail: number;
   keys: number;
@@ -49,7 +49,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     sessions: await drain(stores.sessions, now),
     interactions: (await drain(stores.interactions, now)) + (await drain(stores.federationStates, now)),
     deviceCodes: await drain(stores.deviceCodes, now),
-    accountTokens: await drain(stores.accountTokens, now),
+    accountTokens: (await drain(stores.accountTokens, now)) + (await drain(stores.signups, now)),
     mail: await drain({ deleteExpired: (before, limit) => stores.mailOutbox.deleteSettled(before, limit) }, now - MAIL_RETENTION_SECONDS),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config, await stores.clients.list(), await stores.apis.list()))).length,
     // Audit events older than the retention period (config.auditRetention).

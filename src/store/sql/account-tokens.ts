@@ -12,6 +12,8 @@ function fromRow(r: Selectable<AccountTokensTable>): AccountTokenRecord {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+    ...(r.email === null ? {} : { email: r.email }),
+    ...(r.interaction_id === null ? {} : { interactionId: r.interaction_id }),
   };
 }
 
@@ -20,7 +22,7 @@ export function sqlAccountTokenStore(db: Kysely<Database>): AccountTokenStore {
     async create(r) {
       await db
         .insertInto('account_tokens')
-        .values({ token_hash: r.tokenHash, purpose: r.purpose, user_id: r.userId, created_at: r.createdAt, expires_at: r.expiresAt, consumed_at: r.consumedAt })
+        .values({ token_hash: r.tokenHash, purpose: r.purpose, user_id: r.userId, created_at: r.createdAt, expires_at: r.expiresAt, consumed_at: r.consumedAt, email: r.email ?? null, interaction_id: r.interactionId ?? null })
         .execute();
     },
     async findUsable(tokenHash, purpose, now) {

@@ -491,6 +491,32 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_tokens_user').on('account_tokens').column('user_id').execute();
     },
   },
+  '0025_signup': {
+    async up(db: Kysely<any>) {
+      // The address a verification link proves (the account's, or the new one of an email change),
+      // and the authorization request a sign-up came from (to return to it after verifying).
+      await db.schema.alterTable('account_tokens').addColumn('email', 'text').execute();
+      await db.schema.alterTable('account_tokens').addColumn('interaction_id', 'text').execute();
+      // Invitations to sign up (--signup invite): single use, by hash only, for one address.
+      await db.schema
+        .createTable('invitations')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('invited_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('invitations_expires_at').on('invitations').column('expires_at').execute();
+      // One sign-up per address (lower case): the primary key decides between concurrent sign-ups.
+      await db.schema
+        .createTable('signup_addresses')
+        .addColumn('email_key', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0026_user_locale': {
     async up(db: Kysely<any>) {
       // The language a user reads (the OIDC `locale` claim): chosen with the pages' language switch, or set

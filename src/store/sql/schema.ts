@@ -203,9 +203,28 @@ export interface AccountTokensTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  email: string | null;
+  interaction_id: string | null;
+}
+
+export interface InvitationsTable {
+  token_hash: string;
+  email: string;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface SignupAddressesTable {
+  email_key: string;
+  user_id: string;
+  created_at: number;
 }
 
 export interface Database {
+  invitations: InvitationsTable;
+  signup_addresses: SignupAddressesTable;
   mail_outbox: MailOutboxTable;
   account_tokens: AccountTokensTable;
   clients: ClientsTable;

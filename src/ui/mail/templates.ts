@@ -2,6 +2,7 @@ import type { MailContent, MailRenderer, MailTemplate } from '../../core/mail/ma
 import { DEFAULT_LOCALE } from '../../core/locale.js';
 import { html, type SafeHtml } from '../html.js';
 import { translator, type Translator } from '../i18n/translator.js';
+import { renderSignupMail } from './signup.js';
 
 /*
  * The emails Tessera sends, each as text and HTML, in the reader's language (the `mail` catalogs).
@@ -56,5 +57,7 @@ export const renderMail = (template: Parameters<MailRenderer>[0], productName = 
   switch (template.name) {
     case 'password-reset':
       return passwordReset(t, template.data, productName);
+    default:
+      return renderSignupMail(template);
   }
 };

@@ -16,6 +16,7 @@ import { currentSession, endSession, type ActiveSession } from '../session.js';
 import { signInPage } from '../sign-in.js';
 import { checkedForm } from '../form-token.js';
 import { ACCOUNT_SECURITY_PATHS, type SecuritySection } from './page-data.js';
+import { emailActions } from './email.js';
 import { NOTICES, REAUTH_SECONDS, SECURITY_FORM, securityPage, type NoticeKey } from './page.js';
 
 /** What a refused check of the current password says: wrong, or why it was not checked (locked, busy, a directory down). */
@@ -69,6 +70,8 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
   }
 
   return {
+    ...emailActions(ctx, signedIn),
+
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const session = await currentSession(ctx, req);
       if (!session) return signInPage(ctx, req, ACCOUNT_SECURITY_PATHS.show);

@@ -8,6 +8,8 @@ import type { Message } from '../../message.js';
 export const ACCOUNT_SECURITY_PATHS = {
   show: '/account/security',
   changeName: '/account/name',
+  changeEmail: '/account/email',
+  verifyEmail: '/account/email/verify',
   changePassword: '/account/password',
   endSession: '/account/sessions/end',
   endOtherSessions: '/account/sessions/end-others',
@@ -31,6 +33,16 @@ export interface SessionItem {
   pendingSecondFactor: boolean;
 }
 
+export interface EmailSectionData {
+  address: string | null;
+  verified: boolean;
+  /** `change`: a form (current password, new address); `no_mail`: the server cannot send the link; `not_here`: no password of their own here. */
+  mode: 'change' | 'no_mail' | 'not_here';
+  /** What the last action of this section said (message keys of the `signup` namespace). */
+  notice?: Message;
+  error?: Message;
+}
+
 export interface AccountSecurityPageData {
   username: string;
   csrfToken: string;
@@ -42,6 +54,8 @@ export interface AccountSecurityPageData {
   error?: { section: SecuritySection; message: Message };
   /** The name shown to apps (the `name` claim); null when none is set. */
   name: string | null;
+  /** The email address, whether it is confirmed, and what can be done with it here. */
+  email: EmailSectionData;
   /** Whether the user has a password of their own here (else none is shown to change). */
   ownPassword: boolean;
   sessions: SessionItem[];

@@ -30,7 +30,7 @@ const actions = (ctx: Context) =>
 export async function securityPage(
   ctx: Context,
   session: ActiveSession,
-  extra: { notice?: Message; error?: { section: SecuritySection; message: Message }; newBackupCodes?: string[] } = {},
+  extra: { notice?: Message; error?: { section: SecuritySection; message: Message }; newBackupCodes?: string[]; email?: { notice?: Message; error?: Message } } = {},
   status = 200,
 ): Promise<ProtocolResponse> {
   const { user, record } = session;
@@ -50,13 +50,21 @@ export async function securityPage(
     accountHref: ctx.config.issuer + PATHS.account,
     actions: actions(ctx),
     name: user.name,
+    email: {
+      address: user.email,
+      verified: user.emailVerified,
+      mode: user.passwordHash === '' ? 'not_here' : ctx.mail ? 'change' : 'no_mail',
+      ...extra.email,
+    },
     ownPassword: user.passwordHash !== '',
     sessions,
     secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
     ...(ctx.config.allowAccountDeletion
       ? { deletion: { needsPassword: user.passwordHash !== '', reauthMinutes: REAUTH_SECONDS / 60, recentSignIn: now - record.authTime <= REAUTH_SECONDS } }
       : {}),
-    ...extra,
+    ...(extra.notice !== undefined ? { notice: extra.notice } : {}),
+    ...(extra.error ? { error: extra.error } : {}),
+    ...(extra.newBackupCodes ? { newBackupCodes: extra.newBackupCodes } : {}),
   };
   return page(status, 'account-security', data);
 }

@@ -1,0 +1,68 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { mailFor, mailTo } from '../helpers/signup.js';
+
+const PASSWORD = 'lin chose a long password';
+
+/** A page that records the CSP violations it reports; the app's callback is answered here, never fetched. */
+async function newPage(chromium: Browser): Promise<{ page: Page; violations: string[]; callbacks: string[] }> {
+  const page = await (await chromium.newContext()).newPage();
+  const violations: string[] = [];
+  const callbacks: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.route('https://notes.example.com/**', (route) => {
+    callbacks.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the app' });
+  });
+  return { page, violations, callbacks };
+}
+
+describe('email change in a real browser', () => {
+  let sink: MailSink;
+  let server: TestServer;
+  let chromium: Browser;
+
+  before(async () => {
+    sink = await startMailSink();
+    server = await startTestServer({}, undefined, { mail: mailTo(sink.url) });
+    await server.addUser({ username: 'mira', email: 'mira@old.example', emailVerified: true, password: PASSWORD });
+    chromium = await launchChromium();
+  });
+  after(async () => {
+    await chromium?.close();
+    await server.close();
+    await sink.stop();
+  });
+
+  it('change email on /account/security → link to the new address → in effect; the old address is told', async () => {
+    const { page, violations } = await newPage(chromium);
+    await page.goto(`${server.issuer}/account/security`);
+    await page.fill('input[name=username]', 'mira');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${server.issuer}/account/security`);
+    await page.fill('input[name=email]', 'mira@new.example');
+    await page.fill('#email_password', PASSWORD);
+    await page.getByRole('button', { name: 'Change email' }).click();
+    assert.match((await page.textContent('main')) ?? '', /We sent a link to mira@new\.example/);
+    assert.match((await page.textContent('main')) ?? '', /Your address: mira@old\.example/);
+
+    const mail = await mailFor(sink, 'mira@new.example');
+    const link = /http:\/\/127\.0\.0\.1:\d+\/login\/verify-email\?token=[A-Za-z0-9_-]{43}/.exec(mail.decoded)?.[0];
+    assert.ok(link);
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    assert.match((await page.textContent('main')) ?? '', /Your account now uses mira@new\.example/);
+    await page.getByRole('link', { name: 'Your account' }).click();
+    assert.match((await page.textContent('main')) ?? '', /Your address: mira@new\.example \(confirmed\)/);
+    const notice = await mailFor(sink, 'mira@old.example');
+    assert.match(notice.subject, /was changed/);
+    assert.deepEqual(violations, []);
+  });
+});
