@@ -22,6 +22,7 @@ import { sqlGroupStore } from './groups.js';
 import { sqlRoleStore } from './roles.js';
 import { sqlMailOutboxStore } from './mail-outbox.js';
 import { sqlAccountTokenStore } from './account-tokens.js';
+import { sqlPasskeyStore } from './passkeys.js';
 import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
@@ -55,6 +56,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed, extras: 
     roles: sqlRoleStore(db),
     mailOutbox: sqlMailOutboxStore(db),
     accountTokens: sqlAccountTokenStore(db),
+    passkeys: sqlPasskeyStore(db),
     settings: {
       async get(name) {
         return (await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;

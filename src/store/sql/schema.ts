@@ -204,7 +204,37 @@ export interface AccountTokensTable {
   consumed_at: number | null;
 }
 
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface PasskeyUserHandlesTable {
+  user_id: string;
+  handle: string;
+}
+
+export interface PasskeyChallengesTable {
+  challenge_hash: string;
+  purpose: string;
+  binding: string;
+  user_id: string | null;
+  expires_at: number;
+}
+
 export interface Database {
+  passkeys: PasskeysTable;
+  passkey_user_handles: PasskeyUserHandlesTable;
+  passkey_challenges: PasskeyChallengesTable;
   mail_outbox: MailOutboxTable;
   account_tokens: AccountTokensTable;
   clients: ClientsTable;
