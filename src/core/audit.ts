@@ -56,6 +56,10 @@ export const AUDIT_TYPES = [
   'password.reset_requested',
   'password.reset',
   'mail.failed',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.clone_suspected',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -129,6 +133,12 @@ const SEVERITY: Record<AuditType, AuditSeverity> = {
   'password.reset': 'warning',
   // A message the user waits for (a reset link) never left: the mail server needs attention.
   'mail.failed': 'warning',
+  'passkey.registered': 'info',
+  'passkey.renamed': 'info',
+  // One fewer way to sign in; a thief who had the session could remove the owner's.
+  'passkey.removed': 'warning',
+  // A signature counter went backwards: two authenticators may hold the same key (W3C WebAuthn §6.1.1).
+  'passkey.clone_suspected': 'critical',
 };
 
 /** The severity of an event of this type (see `AuditSeverity`). */

@@ -24,6 +24,7 @@ export const PATHS = {
   console: '/console',
   adminAudit: '/admin/audit',
   secondFactor: '/login/second-factor',
+  passkeySignIn: '/login/passkey',
   accountSecondFactor: '/account/second-factor',
   accountSecondFactorConfirm: '/account/second-factor/confirm',
   jwks: '/jwks',
