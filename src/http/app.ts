@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from '../ui/passkey-script.js';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
 import { RESET_PATHS } from '../core/interaction/reset-paths.js';
@@ -36,6 +37,8 @@ export interface Endpoints {
   federation: { start: InteractionHandler; callback: InteractionHandler; link: Handler };
   secondFactor: Handler;
   signIn: Handler;
+  /** A passwordless sign-in with a passkey (the login page's "Sign in with a passkey"). */
+  passkeySignIn: Handler;
   /** "Forgot password?": the form asking for a link, and the form the link opens. */
   passwordReset: { showForgot: Handler; requestLink: Handler; showReset: Handler; reset: Handler };
   deviceAuthorization: Handler;
@@ -247,6 +250,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     else app.post(path, run(endpoints.accountSecurity[name]));
   }
   app.post(PATHS.secondFactor, run(endpoints.secondFactor));
+  app.post(PATHS.passkeySignIn, run(endpoints.passkeySignIn));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
@@ -271,6 +275,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.get('/interaction/:id', runInteraction(endpoints.interaction.show));
   app.post('/interaction/:id/login', runInteraction(endpoints.interaction.login));
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
+  app.get(PASSKEY_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(PASSKEY_SCRIPT));
   app.get('/assets/tessera.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/', run(endpoints.home));
   app.get('/health', run(endpoints.health));

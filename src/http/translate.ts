@@ -3,6 +3,7 @@ import type { Params } from '../core/params.js';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { imageOrigins, renderPage } from '../ui/pages.js';
 import { contentSecurityPolicy } from './security-headers.js';
+import { usesPasskeyScript } from '../ui/passkeys.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { noteError } from './request-log.js';
 import { pageContext } from './page-context.js';
@@ -60,6 +61,7 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   if (answer.page === 'error') noteError(reply.request, answer.data);
   // A page showing an app's logo allows images from that origin, in this response only.
   const images = imageOrigins(answer.page, data);
-  if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy(images));
+  const scripts = usesPasskeyScript(answer.page, data);
+  if (images.length > 0 || scripts) reply.header('Content-Security-Policy', contentSecurityPolicy(images, scripts));
   return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, answer.uiLocales)));
 }

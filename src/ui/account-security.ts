@@ -2,6 +2,7 @@ import type { AccountSecurityPageData, SecuritySection, SessionItem } from '../c
 import { html, type SafeHtml } from './html.js';
 import { htmlDocument } from './document.js';
 import type { PageContext } from './page-context.js';
+import { passkeysSection } from './passkeys.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -9,7 +10,8 @@ const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slic
 /** How a session signed in, from its amr values (RFC 8176). */
 function method(amr: string[]): string {
   const parts = [amr.includes('pwd') ? 'password' : amr.includes('fed') || amr.length === 0 ? 'another provider' : amr[0]!];
-  if (amr.includes('mfa') || amr.includes('otp')) parts.push('code');
+  if (amr.includes('hwk') || amr.includes('swk')) parts.push('passkey');
+  else if (amr.includes('mfa') || amr.includes('otp')) parts.push('code');
   return parts.join(' and ');
 }
 
@@ -133,6 +135,7 @@ ${nameSection(d)}
 ${passwordSection(d)}
 ${sessionsSection(d)}
 ${secondFactorSection(d)}
+${passkeysSection(ctx, d)}
 ${deleteSection(d)}`;
   return htmlDocument(ctx, d.newBackupCodes ? 'Backup codes' : 'Security', html`<main>${body}</main>`);
 }

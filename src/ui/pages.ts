@@ -18,6 +18,7 @@ import type { PageContext } from './page-context.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
 import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
+import { passkeySecondFactor, passkeySignIn } from './passkeys.js';
 import { forgotPasswordPage, resetPasswordPage } from './password-reset.js';
 
 function hiddenFields(fields: Record<string, string>): SafeHtml[] {
@@ -37,13 +38,14 @@ ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 ${hiddenFields(d.hidden ?? {})}
 <label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
+<input type="text" id="username" name="username" autocomplete="${d.passkey ? 'username webauthn' : 'username'}" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password"${d.homeRealm ? '' : html` required`}${d.username ? html` autofocus` : ''}>
 ${d.homeRealm ? html`<p class="muted">With a work address, leave the password empty to continue with your organization's sign-in.</p>` : ''}
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
 ${d.forgotPasswordHref ? html`<p><a href="${d.forgotPasswordHref}">Forgot password?</a></p>` : ''}
+${d.passkey ? passkeySignIn(ctx, d.passkey) : ''}
 ${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ?? []).map((p) => html`<p><a class="button secondary" href="${p.href}">Continue with ${p.name}</a></p>`)}</div>` : ''}`,
   );
 }
@@ -288,7 +290,8 @@ function secondFactorPage(d: SecondFactorPageData, ctx: PageContext): string {
     return layout(ctx, 'Two-step verification', html`<h1>Two-step verification</h1>
 <p class="muted">Signed in as ${d.username}</p>
 ${error}
-${sessionForm(d.action, d.csrfToken, codeField, 'Verify')}`);
+${d.passkeyOnly ? '' : sessionForm(d.action, d.csrfToken, codeField, 'Verify')}
+${d.passkey ? passkeySecondFactor(ctx, d.passkey, d.passkeyOnly === true) : ''}`);
   }
   if (d.mode === 'enroll') {
     return layout(ctx, 'Set up two-step verification', html`<h1>Set up two-step verification</h1>

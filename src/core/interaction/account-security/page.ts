@@ -2,6 +2,7 @@ import type { Context } from '../../context.js';
 import { page, type ProtocolResponse } from '../../protocol.js';
 import { backupCodesLeft, hasSecondFactor } from '../../accounts/mfa.js';
 import { formToken } from '../form-token.js';
+import { listPasskeys, MAX_PASSKEYS, registrationOptions } from '../../accounts/passkeys.js';
 import type { ActiveSession } from '../session.js';
 import { PATHS } from '../../endpoints/discovery.js';
 import { ACCOUNT_SECURITY_PATHS, type AccountSecurityPageData, type SecuritySection } from './page-data.js';
@@ -19,6 +20,9 @@ export const NOTICES = {
   session_ended: 'That session is signed out.',
   others_ended: 'You are signed out everywhere else.',
   second_factor_off: 'Two-step verification is off. Sign-ins ask only for your password now.',
+  passkey_added: 'Your passkey is added. You can sign in with it from now on.',
+  passkey_renamed: 'The passkey is renamed.',
+  passkey_removed: 'The passkey is removed. It no longer signs you in here.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -43,6 +47,9 @@ export async function securityPage(
     amr: s.amr,
     pendingSecondFactor: s.pendingFactor !== null,
   }));
+  const passkeys = await listPasskeys(ctx, user.id);
+  // Adding a way to sign in asks for a recent sign-in, as deleting the account does for users without a password.
+  const recent = now - record.authTime <= REAUTH_SECONDS;
   const data: AccountSecurityPageData = {
     username: user.username,
     csrfToken: formToken(ctx, SECURITY_FORM, record.idHash),
@@ -52,6 +59,12 @@ export async function securityPage(
     ownPassword: user.passwordHash !== '',
     sessions,
     secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
+    passkeys: {
+      list: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.deviceType === 'multiDevice' })),
+      ...(recent && passkeys.length < MAX_PASSKEYS ? { registrationOptions: JSON.stringify(await registrationOptions(ctx, user, record.idHash)) } : {}),
+      reauthMinutes: REAUTH_SECONDS / 60,
+      canRemoveLast: user.passwordHash !== '',
+    },
     ...(ctx.config.allowAccountDeletion
       ? { deletion: { needsPassword: user.passwordHash !== '', reauthMinutes: REAUTH_SECONDS / 60, recentSignIn: now - record.authTime <= REAUTH_SECONDS } }
       : {}),
