@@ -197,6 +197,8 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
         return refused(c, 'passkeys', REGISTRATION_REFUSALS[result.reason] ?? 'The passkey could not be added. Try again.');
       }
       await ctx.audit.record({ type: 'passkey.registered', userId: user.id, username: user.username, ...c.from, reason: result.passkey.deviceType === 'multiDevice' ? 'synced' : 'device_bound' });
+      // Made with user verification just now: as with a new authenticator app, it proves the factor for this session.
+      if (!provedSecondFactor(record.amr)) await ctx.stores.sessions.stepUp(record.idHash, [...record.amr.filter((a) => a !== 'mfa'), 'mfa']);
       return back('passkey_added');
     },
 
