@@ -44,8 +44,8 @@ export async function follow(server: TestServer, browser: Browser, response: Res
 }
 
 /** Starts an authorization code flow (PKCE): the URL to visit, and how to redeem the code it ends with. */
-export async function startCodeFlow(server: TestServer, clientId: string, redirectUri: string, extra: Record<string, string> = {}) {
-  const config = await client.discovery(new URL(server.issuer), clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+export async function startCodeFlow(server: TestServer, clientId: string, redirectUri: string, extra: Record<string, string> = {}, issuer = server.issuer) {
+  const config = await client.discovery(new URL(issuer), clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
