@@ -18,7 +18,7 @@ function ceremonyForm(ctx: PageContext, kind: 'sign-in' | 'second-factor' | 'reg
 ${hidden(prompt.hidden)}
 <input type="hidden" name="credential" value="">
 ${body}
-<p class="error" role="alert" data-passkey-status hidden></p>
+<p data-passkey-status class="error" role="alert" hidden></p>
 <div class="actions"><button type="submit" class="secondary" id="passkey-${kind}">${button}</button></div>
 </form>
 <script src="${PASSKEY_SCRIPT_PATH}" defer></script>`;
