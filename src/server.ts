@@ -1,3 +1,4 @@
+import { passkeySignInEndpoint } from './core/interaction/passkey-sign-in.js';
 import { accountSecurityEndpoints } from './core/interaction/account-security/endpoints.js';
 import type { FastifyInstance } from 'fastify';
 import { makeConfig, type ConfigInput } from './core/config.js';
@@ -215,6 +216,7 @@ export async function createServer(options: ServerOptions): Promise<Tessera> {
       signup: signupEndpoints(ctx, options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY),
       verification: verificationEndpoints(ctx),
       secondFactor: secondFactorEndpoint(ctx),
+      passkeySignIn: passkeySignInEndpoint(ctx),
       deviceAuthorization: deviceAuthorizationEndpoint(ctx),
       device: deviceEndpoints(ctx),
       registration: registrationEndpoints(ctx),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect, replacingList } from './list-flags.js';
 import type { ClientInput } from '../core/clients/registration.js';
-import type { ClientType, ApplicationType } from '../core/clients/client.js';
+import { MFA_LEVELS, mfaLevelSettings, type ClientType, type ApplicationType, type MfaLevel } from '../core/clients/client.js';
 import type { ClientUpdate, NewClient } from '../core/admin/clients.js';
 import { clientOperations, clientSummary } from './ops/clients.js';
 import { CliError, print } from './output.js';
@@ -40,7 +40,7 @@ function metadataFlags(command: Command): Command {
     .option('--grant-type <grant>', 'authorization_code, refresh_token or client_credentials (repeat for several)', collect)
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'token endpoint auth method: client_secret_basic, client_secret_post or none')
-    .option('--require-mfa <on|off>', 'users must pass a second factor to sign in to this client')
+    .option('--require-mfa <off|on|phishing-resistant>', 'users must pass a second factor to sign in to this client; phishing-resistant: it must be a passkey')
     .option('--first-party', 'an app you trust as your own: its users are not asked to consent (their consent is recorded, and revocable on /account)')
     .option('--no-first-party', 'users are asked to consent to this app (the default)')
     .option('--default-api <identifier>', "the API its tokens are for when a request names no resource (RFC 8707); 'none' for Tessera itself")
@@ -66,8 +66,9 @@ function toInput(flags: ClientFlags): ClientInput {
   if (flags.firstParty !== undefined) input.firstParty = flags.firstParty;
   if (flags.defaultApi !== undefined) input.defaultApi = flags.defaultApi === 'none' ? null : flags.defaultApi;
   if (flags.requireMfa !== undefined) {
-    if (flags.requireMfa !== 'on' && flags.requireMfa !== 'off') throw new CliError(`--require-mfa must be 'on' or 'off', not '${flags.requireMfa}'`);
-    input.requireMfa = flags.requireMfa === 'on';
+    const level = flags.requireMfa as MfaLevel;
+    if (!MFA_LEVELS.includes(level)) throw new CliError(`--require-mfa must be 'off', 'on' or 'phishing-resistant', not '${flags.requireMfa}'`);
+    Object.assign(input, mfaLevelSettings(level));
   }
   const lifetimes: NonNullable<ClientInput['lifetimes']> = {};
   if (flags.accessTokenTtl !== undefined) lifetimes.accessToken = lifetimeFlag('--access-token-ttl', flags.accessTokenTtl);

@@ -64,6 +64,10 @@ export const AUDIT_TYPES = [
   'email.changed',
   'invitation.created',
   'invitation.used',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.clone_suspected',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -145,6 +149,12 @@ const SEVERITY: Record<AuditType, AuditSeverity> = {
   'email.changed': 'warning',
   'invitation.created': 'info',
   'invitation.used': 'info',
+  'passkey.registered': 'info',
+  'passkey.renamed': 'info',
+  // One fewer way to sign in; a thief who had the session could remove the owner's.
+  'passkey.removed': 'warning',
+  // A signature counter went backwards: two authenticators may hold the same key (W3C WebAuthn §6.1.1).
+  'passkey.clone_suspected': 'critical',
 };
 
 /** The severity of an event of this type (see `AuditSeverity`). */

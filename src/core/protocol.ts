@@ -59,6 +59,10 @@ export interface SecondFactorPageData {
   download?: { action: string; csrfToken: string };
   continueHref?: string;
   error?: Message;
+  /** Verify with a passkey instead of a code. */
+  passkey?: PasskeyPrompt;
+  /** Only a passkey will do (the client requires phishing-resistant sign-ins), or the user has no code factor. */
+  passkeyOnly?: boolean;
 }
 
 /** What a developer typed into the console's registration form, shown again when it was refused. */
@@ -141,6 +145,20 @@ export interface LoginPageData {
   forgotPasswordHref?: string;
   /** "Create an account", offered only when sign-up is on (and mail works). */
   signupHref?: string;
+  /** "Sign in with a passkey" (and the username field's passkey autofill). */
+  passkey?: PasskeyPrompt;
+}
+
+/**
+ * A WebAuthn ceremony a page offers: the options for navigator.credentials (JSON, with a challenge
+ * kept by the server) and the form the answer is posted with, as the field `credential`.
+ */
+export interface PasskeyPrompt {
+  action: string;
+  csrfToken: string;
+  /** More hidden fields of the form. */
+  hidden: Record<string, string>;
+  options: string;
 }
 
 /** A first sign-in through an upstream provider whose address belongs to an account here: prove it, or make a new one. */

@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from '../ui/passkey-script.js';
 import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { PATHS } from '../core/endpoints/discovery.js';
 import { RESET_PATHS } from '../core/interaction/reset-paths.js';
@@ -37,6 +38,8 @@ export interface Endpoints {
   federation: { start: InteractionHandler; callback: InteractionHandler; link: Handler };
   secondFactor: Handler;
   signIn: Handler;
+  /** A passwordless sign-in with a passkey (the login page's "Sign in with a passkey"). */
+  passkeySignIn: Handler;
   /** "Forgot password?": the form asking for a link, and the form the link opens. */
   /** The language switch of every page (POST /language). */
   language: Handler;
@@ -262,6 +265,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
     else app.post(path, run(endpoints.accountSecurity[name]));
   }
   app.post(PATHS.secondFactor, run(endpoints.secondFactor));
+  app.post(PATHS.passkeySignIn, run(endpoints.passkeySignIn));
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: PATHS.userinfo, handler: run(endpoints.userinfo, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.openidConfiguration, handler: run(endpoints.discovery, true) });
   app.route({ method: ['GET', 'OPTIONS'], url: PATHS.oauthMetadata, handler: run(endpoints.discovery, true) });
@@ -288,6 +292,7 @@ export function buildHttpApp(endpoints: Endpoints, options: HttpOptions): Fastif
   app.post('/interaction/:id/consent', runInteraction(endpoints.interaction.consent));
   // The stylesheet (with the configured accent), a theme's stylesheet, the logo file.
   serveLook(app, look);
+  app.get(PASSKEY_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(PASSKEY_SCRIPT));
   app.get('/', run(endpoints.home));
   app.get('/health', run(endpoints.health));
   app.get('/ready', run(endpoints.ready));

@@ -8,9 +8,11 @@ const ORIGIN_SOURCE = /^https?:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/;
  * app's logo names that one origin too, for that response only. No `form-action`: browsers apply it
  * to the redirect that follows a form post, which here goes to the client's redirect URI by design.
  */
-export function contentSecurityPolicy(imageOrigins: readonly string[] = []): string {
+export function contentSecurityPolicy(imageOrigins: readonly string[] = [], scripts = false): string {
   const images = ["'self'", 'data:', ...new Set(imageOrigins.filter((o) => ORIGIN_SOURCE.test(o)))];
-  return `default-src 'none'; style-src 'self'; img-src ${images.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  // Only pages offering passkeys run a script, and only this server's file (/assets/passkeys.js).
+  const script = scripts ? " script-src 'self';" : '';
+  return `default-src 'none';${script} style-src 'self'; img-src ${images.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ProtocolRequest, ProtocolResponse } from '../core/protocol.js';
 import { imageOrigins, renderPage } from '../ui/pages.js';
 import { contentSecurityPolicy } from './security-headers.js';
 import { lookOf } from './look.js';
+import { usesPasskeyScript } from '../ui/passkeys.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { noteError } from './request-log.js';
 import { pageContext } from './page-context.js';
@@ -61,6 +62,8 @@ export function sendProtocolResponse(reply: FastifyReply, answer: ProtocolRespon
   if (answer.page === 'error') noteError(reply.request, answer.data);
   // A page showing an app's logo allows images from that origin, in this response only (besides the brand logo's, on every page).
   const images = imageOrigins(answer.page, data);
-  if (images.length > 0) reply.header('Content-Security-Policy', contentSecurityPolicy([...(lookOf(reply.request)?.imageOrigins ?? []), ...images]));
+  const scripts = usesPasskeyScript(answer.page, data);
+  const themeImages = lookOf(reply.request)?.imageOrigins ?? [];
+  if (images.length > 0 || scripts) reply.header('Content-Security-Policy', contentSecurityPolicy([...themeImages, ...images], scripts));
   return reply.code(answer.status).type('text/html; charset=utf-8').send(renderPage(answer.page, data, pageContext(reply.request, secureCookies, answer.uiLocales, answer.status)));
 }

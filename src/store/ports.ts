@@ -501,6 +501,7 @@ export interface Stores {
   mailOutbox: MailOutboxStore;
   accountTokens: AccountTokenStore;
   signups: SignupStore;
+  passkeys: PasskeyStore;
   /**
    * Tells every process on a shared database that a client or the signing keys changed, so that
    * what they cache is dropped. Absent on the embedded store, where nothing is cached.
@@ -802,4 +803,52 @@ export interface MfaStore {
   /** Replaces all backup codes of an enabled factor at once (the old ones stop working); false when none is enabled. */
   replaceBackupCodes(userId: string, codeHashes: string[]): Promise<boolean>;
   delete(userId: string): Promise<boolean>;
+}
+
+/** A WebAuthn credential (passkey) a user registered. Nothing here is secret: the private key never leaves the authenticator. */
+export interface PasskeyRecord {
+  /** The credential ID, base64url. */
+  id: string;
+  userId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0 when it keeps none). */
+  counter: number;
+  transports: string[];
+  /** `multiDevice` when the credential may be synced (backup eligible), else `singleDevice`. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  aaguid: string;
+  /** The user's own name for it. */
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** A WebAuthn challenge waiting for its answer: stored by hash, bound to a session or browser, used once. */
+export interface PasskeyChallengeRecord {
+  challengeHash: string;
+  purpose: 'register' | 'sign-in' | 'second-factor';
+  /** The hash of the session (register, second factor) or browser (sign-in) it was given to. */
+  binding: string;
+  userId: string | null;
+  expiresAt: number;
+}
+
+export interface PasskeyStore extends Expiring {
+  /** Adds a credential; false when its ID is registered already (to anyone). */
+  create(record: PasskeyRecord): Promise<boolean>;
+  find(id: string): Promise<PasskeyRecord | undefined>;
+  listByUser(userId: string): Promise<PasskeyRecord[]>;
+  /** Records a use, only while the counter is still `seenCounter` (of two concurrent uses, one wins). */
+  recordUse(id: string, seenCounter: number, counter: number, backedUp: boolean, now: number): Promise<boolean>;
+  rename(userId: string, id: string, name: string): Promise<boolean>;
+  delete(userId: string, id: string): Promise<boolean>;
+  /** The user's WebAuthn user handle, made with `fresh` on first use (W3C WebAuthn §14.6.1: never the user id). */
+  userHandle(userId: string, fresh: string): Promise<string>;
+  /** Whose user handle this is. */
+  userOfHandle(handle: string): Promise<string | undefined>;
+  saveChallenge(record: PasskeyChallengeRecord): Promise<void>;
+  /** Takes a challenge, atomically: of concurrent takers one gets it; expired, used or not bound to `binding` gives nothing. */
+  takeChallenge(challengeHash: string, purpose: PasskeyChallengeRecord['purpose'], binding: string, now: number): Promise<PasskeyChallengeRecord | undefined>;
 }

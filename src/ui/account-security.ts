@@ -4,6 +4,7 @@ import { endUserDocument } from './document.js';
 import type { PageContext } from './page-context.js';
 import { say } from './i18n/say.js';
 import { emailSection } from './account-email.js';
+import { passkeysSection } from './passkeys.js';
 
 /** Unix seconds as people read them, in UTC (the server does not know the reader's zone). */
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -11,6 +12,7 @@ const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slic
 /** How a session signed in, from its amr values (RFC 8176). */
 function method(ctx: PageContext, amr: string[]): string {
   const first = amr.includes('pwd') ? ctx.t('security:amr.password') : amr.includes('fed') || amr.length === 0 ? ctx.t('security:amr.provider') : amr[0]!;
+  if (amr.includes('hwk') || amr.includes('swk')) return amr.includes('pwd') ? ctx.t('security:amr.withPasskey', { first }) : ctx.t('security:amr.passkey');
   return amr.includes('mfa') || amr.includes('otp') ? ctx.t('security:amr.withCode', { first }) : first;
 }
 
@@ -139,6 +141,7 @@ ${emailSection(d, ctx)}
 ${passwordSection(ctx, d)}
 ${sessionsSection(ctx, d)}
 ${secondFactorSection(ctx, d)}
+${passkeysSection(ctx, d)}
 ${deleteSection(ctx, d)}`;
   return endUserDocument(ctx, d.newBackupCodes ? ctx.t('mfa:codesTitle') : ctx.t('security:title'), body);
 }

@@ -20,6 +20,7 @@ import type { PageContext } from './page-context.js';
 import { adminPage } from './admin/index.js';
 import { homePage } from './home.js';
 import { accountSecurityPage, backupCodesToKeep } from './account-security.js';
+import { passkeySecondFactor, passkeySignIn } from './passkeys.js';
 import { forgotPasswordPage, resetPasswordPage } from './password-reset.js';
 import { confirmEmailPage, emailUnverifiedPage, signupNoticePage, signupPage } from './signup.js';
 
@@ -44,7 +45,7 @@ ${errorLine(ctx, d.error)}
 <input type="hidden" name="csrf" value="${d.csrfToken}">
 ${hiddenFields(d.hidden ?? {})}
 <label for="username">${t('login:username')}</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
+<input type="text" id="username" name="username" autocomplete="${d.passkey ? 'username webauthn' : 'username'}" autocapitalize="none" spellcheck="false" required value="${d.username}"${d.username ? '' : html` autofocus`}>
 <label for="password">${t('login:password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password"${d.homeRealm ? '' : html` required`}${d.username ? html` autofocus` : ''}>
 ${d.homeRealm ? html`<p class="muted">${t('login:homeRealm')}</p>` : ''}
@@ -52,6 +53,7 @@ ${d.homeRealm ? html`<p class="muted">${t('login:homeRealm')}</p>` : ''}
 </form>
 ${d.forgotPasswordHref ? html`<p><a href="${d.forgotPasswordHref}">${t('login:forgotPassword')}</a></p>` : ''}
 ${d.signupHref ? html`<p><a href="${d.signupHref}">${ctx.t('signup:link.createAccount')}</a></p>` : ''}
+${d.passkey ? passkeySignIn(ctx, d.passkey) : ''}
 ${(d.providers ?? []).length > 0 ? html`<div class="providers">${(d.providers ?? []).map((p) => html`<p><a class="button secondary" href="${p.href}">${t('login:continueWith', { provider: p.name })}</a></p>`)}</div>` : ''}`,
   );
 }
@@ -303,7 +305,8 @@ function secondFactorPage(d: SecondFactorPageData, ctx: PageContext): string {
     return layout(ctx, t('mfa:title'), html`<h1>${t('mfa:title')}</h1>
 ${signedInAs(ctx, d.username)}
 ${error}
-${sessionForm(d.action, d.csrfToken, codeField, t('mfa:verify'))}`);
+${d.passkeyOnly ? '' : sessionForm(d.action, d.csrfToken, codeField, t('mfa:verify'))}
+${d.passkey ? passkeySecondFactor(ctx, d.passkey, d.passkeyOnly === true) : ''}`);
   }
   if (d.mode === 'enroll') {
     return layout(ctx, t('mfa:setUp'), html`<h1>${t('mfa:setUp')}</h1>

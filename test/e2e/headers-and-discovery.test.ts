@@ -36,7 +36,7 @@ describe('security headers, cookies and metadata', () => {
     assert.ok(!('leftTo' in page));
     assert.doesNotMatch(page.html, /<script>/);
     assert.match(page.html, /App &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
-    assert.match(page.html, /<input type="text" id="username" name="username" autocomplete="username"/);
+    assert.match(page.html, /<input type="text" id="username" name="username" autocomplete="username webauthn"/);
     assert.match(page.html, /<input type="password" id="password" name="password" autocomplete="current-password"/);
   });
 

@@ -1,4 +1,5 @@
 import { clientView, createClient, deleteClient, findClient, listClients, rotateClientSecret, updateClient, type ClientUpdate, type NewClient } from '../../core/admin/clients.js';
+import { mfaLevelOf } from '../../core/clients/client.js';
 import type { Operations } from '../store-options.js';
 import { seg, type AdminHttp } from '../remote/admin-http.js';
 import { orderBy } from './order.js';
@@ -38,6 +39,8 @@ function toWire(input: ClientUpdate): View {
   const body: View = {};
   const fields = input as Record<string, unknown>;
   for (const [field, wire] of WIRE) if (fields[field] !== undefined) body[wire] = fields[field];
+  // The admin API knows the level by its own name (require_mfa stays for on|off).
+  if (input.requireMfa !== undefined && input.requirePhishingResistant !== undefined) body['require_mfa_level'] = mfaLevelOf({ requireMfa: input.requireMfa, requirePhishingResistant: input.requirePhishingResistant });
   if (input.scopes !== undefined) body['scope'] = input.scopes.join(' ');
   for (const [field, wire] of LIFETIMES) if (input.lifetimes?.[field] !== undefined) body[wire] = input.lifetimes[field];
   if (input.extras !== undefined) Object.assign(body, input.extras);

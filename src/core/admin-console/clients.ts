@@ -1,5 +1,6 @@
 import type { Client } from '../../store/ports.js';
 import { createClient, deleteClient, findClient, listClients, rotateClientSecret, updateClient, type NewClient } from '../admin/clients.js';
+import { MFA_LEVELS, mfaLevelOf, mfaLevelSettings, type MfaLevel } from '../clients/client.js';
 import type { ClientDetail, ClientRow, Entered } from './page-data.js';
 import { lines, shownTime, type ConsoleCall, type ConsoleRoute, type ShowOptions } from './route.js';
 
@@ -14,7 +15,7 @@ async function listPage(call: ConsoleCall, options: ShowOptions = {}, entered: E
 }
 
 function clientPage(call: ConsoleCall, client: Client, options: ShowOptions & { secret?: string } = {}) {
-  const detail: ClientDetail = { ...row(client), redirectUris: client.redirectUris, scopes: client.scopes, grantTypes: client.grantTypes, createdAt: shownTime(client.createdAt) };
+  const detail: ClientDetail = { ...row(client), redirectUris: client.redirectUris, scopes: client.scopes, grantTypes: client.grantTypes, createdAt: shownTime(client.createdAt), mfaLevel: mfaLevelOf(client) };
   const { secret, ...rest } = options;
   return call.show('clients', client.name, { view: 'client', client: detail, ...(secret ? { secret } : {}) }, rest);
 }
@@ -51,7 +52,9 @@ export const clientRoutes: ConsoleRoute[] = [
   { method: 'GET', path: '/clients/{id}', handle: (call) => current(call) },
   clientAction('/settings', async (call, id) => {
     const f = call.form;
-    const { client } = await updateClient(call.admin, id, { name: (f['name'] ?? '').trim(), redirectUris: lines(f['redirect_uris']), scopes: lines(f['scope']) });
+    const level = MFA_LEVELS.find((l) => l === f['require_mfa']);
+    const mfa = level === undefined ? {} : mfaLevelSettings(level as MfaLevel);
+    const { client } = await updateClient(call.admin, id, { name: (f['name'] ?? '').trim(), redirectUris: lines(f['redirect_uris']), scopes: lines(f['scope']), ...mfa });
     return clientPage(call, client, { notice: 'Client saved.' });
   }),
   clientAction(

@@ -1,3 +1,4 @@
+import type { MfaLevel } from '../clients/client.js';
 /**
  * What the admin console's pages show, as the core decides it; src/ui/admin renders it. Times are
  * ISO 8601 strings, ready to show. Links and form actions are built by the page from `base`
@@ -54,6 +55,8 @@ export interface ClientDetail extends ClientRow {
   scopes: string[];
   grantTypes: string[];
   createdAt: string;
+  /** What sign-ins to it must prove: off, on (a second factor), phishing-resistant (a passkey). */
+  mfaLevel: MfaLevel;
 }
 
 export interface AuditRow {

@@ -86,7 +86,10 @@ export async function createClient(admin: AdminContext, input: NewClient): Promi
 /** The state fields `input` sets on `current`; an enabled client's revocation mark moves (see enabledAgain). */
 async function stateChanges(current: Client, input: ClientState & { disabled?: boolean }, now: number): Promise<ClientState> {
   const state: ClientState = {};
-  if (input.requireMfa !== undefined) state.requireMfa = input.requireMfa;
+  if (input.requireMfa !== undefined) {
+    state.requireMfa = input.requireMfa;
+    state.requirePhishingResistant = input.requireMfa && input.requirePhishingResistant === true;
+  }
   if (input.firstParty !== undefined && input.firstParty !== current.firstParty) state.firstParty = input.firstParty;
   if (input.defaultApi !== undefined) state.defaultApi = input.defaultApi;
   if (input.attributeClaims !== undefined) state.attributeClaims = input.attributeClaims;
@@ -109,7 +112,7 @@ async function stateChanges(current: Client, input: ClientState & { disabled?: b
  * Disabling revokes the client's consents and tokens after the mark is written.
  */
 export async function updateClient(admin: AdminContext, clientId: string, input: ClientUpdate, options: UpdateOptions = {}): Promise<ClientWithSecret> {
-  const { requireMfa, firstParty, defaultApi: apiRef, attributeClaims, disabled, ...metadata } = input;
+  const { requireMfa, requirePhishingResistant, firstParty, defaultApi: apiRef, attributeClaims, disabled, ...metadata } = input;
   // Checked before anything is written, so a bad value changes nothing.
   const wanted: ClientState & { disabled?: boolean } = {};
   if (attributeClaims !== undefined) wanted.attributeClaims = checkedAttributeClaims(attributeClaims);
@@ -117,6 +120,7 @@ export async function updateClient(admin: AdminContext, clientId: string, input:
   const defaultApi = await apiIdentifier(admin.stores, apiRef);
   if (defaultApi !== undefined) wanted.defaultApi = defaultApi;
   if (requireMfa !== undefined) wanted.requireMfa = requireMfa;
+  if (requireMfa !== undefined && requirePhishingResistant !== undefined) wanted.requirePhishingResistant = requirePhishingResistant;
   if (firstParty !== undefined) wanted.firstParty = firstParty;
   if (disabled !== undefined) wanted.disabled = disabled;
   const expected = options.expectedVersion;

@@ -74,6 +74,8 @@ export interface Client {
   origin: ClientOrigin;
   /** Users signing in to this client must pass a second factor (operators set it: `--require-mfa`). */
   requireMfa: boolean;
+  /** Sign-ins for this client must use a passkey (`--require-mfa phishing-resistant`); implies requireMfa. */
+  requirePhishingResistant?: boolean;
   /**
    * An app the operator trusts as its own (`--first-party`): users are not asked to consent, the
    * consent is recorded for them. Only operators set it; registration and the console never do.
@@ -110,7 +112,7 @@ export type ClientMetadata = Pick<
 };
 
 /** The client's state that operators set (and the console's secret rotation): never written by a metadata change. */
-export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'firstParty' | 'defaultApi' | 'attributeClaims'>>;
+export type ClientState = Partial<Pick<Client, 'disabled' | 'tokensRevokedAt' | 'secretHash' | 'requireMfa' | 'requirePhishingResistant' | 'firstParty' | 'defaultApi' | 'attributeClaims'>>;
 
 /** The RFC 7591 view of a client, as the CLI and APIs print it. */
 export interface ClientMetadataView {
@@ -126,6 +128,8 @@ export interface ClientMetadataView {
   token_endpoint_auth_method: ClientAuthMethod;
   /** Tessera's own: users must pass a second factor to sign in to this client. */
   require_mfa: boolean;
+  /** Tessera's own: how strong that second factor must be (`phishing-resistant`: a passkey). */
+  require_mfa_level: MfaLevel;
   /** Tessera's own: an operator-trusted app whose users are not asked to consent. */
   first_party: boolean;
   /** Tessera's own: the API (RFC 8707 resource) its tokens are for when a request names none. */
@@ -161,6 +165,7 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
     scope: client.scopes.join(' '),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     require_mfa: client.requireMfa,
+    require_mfa_level: mfaLevelOf(client),
     first_party: client.firstParty,
     ...(client.defaultApi !== null ? { default_api: client.defaultApi } : {}),
     ...(client.attributeClaims.length > 0 ? { attribute_claims: client.attributeClaims } : {}),
@@ -180,3 +185,17 @@ export function toMetadataView(client: Client, secret?: string): ClientView {
   }
   return view;
 }
+
+/** What a client requires of a sign-in: nothing more than the server does, a second factor, or a passkey. */
+export type MfaLevel = 'off' | 'on' | 'phishing-resistant';
+export const MFA_LEVELS: readonly MfaLevel[] = ['off', 'on', 'phishing-resistant'];
+
+export function mfaLevelOf(client: Pick<Client, 'requireMfa' | 'requirePhishingResistant'>): MfaLevel {
+  return client.requirePhishingResistant === true ? 'phishing-resistant' : client.requireMfa ? 'on' : 'off';
+}
+
+/** The client's two settings for a level. */
+export const mfaLevelSettings = (level: MfaLevel): { requireMfa: boolean; requirePhishingResistant: boolean } => ({
+  requireMfa: level !== 'off',
+  requirePhishingResistant: level === 'phishing-resistant',
+});

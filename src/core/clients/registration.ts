@@ -34,6 +34,8 @@ export interface ClientInput {
   tokenEndpointAuthMethod?: string;
   extras?: ClientExtras;
   requireMfa?: boolean;
+  /** With requireMfa: the second factor must be a passkey (the client's `phishing-resistant` level). */
+  requirePhishingResistant?: boolean;
   /** Operators only: users of this app are not asked to consent (registration and the console never set it). */
   firstParty?: boolean;
   /** Operators only: the API a client's tokens are for when a request names none. */
@@ -148,8 +150,10 @@ function resolve(
     throw new ClientMetadataError('description', 'description must be at most 1000 characters of text');
   }
   const requireMfa = input.requireMfa ?? base?.requireMfa ?? false;
+  // The level is one setting: naming requireMfa alone (on|off) sets the plain level.
+  const requirePhishingResistant = requireMfa && (input.requireMfa !== undefined ? input.requirePhishingResistant === true : (input.requirePhishingResistant ?? base?.requirePhishingResistant ?? false));
   const { lifetimes, idTokenAlg, accessTokenAlg } = tokenSettings(input, base);
-  return { lifetimes, idTokenAlg, accessTokenAlg, requireMfa, name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
+  return { lifetimes, idTokenAlg, accessTokenAlg, requireMfa, requirePhishingResistant, name, type, applicationType, redirectUris, postLogoutRedirectUris, extras, grantTypes: grantTypes as GrantType[], scopes, tokenEndpointAuthMethod: method as ClientAuthMethod };
 }
 
 /** The client's own token lifetimes and algorithms, each checked against the same bounds as the server's. */

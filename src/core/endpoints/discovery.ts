@@ -3,7 +3,7 @@ import { SUPPORTED_LOCALES } from '../locale.js';
 import type { Grant } from '../grants/grant.js';
 import { CLIENT_AUTH_METHODS, ID_TOKEN_ALGS } from '../clients/client.js';
 import { json, type ProtocolResponse } from '../protocol.js';
-import { ACR_MFA, ACR_PASSWORD } from '../tokens/id-token.js';
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from '../tokens/id-token.js';
 
 /** Paths of the endpoints, relative to the issuer. */
 export const PATHS = {
@@ -25,6 +25,7 @@ export const PATHS = {
   console: '/console',
   adminAudit: '/admin/audit',
   secondFactor: '/login/second-factor',
+  passkeySignIn: '/login/passkey',
   accountSecondFactor: '/account/second-factor',
   accountSecondFactorConfirm: '/account/second-factor/confirm',
   jwks: '/jwks',
@@ -67,7 +68,7 @@ export function serverMetadata(ctx: Context, grants: readonly Grant[]): Record<s
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-    acr_values_supported: [ACR_PASSWORD, ACR_MFA],
+    acr_values_supported: [ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'acr', 'name', 'preferred_username', 'locale', 'updated_at', 'email', 'email_verified', 'groups'],
     ui_locales_supported: [...SUPPORTED_LOCALES],
     claims_parameter_supported: false,

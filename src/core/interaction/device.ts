@@ -61,7 +61,7 @@ export function deviceEndpoints(ctx: Context) {
 
   /** The confirmation step for the session's code; first the second factor when the device's client requires one. */
   async function confirmStep(req: ProtocolRequest, session: ActiveSession, pending: Pending, typedCode = ''): Promise<ProtocolResponse> {
-    if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req));
+    if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req), pending.client.requirePhishingResistant === true);
     return page(200, 'device', {
       step: 'confirm',
       action: ctx.config.issuer + PATHS.deviceDecision,
@@ -145,7 +145,7 @@ export function deviceEndpoints(ctx: Context) {
         return page(200, 'message', { title: msg('device:denied.title'), message: msg('device:denied.message') });
       }
       // Approving is issuing: what the client requires is checked here too, not only on the page before.
-      if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req));
+      if (!assuranceMet(ctx, pending.client, session.record.amr)) return stepUp(ctx, session, { returnTo: PATHS.device }, pending.client.clientId, requester(req), pending.client.requirePhishingResistant === true);
       const { record } = pending;
       const grant = await recordConsent(ctx, session.user.id, record.clientId, record.scopes, requester(req));
       if (!grant) return codeStep(ctx, session, '', GONE);

@@ -16,12 +16,13 @@ import { checkCredentials, refusedSignIn, signInRefusal } from '../accounts/sign
 import { DEVICE_COOKIE } from '../accounts/device-cookie.js';
 import { describeScopes } from '../apis/scope-descriptions.js';
 import { homeRealm, loginChoices, providerForAddress, startUrl } from '../federation/choices.js';
-import { assuranceMet, secondFactorRequired } from './assurance.js';
+import { assuranceMet, phishingResistantRequired, secondFactorRequired } from './assurance.js';
 import { requester, type Requester } from '../audit.js';
 import { recordConsent } from './consent.js';
 import { formWithCsrf } from './form-token.js';
 import { redirectDestination, showableLogo } from '../clients/logo.js';
 import { mustVerifyFirst, unverifiedPage } from './signup/verification.js';
+import { passkeySignInPrompt } from './passkey-sign-in.js';
 
 export interface LiveInteraction {
   record: InteractionRecord;
@@ -60,13 +61,19 @@ function postedForm(req: ProtocolRequest, live: LiveInteraction): Record<string,
 
 /** What this authorization request requires of the sign-in. */
 export function requirementOf(ctx: Context, live: LiveInteraction): Requirement {
-  return { secondFactor: secondFactorRequired(ctx, live.client, live.request.acrValues), clientId: live.client.clientId };
+  return {
+    secondFactor: secondFactorRequired(ctx, live.client, live.request.acrValues),
+    clientId: live.client.clientId,
+    phishingResistant: phishingResistantRequired(live.client, live.request.acrValues),
+  };
 }
 
 /** Whether the authentication recorded for this interaction meets what its client and request require. */
 const assured = (ctx: Context, live: LiveInteraction) => assuranceMet(ctx, live.client, live.record.amr, live.request.acrValues);
 
-async function loginPage(ctx: Context, live: LiveInteraction, username: string, error?: Message): Promise<ProtocolResponse> {
+export async function loginPage(ctx: Context, req: ProtocolRequest, live: LiveInteraction, username: string, error?: Message): Promise<ProtocolResponse> {
+  const browser = req.cookies[BROWSER_COOKIE];
+  const passkey = browser === undefined ? undefined : await passkeySignInPrompt(ctx, browser, { interactionId: live.record.id }, live.record.csrfToken);
   return {
     kind: 'page',
     status: 200,
@@ -78,6 +85,7 @@ async function loginPage(ctx: Context, live: LiveInteraction, username: string, 
       username,
       ...(await loginChoices(ctx, { interactionId: live.record.id })),
       ...(error ? { error } : {}),
+      ...(passkey ? { passkey } : {}),
     },
   };
 }
@@ -136,14 +144,14 @@ export function interactionEndpoints(ctx: Context) {
       if (live.record.userId === null || live.record.authTime === null) {
         const provider = await requestedProvider(ctx, live);
         if (provider) return { kind: 'redirect', location: startUrl(ctx, provider, { interactionId: live.record.id }) };
-        return loginPage(ctx, live, live.request.loginHint ?? '');
+        return loginPage(ctx, req, live, live.request.loginHint ?? '');
       }
       // Only the session that signed this request in may go on with it: not one signed in later, nor none.
       const session = await signedInSession(ctx, req, live);
       if (!session) return expired();
       if (!assured(ctx, live)) {
         // Signed in without the second factor this client requires: step up in this session.
-        if (!assuranceMet(ctx, live.client, session.record.amr, live.request.acrValues)) return stepUp(ctx, session, { interactionId: live.record.id }, live.client.clientId, requester(req));
+        if (!assuranceMet(ctx, live.client, session.record.amr, live.request.acrValues)) return stepUp(ctx, session, { interactionId: live.record.id }, live.client.clientId, requester(req), phishingResistantRequired(live.client, live.request.acrValues));
         // Proved meanwhile (another tab): take the session's stronger authentication.
         await ctx.stores.interactions.setUser(live.record.id, session.user.id, live.record.authTime, session.record.amr, session.record.idHash);
         live.record.amr = session.record.amr;
@@ -163,10 +171,10 @@ export function interactionEndpoints(ctx: Context) {
       // An address whose domain a provider claims signs in there; its password is never looked at here.
       const home = await homeRealm(ctx, username, password);
       if (home) return { kind: 'redirect', location: startUrl(ctx, home.name, { interactionId: live.record.id }) };
-      if (username === '' || password === '') return loginPage(ctx, live, username, msg('login:error.enterBoth'));
+      if (username === '' || password === '') return loginPage(ctx, req, live, username, msg('login:error.enterBoth'));
 
       const result = await checkCredentials(ctx, requester(req), username, password, { clientId: live.client.clientId, browser: { deviceCookie: req.cookies[DEVICE_COOKIE] } });
-      if (!result.ok) return refusedSignIn(await loginPage(ctx, live, username, signInRefusal(result)), result);
+      if (!result.ok) return refusedSignIn(await loginPage(ctx, req, live, username, signInRefusal(result)), result);
       // --require-verified-email: the password was right, but the sign-in ends here until the address is confirmed.
       if (mustVerifyFirst(ctx, result.user)) return unverifiedPage(ctx, req, result.user);
       return afterPassword(ctx, req, result.user, requirementOf(ctx, live), result.risk, { interactionId: live.record.id }, result.cookies);

@@ -6,6 +6,8 @@ import { errorPage, page, retryLater, type CookieToSet, type ProtocolRequest, ty
 import { requester, type Requester } from '../audit.js';
 import { checkAttempt, failedAttempt, liftUnlocked, signInCounters, succeededAttempt, takeAttempt } from '../limits.js';
 import type { Risk } from '../accounts/risk.js';
+import { assertionOptions, hasPasskey, passkeyAmr, verifyAssertion, type PasskeyFailure } from '../accounts/passkeys.js';
+import type { PasskeyRecord } from '../../store/ports.js';
 import { confirmEnrollment, hasSecondFactor, pendingEnrollment, startEnrollment, verifySecondFactor } from '../accounts/mfa.js';
 import type { Authentication } from '../tokens/id-token.js';
 import { PATHS } from '../endpoints/discovery.js';
@@ -24,7 +26,12 @@ export type NextStep = { interactionId: string } | { returnTo: string };
 export interface Requirement {
   secondFactor: boolean;
   clientId: string | null;
+  /** The factor must be a passkey (a client's phishing-resistant level, or acr_values=phr). */
+  phishingResistant?: boolean;
 }
+
+/** A second factor: an authenticator app (with its backup codes) or a passkey. */
+const hasAnyFactor = async (ctx: Context, userId: string) => (await hasSecondFactor(ctx, userId)) || (await hasPasskey(ctx, userId));
 
 const SECOND_FACTOR_FORM = 'second-factor';
 /** RFC 8176: a password and a one-time code, two factors. */
@@ -36,12 +43,29 @@ const decodeNext = (value: string | undefined): NextStep =>
 
 const signInAgain = (): ProtocolResponse => errorPage(400, 'invalid_request', msg('errors:signInExpired'));
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+/** What the page says when a passkey was refused. */
+export function passkeyRefusal(reason: PasskeyFailure | undefined): Message {
+  switch (reason) {
+    case 'challenge':
+      return msg('passkeys:refusal.challenge');
+    case 'unknown_credential':
+    case 'wrong_user':
+      return msg('passkeys:refusal.unknown');
+    case 'counter':
+      return msg('passkeys:refusal.counter');
+    case 'disabled':
+      return msg('passkeys:refusal.disabled');
+    default:
+      return msg('passkeys:refusal.unchecked');
+  }
+}
+
 export const lockedMessage = (seconds: number): Message => msg('mfa:error.locked', { count: Math.ceil(seconds / 60) });
 
 /** Which second-factor step a password sign-in needs: none, a code, or setting one up first. */
 async function factorNeeded(ctx: Context, user: User, requirement: Requirement, risk: Risk, req: ProtocolRequest): Promise<'verify' | 'enroll' | null> {
   const { policy, riskThreshold } = ctx.config.mfa;
-  if (!(await hasSecondFactor(ctx, user.id))) return requirement.secondFactor ? 'enroll' : null;
+  if (!(await hasAnyFactor(ctx, user.id))) return requirement.secondFactor ? 'enroll' : null;
   if (requirement.secondFactor || policy === 'enrolled') return 'verify';
   if (risk.score < riskThreshold) return null;
   // Step-up: an unusual sign-in of a user who has a second factor must use it.
@@ -60,7 +84,7 @@ interface Continuing {
 }
 
 /** Signs the user in for good: back to the authorization request, or to the page that asked. */
-async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userId: string, auth: Authentication, cookies: CookieToSet[], session: Continuing): Promise<ProtocolResponse> {
+export async function proceed(ctx: Context, req: ProtocolRequest, next: NextStep, userId: string, auth: Authentication, cookies: CookieToSet[], session: Continuing): Promise<ProtocolResponse> {
   if ('returnTo' in next) return { kind: 'redirect', location: ctx.config.issuer + next.returnTo, cookies };
   const live = await signInInto(ctx, req, next.interactionId, userId, auth, session);
   if (!live) return signInAgain();
@@ -85,9 +109,26 @@ function factorPage(ctx: Context, session: { idHash: string; username: string },
   );
 }
 
+/**
+ * The page asking for the factor the user has: a code, a passkey (with a challenge for this
+ * session), or both; only a passkey when the sign-in must be phishing-resistant.
+ */
+async function verifyPage(ctx: Context, who: { idHash: string; username: string }, userId: string, next: NextStep, extra: { error?: Message }, status = 200, cookies?: CookieToSet[], phishingResistant = false): Promise<ProtocolResponse> {
+  const passkey = (await hasPasskey(ctx, userId))
+    ? {
+        action: ctx.config.issuer + PATHS.secondFactor,
+        csrfToken: formToken(ctx, SECOND_FACTOR_FORM, who.idHash),
+        hidden: { next: encodeNext(next) },
+        options: JSON.stringify(await assertionOptions(ctx, 'second-factor', who.idHash, userId)),
+      }
+    : undefined;
+  const passkeyOnly = passkey !== undefined && (phishingResistant || !(await hasSecondFactor(ctx, userId)));
+  return factorPage(ctx, who, { mode: 'verify', next: encodeNext(next), ...extra, ...(passkey ? { passkey } : {}), ...(passkeyOnly ? { passkeyOnly } : {}) }, status, cookies);
+}
+
 /** The page that asks for the factor: a code, or (for a user without one, where one is required) setting one up. */
-async function askForFactor(ctx: Context, who: { idHash: string; username: string }, userId: string, mode: 'verify' | 'enroll', next: NextStep, cookies?: CookieToSet[]): Promise<ProtocolResponse> {
-  if (mode === 'verify') return factorPage(ctx, who, { mode: 'verify', next: encodeNext(next) }, 200, cookies);
+async function askForFactor(ctx: Context, who: { idHash: string; username: string }, userId: string, mode: 'verify' | 'enroll', next: NextStep, cookies?: CookieToSet[], phishingResistant = false): Promise<ProtocolResponse> {
+  if (mode === 'verify') return verifyPage(ctx, who, userId, next, {}, 200, cookies, phishingResistant);
   // Always a new key: one shown to an earlier, abandoned sign-in (perhaps not the user's) is never reused.
   const enrollment = await startEnrollment(ctx, userId, who.username, who.idHash);
   if (!enrollment) return signInAgain();
@@ -104,7 +145,7 @@ export async function afterPassword(ctx: Context, req: ProtocolRequest, user: Us
   const session = await startSession(ctx, req, user.id, factor, amr);
   const allCookies = [...session.cookies, ...cookies];
   if (factor === null) return proceed(ctx, req, next, user.id, session.auth, allCookies, { idHash: session.idHash, fresh: true });
-  return askForFactor(ctx, { idHash: session.idHash, username: user.username }, user.id, factor, next, allCookies);
+  return askForFactor(ctx, { idHash: session.idHash, username: user.username }, user.id, factor, next, allCookies, requirement.phishingResistant === true);
 }
 
 /**
@@ -112,11 +153,20 @@ export async function afterPassword(ctx: Context, req: ProtocolRequest, user: Us
  * request now requires one (an SSO session from an ordinary app, /account or /device): ask for it,
  * then continue to `next`. The session remembers the factor once given.
  */
-export async function stepUp(ctx: Context, session: ActiveSession, next: NextStep, clientId: string | null, from: Requester): Promise<ProtocolResponse> {
-  await ctx.audit.record({ type: 'login.step_up', userId: session.user.id, clientId, ...from, reason: 'second_factor_required' });
-  const mode = (await hasSecondFactor(ctx, session.user.id)) ? 'verify' : 'enroll';
-  return askForFactor(ctx, { idHash: session.record.idHash, username: session.user.username }, session.user.id, mode, next);
+export async function stepUp(ctx: Context, session: ActiveSession, next: NextStep, clientId: string | null, from: Requester, phishingResistant = false): Promise<ProtocolResponse> {
+  await ctx.audit.record({ type: 'login.step_up', userId: session.user.id, clientId, ...from, reason: phishingResistant ? 'passkey_required' : 'second_factor_required' });
+  // Nothing on this page can make a passkey sign-in of a user who has none: say where to add one.
+  if (phishingResistant && !(await hasPasskey(ctx, session.user.id))) return passkeyNeeded(ctx);
+  const mode = (await hasAnyFactor(ctx, session.user.id)) ? 'verify' : 'enroll';
+  return askForFactor(ctx, { idHash: session.record.idHash, username: session.user.username }, session.user.id, mode, next, undefined, phishingResistant);
 }
+
+/** The answer when an app requires a passkey and the user has none yet. */
+export const passkeyNeeded = (ctx: Context): ProtocolResponse =>
+  page(403, 'message', {
+    title: msg('passkeys:needed.title'),
+    message: msg('passkeys:needed.message', { href: `${ctx.config.issuer}${ACCOUNT_SECURITY_PATHS.show}` }),
+  });
 
 export type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { status: 'locked'; retryAfter: number };
 
@@ -124,7 +174,7 @@ export type CodeCheck<T> = { status: 'ok'; value: T } | { status: 'wrong' } | { 
  * Checks a second-factor code the way passwords are checked: the attempt is counted (per user
  * and IP, per IP, per user) before the code is, so concurrent guesses cannot outrun the limit.
  */
-export async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>): Promise<CodeCheck<T>> {
+export async function checkCode<T>(ctx: Context, userId: string, from: Requester, check: () => Promise<T | undefined>, failureReason: () => string = () => 'wrong_code'): Promise<CodeCheck<T>> {
   const counters = signInCounters(ctx.limits.secondFactor, userId, from.ip);
   let attempt = await takeAttempt(counters);
   if (!attempt.allowed) {
@@ -138,7 +188,7 @@ export async function checkCode<T>(ctx: Context, userId: string, from: Requester
   }
   const value = await checkAttempt(attempt, check);
   if (value === undefined) {
-    await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: 'wrong_code' });
+    await ctx.audit.record({ type: 'mfa.failure', userId, ...from, reason: failureReason() });
     const { retryAfter } = await failedAttempt(attempt);
     if (retryAfter > 0) await ctx.stores.users.recordLock(userId, ctx.now() + retryAfter);
     return retryAfter > 0 ? { status: 'locked', retryAfter } : { status: 'wrong' };
@@ -160,11 +210,11 @@ export function secondFactorEndpoint(ctx: Context) {
     const from = requester(req);
     const user = session.user;
     const who = { idHash: session.record.idHash, username: user.username };
-    const mode = pending ? (pending.record.pendingFactor === 'enroll' ? 'enroll' : 'verify') : (await hasSecondFactor(ctx, user.id)) ? 'verify' : 'enroll';
+    const mode = pending ? (pending.record.pendingFactor === 'enroll' ? 'enroll' : 'verify') : (await hasAnyFactor(ctx, user.id)) ? 'verify' : 'enroll';
     const again = async (error: Message, status: number, retryAfter?: number): Promise<ProtocolResponse> => {
       let answer: ProtocolResponse;
       if (mode === 'verify') {
-        answer = factorPage(ctx, who, { mode, next: encodeNext(next), error }, status);
+        answer = await verifyPage(ctx, who, user.id, next, { error }, status);
       } else {
         const enrollment = await pendingEnrollment(ctx, user.id, user.username, session.record.idHash);
         if (!enrollment) return signInAgain();
@@ -174,29 +224,45 @@ export function secondFactorEndpoint(ctx: Context) {
     };
 
     const code = form['code'] ?? '';
+    const credential = form['credential'];
+    // A passkey answers this session's challenge; it is counted like a code, so the same lockout applies.
+    let refusedPasskey: PasskeyFailure | undefined;
+    const checkPasskey = async (): Promise<PasskeyRecord | undefined> => {
+      const result = await verifyAssertion(ctx, 'second-factor', session.record.idHash, credential);
+      if (result.ok) return result.passkey;
+      refusedPasskey = result.reason;
+      if (result.reason === 'counter') await ctx.audit.record({ type: 'passkey.clone_suspected', outcome: 'failure', userId: user.id, ...from, reason: 'second_factor' });
+      return undefined;
+    };
     const checked =
-      mode === 'verify'
-        ? await checkCode(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
-        : await checkCode(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code, session.record.idHash));
+      mode === 'verify' && credential !== undefined
+        ? await checkCode<string | string[] | PasskeyRecord>(ctx, user.id, from, checkPasskey, () => `passkey:${refusedPasskey ?? 'invalid'}`)
+        : mode === 'verify'
+          ? await checkCode<string | string[] | PasskeyRecord>(ctx, user.id, from, () => verifySecondFactor(ctx, user.id, code))
+          : await checkCode<string | string[] | PasskeyRecord>(ctx, user.id, from, () => confirmEnrollment(ctx, user.id, code, session.record.idHash));
     if (checked.status === 'locked') return again(lockedMessage(checked.retryAfter), 429, checked.retryAfter);
-    if (checked.status === 'wrong') return again(msg('mfa:error.codeWrong'), 400);
+    if (checked.status === 'wrong') return again(credential !== undefined ? passkeyRefusal(refusedPasskey) : msg('mfa:error.codeWrong'), 400);
     const backupCodes = Array.isArray(checked.value) ? checked.value : undefined;
-    if (backupCodes === undefined) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: String(checked.value) });
+    const passkey = typeof checked.value === 'object' && !Array.isArray(checked.value) ? checked.value : undefined;
+    const factorAmr = passkey ? passkeyAmr(passkey, true) : MFA_AMR;
+    if (passkey) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: 'passkey' });
+    else if (backupCodes === undefined) await ctx.audit.record({ type: 'mfa.success', userId: user.id, ...from, reason: String(checked.value) });
     else await ctx.audit.record({ type: 'mfa.enrolled', userId: user.id, ...from, reason: pending ? 'at_sign_in' : 'at_step_up' });
 
     const now = ctx.now();
     let auth: Authentication;
     let cookies: CookieToSet[] = [];
     if (pending) {
-      auth = { time: now, amr: MFA_AMR };
+      auth = { time: now, amr: factorAmr };
       const ends = sessionEnds(ctx, now);
       if (!(await ctx.stores.sessions.completeFactor(session.record.idHash, auth.amr, now, ends.expiresAt, ends.absoluteExpiresAt))) return signInAgain();
       // The cookie lived as long as a login in progress; it now lives as long as the session.
       cookies = [{ name: SESSION_COOKIE, value: req.cookies[SESSION_COOKIE]!, maxAge: ends.cookieMaxAge }];
     } else {
       // A step-up keeps the time of the sign-in (max_age is about the password) and adds the factor.
-      auth = { time: session.record.authTime, amr: MFA_AMR };
-      if (!provedSecondFactor(session.record.amr) && !(await ctx.stores.sessions.stepUp(session.record.idHash, auth.amr))) return signInAgain();
+      auth = { time: session.record.authTime, amr: factorAmr };
+      // A passkey is written even over a code proved before: it is the stronger (phishing-resistant) proof.
+      if ((passkey || !provedSecondFactor(session.record.amr)) && !(await ctx.stores.sessions.stepUp(session.record.idHash, auth.amr))) return signInAgain();
     }
     const continuing = { idHash: session.record.idHash, fresh: pending !== undefined };
     if (backupCodes === undefined) return proceed(ctx, req, next, user.id, auth, cookies, continuing);

@@ -13,8 +13,9 @@ import { checkedForm, formToken } from './form-token.js';
 import { isAdminConsolePath } from '../admin-console/paths.js';
 import { ACCOUNT_SECURITY_PATHS } from './account-security/page-data.js';
 import { mustVerifyFirst, unverifiedPage } from './signup/verification.js';
+import { passkeySignInPrompt } from './passkey-sign-in.js';
 
-const SIGN_IN_FORM = 'sign-in';
+export const SIGN_IN_FORM = 'sign-in';
 
 /** Where a sign-in may send the browser back to: Tessera's own pages only, never another site. */
 const RETURN_PATHS: string[] = [PATHS.account, PATHS.device, PATHS.console, ACCOUNT_SECURITY_PATHS.show];
@@ -41,6 +42,7 @@ export async function signInPage(ctx: Context, req: ProtocolRequest, returnTo: s
       hidden: { return_to: safeReturnPath(returnTo) },
       ...(await loginChoices(ctx, { returnTo: safeReturnPath(returnTo) })),
       ...(error ? { error } : {}),
+      passkey: await passkeySignInPrompt(ctx, browser.value, { returnTo: safeReturnPath(returnTo) }, formToken(ctx, SIGN_IN_FORM, browser.value)),
     },
     browser.cookies,
   );

@@ -18,6 +18,7 @@ export interface CleanupReport {
   deviceCodes: number;
   /** Expired single-use account tokens (reset and verification links, invitations), and outbox messages settled longer ago than the retention. */
   accountTokens: number;
+  passkeyChallenges: number;
   mail: number;
   keys: number;
   auditEvents: number;
@@ -50,6 +51,7 @@ export async function cleanUp(ctx: Context): Promise<CleanupReport> {
     interactions: (await drain(stores.interactions, now)) + (await drain(stores.federationStates, now)),
     deviceCodes: await drain(stores.deviceCodes, now),
     accountTokens: (await drain(stores.accountTokens, now)) + (await drain(stores.signups, now)),
+    passkeyChallenges: await drain(stores.passkeys, now),
     mail: await drain({ deleteExpired: (before, limit) => stores.mailOutbox.deleteSettled(before, limit) }, now - MAIL_RETENTION_SECONDS),
     keys: (await pruneKeys(stores.keys, now, keyRetention(ctx.config, await stores.clients.list(), await stores.apis.list()))).length,
     // Audit events older than the retention period (config.auditRetention).

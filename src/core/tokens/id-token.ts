@@ -12,8 +12,14 @@ export interface Authentication {
 /** The `acr` values Tessera asserts: a password alone, or a password and a second factor. */
 export const ACR_PASSWORD = 'urn:tessera:acr:password';
 export const ACR_MFA = 'urn:tessera:acr:mfa';
+/** Phishing-resistant authentication (OpenID EAP ACR Values 1.0 §2.1): a passkey was used. */
+export const ACR_PHISHING_RESISTANT = 'phr';
+
+/** Whether an authentication used a passkey (RFC 8176 `hwk`/`swk` are only ever set by a WebAuthn assertion here). */
+export const usedPasskey = (amr: readonly string[]): boolean => amr.includes('hwk') || amr.includes('swk');
 
 export function acrOf(amr: readonly string[]): string {
+  if (usedPasskey(amr)) return ACR_PHISHING_RESISTANT;
   return amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD;
 }
 

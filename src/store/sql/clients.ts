@@ -40,7 +40,7 @@ function toRow(c: Client): ClientsTable {
     origin: c.origin,
     registration_token_hash: c.registrationTokenHash,
     owner_id: c.ownerId,
-    require_mfa: c.requireMfa ? 1 : 0,
+    require_mfa: requireMfaColumn(c),
     first_party: c.firstParty ? 1 : 0,
     default_api: c.defaultApi,
     attribute_claims: toJsonList(c.attributeClaims),
@@ -90,12 +90,15 @@ function lifetimesOf(r: Selectable<ClientsTable>): ClientLifetimes {
   return lifetimes;
 }
 
+/** require_mfa holds the level: 0 off, 1 on (as the boolean it was), 2 phishing-resistant. */
+const requireMfaColumn = (c: { requireMfa: boolean; requirePhishingResistant?: boolean | undefined }): number => (c.requireMfa ? (c.requirePhishingResistant === true ? 2 : 1) : 0);
+
 function stateColumns(s: ClientState): Partial<ClientsTable> {
   const row: Partial<ClientsTable> = {};
   if (s.disabled !== undefined) row.disabled = s.disabled ? 1 : 0;
   if (s.tokensRevokedAt !== undefined) row.tokens_revoked_at = s.tokensRevokedAt;
   if (s.secretHash !== undefined) row.secret_hash = s.secretHash;
-  if (s.requireMfa !== undefined) row.require_mfa = s.requireMfa ? 1 : 0;
+  if (s.requireMfa !== undefined) row.require_mfa = requireMfaColumn({ requireMfa: s.requireMfa, requirePhishingResistant: s.requirePhishingResistant });
   if (s.firstParty !== undefined) row.first_party = s.firstParty ? 1 : 0;
   if (s.defaultApi !== undefined) row.default_api = s.defaultApi;
   if (s.attributeClaims !== undefined) row.attribute_claims = toJsonList(s.attributeClaims);
@@ -119,7 +122,8 @@ function fromRow(r: Selectable<ClientsTable>): Client {
     origin: ORIGINS.includes(r.origin as ClientOrigin) ? (r.origin as ClientOrigin) : 'operator',
     registrationTokenHash: r.registration_token_hash,
     ownerId: r.owner_id,
-    requireMfa: Boolean(r.require_mfa),
+    requireMfa: Number(r.require_mfa) > 0,
+    requirePhishingResistant: Number(r.require_mfa) === 2,
     firstParty: Boolean(r.first_party),
     defaultApi: r.default_api,
     attributeClaims: fromJsonList(r.attribute_claims),

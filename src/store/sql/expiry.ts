@@ -1,7 +1,7 @@
 import { type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'federation_states' | 'sessions' | 'interactions' | 'device_codes' | 'account_tokens' | 'invitations';
+type ExpiringTable = 'codes' | 'refresh_tokens' | 'issued_access_tokens' | 'revoked_jtis' | 'revoked_families' | 'federation_states' | 'sessions' | 'interactions' | 'device_codes' | 'account_tokens' | 'invitations' | 'passkey_challenges';
 const KEY: Record<ExpiringTable, string> = {
   codes: 'code_hash',
   refresh_tokens: 'token_hash',
@@ -14,6 +14,7 @@ const KEY: Record<ExpiringTable, string> = {
   device_codes: 'device_code_hash',
   account_tokens: 'token_hash',
   invitations: 'token_hash',
+  passkey_challenges: 'challenge_hash',
 };
 
 /**

@@ -23,6 +23,7 @@ import { sqlRoleStore } from './roles.js';
 import { sqlMailOutboxStore } from './mail-outbox.js';
 import { sqlAccountTokenStore } from './account-tokens.js';
 import { sqlSignupStore } from './signups.js';
+import { sqlPasskeyStore } from './passkeys.js';
 import { sqlFederatedIdentityStore, sqlFederationStateStore, sqlIdentityProviderStore } from './federation.js';
 
 /**
@@ -57,6 +58,7 @@ export function sqlStores(db: KyselyDb<Database>, changes?: ChangeFeed, extras: 
     mailOutbox: sqlMailOutboxStore(db),
     accountTokens: sqlAccountTokenStore(db),
     signups: sqlSignupStore(db),
+    passkeys: sqlPasskeyStore(db),
     settings: {
       async get(name) {
         return (await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;

@@ -491,6 +491,42 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_tokens_user').on('account_tokens').column('user_id').execute();
     },
   },
+  '0024_passkeys': {
+    async up(db: Kysely<any>) {
+      // WebAuthn credentials; they go with their user.
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('device_type', 'text', (c) => c.notNull())
+        .addColumn('backed_up', 'integer', (c) => c.notNull())
+        .addColumn('aaguid', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('passkeys_user').on('passkeys').column('user_id').execute();
+      // The opaque user handle authenticators keep (W3C WebAuthn §14.6.1), one per user.
+      await db.schema
+        .createTable('passkey_user_handles')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('handle', 'text', (c) => c.notNull().unique())
+        .execute();
+      // Challenges given out and not yet answered, by hash; single use, minutes long.
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('challenge_hash', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('binding', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('passkey_challenges_expires_at').on('passkey_challenges').column('expires_at').execute();
+    },
+  },
   '0025_signup': {
     async up(db: Kysely<any>) {
       // The address a verification link proves (the account's, or the new one of an email change),

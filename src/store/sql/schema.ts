@@ -222,9 +222,39 @@ export interface SignupAddressesTable {
   created_at: number;
 }
 
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface PasskeyUserHandlesTable {
+  user_id: string;
+  handle: string;
+}
+
+export interface PasskeyChallengesTable {
+  challenge_hash: string;
+  purpose: string;
+  binding: string;
+  user_id: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   invitations: InvitationsTable;
   signup_addresses: SignupAddressesTable;
+  passkeys: PasskeysTable;
+  passkey_user_handles: PasskeyUserHandlesTable;
+  passkey_challenges: PasskeyChallengesTable;
   mail_outbox: MailOutboxTable;
   account_tokens: AccountTokensTable;
   clients: ClientsTable;

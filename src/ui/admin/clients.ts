@@ -26,6 +26,13 @@ ${OFFERED_GRANTS.map((g) => html`<label class="check"><input type="checkbox" nam
 )}`;
 }
 
+/** The levels of `--require-mfa`, as the settings form offers them. */
+const MFA_CHOICES = [
+  ['off', 'What the server requires'],
+  ['on', 'A second factor'],
+  ['phishing-resistant', 'A passkey (phishing-resistant)'],
+] as const;
+
 export function clientView(d: AdminFrame, c: ClientDetail, secret: string | undefined): SafeHtml {
   const at = `/clients/${seg(c.clientId)}`;
   return html`<dl class="facts">
@@ -45,7 +52,9 @@ ${actionForm(
   html`${field('name', 'Name', c.name, 'text', html` required maxlength="200"`)}
 <label for="redirect_uris">Redirect URIs <span class="muted">(one per line)</span></label>
 <textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false">${c.redirectUris.join('\n')}</textarea>
-${field('scope', 'Scopes (separated by spaces)', c.scopes.join(' '))}`,
+${field('scope', 'Scopes (separated by spaces)', c.scopes.join(' '))}
+<label for="require_mfa">Sign-ins require</label>
+<select id="require_mfa" name="require_mfa">${MFA_CHOICES.map(([value, label]) => html`<option value="${value}"${c.mfaLevel === value ? html` selected` : ''}>${label}</option>`)}</select>`,
   'Save client',
 )}
 <h2>Manage</h2>

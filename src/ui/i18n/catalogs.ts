@@ -11,6 +11,7 @@ import enLogin from '../locales/en/login.json' with { type: 'json' };
 import enLogout from '../locales/en/logout.json' with { type: 'json' };
 import enMail from '../locales/en/mail.json' with { type: 'json' };
 import enMfa from '../locales/en/mfa.json' with { type: 'json' };
+import enPasskeys from '../locales/en/passkeys.json' with { type: 'json' };
 import enReset from '../locales/en/reset.json' with { type: 'json' };
 import enSecurity from '../locales/en/security.json' with { type: 'json' };
 import enSignup from '../locales/en/signup.json' with { type: 'json' };
@@ -26,6 +27,7 @@ import deLogin from '../locales/de/login.json' with { type: 'json' };
 import deLogout from '../locales/de/logout.json' with { type: 'json' };
 import deMail from '../locales/de/mail.json' with { type: 'json' };
 import deMfa from '../locales/de/mfa.json' with { type: 'json' };
+import dePasskeys from '../locales/de/passkeys.json' with { type: 'json' };
 import deReset from '../locales/de/reset.json' with { type: 'json' };
 import deSecurity from '../locales/de/security.json' with { type: 'json' };
 import deSignup from '../locales/de/signup.json' with { type: 'json' };
@@ -41,6 +43,7 @@ import frLogin from '../locales/fr/login.json' with { type: 'json' };
 import frLogout from '../locales/fr/logout.json' with { type: 'json' };
 import frMail from '../locales/fr/mail.json' with { type: 'json' };
 import frMfa from '../locales/fr/mfa.json' with { type: 'json' };
+import frPasskeys from '../locales/fr/passkeys.json' with { type: 'json' };
 import frReset from '../locales/fr/reset.json' with { type: 'json' };
 import frSecurity from '../locales/fr/security.json' with { type: 'json' };
 import frSignup from '../locales/fr/signup.json' with { type: 'json' };
@@ -56,6 +59,7 @@ import esLogin from '../locales/es/login.json' with { type: 'json' };
 import esLogout from '../locales/es/logout.json' with { type: 'json' };
 import esMail from '../locales/es/mail.json' with { type: 'json' };
 import esMfa from '../locales/es/mfa.json' with { type: 'json' };
+import esPasskeys from '../locales/es/passkeys.json' with { type: 'json' };
 import esReset from '../locales/es/reset.json' with { type: 'json' };
 import esSecurity from '../locales/es/security.json' with { type: 'json' };
 import esSignup from '../locales/es/signup.json' with { type: 'json' };
@@ -81,6 +85,7 @@ export const NAMESPACES = [
   'logout',
   'mail',
   'mfa',
+  'passkeys',
   'reset',
   'security',
   'signup',
@@ -88,8 +93,8 @@ export const NAMESPACES = [
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const CATALOGS: Record<Locale, Record<Namespace, Catalog>> = {
-  en: { account: enAccount, branding: enBranding, common: enCommon, consent: enConsent, console: enConsole, device: enDevice, errors: enErrors, home: enHome, login: enLogin, logout: enLogout, mail: enMail, mfa: enMfa, reset: enReset, security: enSecurity, signup: enSignup },
-  de: { account: deAccount, branding: deBranding, common: deCommon, consent: deConsent, console: deConsole, device: deDevice, errors: deErrors, home: deHome, login: deLogin, logout: deLogout, mail: deMail, mfa: deMfa, reset: deReset, security: deSecurity, signup: deSignup },
-  fr: { account: frAccount, branding: frBranding, common: frCommon, consent: frConsent, console: frConsole, device: frDevice, errors: frErrors, home: frHome, login: frLogin, logout: frLogout, mail: frMail, mfa: frMfa, reset: frReset, security: frSecurity, signup: frSignup },
-  es: { account: esAccount, branding: esBranding, common: esCommon, consent: esConsent, console: esConsole, device: esDevice, errors: esErrors, home: esHome, login: esLogin, logout: esLogout, mail: esMail, mfa: esMfa, reset: esReset, security: esSecurity, signup: esSignup },
+  en: { account: enAccount, branding: enBranding, common: enCommon, consent: enConsent, console: enConsole, device: enDevice, errors: enErrors, home: enHome, login: enLogin, logout: enLogout, mail: enMail, mfa: enMfa, passkeys: enPasskeys, reset: enReset, security: enSecurity, signup: enSignup },
+  de: { account: deAccount, branding: deBranding, common: deCommon, consent: deConsent, console: deConsole, device: deDevice, errors: deErrors, home: deHome, login: deLogin, logout: deLogout, mail: deMail, mfa: deMfa, passkeys: dePasskeys, reset: deReset, security: deSecurity, signup: deSignup },
+  fr: { account: frAccount, branding: frBranding, common: frCommon, consent: frConsent, console: frConsole, device: frDevice, errors: frErrors, home: frHome, login: frLogin, logout: frLogout, mail: frMail, mfa: frMfa, passkeys: frPasskeys, reset: frReset, security: frSecurity, signup: frSignup },
+  es: { account: esAccount, branding: esBranding, common: esCommon, consent: esConsent, console: esConsole, device: esDevice, errors: esErrors, home: esHome, login: esLogin, logout: esLogout, mail: esMail, mfa: esMfa, passkeys: esPasskeys, reset: esReset, security: esSecurity, signup: esSignup },
 };

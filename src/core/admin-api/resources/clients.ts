@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { Client } from '../../clients/client.js';
+import { mfaLevelSettings, type Client, type MfaLevel } from '../../clients/client.js';
 import { clientView, createClient, deleteClient, findClient, listClients, rotateClientSecret, updateClient, type ClientUpdate } from '../../admin/clients.js';
 import type { AdminCall, AdminRoute } from '../route.js';
 import { Nullable } from '../schemas.js';
@@ -18,6 +18,7 @@ const Settings = {
   scope: Type.String({ maxLength: 4000, description: 'space-separated' }),
   token_endpoint_auth_method: Type.String({ maxLength: 50 }),
   require_mfa: Type.Boolean(),
+  require_mfa_level: Type.Union([Type.Literal('off'), Type.Literal('on'), Type.Literal('phishing-resistant')], { description: 'phishing-resistant: a passkey; takes precedence over require_mfa' }),
   first_party: Type.Boolean(),
   default_api: Nullable(Type.String({ maxLength: 2000 })),
   attribute_claims: Type.Array(Type.String({ maxLength: 40 }), { maxItems: 32 }),
@@ -50,6 +51,8 @@ function toInput(body: Record<string, unknown>): ClientUpdate {
     attribute_claims: 'attributeClaims', id_token_signed_response_alg: 'idTokenAlg', access_token_alg: 'accessTokenAlg', disabled: 'disabled',
   };
   for (const [wire, field] of Object.entries(names)) if (body[wire] !== undefined) input[field] = body[wire];
+  // The level says more than the boolean: when both are sent, the level decides.
+  if (typeof body['require_mfa_level'] === 'string') Object.assign(input, mfaLevelSettings(body['require_mfa_level'] as MfaLevel));
   if (typeof body['scope'] === 'string') input['scopes'] = body['scope'].split(' ').filter((s) => s !== '');
   const lifetimes: Record<string, number | null> = {};
   for (const [wire, field] of [['access_token_ttl', 'accessToken'], ['id_token_ttl', 'idToken'], ['refresh_token_ttl', 'refreshToken'], ['refresh_token_absolute_ttl', 'refreshTokenAbsolute']] as const) {

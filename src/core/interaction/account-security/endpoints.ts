@@ -12,6 +12,7 @@ import { UserNotFoundError, updateUser } from '../../admin/users.js';
 import { AccountError, type PasswordPolicy } from '../../accounts/users.js';
 import { checkCode, lockedMessage, stepUp } from '../second-factor.js';
 import { provedSecondFactor } from '../assurance.js';
+import { finishRegistration, hasPasskey, listPasskeys, MAX_NAME_LENGTH, MAX_PASSKEYS, passkeyName, type PasskeyFailure } from '../../accounts/passkeys.js';
 import { currentSession, endSession, type ActiveSession } from '../session.js';
 import { signInPage } from '../sign-in.js';
 import { checkedForm } from '../form-token.js';
@@ -24,6 +25,15 @@ const currentPasswordRefusal = (r: Parameters<typeof signInRefusal>[0]): Message
   r.retryAfter === undefined && !r.busy && !r.refusal ? msg('security:error.currentPasswordWrong') : signInRefusal(r);
 
 const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
+
+/** What the security page says when a new passkey was not accepted. */
+const REGISTRATION_REFUSALS: Partial<Record<PasskeyFailure, Message>> = {
+  malformed: msg('passkeys:add.malformed'),
+  challenge: msg('passkeys:add.challenge'),
+  exists: msg('passkeys:add.exists'),
+  too_many: msg('passkeys:add.tooMany', { max: MAX_PASSKEYS }),
+  invalid: msg('passkeys:add.invalid'),
+};
 
 /** What every action starts with: a signed-in session, and a form carrying that session's token. */
 type Checked = { session: ActiveSession; form: Record<string, string>; from: Requester };
@@ -41,7 +51,7 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
    * password alone (a sign-in the risk policy let through, or one from before the factor was set
    * up) is not enough to change the password, sign others out or delete the account.
    */
-  const needsStepUp = async (session: ActiveSession) => !provedSecondFactor(session.record.amr) && (await hasSecondFactor(ctx, session.user.id));
+  const needsStepUp = async (session: ActiveSession) => !provedSecondFactor(session.record.amr) && ((await hasSecondFactor(ctx, session.user.id)) || (await hasPasskey(ctx, session.user.id)));
 
   /** The session and the form, or the answer for a browser signed out meanwhile (a stale tab) or a form not from this page. */
   async function signedIn(req: ProtocolRequest): Promise<Checked | ProtocolResponse> {
@@ -173,6 +183,51 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const host = new URL(ctx.config.issuer).host;
       const body = `Backup codes for ${c.session.user.username} at ${host}\nEach code signs you in once, instead of a code from your authenticator app.\n\n${codes.join('\n')}\n`;
       return { kind: 'file', status: 200, contentType: 'text/plain; charset=utf-8', filename: 'backup-codes.txt', body };
+    },
+
+    /**
+     * Adds a passkey: the answer to this session's registration challenge, from a recent sign-in
+     * (the page offers it only then; checked again here), under the name the user gave.
+     */
+    async addPasskey(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const c = await signedIn(req);
+      if (!('session' in c)) return c;
+      const { user, record } = c.session;
+      if (ctx.now() - record.authTime > REAUTH_SECONDS) return refused(c, 'passkeys', msg('passkeys:add.reauth', { minutes: REAUTH_SECONDS / 60 }), 403);
+      const name = passkeyName(c.form['name']) ?? `Passkey ${(await listPasskeys(ctx, user.id)).length + 1}`;
+      const result = await finishRegistration(ctx, user, record.idHash, c.form['credential'], name);
+      if (!result.ok) {
+        await ctx.audit.record({ type: 'passkey.registered', outcome: 'failure', userId: user.id, username: user.username, ...c.from, reason: result.reason });
+        return refused(c, 'passkeys', REGISTRATION_REFUSALS[result.reason] ?? msg('passkeys:add.failed'));
+      }
+      await ctx.audit.record({ type: 'passkey.registered', userId: user.id, username: user.username, ...c.from, reason: result.passkey.deviceType === 'multiDevice' ? 'synced' : 'device_bound' });
+      // Made with user verification just now: as with a new authenticator app, it proves the factor for this session.
+      if (!provedSecondFactor(record.amr)) await ctx.stores.sessions.stepUp(record.idHash, [...record.amr.filter((a) => a !== 'mfa'), 'mfa']);
+      return back('passkey_added');
+    },
+
+    async renamePasskey(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const c = await signedIn(req);
+      if (!('session' in c)) return c;
+      const name = passkeyName(c.form['name']);
+      if (name === undefined) return refused(c, 'passkeys', msg('passkeys:add.name', { max: MAX_NAME_LENGTH }));
+      if (!(await ctx.stores.passkeys.rename(c.session.user.id, c.form['passkey'] ?? '', name))) return back();
+      await ctx.audit.record({ type: 'passkey.renamed', userId: c.session.user.id, username: c.session.user.username, ...c.from });
+      return back('passkey_renamed');
+    },
+
+    /** Removes one of the user's passkeys; never the last way in of a user without a password. */
+    async removePasskey(req: ProtocolRequest): Promise<ProtocolResponse> {
+      const c = await signedIn(req);
+      if (!('session' in c)) return c;
+      const { user } = c.session;
+      const passkeys = await listPasskeys(ctx, user.id);
+      const id = c.form['passkey'] ?? '';
+      if (!passkeys.some((p) => p.id === id)) return back();
+      if (passkeys.length === 1 && user.passwordHash === '') return refused(c, 'passkeys', msg('passkeys:remove.onlyWay'), 409);
+      if (!(await ctx.stores.passkeys.delete(user.id, id))) return back();
+      await ctx.audit.record({ type: 'passkey.removed', userId: user.id, username: user.username, ...c.from, reason: 'self_service' });
+      return back('passkey_removed');
     },
 
     /**

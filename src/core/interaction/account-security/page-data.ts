@@ -17,9 +17,12 @@ export const ACCOUNT_SECURITY_PATHS = {
   regenerateBackupCodes: '/account/backup-codes',
   downloadBackupCodes: '/account/backup-codes/download',
   deleteAccount: '/account/delete',
+  addPasskey: '/account/passkeys/add',
+  renamePasskey: '/account/passkeys/rename',
+  removePasskey: '/account/passkeys/remove',
 } as const;
 
-export type SecuritySection = 'name' | 'password' | 'sessions' | 'second-factor' | 'backup-codes' | 'delete';
+export type SecuritySection = 'name' | 'password' | 'sessions' | 'second-factor' | 'backup-codes' | 'delete' | 'passkeys';
 
 export interface SessionItem {
   /** The hash the session is stored under (never the cookie): what the "Sign out" form names. */
@@ -62,6 +65,15 @@ export interface AccountSecurityPageData {
   secondFactor: { enabled: boolean; backupCodesLeft: number; requiredByPolicy: boolean };
   /** Present when the operator lets users delete their account. */
   deletion?: { needsPassword: boolean; reauthMinutes: number; recentSignIn: boolean };
+  passkeys: {
+    list: { id: string; name: string; createdAt: number; lastUsedAt: number | null; synced: boolean }[];
+    /** Options for navigator.credentials.create() (JSON), when a passkey can be added now; absent after too long a time since the sign-in. */
+    registrationOptions?: string;
+    /** How recent a sign-in must be to add a passkey. */
+    reauthMinutes: number;
+    /** Whether the last one may be removed (not when it is the only way this user signs in). */
+    canRemoveLast: boolean;
+  };
   /** New backup codes, shown once (the page then shows only them, with download and copy). */
   newBackupCodes?: string[];
 }

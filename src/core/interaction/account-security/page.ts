@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { page, type ProtocolResponse } from '../../protocol.js';
 import { backupCodesLeft, hasSecondFactor } from '../../accounts/mfa.js';
 import { formToken } from '../form-token.js';
+import { listPasskeys, MAX_PASSKEYS, registrationOptions } from '../../accounts/passkeys.js';
 import type { ActiveSession } from '../session.js';
 import { PATHS } from '../../endpoints/discovery.js';
 import { ACCOUNT_SECURITY_PATHS, type AccountSecurityPageData, type SecuritySection } from './page-data.js';
@@ -20,6 +21,9 @@ export const NOTICES = {
   session_ended: msg('security:notice.sessionEnded'),
   others_ended: msg('security:notice.othersEnded'),
   second_factor_off: msg('security:notice.secondFactorOff'),
+  passkey_added: msg('passkeys:notice.added'),
+  passkey_renamed: msg('passkeys:notice.renamed'),
+  passkey_removed: msg('passkeys:notice.removed'),
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -44,6 +48,9 @@ export async function securityPage(
     amr: s.amr,
     pendingSecondFactor: s.pendingFactor !== null,
   }));
+  const passkeys = await listPasskeys(ctx, user.id);
+  // Adding a way to sign in asks for a recent sign-in, as deleting the account does for users without a password.
+  const recent = now - record.authTime <= REAUTH_SECONDS;
   const data: AccountSecurityPageData = {
     username: user.username,
     csrfToken: formToken(ctx, SECURITY_FORM, record.idHash),
@@ -59,6 +66,12 @@ export async function securityPage(
     ownPassword: user.passwordHash !== '',
     sessions,
     secondFactor: { enabled, backupCodesLeft: enabled ? await backupCodesLeft(ctx, user.id) : 0, requiredByPolicy: ctx.config.mfa.policy === 'required' },
+    passkeys: {
+      list: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.deviceType === 'multiDevice' })),
+      ...(recent && passkeys.length < MAX_PASSKEYS ? { registrationOptions: JSON.stringify(await registrationOptions(ctx, user, record.idHash)) } : {}),
+      reauthMinutes: REAUTH_SECONDS / 60,
+      canRemoveLast: user.passwordHash !== '',
+    },
     ...(ctx.config.allowAccountDeletion
       ? { deletion: { needsPassword: user.passwordHash !== '', reauthMinutes: REAUTH_SECONDS / 60, recentSignIn: now - record.authTime <= REAUTH_SECONDS } }
       : {}),
