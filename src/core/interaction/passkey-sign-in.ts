@@ -25,7 +25,7 @@ export async function passkeySignInPrompt(ctx: Context, browser: string, next: N
   };
 }
 
-const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', 'The form was not valid. Go back and try again.');
+const invalidForm = (): ProtocolResponse => errorPage(403, 'invalid_request', msg('errors:formReload'));
 
 /**
  * POST /login/passkey: a passwordless sign-in. The assertion answers the challenge this browser was
