@@ -106,6 +106,13 @@ table.chart-numbers th { text-align: left; font-weight: 400; padding-right: 1rem
 img.brand-logo { display: block; max-width: 12rem; max-height: 3rem; width: auto; height: auto; margin: 0 0 1.25rem; }
 footer.brand { max-width: 26rem; margin: -6vh auto 2rem; padding: 0 2rem; font-size: .9rem; color: var(--muted); }
 body.console footer.brand { max-width: 72rem; margin-top: 0; }
+/* The language switch below the card: one quiet line, its label beside the select. */
+footer.language { max-width: 26rem; margin: 0 auto 2rem; padding: 0 2rem; font-size: .9rem; }
+footer.language form { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; }
+footer.language label { display: inline; margin: 0; font-weight: 400; color: var(--muted); }
+footer.language select { width: auto; padding: .3rem .5rem; }
+footer.language button { padding: .3rem .8rem; font-size: .9rem; }
+body.console footer.language { max-width: 72rem; }
 `;
 
 /** The page backgrounds of the two schemes (--bg), against which the text colours are measured. */

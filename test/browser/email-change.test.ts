@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { mailFor, mailTo } from '../helpers/signup.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 const PASSWORD = 'lin chose a long password';
 
@@ -52,6 +53,7 @@ describe('email change in a real browser', () => {
     await page.getByRole('button', { name: 'Change email' }).click();
     assert.match((await page.textContent('main')) ?? '', /We sent a link to mira@new\.example/);
     assert.match((await page.textContent('main')) ?? '', /Your address: mira@old\.example/);
+    await assertAccessible(page, 'account security with a pending email change');
 
     const mail = await mailFor(sink, 'mira@new.example');
     const link = /http:\/\/127\.0\.0\.1:\d+\/login\/verify-email\?token=[A-Za-z0-9_-]{43}/.exec(mail.decoded)?.[0];
@@ -59,6 +61,7 @@ describe('email change in a real browser', () => {
     await page.goto(link);
     await page.getByRole('button', { name: 'Confirm' }).click();
     assert.match((await page.textContent('main')) ?? '', /Your account now uses mira@new\.example/);
+    await assertAccessible(page, 'email changed');
     await page.getByRole('link', { name: 'Your account' }).click();
     assert.match((await page.textContent('main')) ?? '', /Your address: mira@new\.example \(confirmed\)/);
     const notice = await mailFor(sink, 'mira@old.example');

@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 const CALLBACK = 'https://notes.example.com/cb';
 
@@ -36,12 +37,14 @@ describe('languages in a real browser', () => {
     await page.goto(url.href);
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     assert.equal(await page.title(), 'Connexion · Tessera');
+    await assertAccessible(page, 'French sign-in');
     await page.getByLabel("Nom d'utilisateur").fill('lea');
     await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
 
     await page.getByRole('heading', { name: 'Notes souhaite accéder à votre compte' }).waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    await assertAccessible(page, 'French consent');
     await page.getByRole('button', { name: 'Autoriser' }).click();
     await page.waitForURL((u) => u.origin === 'https://notes.example.com');
     assert.ok(new URL(page.url()).searchParams.get('code'));
@@ -56,6 +59,7 @@ describe('languages in a real browser', () => {
     assert.equal(await page.getAttribute('html', 'lang'), 'de');
     assert.match((await page.textContent('main')) ?? '', /Angemeldet als lea/);
     assert.equal(await page.locator('#language-switch').inputValue(), 'de');
+    await assertAccessible(page, 'German account page');
     await context.close();
   });
 });

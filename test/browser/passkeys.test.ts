@@ -6,6 +6,7 @@ import { freePort, startTestServer, type TestServer } from '../helpers/server.js
 import { launchChromium } from '../helpers/chromium.js';
 import { startCodeFlow } from '../helpers/passkey-flows.js';
 import { totp } from '../helpers/totp.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 /**
  * Passkeys in chromium with a CDP virtual authenticator (internal transport, resident keys, user
@@ -77,6 +78,7 @@ describe('passkeys in a real browser', () => {
     await page.click('button:has-text("Add a passkey")');
     await page.waitForURL(/notice=passkey_added/);
     assert.match((await page.textContent('ul.passkeys')) ?? '', new RegExp(name));
+    await assertAccessible(page, 'account security with a passkey');
   }
 
   it('registers a passkey, signs out, and signs in with "Sign in with a passkey" alone through a code flow', async () => {
@@ -89,6 +91,7 @@ describe('passkeys in a real browser', () => {
     const flow = await startCodeFlow(server, appId, CALLBACK, {}, issuer);
     await page.goto(flow.url);
     assert.equal(await page.getAttribute('#username', 'autocomplete'), 'username webauthn');
+    await assertAccessible(page, 'sign-in with a passkey button');
     const callback = await callbackOf(page, () => page.click('button:has-text("Sign in with a passkey")'));
     const claims = decodeJwt((await flow.redeem(callback)).id_token!);
     assert.equal(claims.sub, user.sub);
@@ -127,6 +130,8 @@ describe('passkeys in a real browser', () => {
     await page.fill('input[name=username]', user.username);
     await page.fill('input[name=password]', user.password);
     await page.click('form:not([data-passkey]) button[type=submit]');
+    await page.locator('button:has-text("Use a passkey")').waitFor();
+    await assertAccessible(page, 'second factor: a passkey');
     const callback = await callbackOf(page, () => page.click('button:has-text("Use a passkey")'));
     const claims = decodeJwt((await flow.redeem(callback)).id_token!);
     assert.deepEqual(claims['amr'], ['pwd', 'hwk', 'mfa']);

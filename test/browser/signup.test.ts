@@ -7,6 +7,7 @@ import { launchChromium } from '../helpers/chromium.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { discover } from '../helpers/oidc.js';
 import { mailFor, mailTo } from '../helpers/signup.js';
+import { assertAccessible } from '../helpers/axe.js';
 
 const CALLBACK = 'https://notes.example.com/cb';
 const PASSWORD = 'lin chose a long password';
@@ -53,19 +54,23 @@ describe('sign-up in a real browser', () => {
     await page.goto(url.href);
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.waitForURL(/\/signup\?interaction=/);
+    await assertAccessible(page, 'sign-up form');
     await page.fill('input[name=username]', 'lin');
     await page.fill('input[name=email]', 'lin@example.org');
     await page.fill('input[name=password]', PASSWORD);
     await page.fill('input[name=password_again]', PASSWORD);
     await page.click('button[type=submit]');
     assert.match((await page.textContent('main')) ?? '', /Check your email/);
+    await assertAccessible(page, 'sign-up: check your email');
 
     const mail = await mailFor(sink, 'lin@example.org');
     const link = /http:\/\/127\.0\.0\.1:\d+\/login\/verify-email\?token=[A-Za-z0-9_-]{43}/.exec(mail.decoded)?.[0];
     assert.ok(link, mail.decoded);
     await page.goto(link);
+    await assertAccessible(page, 'confirm your email');
     await page.getByRole('button', { name: 'Confirm' }).click();
     assert.match((await page.textContent('main')) ?? '', /Your email address is confirmed/);
+    await assertAccessible(page, 'email confirmed');
     await page.getByRole('link', { name: 'Continue signing in' }).click();
     await page.fill('input[name=username]', 'lin');
     await page.fill('input[name=password]', PASSWORD);

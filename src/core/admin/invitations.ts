@@ -4,7 +4,6 @@ import type { Locale } from '../locale.js';
 import { keyedHash, randomToken } from '../crypto.js';
 import { AccountError, checkEmail } from '../accounts/users.js';
 import { SIGNUP_PATHS } from '../interaction/signup/page-data.js';
-import { MAIL_BRAND } from '../interaction/signup/verification.js';
 
 /** An invitation works once, for this long. */
 export const INVITATION_SECONDS = 7 * 24 * 3600;
@@ -27,7 +26,7 @@ export async function inviteUser(admin: AdminContext, deps: { mail: Mailer | und
   const expiresAt = admin.now + INVITATION_SECONDS;
   await admin.stores.signups.createInvitation({ tokenHash: keyedHash(admin.pepper, token), email: address, invitedBy: admin.actor, createdAt: admin.now, expiresAt, consumedAt: null });
   const link = `${deps.issuer}${SIGNUP_PATHS.signup}?invitation=${token}`;
-  await deps.mail.queue(address, { name: 'invitation', locale: deps.locale ?? 'en', data: { brand: MAIL_BRAND, link, days: INVITATION_SECONDS / 86400 } });
+  await deps.mail.queue(address, { name: 'invitation', locale: deps.locale ?? 'en', data: { link, days: INVITATION_SECONDS / 86400 } });
   await admin.audit({ type: 'invitation.created', reason: `domain:${address.slice(address.lastIndexOf('@') + 1).toLowerCase()}` });
   return { email: address, expiresAt };
 }

@@ -15,25 +15,25 @@ export type MailTemplate =
       /** A link proving an address: after sign-up, for an account's own unverified address, or for the new address of an email change. */
       name: 'verify-email';
       locale?: Locale;
-      data: { brand: string; username: string; link: string; hours: number; reason: 'signup' | 'verify' | 'change' };
+      data: { username: string; link: string; hours: number; reason: 'signup' | 'verify' | 'change' };
     }
   | {
       /** Someone tried to sign up with an address that has an account: told to its owner, never to the one who tried. */
       name: 'signup-existing';
       locale?: Locale;
-      data: { brand: string; signInLink: string; resetLink: string };
+      data: { signInLink: string; resetLink: string };
     }
   | {
       /** Sent to the old address once an email change took effect. */
       name: 'email-changed';
       locale?: Locale;
-      data: { brand: string; username: string; newAddress: string; resetLink: string };
+      data: { username: string; newAddress: string; resetLink: string };
     }
   | {
       /** An operator's invitation to sign up (--signup invite). */
       name: 'invitation';
       locale?: Locale;
-      data: { brand: string; link: string; days: number };
+      data: { link: string; days: number };
     };
 
 /** A message as the recipient sees it. */

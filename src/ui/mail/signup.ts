@@ -25,7 +25,7 @@ ${body}
 
 const paragraphs = (...lines: string[]) => `${lines.join('\n\n')}\n`;
 
-function verifyEmail(t: Translator, d: Of<'verify-email'>['data']): MailContent {
+function verifyEmail(t: Translator, d: Of<'verify-email'>['data'] & { brand: string }): MailContent {
   const subject = t.t('signup:mail.verify.subject', { brand: d.brand });
   const hello = t.t('signup:mail.verify.hello', { username: d.username });
   const why = t.t(`signup:mail.verify.${d.reason}`, { brand: d.brand, username: d.username });
@@ -47,7 +47,7 @@ function verifyEmail(t: Translator, d: Of<'verify-email'>['data']): MailContent 
   };
 }
 
-function signupExisting(t: Translator, d: Of<'signup-existing'>['data']): MailContent {
+function signupExisting(t: Translator, d: Of<'signup-existing'>['data'] & { brand: string }): MailContent {
   const subject = t.t('signup:mail.existing.subject', { brand: d.brand });
   const body = t.t('signup:mail.existing.body', { brand: d.brand });
   const ifYou = t.t('signup:mail.existing.ifYou');
@@ -66,7 +66,7 @@ function signupExisting(t: Translator, d: Of<'signup-existing'>['data']): MailCo
   };
 }
 
-function emailChanged(t: Translator, d: Of<'email-changed'>['data']): MailContent {
+function emailChanged(t: Translator, d: Of<'email-changed'>['data'] & { brand: string }): MailContent {
   const subject = t.t('signup:mail.changed.subject', { brand: d.brand });
   const body = t.t('signup:mail.changed.body', { brand: d.brand, username: d.username, address: d.newAddress });
   const ifNot = t.t('signup:mail.changed.ifNot');
@@ -83,7 +83,7 @@ function emailChanged(t: Translator, d: Of<'email-changed'>['data']): MailConten
   };
 }
 
-function invitation(t: Translator, d: Of<'invitation'>['data']): MailContent {
+function invitation(t: Translator, d: Of<'invitation'>['data'] & { brand: string }): MailContent {
   const subject = t.t('signup:mail.invitation.subject', { brand: d.brand });
   const body = t.t('signup:mail.invitation.body', { brand: d.brand });
   const expiry = t.t('signup:mail.invitation.expiry', { days: d.days });
@@ -103,17 +103,17 @@ function invitation(t: Translator, d: Of<'invitation'>['data']): MailContent {
   };
 }
 
-/** The sign-up family of mails, in the template's language (English when it names none). */
-export function renderSignupMail(template: Of<'verify-email'> | Of<'signup-existing'> | Of<'email-changed'> | Of<'invitation'>): MailContent {
+/** The sign-up family of mails, in the template's language (English when it names none), under the brand's name (--brand-name). */
+export function renderSignupMail(template: Of<'verify-email'> | Of<'signup-existing'> | Of<'email-changed'> | Of<'invitation'>, brand: string): MailContent {
   const t = translator(template.locale ?? 'en');
   switch (template.name) {
     case 'verify-email':
-      return verifyEmail(t, template.data);
+      return verifyEmail(t, { ...template.data, brand });
     case 'signup-existing':
-      return signupExisting(t, template.data);
+      return signupExisting(t, { ...template.data, brand });
     case 'email-changed':
-      return emailChanged(t, template.data);
+      return emailChanged(t, { ...template.data, brand });
     case 'invitation':
-      return invitation(t, template.data);
+      return invitation(t, { ...template.data, brand });
   }
 }

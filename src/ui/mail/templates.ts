@@ -58,6 +58,6 @@ export const renderMail = (template: Parameters<MailRenderer>[0], productName = 
     case 'password-reset':
       return passwordReset(t, template.data, productName);
     default:
-      return renderSignupMail(template);
+      return renderSignupMail(template, productName);
   }
 };

@@ -11,7 +11,7 @@ import { RESET_PATHS } from '../reset-paths.js';
 import { BROWSER_COOKIE, browserBinding } from '../session.js';
 import { checkedForm, formToken } from '../form-token.js';
 import { SIGNUP_PATHS, type Message, type NoticeLink, type SignupPageData } from './page-data.js';
-import { MAIL_BRAND, VERIFY_LINK_SECONDS, mailLocale, notice, sendVerificationLink } from './verification.js';
+import { VERIFY_LINK_SECONDS, mailLocale, notice, sendVerificationLink } from './verification.js';
 
 const SIGNUP_FORM = 'signup';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -90,7 +90,7 @@ export function signupEndpoints(ctx: Context, policy: PasswordPolicy) {
     await ctx.mail!.queue(email, {
       name: 'signup-existing',
       locale: mailLocale(req),
-      data: { brand: MAIL_BRAND, signInLink: ctx.config.issuer + PATHS.account, resetLink: ctx.config.issuer + RESET_PATHS.forgot },
+      data: { signInLink: ctx.config.issuer + PATHS.account, resetLink: ctx.config.issuer + RESET_PATHS.forgot },
     });
   }
 

@@ -15,9 +15,6 @@ import { SIGNUP_PATHS, type NoticeLink, type SignupNoticePageData } from './page
 /** A confirmation link works once, for this long (issue 21: 24 hours). */
 export const VERIFY_LINK_SECONDS = 24 * 3600;
 
-/** The product name mails are signed with; the pages take theirs from the page context. */
-export const MAIL_BRAND = 'Tessera';
-
 const CONFIRM_FORM = 'confirm-email';
 const RESEND_FORM = 'resend-verification';
 
@@ -65,7 +62,7 @@ export async function sendVerificationLink(
     ...(interactionId ? { interactionId } : {}),
   });
   const link = `${ctx.config.issuer}${SIGNUP_PATHS.verify}?token=${token}`;
-  await ctx.mail!.queue(email, { name: 'verify-email', locale, data: { brand: MAIL_BRAND, username: user.username, link, hours: VERIFY_LINK_SECONDS / 3600, reason } });
+  await ctx.mail!.queue(email, { name: 'verify-email', locale, data: { username: user.username, link, hours: VERIFY_LINK_SECONDS / 3600, reason } });
   await ctx.audit.record({ type: 'email.verification_sent', userId: user.id, username: user.username, ...who, reason });
 }
 
@@ -171,7 +168,7 @@ export function verificationEndpoints(ctx: Context) {
         await ctx.mail?.queue(user.email, {
           name: 'email-changed',
           locale: mailLocale(req),
-          data: { brand: MAIL_BRAND, username: user.username, newAddress: maskedAddress(email), resetLink: ctx.config.issuer + RESET_PATHS.forgot },
+          data: { username: user.username, newAddress: maskedAddress(email), resetLink: ctx.config.issuer + RESET_PATHS.forgot },
         });
       }
       return notice(200, 'changed', { href: ctx.config.issuer + '/account/security', label: 'account' }, { email });
