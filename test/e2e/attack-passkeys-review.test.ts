@@ -64,6 +64,120 @@ function attacks(postgres: boolean) {
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
       assert.equal(answer.body['error'], 'invalid_grant');
     });
+
+    /** A signed-out browser's login page for /account/security, with its sign-in challenge. */
+    async function loginPage(browser = new Browser(server.issuer)) {
+      return { browser, page: isPage(await browser.visit(`${server.issuer}/account/security`)) };
+    }
+    const signedIn = (r: Response) => r.status === 303 && r.headers.get('location') === `${server.issuer}/account/security`;
+
+    it("a sign-in challenge given to one browser is refused from another (the attacker's page, the victim's key)", async () => {
+      const { key } = await userWithPasskeys(`relay${postgres ? 'pg' : ''}`, 1);
+      const victim = await loginPage();
+      const attacker = await loginPage();
+      // The assertion answers the victim's challenge; the attacker posts it with his own cookie and form.
+      const assertion = JSON.stringify(key.get(passkeyOptions(victim.page, 'sign-in') as never));
+      const stolen = await postPasskey(attacker.browser, attacker.page, '/login/passkey', assertion);
+      assert.equal(stolen.status, 400);
+      assert.match(textOf(await stolen.text()), /expired or was already used/);
+      // Refused attempts took nothing from the victim: her answer still works in her browser.
+      assert.ok(signedIn(await postPasskey(victim.browser, victim.page, '/login/passkey', assertion)));
+    });
+
+    it('a challenge made for one purpose does not answer another (registration, second factor, sign-in)', async () => {
+      const { user, browser, key, page } = await userWithPasskeys(`purpose${postgres ? 'pg' : ''}`, 1);
+      // The registration challenge of a signed-in session, answered as a sign-in assertion from the same browser.
+      const asSignIn = JSON.stringify(key.get({ challenge: passkeyOptions(page, 'register')['challenge'], rpId: new URL(server.issuer).hostname }));
+      const fresh = await loginPage();
+      const refused = await postPasskey(fresh.browser, fresh.page, '/login/passkey', asSignIn);
+      assert.equal(refused.status, 400);
+      // A sign-in challenge answered at the second factor of a password sign-in (the session's own challenge is another).
+      const strict = await server.addClient({ name: 'Strict', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://strict.example/cb'], scopes: ['openid'], requireMfa: true });
+      const other = new Browser(server.issuer);
+      const url = `${server.issuer}/authorize?client_id=${strict.clientId}&response_type=code&redirect_uri=${encodeURIComponent('https://strict.example/cb')}&scope=openid&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
+      const authorizeLogin = isPage(await other.visit(url));
+      const signInChallenge = passkeyOptions(authorizeLogin, 'sign-in');
+      const factor = isPage(await other.submit(authorizeLogin, { username: user.username, password: user.password }));
+      const crossed = await postPasskey(other, factor, '/login/second-factor', JSON.stringify(key.get(signInChallenge as never)));
+      assert.equal(crossed.status, 400);
+      assert.match(textOf(await crossed.text()), /expired or was already used/);
+    });
+
+    it("a credential id that is another user's cannot be registered again (no takeover, no second owner)", async () => {
+      const alice = await userWithPasskeys(`owner${postgres ? 'pg' : ''}`, 1);
+      const mallory = await userWithPasskeys(`taker${postgres ? 'pg' : ''}`, 0);
+      // Mallory's authenticator makes a key of its own but names it with Alice's credential id.
+      const forged = new SoftwareAuthenticator(server.issuer);
+      const credential = forged.create(passkeyOptions(mallory.page, 'register') as never);
+      const aliceId = alice.key.credentials[0]!.id;
+      const attestation = Buffer.from((credential['response'] as { attestationObject: string }).attestationObject, 'base64url');
+      const ownId = Buffer.from(forged.credentials[0]!.id, 'base64url');
+      const swapped = Buffer.from(attestation.toString('hex').replace(ownId.toString('hex'), Buffer.from(aliceId, 'base64url').toString('hex')), 'hex');
+      const body = { ...credential, id: aliceId, rawId: aliceId, response: { ...(credential['response'] as object), attestationObject: swapped.toString('base64url') } };
+      const answer = await post(mallory.browser, '/account/passkeys/add', { csrf: csrfOf(mallory.page), name: 'Mine now', credential: JSON.stringify(body) });
+      assert.equal(answer.status, 400);
+      // Refused because the id is taken (the signature and attestation checked out).
+      const [event] = await server.tessera.ctx.stores.audit.list({ user: mallory.user.sub, type: 'passkey.registered', limit: 1 });
+      assert.equal(event?.reason, 'exists');
+      const stored = await server.tessera.ctx.stores.passkeys.find(aliceId);
+      assert.equal(stored?.userId, alice.user.sub);
+      assert.equal((await server.tessera.ctx.stores.passkeys.listByUser(mallory.user.sub)).length, 0);
+      // Alice's key still signs her in.
+      const { browser, page } = await loginPage();
+      assert.ok(signedIn(await postPasskey(browser, page, '/login/passkey', JSON.stringify(alice.key.get(passkeyOptions(page, 'sign-in') as never)))));
+    });
+
+    it("a disabled user's passkey, and a removed passkey, sign no one in", async () => {
+      const disabled = await userWithPasskeys(`off${postgres ? 'pg' : ''}`, 1);
+      await server.tessera.ctx.stores.users.update(disabled.user.sub, { disabled: true }, Date.now());
+      let login = await loginPage();
+      const refused = await postPasskey(login.browser, login.page, '/login/passkey', JSON.stringify(disabled.key.get(passkeyOptions(login.page, 'sign-in') as never)));
+      assert.equal(refused.status, 400);
+      const removed = await userWithPasskeys(`gone${postgres ? 'pg' : ''}`, 2);
+      const gone = removed.key.credentials[0]!;
+      assert.equal((await post(removed.browser, '/account/passkeys/remove', { csrf: csrfOf(removed.page), passkey: gone.id })).status, 303);
+      login = await loginPage();
+      const answer = await postPasskey(login.browser, login.page, '/login/passkey', JSON.stringify(removed.key.get(passkeyOptions(login.page, 'sign-in') as never, {}, gone)));
+      assert.equal(answer.status, 400);
+      assert.match(textOf(await answer.text()), /not registered for this account/);
+    });
+
+    it('a passkey name with markup is shown as text, and an over-long one is refused', async () => {
+      const { user, browser, key, page } = await userWithPasskeys(`names${postgres ? 'pg' : ''}`, 1);
+      const id = key.credentials[0]!.id;
+      const evil = `"><img src=x onerror=alert(1)><script>x</script>'`;
+      assert.equal((await post(browser, '/account/passkeys/rename', { csrf: csrfOf(page), passkey: id, name: evil })).status, 303);
+      const shown = isPage(await browser.visit(`${server.issuer}/account/security`));
+      assert.doesNotMatch(shown.html, /<img src=x|<script>x/);
+      assert.match(shown.html, /&lt;img src=x/);
+      const long = await post(browser, '/account/passkeys/rename', { csrf: csrfOf(shown), passkey: id, name: 'x'.repeat(65) });
+      assert.equal(long.status, 400);
+      const huge = await post(browser, '/account/passkeys/rename', { csrf: csrfOf(shown), passkey: id, name: 'x'.repeat(200_000) });
+      assert.ok(huge.status >= 400 && huge.status < 500, `status ${huge.status}`);
+      assert.equal((await server.tessera.ctx.stores.passkeys.find(id))?.name, evil);
+      // Another user's passkey cannot be renamed or removed by id.
+      const other = await userWithPasskeys(`names2${postgres ? 'pg' : ''}`, 1);
+      await post(other.browser, '/account/passkeys/rename', { csrf: csrfOf(other.page), passkey: id, name: 'pwned' });
+      await post(other.browser, '/account/passkeys/remove', { csrf: csrfOf(other.page), passkey: id });
+      assert.equal((await server.tessera.ctx.stores.passkeys.find(id))?.name, evil);
+      void user;
+    });
+
+    it('the CSP allows scripts only on pages that offer passkeys', async () => {
+      const { page } = await loginPage();
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      const discovery = await fetch(`${server.issuer}/.well-known/openid-configuration`);
+      assert.doesNotMatch(discovery.headers.get('content-security-policy') ?? '', /script-src/);
+      const error = await fetch(`${server.issuer}/authorize?client_id=nope`);
+      assert.doesNotMatch(error.headers.get('content-security-policy') ?? '', /script-src/);
+    });
+
+    it('anonymous login pages store one challenge each, and they are gone once expired and cleaned up', async () => {
+      await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.issuer}/account/security`)));
+      server.advance(5 * 60 + 1);
+      const report = await server.tessera.cleanUp();
+      assert.ok(report.passkeyChallenges >= 20, `cleaned ${report.passkeyChallenges}`);
+    });
   });
 }
 
