@@ -5,6 +5,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SoftwareAuthenticator } from '../helpers/software-authenticator.js';
 import { passkeyOptions, postPasskey, registerPasskey, securityPageAfterPassword } from '../helpers/passkey-flows.js';
 import { basic, postForm } from '../helpers/http.js';
+import * as client from 'openid-client';
+import { startOpenIdProvider, type OpenIdMisbehaviour, type TestProvider, type UpstreamUser } from '../helpers/upstream-idp.js';
+import { addProvider } from '../../src/core/admin/identity-providers.js';
+import { discover } from '../helpers/oidc.js';
 
 /** A security review's attacks on passkeys, over HTTP with the software authenticator. */
 function attacks(postgres: boolean) {
@@ -183,3 +187,55 @@ function attacks(postgres: boolean) {
 
 attacks(false);
 attacks(true);
+
+/** An upstream provider's `amr` is its word about its own sign-in: never a Tessera passkey. */
+describe('passkey review attacks: an upstream that asserts hwk/swk', () => {
+  const CALLBACK = 'https://app.example.com/cb';
+  const SECRET = 'acme-client-secret-with-enough-entropy-0123456789';
+  const user = (name: string, amr: string[]): UpstreamUser => ({ sub: `acme-${name}`, username: name, password: `${name} acme password`, email: `${name}@acme.example`, email_verified: true, name, groups: [], amr });
+  const KEYED = user('keyed', ['hwk', 'mfa']);
+  const SOFT = user('soft', ['swk']);
+  let server: TestServer;
+  let acme: TestProvider<OpenIdMisbehaviour>;
+
+  before(async () => {
+    server = await startTestServer();
+    acme = await startOpenIdProvider({ clients: [{ client_id: 'tessera', client_secret: SECRET, redirect_uris: [`${server.issuer}/federation/acme/callback`] }], users: [KEYED, SOFT] });
+    const ctx = server.tessera.ctx;
+    await addProvider({ stores: ctx.stores, pepper: ctx.pepper, now: ctx.now(), actor: 'cli', audit: async () => {} }, { name: 'acme', kind: 'oidc', displayName: 'Acme', secret: SECRET, domains: ['acme.example'], oidc: { issuer: acme.issuer, clientId: 'tessera' } });
+  });
+  after(async () => {
+    await server.close();
+    await acme.stop();
+  });
+
+  /** Signs in to `app` through Acme as `who`: the page Tessera ends on, or the app's tokens. */
+  async function viaAcme(app: { clientId: string; secret?: string }, who: UpstreamUser) {
+    const config = await discover(server, app.clientId, app.secret);
+    const browser = new Browser(server.issuer);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const login = isPage(await browser.visit(url.href));
+    const href = /href="([^"]+)">Continue with Acme</.exec(login.html)![1]!.replace(/&amp;/g, '&');
+    const leaving = await browser.visit(href);
+    assert.ok('leftTo' in leaving);
+    let step = await browser.visit((await new Browser(acme.issuer).authorize(leaving.leftTo, who)).href);
+    if (!('leftTo' in step) && /name="decision"/.test(step.html)) step = await browser.submit(step, { decision: 'allow' });
+    if (!('leftTo' in step)) return { page: step };
+    return { tokens: await client.authorizationCodeGrant(config, new URL(step.leftTo), { pkceCodeVerifier: verifier }) };
+  }
+
+  it('an upstream amr of hwk+mfa does not meet a client that requires a phishing-resistant (passkey) sign-in', async () => {
+    const strict = await server.addClient({ name: 'Strict', redirectUris: [CALLBACK], scopes: ['openid'], requireMfa: true, requirePhishingResistant: true });
+    const answer = await viaAcme(strict, KEYED);
+    assert.ok(answer.page, `a code was issued: acr ${String(answer.tokens?.claims()?.['acr'])}`);
+    assert.equal(answer.page.status, 403);
+  });
+
+  it('an upstream amr of swk alone is not told to apps as acr phr', async () => {
+    const app = await server.addClient({ name: 'Plain', redirectUris: [CALLBACK], scopes: ['openid'] });
+    const answer = await viaAcme(app, SOFT);
+    assert.ok(answer.tokens, textOf(answer.page?.html ?? ''));
+    assert.notEqual(answer.tokens.claims()?.['acr'], 'phr');
+  });
+});
