@@ -182,6 +182,22 @@ function attacks(postgres: boolean) {
       const report = await server.tessera.cleanUp();
       assert.ok(report.passkeyChallenges >= 20, `cleaned ${report.passkeyChallenges}`);
     });
+
+    it('acr_values=phr: prompt=none never gets a code for a session without a passkey; the step-up asks only for the passkey', async () => {
+      // Signed in with a password; adding the passkey proved a factor (mfa) but is not a passkey sign-in.
+      const { user, browser, key } = await userWithPasskeys(`phr${postgres ? 'pg' : ''}`, 1);
+      const app = await server.addClient({ name: 'Plain', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://plain.example/cb'], scopes: ['openid'] });
+      await server.tessera.ctx.stores.grants.upsert(user.sub, app.clientId, ['openid'], server.tessera.ctx.now());
+      const url = (extra: string) => `${server.issuer}/authorize?client_id=${app.clientId}&response_type=code&redirect_uri=${encodeURIComponent('https://plain.example/cb')}&scope=openid&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256&acr_values=phr${extra}`;
+      const silent = await browser.visit(url('&prompt=none'));
+      assert.ok('leftTo' in silent);
+      assert.equal(new URL(silent.leftTo).searchParams.get('error'), 'interaction_required');
+      const step = isPage(await browser.visit(url('')));
+      assert.doesNotMatch(step.html, /name="code"/, 'no code field: only a passkey is phishing-resistant');
+      const answer = await postPasskey(browser, step, '/login/second-factor', JSON.stringify(key.get(passkeyOptions(step, 'second-factor') as never)));
+      assert.equal(answer.status, 303);
+      assert.match(answer.headers.get('location') ?? '', /^https:\/\/plain\.example\/cb\?code=/);
+    });
   });
 }
 
