@@ -198,6 +198,30 @@ function attacks(postgres: boolean) {
       assert.equal(answer.status, 303);
       assert.match(answer.headers.get('location') ?? '', /^https:\/\/plain\.example\/cb\?code=/);
     });
+
+    it('a passkey removed while its sign-in is being checked signs no one in, and is not reported as a cloned key', async () => {
+      const { user, browser, key, page } = await userWithPasskeys(`race${postgres ? 'pg' : ''}`, 2);
+      const target = key.credentials[0]!;
+      const login = await loginPage();
+      const assertion = JSON.stringify(key.get(passkeyOptions(login.page, 'sign-in') as never, {}, target));
+      // The removal lands between the sign-in's read of the passkey and its write of the use.
+      const store = server.tessera.ctx.stores.passkeys;
+      const find = store.find.bind(store);
+      store.find = async (id) => {
+        const found = await find(id);
+        if (id === target.id) assert.equal((await post(browser, '/account/passkeys/remove', { csrf: csrfOf(page), passkey: id })).status, 303);
+        return found;
+      };
+      let answer: Response;
+      try {
+        answer = await postPasskey(login.browser, login.page, '/login/passkey', assertion);
+      } finally {
+        store.find = find;
+      }
+      assert.equal(answer.status, 400);
+      assert.match(textOf(await answer.text()), /not registered for this account/);
+      assert.equal((await server.tessera.ctx.stores.audit.list({ user: user.sub, type: 'passkey.clone_suspected', limit: 5 })).length, 0);
+    });
   });
 }
 
