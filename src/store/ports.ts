@@ -844,6 +844,11 @@ export interface PasskeyStore extends Expiring {
   recordUse(id: string, seenCounter: number, counter: number, backedUp: boolean, now: number): Promise<boolean>;
   rename(userId: string, id: string, name: string): Promise<boolean>;
   delete(userId: string, id: string): Promise<boolean>;
+  /**
+   * Removes one of the user's passkeys only if at least `keep` others remain, atomically (one
+   * user's concurrent removals take turns), so the last way in is never removed.
+   */
+  deleteKeeping(userId: string, id: string, keep: number): Promise<boolean>;
   /** The user's WebAuthn user handle, made with `fresh` on first use (W3C WebAuthn §14.6.1: never the user id). */
   userHandle(userId: string, fresh: string): Promise<string>;
   /** Whose user handle this is. */

@@ -580,5 +580,28 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       assert.equal(await stores.keys.replacePrivateJwk('unknown', key.privateJwk, 'x'), false);
       await stores.keys.delete(key.kid);
     });
+
+    it("removes a user's passkeys while `keep` others remain, never the last under concurrent removals; takes a challenge once", async () => {
+      await stores.users.create({
+        id: 'pk-u', username: 'pk-user', email: null, emailVerified: false, name: null, passwordHash: '', disabled: false, tokensRevokedAt: null,
+        attributes: {}, lastSignInAt: null, lockedUntil: null, unlockedAt: null, externalId: null, givenName: null, familyName: null, createdAt: 1, updatedAt: 1,
+      });
+      const ids = ['pk-a', 'pk-b', 'pk-c', 'pk-d'];
+      for (const id of ids) {
+        assert.equal(await stores.passkeys.create({ id, userId: 'pk-u', publicKey: 'k', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '0', name: id, createdAt: 1, lastUsedAt: null }), true);
+      }
+      assert.equal(await stores.passkeys.deleteKeeping('someone-else', 'pk-a', 0), false, "only the user's own");
+      const removed = await Promise.all(ids.map((id) => stores.passkeys.deleteKeeping('pk-u', id, 1)));
+      assert.equal(removed.filter(Boolean).length, 3);
+      assert.equal((await stores.passkeys.listByUser('pk-u')).length, 1);
+      const [last] = await stores.passkeys.listByUser('pk-u');
+      assert.equal(await stores.passkeys.deleteKeeping('pk-u', last!.id, 0), true);
+      await stores.passkeys.saveChallenge({ challengeHash: 'ch', purpose: 'sign-in', binding: 'b', userId: null, expiresAt: 100 });
+      assert.equal(await stores.passkeys.takeChallenge('ch', 'second-factor', 'b', 1), undefined, 'another purpose');
+      assert.equal(await stores.passkeys.takeChallenge('ch', 'sign-in', 'other', 1), undefined, 'another binding');
+      const taken = await Promise.all(Array.from({ length: 6 }, () => stores.passkeys.takeChallenge('ch', 'sign-in', 'b', 1)));
+      assert.equal(taken.filter(Boolean).length, 1);
+      await stores.users.delete('pk-u');
+    });
   });
 }

@@ -227,7 +227,11 @@ export async function verifyAssertion(ctx: Context, purpose: 'sign-in' | 'second
   const { newCounter, credentialBackedUp } = verified.authenticationInfo;
   // §6.1.1: a counter that does not grow, where either is non-zero, signals a possible clone.
   if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) return { ok: false, reason: 'counter', userId };
-  if (!(await ctx.stores.passkeys.recordUse(passkey.id, passkey.counter, newCounter, credentialBackedUp, ctx.now()))) return { ok: false, reason: 'counter', userId };
+  if (!(await ctx.stores.passkeys.recordUse(passkey.id, passkey.counter, newCounter, credentialBackedUp, ctx.now()))) {
+    // Removed meanwhile (its owner, on the security page): no longer a passkey, not a copied one.
+    if (!(await ctx.stores.passkeys.find(passkey.id))) return { ok: false, reason: 'unknown_credential', userId };
+    return { ok: false, reason: 'counter', userId };
+  }
   const user = await ctx.stores.users.findById(userId);
   if (!user || user.disabled) return { ok: false, reason: 'disabled', userId };
   return { ok: true, user, passkey: { ...passkey, counter: newCounter, backedUp: credentialBackedUp } };

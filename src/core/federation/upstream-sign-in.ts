@@ -20,8 +20,13 @@ import { linkIdentity, upstreamAccount, type ProvidedIdentity } from './accounts
 import type { UpstreamProvider } from './registry.js';
 
 const LINK_FORM = 'federation-link';
-/** RFC 8176 values an upstream provider may assert, carried into Tessera's session and ID tokens. */
-const KNOWN_AMR = ['pwd', 'otp', 'mfa', 'hwk', 'swk', 'pin', 'fpt', 'face', 'sms', 'kba', 'user', 'pop', 'sc', 'rba', 'geo', 'iris', 'retina', 'vbm', 'wia', 'tel', 'mca'];
+/**
+ * RFC 8176 values an upstream provider may assert, carried into Tessera's session and ID tokens.
+ * Not `hwk`/`swk`: here they say a passkey of this server was used, which `acr` phr and a client's
+ * phishing-resistant level stand on; a provider's key says nothing of a sign-in at Tessera's origin
+ * (its `mfa` still counts as the second factor).
+ */
+const KNOWN_AMR = ['pwd', 'otp', 'mfa', 'pin', 'fpt', 'face', 'sms', 'kba', 'user', 'pop', 'sc', 'rba', 'geo', 'iris', 'retina', 'vbm', 'wia', 'tel', 'mca'];
 
 const encodeNext = (next: NextStep): string => ('interactionId' in next ? `interaction:${next.interactionId}` : next.returnTo);
 const decodeNext = (value: string): NextStep => (value.startsWith('interaction:') ? { interactionId: value.slice('interaction:'.length) } : { returnTo: safeReturnPath(value) });

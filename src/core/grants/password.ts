@@ -9,6 +9,7 @@ import { issueFirstTokens } from './user-tokens.js';
 import { recordConsent } from '../interaction/consent.js';
 import { requestedApi } from '../apis/resources.js';
 import { hasSecondFactor } from '../accounts/mfa.js';
+import { hasPasskey } from '../accounts/passkeys.js';
 
 /**
  * The resource owner password credentials grant (RFC 6749 §4.3), for legacy first-party apps only.
@@ -40,7 +41,8 @@ export const passwordGrant: Grant = {
     if (mustVerifyFirst(ctx, result.user)) throw new OAuthError('invalid_grant', 'the email address of this account is not confirmed yet');
     const { user } = result;
     // The password grant has no second step: an account or client that needs one must use the browser.
-    if (ctx.config.mfa.policy === 'required' || client.requireMfa || (await hasSecondFactor(ctx, user.id))) {
+    // A passkey is a second factor as an authenticator app is: the browser sign-in asks for it, so this grant cannot skip it.
+    if (ctx.config.mfa.policy === 'required' || client.requireMfa || (await hasSecondFactor(ctx, user.id)) || (await hasPasskey(ctx, user.id))) {
       throw new OAuthError('invalid_grant', 'this sign-in needs two-step verification, which the password grant cannot do');
     }
 

@@ -19,7 +19,8 @@ export const ACR_PHISHING_RESISTANT = 'phr';
 export const usedPasskey = (amr: readonly string[]): boolean => amr.includes('hwk') || amr.includes('swk');
 
 export function acrOf(amr: readonly string[]): string {
-  if (usedPasskey(amr)) return ACR_PHISHING_RESISTANT;
+  // As assurance's provedPhishingResistant: a passkey with user verification (`mfa`), never a key alone.
+  if (usedPasskey(amr) && amr.includes('mfa')) return ACR_PHISHING_RESISTANT;
   return amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD;
 }
 

@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PasskeyChallengeRecord, PasskeyRecord, PasskeyStore } from '../ports.js';
 import type { Database, PasskeysTable } from './schema.js';
 import { changed, fromJsonList, inserted, toJsonList } from './json.js';
 import { deleteExpiredRows } from './expiry.js';
+import { isPostgres } from './dialect.js';
 
 function fromRow(r: Selectable<PasskeysTable>): PasskeyRecord {
   return {
@@ -65,6 +66,15 @@ export function sqlPasskeyStore(db: Kysely<Database>): PasskeyStore {
     },
     async delete(userId, id) {
       return changed(await db.deleteFrom('passkeys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()) === 1;
+    },
+    async deleteKeeping(userId, id, keep) {
+      return db.transaction().execute(async (trx) => {
+        // PostgreSQL: the user's row is the lock one user's removals queue on. SQLite: a write transaction is alone anyway.
+        if (isPostgres(db)) await sql`select id from users where id = ${userId} for update`.execute(trx);
+        const { n } = await trx.selectFrom('passkeys').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+        if (Number(n) - 1 < keep) return false;
+        return changed(await trx.deleteFrom('passkeys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()) === 1;
+      });
     },
     async userHandle(userId, fresh) {
       await db.insertInto('passkey_user_handles').values({ user_id: userId, handle: fresh }).onConflict((oc) => oc.column('user_id').doNothing()).execute();

@@ -224,8 +224,11 @@ export function accountSecurityEndpoints(ctx: Context, policy: PasswordPolicy) {
       const passkeys = await listPasskeys(ctx, user.id);
       const id = c.form['passkey'] ?? '';
       if (!passkeys.some((p) => p.id === id)) return back();
-      if (passkeys.length === 1 && user.passwordHash === '') return refused(c, 'passkeys', msg('passkeys:remove.onlyWay'), 409);
-      if (!(await ctx.stores.passkeys.delete(user.id, id))) return back();
+      // Without a password, one passkey stays: checked again by the store, so concurrent removals cannot take the last one too.
+      const keep = user.passwordHash === '' ? 1 : 0;
+      const onlyWay = () => refused(c, 'passkeys', msg('passkeys:remove.onlyWay'), 409);
+      if (passkeys.length <= keep) return onlyWay();
+      if (!(await ctx.stores.passkeys.deleteKeeping(user.id, id, keep))) return (await ctx.stores.passkeys.find(id))?.userId === user.id ? onlyWay() : back();
       await ctx.audit.record({ type: 'passkey.removed', userId: user.id, username: user.username, ...c.from, reason: 'self_service' });
       return back('passkey_removed');
     },
