@@ -77,3 +77,75 @@ describe('review attacks on sign-up, verification and email change (--require-ve
     assert.equal((await server.tessera.ctx.stores.users.findByUsername('yann'))?.email, 'yann@example.org');
   });
 });
+
+describe('review attacks: an email change racing a sign-up with the same address', () => {
+  let sink: MailSink;
+  let server: TestServer;
+
+  before(async () => {
+    sink = await startMailSink();
+    server = await startTestServer({ signup: { mode: 'open' } }, undefined, { trustProxy: true, mail: mailTo(sink.url), postgres: process.env['TESSERA_TEST_POSTGRES_URL'] !== undefined || process.env['TESSERA_TEST_STORE'] === 'postgres' });
+  });
+  after(async () => {
+    await server.close();
+    await sink.stop();
+  });
+
+  it('of a confirmed email change and a sign-up arriving together for one address, at most one account ends up with it', async () => {
+    const rounds = 16;
+    const prepared = await Promise.all(
+      Array.from({ length: rounds }, async (_, i) => {
+        const target = `contested${i}@example.org`;
+        await server.addUser({ username: `mover${i}`, email: `mover${i}@example.org`, emailVerified: true, password: PASSWORD });
+        const browser = browserAt(server, `192.0.2.${i + 1}`);
+        const page = await securityPage(server, browser, `mover${i}`);
+        const asked = isPage(await browser.submit(page, { email: target, current_password: PASSWORD }, '/account/email'));
+        assert.equal(asked.status, 200, textOf(asked.html));
+        return { target, browser };
+      }),
+    );
+    const links = await Promise.all(prepared.map(async (p) => verifyLinkIn(await mailFor(sink, p.target), server)));
+    // The confirm pages and the sign-up forms, opened before the burst.
+    const forms = await Promise.all(prepared.map(async (_, i) => {
+      const browser = browserAt(server, `198.18.0.${i + 1}`);
+      return { browser, form: isPage(await browser.visit(`${server.issuer}/signup`)) };
+    }));
+    const confirmBrowsers = await Promise.all(links.map(async (link) => {
+      const browser = browserAt(server);
+      return { browser, page: isPage(await browser.visit(link)) };
+    }));
+    await Promise.all(
+      prepared.flatMap((p, i) => [
+        forms[i]!.browser.submit(forms[i]!.form, { username: `claimer${i}`, email: p.target, password: PASSWORD, password_again: PASSWORD }),
+        // The sign-up hashes its password first: the confirmations are spread across that time.
+        sleep(i * 8).then(() => confirmBrowsers[i]!.browser.submit(confirmBrowsers[i]!.page, {})),
+      ]),
+    );
+    const all = await server.tessera.ctx.stores.users.list();
+    for (const p of prepared) {
+      const holders = all.filter((u) => (u.email ?? '').toLowerCase() === p.target);
+      assert.ok(holders.length <= 1, `${p.target} is held by ${holders.map((u) => u.username).join(', ')}`);
+    }
+    await sleep(300);
+  });
+
+  it('a claim left by a deleted account, or by one that moved to another address, does not block the address for good', async () => {
+    const users = server.tessera.ctx.stores.users;
+    const first = await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'leaver', email: 'Left@example.org' });
+    assert.equal(first.status, 200);
+    const leaver = await users.findByUsername('leaver');
+    assert.ok(leaver);
+    await users.delete(leaver.id);
+    server.advance(61);
+    await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'comer', email: 'left@example.org' });
+    const comer = await users.findByUsername('comer');
+    assert.equal(comer?.email, 'left@example.org', 'the address of a deleted account can be signed up with again');
+
+    // The account moves to another address (its link followed): the old address is free again.
+    await users.update(comer.id, { email: 'elsewhere@example.org', emailVerified: true }, server.tessera.ctx.now());
+    server.advance(61);
+    await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'third', email: 'LEFT@example.org' });
+    assert.equal((await users.findByUsername('third'))?.email, 'LEFT@example.org');
+    await sleep(300);
+  });
+});
