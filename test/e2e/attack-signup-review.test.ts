@@ -6,6 +6,7 @@ import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import { PASSWORD, browserAt, confirm, mailFor, mailTo, signIn, signUp, verifyLinkIn } from '../helpers/signup.js';
 import { SoftwareAuthenticator } from '../helpers/software-authenticator.js';
+import { updateUser } from '../../src/core/admin/users.js';
 import { passkeyOptions, postPasskey, registerPasskey, securityPageAfterPassword } from '../helpers/passkey-flows.js';
 
 /** Signed in, on /account/security. */
@@ -146,6 +147,21 @@ describe('review attacks: an email change racing a sign-up with the same address
     server.advance(61);
     await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'third', email: 'LEFT@example.org' });
     assert.equal((await users.findByUsername('third'))?.email, 'LEFT@example.org');
+    await sleep(300);
+  });
+
+  it("a sign-up's confirmation link, followed after an operator changed the address, neither confirms nor moves the address back", async () => {
+    const seen = sink.messages.length;
+    await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'drifter', email: 'drifter@first.example' });
+    const link = verifyLinkIn(await mailFor(sink, 'drifter@first.example', seen), server);
+    const ctx = server.tessera.ctx;
+    // The operator sets another address (tessera user update drifter --email …).
+    await updateUser({ stores: ctx.stores, pepper: ctx.pepper, now: ctx.now(), actor: 'cli', audit: (e) => ctx.audit.record({ ...e, actor: 'cli' }) }, 'drifter', { email: 'drifter@second.example' });
+    const done = await confirm(browserAt(server), link);
+    assert.equal(done.status, 400, textOf(done.html));
+    const drifter = await ctx.stores.users.findByUsername('drifter');
+    assert.equal(drifter?.email, 'drifter@second.example');
+    assert.equal(drifter?.emailVerified, false);
     await sleep(300);
   });
 });
