@@ -164,4 +164,42 @@ describe('review attacks: an email change racing a sign-up with the same address
     assert.equal(drifter?.emailVerified, false);
     await sleep(300);
   });
+
+  it('huge and malformed fields get a 4xx page, never a 500', async () => {
+    const cases: Record<string, string>[] = [
+      { username: 'huge1', email: `${'a'.repeat(3_000_000)}@example.org` },
+      { username: 'x'.repeat(200_000), email: 'huge2@example.org' },
+      { username: 'twoat', email: 'a@b@example.org' },
+      { username: 'nul', email: 'nul\u0000@example.org' },
+      { username: 'ünicode', email: 'unicode@example.org' },
+      { username: 'idn', email: 'ü@bücher.example' },
+      { username: 'spaces', email: ' \u00a0spaced@example.org\u2003' },
+      { username: 'rtl', email: 'rtl\u202e@example.org' },
+      { username: 'lone', email: 'lone\ud800@example.org' },
+      { username: '', email: '' },
+    ];
+    for (const fields of cases) {
+      const browser = browserAt(server);
+      const form = isPage(await browser.visit(`${server.issuer}/signup`));
+      const page = isPage(await browser.submit(form, { ...fields, password: PASSWORD, password_again: PASSWORD }));
+      assert.ok(page.status < 500, `${page.status} for ${JSON.stringify(fields).slice(0, 80)}: ${textOf(page.html).slice(0, 200)}`);
+    }
+    // Repeated fields and parameters.
+    const browser = browserAt(server);
+    const form = isPage(await browser.visit(`${server.issuer}/signup?interaction=a&interaction=b&invitation=x&invitation=y`));
+    assert.ok(form.status < 500, String(form.status));
+  });
+
+  it('a concurrent burst of email-change requests sends no more links than the limit (3 an hour per account)', async () => {
+    await server.addUser({ username: 'burster', email: 'burster@example.org', emailVerified: true, password: PASSWORD });
+    const browser = browserAt(server, '192.0.2.200');
+    const page = await securityPage(server, browser, 'burster');
+    const seen = sink.messages.length;
+    const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => browser.submit(page, { email: `burst${i}@example.org`, current_password: PASSWORD }, '/account/email').then(isPage)));
+    const sent = pages.filter((p) => p.status === 200).length;
+    assert.equal(sent, 3, pages.map((p) => p.status).join(','));
+    assert.ok(pages.every((p) => p.status === 200 || p.status === 429));
+    await sleep(800);
+    assert.ok(sink.messages.slice(seen).filter((m) => m.to.some((t) => t.startsWith('burst'))).length <= 3);
+  });
 });
