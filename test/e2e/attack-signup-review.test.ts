@@ -202,4 +202,20 @@ describe('review attacks: an email change racing a sign-up with the same address
     await sleep(800);
     assert.ok(sink.messages.slice(seen).filter((m) => m.to.some((t) => t.startsWith('burst'))).length <= 3);
   });
+
+  it('an address with markup is shown as text on the pages', async () => {
+    const evil = '<img/src=x/onerror=alert(1)>@example.org';
+    const page = await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'marked', email: evil });
+    assert.doesNotMatch(page.html, /<img\/src/, 'the check-your-email page');
+    const failed = await signUp(browserAt(server), `${server.issuer}/signup`, { username: 'marked2', email: `${evil}x`, again: 'another long password' });
+    assert.doesNotMatch(failed.html, /<img\/src/, 'the form typed back');
+
+    // The account page names the address a change link went to.
+    await server.addUser({ username: 'noticed', email: 'noticed@example.org', emailVerified: true, password: PASSWORD });
+    const browser = browserAt(server, '192.0.2.201');
+    const security = await securityPage(server, browser, 'noticed');
+    const target = 'n@<b>bold</b><a/href=//evil.example>x';
+    const asked = isPage(await browser.submit(security, { email: target, current_password: PASSWORD }, '/account/email'));
+    assert.doesNotMatch(asked.html, /<b>bold/);
+  });
 });
