@@ -218,4 +218,21 @@ describe('review attacks: an email change racing a sign-up with the same address
     const asked = isPage(await browser.submit(security, { email: target, current_password: PASSWORD }, '/account/email'));
     assert.doesNotMatch(asked.html, /<b>bold/);
   });
+
+  it('forms posted without their token (cross-site) change nothing: sign-up, email change, confirmation, resend', async () => {
+    await server.addUser({ username: 'forged', email: 'forged@example.org', emailVerified: true, password: PASSWORD });
+    const browser = browserAt(server, '192.0.2.202');
+    await securityPage(server, browser, 'forged');
+    const post = (path: string, fields: Record<string, string>) =>
+      browser.request(`${server.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, body: new URLSearchParams(fields).toString() });
+    const answers = await Promise.all([
+      post('/signup', { username: 'csrfed', email: 'csrfed@example.org', password: PASSWORD, password_again: PASSWORD }),
+      post('/account/email', { email: 'csrfed2@example.org', current_password: PASSWORD }),
+      post('/login/verify-email', { token: 'a'.repeat(43) }),
+      post('/login/verify-email/resend', { user: (await server.tessera.ctx.stores.users.findByUsername('forged'))!.id }),
+    ]);
+    for (const a of answers) assert.ok(a.status === 403 || a.status === 400, `${a.url}: ${a.status}`);
+    assert.equal(await server.tessera.ctx.stores.users.findByUsername('csrfed'), undefined);
+    assert.equal((await server.tessera.ctx.stores.users.findByUsername('forged'))?.email, 'forged@example.org');
+  });
 });
