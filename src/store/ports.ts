@@ -191,8 +191,8 @@ export interface SignupStore extends Expiring {
   consumeInvitation(tokenHash: string, now: number): Promise<InvitationRecord | undefined>;
   /** Records that `userId` signed up with the address `emailKey` (lower case); false when another account holds it (the primary key decides). */
   claimAddress(emailKey: string, userId: string, now: number): Promise<boolean>;
-  /** The account that signed up with `emailKey`, if any. */
-  addressHolder(emailKey: string): Promise<string | undefined>;
+  /** The account that holds `emailKey`, if any, and when it claimed (or took over) the address. */
+  addressHolder(emailKey: string): Promise<{ userId: string; claimedAt: number } | undefined>;
   /** Moves the address from `fromUserId` (an account deleted, or now at another address) to `toUserId`; false when it moved meanwhile. */
   takeOverAddress(emailKey: string, fromUserId: string, toUserId: string, now: number): Promise<boolean>;
   /** Lets go of the address, if `userId` holds it (a sign-up that did not finish). */

@@ -117,15 +117,16 @@ export function outboxContract(stores: () => Stores): void {
     const key = `${randomUUID()}@example.org`;
     const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => stores().signups.claimAddress(key, `user-${i}`, 100)));
     assert.equal(claims.filter(Boolean).length, 1);
-    const holder = await stores().signups.addressHolder(key);
-    assert.equal(holder, `user-${claims.indexOf(true)}`);
+    const holder = (await stores().signups.addressHolder(key))?.userId;
+    assert.deepEqual(await stores().signups.addressHolder(key), { userId: `user-${claims.indexOf(true)}`, claimedAt: 100 });
     const moves = await Promise.all(['a', 'b', 'c'].map((to) => stores().signups.takeOverAddress(key, holder!, to, 110)));
     assert.equal(moves.filter(Boolean).length, 1);
     assert.equal(await stores().signups.takeOverAddress(key, 'nobody', 'x', 120), false);
     const now = await stores().signups.addressHolder(key);
+    assert.equal(now?.claimedAt, 110, 'a take-over is a new claim');
     await stores().signups.releaseAddress(key, 'someone-else');
-    assert.equal(await stores().signups.addressHolder(key), now);
-    await stores().signups.releaseAddress(key, now!);
+    assert.deepEqual(await stores().signups.addressHolder(key), now);
+    await stores().signups.releaseAddress(key, now!.userId);
     assert.equal(await stores().signups.addressHolder(key), undefined);
 
     const invitation = { tokenHash: randomUUID(), email: 'guest@example.org', invitedBy: 'cli', createdAt: 100, expiresAt: 200, consumedAt: null };

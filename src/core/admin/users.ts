@@ -122,8 +122,12 @@ export async function updateUser(admin: AdminContext, ref: string, input: UserUp
       throw e;
     }
     if (written) {
-      // Reset links already sent went to the old address: they end with it.
-      if ('email' in changes) await endResetLinks(admin.stores, user.id, admin.now);
+      // Reset links already sent went to the old address: they end with it. So do confirmation links
+      // sent before: one followed later would take the account back to the address it proves.
+      if ('email' in changes) {
+        await endResetLinks(admin.stores, user.id, admin.now);
+        await admin.stores.accountTokens.consumeAllOf(user.id, 'email_verification', admin.now);
+      }
       // Field names only, never values.
       await admin.audit({ type: 'user.changed', userId: user.id, username: changes.username ?? user.username, reason: `updated:${fields.join(',')}` });
       const { locale, ...rest } = changes;

@@ -10,6 +10,7 @@ import { passkeyRefusal, proceed, type NextStep } from './second-factor.js';
 import { formToken, formWithCsrf } from './form-token.js';
 import { load, loginPage } from './endpoints.js';
 import { safeReturnPath, SIGN_IN_FORM, signInPage } from './sign-in.js';
+import { mustVerifyFirst, unverifiedPage } from './signup/verification.js';
 
 /**
  * "Sign in with a passkey" on a login page: a challenge bound to this browser (its binding cookie),
@@ -63,6 +64,8 @@ export function passkeySignInEndpoint(ctx: Context) {
       return again(passkeyRefusal(result.reason));
     }
     const { user, passkey } = result;
+    // --require-verified-email: a passkey is a way to sign in like the password, and ends here the same way until the address is confirmed.
+    if (mustVerifyFirst(ctx, user)) return unverifiedPage(ctx, req, user);
     await ctx.stores.users.recordSignIn(user.id, ctx.now());
     await ctx.audit.record({ type: 'login.success', userId: user.id, username: user.username, ...from, reason: 'passkey' });
     const session = await startSession(ctx, req, user.id, null, passkeyAmr(passkey, false));

@@ -44,8 +44,8 @@ export function sqlSignupStore(db: Kysely<Database>): SignupStore {
       return inserted(result);
     },
     async addressHolder(emailKey) {
-      const row = await db.selectFrom('signup_addresses').select('user_id').where('email_key', '=', emailKey).executeTakeFirst();
-      return row?.user_id;
+      const row = await db.selectFrom('signup_addresses').select(['user_id', 'created_at']).where('email_key', '=', emailKey).executeTakeFirst();
+      return row && { userId: row.user_id, claimedAt: Number(row.created_at) };
     },
     async takeOverAddress(emailKey, fromUserId, toUserId, now) {
       const result = await db.updateTable('signup_addresses').set({ user_id: toUserId, created_at: now }).where('email_key', '=', emailKey).where('user_id', '=', fromUserId).executeTakeFirst();

@@ -57,6 +57,9 @@ export async function openSqliteStores(
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // SQLite's own lower() folds A-Z only; addresses are compared in lower case as JavaScript folds them
+  // (the core's keys, PostgreSQL's lower()), so 'ÉLISE@…' and 'élise@…' are one address here too.
+  database.function('lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const applied = await migrateToLatest(db);
   onMigrated?.(applied);

@@ -11,6 +11,7 @@ import { RESET_PATHS } from '../reset-paths.js';
 import { BROWSER_COOKIE, browserBinding } from '../session.js';
 import { checkedForm, formToken } from '../form-token.js';
 import { SIGNUP_PATHS, type Message, type NoticeLink, type SignupPageData } from './page-data.js';
+import { claimAddress } from './address-claim.js';
 import { VERIFY_LINK_SECONDS, mailLocale, notice, sendVerificationLink } from './verification.js';
 
 const SIGNUP_FORM = 'signup';
@@ -94,20 +95,6 @@ export function signupEndpoints(ctx: Context, policy: PasswordPolicy) {
     });
   }
 
-  /**
-   * Holds the address for `user`, race-free: the first sign-up to claim it (a primary key) wins. A
-   * claim left by an account deleted since, or that moved to another address, is taken over.
-   */
-  async function claim(key: string, userId: string): Promise<boolean> {
-    const now = ctx.now();
-    if (await ctx.stores.signups.claimAddress(key, userId, now)) return true;
-    const holderId = await ctx.stores.signups.addressHolder(key);
-    if (holderId === undefined) return ctx.stores.signups.claimAddress(key, userId, now);
-    const holder = await ctx.stores.users.findById(holderId);
-    if (holder && (holder.email ?? '').toLowerCase() === key) return false;
-    return ctx.stores.signups.takeOverAddress(key, holderId, userId, now);
-  }
-
   return {
     async show(req: ProtocolRequest): Promise<ProtocolResponse> {
       const one = (name: string) => (req.query[name]?.length === 1 ? req.query[name][0] : undefined);
@@ -178,7 +165,7 @@ export function signupEndpoints(ctx: Context, policy: PasswordPolicy) {
         throw e;
       }
       const key = addressKey(email);
-      if ((await ctx.stores.users.listByEmail(email)).length > 0 || !(await claim(key, user.id))) {
+      if ((await ctx.stores.users.listByEmail(email)).length > 0 || !(await claimAddress(ctx, key, user.id))) {
         await tellOwner(req, email, who);
         return checkEmailSent(o, email);
       }

@@ -10,6 +10,8 @@ import { PATHS } from '../../endpoints/discovery.js';
 import { RESET_PATHS } from '../reset-paths.js';
 import { BROWSER_COOKIE, browserBinding } from '../session.js';
 import { checkedForm, formToken } from '../form-token.js';
+import { addressKey } from '../../accounts/signup-policy.js';
+import { claimAddress } from './address-claim.js';
 import { SIGNUP_PATHS, type NoticeLink, type SignupNoticePageData } from './page-data.js';
 
 /** A confirmation link works once, for this long (issue 21: 24 hours). */
@@ -152,7 +154,8 @@ export function verificationEndpoints(ctx: Context) {
       }
       // An email change. Another account took the address since it was asked for: nothing changes (the requester never learns whose it is).
       const others = (await ctx.stores.users.listByEmail(email)).filter((u) => u.id !== user.id);
-      if (others.length > 0) {
+      // The address is claimed for this account first, as a sign-up claims it: of a change and a sign-up (or two changes) arriving together, one has it.
+      if (others.length > 0 || !(await claimAddress(ctx, addressKey(email), user.id))) {
         await ctx.audit.record({ type: 'email.changed', outcome: 'failure', userId: user.id, username: user.username, ...who, reason: 'address_in_use' });
         return notice(409, 'addressInUse', back(ctx));
       }
