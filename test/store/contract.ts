@@ -119,7 +119,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
         clientId: 'cid', secretHash: 'h', name: 'N', type: 'confidential' as const, applicationType: 'web' as const, redirectUris: ['https://a/cb'],
         postLogoutRedirectUris: ['https://a/bye'], grantTypes: ['authorization_code' as const], scopes: ['openid'],
         tokenEndpointAuthMethod: 'client_secret_basic' as const, disabled: false, tokensRevokedAt: null, origin: 'dynamic' as const,
-        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, firstParty: false, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
+        registrationTokenHash: 'rth', ownerId: null, requireMfa: true, requirePhishingResistant: false, firstParty: false, extras: { logo_uri: 'https://a/logo.png', contacts: ['ops@a'] },
         lifetimes: { accessToken: 600, refreshTokenAbsolute: 86400 }, idTokenAlg: 'PS256' as const, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       await stores.clients.create(client);
@@ -220,7 +220,7 @@ export function storeContract(name: string, open: () => Promise<{ stores: Stores
       const base = {
         secretHash: null, name: 'N', type: 'public' as const, applicationType: 'native' as const, redirectUris: ['http://127.0.0.1/cb'], postLogoutRedirectUris: [],
         grantTypes: ['authorization_code' as const], scopes: ['openid'], tokenEndpointAuthMethod: 'none' as const, disabled: false, tokensRevokedAt: null,
-        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, firstParty: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
+        origin: 'console' as const, registrationTokenHash: null, requireMfa: false, requirePhishingResistant: false, firstParty: false, extras: {}, lifetimes: {}, idTokenAlg: null, accessTokenAlg: null, createdAt: 1, updatedAt: 1, version: 1, defaultApi: null as string | null, attributeClaims: [] as string[],
       };
       const owner = `owner-${randomUUID()}`;
       const made = await Promise.all(Array.from({ length: 12 }, () => stores.clients.createOwned({ ...base, clientId: randomUUID(), ownerId: owner }, 5)));
