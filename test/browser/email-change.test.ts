@@ -1,28 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, watchedPage } from '../helpers/chromium.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { mailFor, mailTo } from '../helpers/signup.js';
 import { assertAccessible } from '../helpers/axe.js';
 
 const PASSWORD = 'lin chose a long password';
-
-/** A page that records the CSP violations it reports; the app's callback is answered here, never fetched. */
-async function newPage(chromium: Browser): Promise<{ page: Page; violations: string[]; callbacks: string[] }> {
-  const page = await (await chromium.newContext()).newPage();
-  const violations: string[] = [];
-  const callbacks: string[] = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  await page.route('https://notes.example.com/**', (route) => {
-    callbacks.push(route.request().url());
-    return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the app' });
-  });
-  return { page, violations, callbacks };
-}
 
 describe('email change in a real browser', () => {
   let sink: MailSink;
@@ -42,7 +27,7 @@ describe('email change in a real browser', () => {
   });
 
   it('change email on /account/security → link to the new address → in effect; the old address is told', async () => {
-    const { page, violations } = await newPage(chromium);
+    const { page, violations } = await watchedPage(chromium);
     await page.goto(`${server.issuer}/account/security`);
     await page.fill('input[name=username]', 'mira');
     await page.fill('input[name=password]', PASSWORD);

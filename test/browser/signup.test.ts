@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import * as client from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, watchedPage } from '../helpers/chromium.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import { discover } from '../helpers/oidc.js';
 import { mailFor, mailTo } from '../helpers/signup.js';
@@ -11,21 +11,6 @@ import { assertAccessible } from '../helpers/axe.js';
 
 const CALLBACK = 'https://notes.example.com/cb';
 const PASSWORD = 'lin chose a long password';
-
-/** A page that records the CSP violations it reports; the app's callback is answered here, never fetched. */
-async function newPage(chromium: Browser): Promise<{ page: Page; violations: string[]; callbacks: string[] }> {
-  const page = await (await chromium.newContext()).newPage();
-  const violations: string[] = [];
-  const callbacks: string[] = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  await page.route('https://notes.example.com/**', (route) => {
-    callbacks.push(route.request().url());
-    return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the app' });
-  });
-  return { page, violations, callbacks };
-}
 
 describe('sign-up in a real browser', () => {
   let sink: MailSink;
@@ -47,7 +32,7 @@ describe('sign-up in a real browser', () => {
   });
 
   it('an app sends to sign-in → "Create an account" → confirmation email → first sign-in completes the code flow', async () => {
-    const { page, violations, callbacks } = await newPage(chromium);
+    const { page, violations, callbacks } = await watchedPage(chromium);
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });

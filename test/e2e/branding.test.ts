@@ -106,7 +106,7 @@ describe('branding from configuration', () => {
 
   it('shows no footer without a support link, and the default name without a brand name', async () => {
     const home = await (await fetch(`${remote.issuer}/account`, { redirect: 'follow' })).text();
-    assert.doesNotMatch(home, /<footer/);
+    assert.doesNotMatch(home, /<footer class="brand"/);
     assert.match(textOf(home), /Sign in/);
   });
 });

@@ -51,8 +51,8 @@ describe('the consent page shows who the app is and where it sends you back', ()
     assert.doesNotMatch(consent.html, /<your>/);
     assert.match(textOf(consent.html), /You will be sent back to notes\.example\.com:8443/);
     assert.equal(consent.headers.get('content-security-policy'), "default-src 'none'; style-src 'self'; img-src 'self' data: https://cdn.example.net; frame-ancestors 'none'; base-uri 'none'");
-    // Only that response: the login page of the same request keeps the default.
-    assert.equal(login.headers.get('content-security-policy'), DEFAULT_CSP);
+    // Only that response: the login page of the same request allows no image origin (it allows its own passkey script only).
+    assert.equal(login.headers.get('content-security-policy'), DEFAULT_CSP.replace("default-src 'none'; ", "default-src 'none'; script-src 'self'; "));
   });
 
   it('shows no logo, and keeps the default CSP, for an app without one', async () => {
