@@ -5,16 +5,24 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { assertAccessible } from '../helpers/axe.js';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import * as client from 'openid-client';
+import { startCodeFlow } from '../helpers/passkey-flows.js';
+
+const CALLBACK = 'https://notes.example.com/cb';
 
 describe('password reset in a real browser', () => {
   let sink: MailSink;
   let server: TestServer;
   let chromium: Browser;
+  let appId: string;
+  let rosaPassword: string;
 
   before(async () => {
     sink = await startMailSink();
     server = await startTestServer({}, undefined, { mail: { url: sink.url, from: 'Tessera <id@example.com>', allowPlain: true, pollSeconds: 0.2 } });
-    await server.addUser({ username: 'rosa', email: 'rosa@example.org' });
+    rosaPassword = (await server.addUser({ username: 'rosa', email: 'rosa@example.org' })).password;
+    const app = await server.addClient({ name: 'Notes', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: [CALLBACK], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'offline_access'], firstParty: true });
+    appId = app.clientId;
     chromium = await launchChromium();
   });
   after(async () => {
@@ -23,7 +31,22 @@ describe('password reset in a real browser', () => {
     await sink.stop();
   });
 
-  it('forgot password → email → new password → signed in with it; no CSP violation on the way', async () => {
+  it('forgot password → email → new password → signed in with it, the refresh token from before dead; no CSP violation on the way', async () => {
+    // Before: rosa is signed in to an app in another browser, which holds a refresh token.
+    const elsewhere = await chromium.newContext();
+    const app = await elsewhere.newPage();
+    await app.route(`${CALLBACK}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the app' }));
+    const flow = await startCodeFlow(server, appId, CALLBACK, { scope: 'openid offline_access' });
+    await app.goto(flow.url);
+    await app.fill('input[name=username]', 'rosa');
+    await app.fill('input[name=password]', rosaPassword);
+    const [callback] = await Promise.all([app.waitForRequest((r) => r.url().startsWith(CALLBACK)), app.click('form:not([data-passkey]) button[type=submit]')]);
+    const config = await client.discovery(new URL(server.issuer), appId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    // The app's refresh token works (rotated once) before the reset.
+    const before = await client.refreshTokenGrant(config, (await flow.redeem(callback.url())).refresh_token!);
+    assert.ok(before.refresh_token);
+    await elsewhere.close();
+
     const page = await (await chromium.newContext()).newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
@@ -56,5 +79,8 @@ describe('password reset in a real browser', () => {
     assert.match((await page.textContent('main')) ?? '', /Signed in as rosa/);
     await assertAccessible(page, 'account');
     assert.deepEqual(violations, []);
+
+    // After: the app's refresh token from before the reset no longer works.
+    await assert.rejects(client.refreshTokenGrant(config, before.refresh_token!), (e: Error & { error?: string }) => e.error === 'invalid_grant');
   });
 });
