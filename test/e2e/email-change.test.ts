@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMailSink, type MailSink, type ReceivedMail } from '../helpers/mail-sink.js';
-import { isPage, textOf, type Browser, type Page } from '../helpers/browser.js';
+import { Browser, isPage, textOf, type Page } from '../helpers/browser.js';
 import { PASSWORD, browserAt, confirm, linkIn, mailTo, signIn, verifyLinkIn } from '../helpers/signup.js';
 
 /** Signed in, on /account/security. */
@@ -107,5 +107,23 @@ describe('email change and verification on /account/security', () => {
     assert.equal(refused.status, 409);
     assert.match(textOf(refused.html), /cannot be used/);
     assert.equal((await server.tessera.ctx.stores.users.findByUsername('eve'))?.email, 'eve@example.org');
+  });
+
+  it('the mails of a change are in the language the user chose (their locale), else in the language of their browser', async () => {
+    const lena = await server.addUser({ username: 'lena', email: 'lena@old.example', emailVerified: true, password: PASSWORD });
+    await server.tessera.ctx.stores.users.update(lena.sub, { locale: 'es' }, server.tessera.ctx.now());
+    const german = new Browser(server.issuer, { 'x-forwarded-for': '198.51.100.251', 'accept-language': 'de' });
+    const page = await securityPage(server, german, 'lena');
+    await changeEmail(german, page, 'lena@new.example');
+    const spanish = await mailFor('lena@new.example');
+    assert.match(spanish.decoded, /El enlace funciona una vez/, spanish.decoded);
+    assert.doesNotMatch(spanish.decoded, /Der Link/);
+
+    // Without a chosen language, the browser's: German.
+    await server.tessera.ctx.stores.users.update(lena.sub, { locale: null }, server.tessera.ctx.now());
+    const again = await securityPage(server, german, 'lena');
+    await changeEmail(german, again, 'lena@newer.example');
+    const mail = await mailFor('lena@newer.example');
+    assert.match(mail.decoded, /Der Link/, mail.decoded);
   });
 });

@@ -47,7 +47,7 @@ export function emailActions(ctx: Context, signedIn: (req: ProtocolRequest) => P
       if (checked.user.id !== user.id) return answer(c, { error: { key: 'security.wrongPassword' } }, 400);
       const over = await linkAllowance(ctx, user.id, c.from, (minutes) => answer(c, { error: { key: 'security.tooMany', values: { minutes } } }, 429));
       if (over) return over;
-      await sendVerificationLink(ctx, user, next, 'change', mailLocale(req), c.from);
+      await sendVerificationLink(ctx, user, next, 'change', mailLocale(req, user), c.from);
       await ctx.audit.record({ type: 'email.change_requested', userId: user.id, username: user.username, ...c.from });
       return answer(c, { notice: { key: 'security.sent', values: { email: next, hours } } });
     },
@@ -61,7 +61,7 @@ export function emailActions(ctx: Context, signedIn: (req: ProtocolRequest) => P
       if (user.email === null || user.emailVerified) return answer(c, {});
       const over = await linkAllowance(ctx, user.id, c.from, (minutes) => answer(c, { error: { key: 'security.tooMany', values: { minutes } } }, 429));
       if (over) return over;
-      await sendVerificationLink(ctx, user, user.email, 'verify', mailLocale(req), c.from);
+      await sendVerificationLink(ctx, user, user.email, 'verify', mailLocale(req, user), c.from);
       return answer(c, { notice: { key: 'security.verifySent', values: { hours } } });
     },
   };

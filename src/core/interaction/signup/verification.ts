@@ -3,7 +3,7 @@ import { page, retryLater, type ProtocolRequest, type ProtocolResponse } from '.
 import { keyedHash, randomToken } from '../../crypto.js';
 import { requester, type Requester } from '../../audit.js';
 import { addressBucket, takeAttempt } from '../../limits.js';
-import { negotiateLocale, type Locale } from '../../locale.js';
+import { LANGUAGE_COOKIE, negotiateLocale, type Locale } from '../../locale.js';
 import type { User } from '../../../store/ports.js';
 import { UserNotFoundError, updateUser } from '../../admin/users.js';
 import { PATHS } from '../../endpoints/discovery.js';
@@ -21,7 +21,9 @@ const CONFIRM_FORM = 'confirm-email';
 const RESEND_FORM = 'resend-verification';
 
 /** The language of a mail queued for the person in front of the browser. */
-export const mailLocale = (req: ProtocolRequest): Locale => negotiateLocale({ acceptLanguage: req.headers['accept-language'] });
+/** The language of a mail to `user`: the one they chose (their `locale`), else the one of the browser asking (its switch, then Accept-Language). */
+export const mailLocale = (req: ProtocolRequest, user?: { locale?: string }): Locale =>
+  negotiateLocale({ chosen: user?.locale ?? req.cookies[LANGUAGE_COOKIE], acceptLanguage: req.headers['accept-language'] });
 
 export function notice(status: number, key: string, link?: NoticeLink, values?: Record<string, string | number>): ProtocolResponse {
   const data: SignupNoticePageData = { notice: key, ...(values ? { values } : {}), ...(link ? { link } : {}) };
@@ -170,7 +172,7 @@ export function verificationEndpoints(ctx: Context) {
       if (user.email) {
         await ctx.mail?.queue(user.email, {
           name: 'email-changed',
-          locale: mailLocale(req),
+          locale: mailLocale(req, user),
           data: { username: user.username, newAddress: maskedAddress(email), resetLink: ctx.config.issuer + RESET_PATHS.forgot },
         });
       }
@@ -187,7 +189,7 @@ export function verificationEndpoints(ctx: Context) {
       if (!user || user.disabled) return notice(200, 'sentAgain', back(ctx), { hours: VERIFY_LINK_SECONDS / 3600 });
       const over = await linkAllowance(ctx, user.id, who, (minutes) => notice(429, 'tooMany', back(ctx), { minutes }));
       if (over) return over;
-      if (user.email !== null && !user.emailVerified) await sendVerificationLink(ctx, user, user.email, 'verify', mailLocale(req), who);
+      if (user.email !== null && !user.emailVerified) await sendVerificationLink(ctx, user, user.email, 'verify', mailLocale(req, user), who);
       return notice(200, 'sentAgain', back(ctx), { hours: VERIFY_LINK_SECONDS / 3600 });
     },
   };
